@@ -1,0 +1,186 @@
+"""The activity catalog, rooms, targets, rates and the handgeld rules, as data.
+
+The packaged ``shared/data/catalog.toml`` is the default; central publishes
+newer revisions to the rooms (stored beside the room database as
+``catalog.toml``), and a room uses the newest one it has.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+UNITS = ("unique", "jobs")
+INDICATOR_UNITS = {
+    "totaal_uniek": "unique",
+    "vrijwilligersuren": "hours",
+    "actieve_vrijwilligers": "count",
+    "sleutelbeheerders": "count",
+    "nieuwe_bewoners": "count",
+    "doorverwezen_wpi": "count",
+}
+PUBLISHED_NAME = "catalog.toml"
+
+
+class CatalogError(ValueError):
+    """A catalog file with a mistake; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: str
+    unit: str  # "unique" or "jobs"
+    icon: str
+    labels: dict[str, str]
+    crew: bool = False  # a jobs crew whose volunteers record jobs done
+
+    def label(self, lang: str = "nl") -> str:
+        return self.labels.get(lang) or self.labels["nl"]
+
+
+@dataclass(frozen=True)
+class Room:
+    id: str
+    name: str
+    area: str = ""
+
+
+@dataclass(frozen=True)
+class SurveyQuestion:
+    id: str
+    goal: float
+    texts: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    revision: int
+    rooms: dict[str, Room]
+    activities: dict[str, Activity]  # in catalog order
+    targets: dict[int, dict[str, dict[str, int]]]  # year -> indicator -> room -> target
+    survey: dict[str, SurveyQuestion]
+    hourly_rate: dict[int, float]
+    handgeld_cap: float
+    handgeld_categories: dict[str, str]
+    source: str = field(default="", compare=False)
+
+    def activity(self, activity_id: str) -> Activity:
+        return self.activities[activity_id]
+
+    def jobs_activities(self) -> list[str]:
+        return [a.id for a in self.activities.values() if a.unit == "jobs"]
+
+    def unique_activities(self) -> list[str]:
+        return [a.id for a in self.activities.values() if a.unit == "unique"]
+
+    def targets_for(self, year: int) -> dict[str, dict[str, int]]:
+        years = [y for y in self.targets if y <= year]
+        return self.targets[max(years)] if years else {}
+
+    def rate_for(self, year: int) -> float | None:
+        years = [y for y in self.hourly_rate if y <= year]
+        return self.hourly_rate[max(years)] if years else None
+
+    def room_name(self, room_id: str) -> str:
+        room = self.rooms.get(room_id)
+        return room.name if room else room_id
+
+
+def _need(table: dict, key: str, kind: type | tuple, where: str) -> Any:
+    if key not in table:
+        raise CatalogError(f"{where}: missing key '{key}'")
+    value = table[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise CatalogError(f"{where}: '{key}' has the wrong type ({type(value).__name__})")
+    return value
+
+
+def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
+    """Validate and build a catalog; every error names ``source`` and the key."""
+    rooms = {
+        rid: Room(rid, _need(r, "name", str, f"{source}: rooms.{rid}"), r.get("area", ""))
+        for rid, r in _need(data, "rooms", dict, source).items()
+    }
+    activities: dict[str, Activity] = {}
+    for i, a in enumerate(_need(data, "activities", list, source)):
+        where = f"{source}: activities[{i}]"
+        aid = _need(a, "id", str, where)
+        unit = _need(a, "unit", str, where)
+        if unit not in UNITS:
+            raise CatalogError(f"{where}: unit must be one of {', '.join(UNITS)}, not {unit!r}")
+        labels = _need(a, "label", dict, where)
+        if "nl" not in labels:
+            raise CatalogError(f"{where}: label needs a Dutch text (label.nl)")
+        if aid in activities:
+            raise CatalogError(f"{where}: duplicate activity id {aid!r}")
+        activities[aid] = Activity(aid, unit, a.get("icon", "•"), dict(labels),
+                                   bool(a.get("crew", False)))
+    known = set(activities) | set(INDICATOR_UNITS)
+    targets: dict[int, dict[str, dict[str, int]]] = {}
+    for year, table in data.get("targets", {}).items():
+        if not str(year).isdigit():
+            raise CatalogError(f"{source}: targets.{year}: the key must be a year")
+        for indicator, per_room in table.items():
+            if indicator not in known:
+                raise CatalogError(f"{source}: targets.{year}.{indicator}: unknown indicator")
+            for rid, value in per_room.items():
+                if rid not in rooms:
+                    raise CatalogError(f"{source}: targets.{year}.{indicator}.{rid}: unknown room")
+                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                    raise CatalogError(
+                        f"{source}: targets.{year}.{indicator}.{rid}: expected a whole number >= 0")
+        targets[int(year)] = {k: dict(v) for k, v in table.items()}
+    survey = {
+        qid: SurveyQuestion(qid, float(_need(q, "goal", (int, float), f"{source}: survey.{qid}")),
+                            {k: v for k, v in q.items() if k != "goal"})
+        for qid, q in data.get("survey", {}).items()
+    }
+    rates = {int(y): float(v) for y, v in data.get("hourly_rate", {}).items()}
+    handgeld = data.get("handgeld", {})
+    return Catalog(
+        revision=int(data.get("revision", 0)),
+        rooms=rooms,
+        activities=activities,
+        targets=targets,
+        survey=survey,
+        hourly_rate=rates,
+        handgeld_cap=float(handgeld.get("monthly_cap", 500.0)),
+        handgeld_categories=dict(handgeld.get("categories", {})),
+        source=source,
+    )
+
+
+def packaged_text() -> str:
+    return resources.files("shared").joinpath("data", "catalog.toml").read_text("utf-8")
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """The catalog at ``path``, or the packaged default."""
+    if path is None:
+        return catalog_from_text(packaged_text(), "shared/data/catalog.toml")
+    path = Path(path)
+    return catalog_from_text(path.read_text("utf-8"), str(path))
+
+
+def catalog_from_text(text: str, source: str) -> Catalog:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{source}: not valid TOML: {exc}") from None
+    return catalog_from_dict(data, source)
+
+
+def current_catalog(database: str | Path | None) -> Catalog:
+    """The newest of the packaged catalog and one central published beside ``database``."""
+    packaged = load_catalog()
+    if database is None:
+        return packaged
+    published = Path(database).parent / PUBLISHED_NAME
+    if published.exists():
+        candidate = load_catalog(published)
+        if candidate.revision >= packaged.revision:
+            return candidate
+    return packaged

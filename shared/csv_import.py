@@ -1,0 +1,212 @@
+"""Paper sign-in lists (days the kiosk was down) into the room log.
+
+Contract (DESIGN.md): UTF-8, header ``date,time,activity,code[,name]``; the
+whole file is checked first and any bad row refuses the whole file with
+``FILE:LINE: reason`` for every bad row. Event ids derive from the room, the
+row's content and its occurrence number, so importing a file again adds nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from shared import codes, people
+from shared.catalog import Catalog, CatalogError, current_catalog
+from shared.clock import TZ, local_iso, system_clock
+from shared.config import ConfigError, load_room_config
+from shared.db import DatabaseError, connect, transaction
+from shared.events import Event, Kind, append_many
+
+COLUMNS = ("date", "time", "activity", "code", "name")
+MAX_ROWS = 1_000_000
+SELECT_EXISTING_IDS = "SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?))"
+SELECT_BY_NAME_KEY = "SELECT code FROM people WHERE name_key = ? ORDER BY code"
+
+
+class ImportRefused(ValueError):
+    """The file was refused as a whole; ``problems`` are ``FILE:LINE: reason`` lines."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    at: str
+    activity: str
+    code: str | None
+    name: str
+    event_id: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    added: int
+    already: int
+    registered: int
+
+
+def _event_id(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportRefused([f"{name}:{line}: not UTF-8 text (save the file as CSV UTF-8)"]) from None
+
+
+def parse(text: str, name: str, room: str, catalog: Catalog, now: datetime) -> list[Row]:
+    """Check every row; return them all, or raise ImportRefused naming every bad line."""
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader, [])]
+    if header not in (list(COLUMNS), list(COLUMNS[:4])):
+        raise ImportRefused([f"{name}:1: the first line must be the header "
+                             f"'{','.join(COLUMNS)}' (found '{','.join(header)}')"])
+    problems: list[str] = []
+    rows: list[Row] = []
+    seen: Counter = Counter()
+    for fields in reader:
+        line = reader.line_num
+        if not any(f.strip() for f in fields):
+            continue  # blank lines are harmless
+        reason, row = _check(fields, len(header), catalog, now)
+        if reason:
+            problems.append(f"{name}:{line}: {reason}")
+            continue
+        date, time, activity, code, person = row
+        content = (room, date, time, activity, code or "", people.name_key(person))
+        seen[content] += 1
+        rows.append(Row(line, local_iso(datetime.fromisoformat(f"{date}T{time}").replace(tzinfo=TZ)),
+                        activity, code, person, _event_id("csv", *content, str(seen[content]))))
+        if len(rows) > MAX_ROWS:
+            raise ImportRefused([f"{name}:{line}: more than {MAX_ROWS} rows; split the file"])
+    if problems:
+        raise ImportRefused(problems)
+    if not rows:
+        raise ImportRefused([f"{name}:2: no rows below the header"])
+    return rows
+
+
+def _check(fields: list[str], width: int, catalog: Catalog, now: datetime):
+    if len(fields) != width and not (width == 5 and len(fields) == 4):
+        return f"expected {width} columns ({','.join(COLUMNS[:width])}), found {len(fields)}", None
+    date, time, activity, code = (f.strip() for f in fields[:4])
+    name = people.clean_name(fields[4]) if len(fields) > 4 else ""
+    try:
+        day = datetime.strptime(date, "%Y-%m-%d")
+    except ValueError:
+        return f"date '{date}' is not a date like 2017-03-01", None
+    try:
+        clock = datetime.strptime(time, "%H:%M")
+    except ValueError:
+        return f"time '{time}' is not a time like 09:30", None
+    moment = day.replace(hour=clock.hour, minute=clock.minute, tzinfo=TZ)
+    if moment > now:
+        return f"{date} {time} is in the future", None
+    if activity not in catalog.activities:
+        return f"unknown activity '{activity}' (known: {', '.join(catalog.activities)})", None
+    normal = None
+    if code:
+        try:
+            normal = codes.normalise(code)
+        except codes.InvalidCode as exc:
+            explain = {"code_checksum": "has a typing mistake (the check character does not match)",
+                       "code_length": "should be 8 characters like ABCD-EFGH",
+                       "code_characters": "has characters that are not in visitor codes"}
+            return f"code '{code}' {explain[exc.reason]}", None
+    return None, (day.date().isoformat(), f"{clock:%H:%M}", activity, normal, name)
+
+
+def import_rows(conn, room: str, catalog: Catalog, rows: list[Row]) -> ImportResult:
+    """Write the new rows in one transaction; rows imported before are skipped."""
+    with transaction(conn):
+        existing = {r[0] for r in conn.execute(
+            SELECT_EXISTING_IDS, (_json_list(r.event_id for r in rows),))}
+        drafts: list[Event] = []
+        registered = 0
+        names: dict[str, str] = {}
+        for row in rows:
+            if row.event_id in existing:
+                continue
+            code = row.code
+            if code is None and row.name:
+                key = people.name_key(row.name)
+                if key not in names:
+                    found = [r[0] for r in conn.execute(SELECT_BY_NAME_KEY, (key,))]
+                    if found:
+                        names[key] = found[0]
+                    else:  # a registration whose id also derives from the room and the name
+                        names[key] = codes.new_code()
+                        people.remember(conn, names[key], row.name, row.at)
+                        drafts.append(Event(_event_id("csv-register", room, key), room, 0, row.at,
+                                            Kind.VISITOR_REGISTERED, names[key], None, None,
+                                            {"source": "paper"}))
+                        registered += 1
+                code = names[key]
+            elif code and row.name and people.get_person(conn, code) is None:
+                people.remember(conn, code, row.name, row.at)  # re-learn a name
+            kind = Kind.JOB_DONE if catalog.activity(row.activity).unit == "jobs" else Kind.CHECKIN
+            drafts.append(Event(row.event_id, room, 0, row.at, kind, code, row.activity, None,
+                                {"source": "paper"}))
+        added = sum(1 for d in drafts if d.kind != Kind.VISITOR_REGISTERED)
+        append_many(conn, room, drafts)
+    return ImportResult(len(rows), added, len(rows) - added, registered)
+
+
+def _json_list(values) -> str:
+    import json
+    return json.dumps(list(values))
+
+
+def import_file(path: Path, config_path: Path, now: datetime | None = None) -> ImportResult:
+    config = load_room_config(config_path)
+    data = path.read_bytes()
+    catalog = current_catalog(config.room.database)
+    rows = parse(_decode(data, str(path)), str(path), config.room.id, catalog,
+                 now or system_clock())
+    conn = connect(config.room.database)
+    try:
+        return import_rows(conn, config.room.id, catalog, rows)
+    finally:
+        conn.close()
+
+
+def import_csv_command(file: str | Path, config: str | Path) -> int:
+    """``bwk-kiosk import-csv FILE --config ROOM.toml``: 0 done, 1 refused, 2 cannot run."""
+    path = Path(file)
+    try:
+        result = import_file(path, Path(config))
+    except ImportRefused as refused:
+        for problem in refused.problems:
+            print(problem, file=sys.stderr)
+        print(f"import-csv: {path}: nothing imported; fix the lines above and try again",
+              file=sys.stderr)
+        return 1
+    except FileNotFoundError:
+        print(f"import-csv: {path}: file not found", file=sys.stderr)
+        return 2
+    except (ConfigError, CatalogError, DatabaseError) as exc:
+        print(f"import-csv: {exc}", file=sys.stderr)
+        return 2
+    if result.added == 0:
+        print(f"import-csv: {path}: nothing new, all {result.rows} rows were imported before")
+    else:
+        again = f", {result.already} were imported before" if result.already else ""
+        new = f", {result.registered} new visitors registered" if result.registered else ""
+        print(f"import-csv: {path}: imported {result.added} of {result.rows} rows{again}{new}")
+    return 0

@@ -1,0 +1,116 @@
+"""Opening databases: pragmas, transactions, migrations.
+
+Connections are in autocommit mode; every write runs inside ``transaction``
+(``BEGIN IMMEDIATE``) so that seq numbers are assigned under the write lock.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from shared.schema import MIGRATIONS
+
+# The kiosk waits briefly ("a missed row beats a frozen window"); the daemon long.
+UI_BUSY_TIMEOUT_MS = 2_000
+DAEMON_BUSY_TIMEOUT_MS = 30_000
+
+
+class DatabaseError(RuntimeError):
+    """A database that cannot be used; the message is meant for an operator."""
+
+
+def connect(
+    path: str | Path,
+    *,
+    busy_timeout_ms: int = DAEMON_BUSY_TIMEOUT_MS,
+    durable: bool = True,
+    migrate: bool = True,
+) -> sqlite3.Connection:
+    """Open (and create or migrate) a BuurtWerkKamer database.
+
+    ``durable`` selects ``synchronous=FULL`` (a room machine can lose power at
+    any moment); central may use NORMAL, which WAL keeps consistent.
+    """
+    conn = sqlite3.connect(
+        str(path), isolation_level=None, timeout=busy_timeout_ms / 1000, check_same_thread=False
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal" and str(path) != ":memory:":
+        raise DatabaseError(f"{path}: could not switch to WAL mode (got {mode})")
+    conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # Deleted names are overwritten with zeros, not left in free pages.
+    conn.execute("PRAGMA secure_delete = ON")
+    if migrate:
+        apply_migrations(conn)
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One atomic write: ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def apply_migrations(conn: sqlite3.Connection) -> int:
+    """Bring the schema up to date; each step and its version record in one transaction."""
+    db = sqlite_utils.Database(conn)
+    current = schema_version(conn)
+    if current > len(MIGRATIONS):
+        raise DatabaseError(
+            f"the database has schema version {current}, newer than this program "
+            f"({len(MIGRATIONS)}): upgrade the program"
+        )
+    for number, step in enumerate(MIGRATIONS[current:], start=current + 1):
+        with transaction(conn):
+            if schema_version(conn) >= number:  # another process migrated meanwhile
+                continue
+            step(db)
+            conn.execute(f"PRAGMA user_version = {number}")
+    return schema_version(conn)
+
+
+class ThreadConnections:
+    """One connection per thread for one database file (Textual workers are threads)."""
+
+    def __init__(self, path: str | Path, **options):
+        self.path = Path(path)
+        self._options = options
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.get()  # create and migrate now, in the caller's thread
+
+    def get(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, **self._options)
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()

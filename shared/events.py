@@ -1,0 +1,180 @@
+"""The append-only event log: the one truth, identical in room and central.
+
+``append`` assigns the room's next gapless ``seq`` inside the caller's
+``BEGIN IMMEDIATE`` transaction and keeps the small projection tables
+(roles, room state, open shifts, voided) current in that same transaction.
+``project`` is also what central runs for every merged event.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Kind:
+    ROOM_OPENED = "room_opened"
+    ROOM_CLOSED = "room_closed"
+    CHECKIN = "checkin"
+    JOB_DONE = "job_done"
+    SHIFT_STARTED = "shift_started"
+    SHIFT_ENDED = "shift_ended"
+    SURVEY_ANSWERED = "survey_answered"
+    VISITOR_REGISTERED = "visitor_registered"
+    KEY_HOLDER_ADDED = "key_holder_added"
+    KEY_HOLDER_REMOVED = "key_holder_removed"
+    VOLUNTEER_ADDED = "volunteer_added"
+    VOLUNTEER_REMOVED = "volunteer_removed"
+    CASH_EXPENSE = "cash_expense"
+    CASH_COUNTED = "cash_counted"
+    VOID = "void"
+    FORGET = "forget"
+
+
+ALL_KINDS = frozenset(v for k, v in vars(Kind).items() if not k.startswith("_"))
+ROLE_EVENTS = {
+    Kind.KEY_HOLDER_ADDED: ("key_holder", True),
+    Kind.KEY_HOLDER_REMOVED: ("key_holder", False),
+    Kind.VOLUNTEER_ADDED: ("volunteer", True),
+    Kind.VOLUNTEER_REMOVED: ("volunteer", False),
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    room: str
+    seq: int
+    at: str
+    kind: str
+    visitor: str | None = None
+    activity: str | None = None
+    ref: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row | tuple) -> "Event":
+        id_, room, seq, at, kind, visitor, activity, ref, payload = tuple(row)
+        return cls(id_, room, seq, at, kind, visitor, activity, ref, json.loads(payload or "{}"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "room": self.room, "seq": self.seq, "at": self.at, "kind": self.kind,
+            "visitor": self.visitor, "activity": self.activity, "ref": self.ref,
+            "payload": self.payload,
+        }
+
+
+EVENT_COLUMNS = "id, room, seq, at, kind, visitor, activity, ref, payload"
+NEXT_SEQ = "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE room = ?"
+INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+SELECT_EVENT = f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?"
+SELECT_EVENTS_AFTER = (
+    f"SELECT {EVENT_COLUMNS} FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?"
+)
+UPSERT_ROLE = "INSERT OR IGNORE INTO roles (room, code, role, since) VALUES (?, ?, ?, ?)"
+DELETE_ROLE = "DELETE FROM roles WHERE room = ? AND code = ? AND role = ?"
+UPSERT_ROOM_STATE = (
+    "INSERT INTO room_state (room, is_open, changed_at, by_code, event_id) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT(room) DO UPDATE SET is_open = excluded.is_open, changed_at = excluded.changed_at, "
+    "by_code = excluded.by_code, event_id = excluded.event_id"
+)
+INSERT_OPEN_SHIFT = (
+    "INSERT OR REPLACE INTO open_shifts (room, code, start_id, started_at) VALUES (?, ?, ?, ?)"
+)
+DELETE_OPEN_SHIFT = "DELETE FROM open_shifts WHERE room = ? AND start_id = ?"
+DELETE_VOIDED_SHIFT = "DELETE FROM open_shifts WHERE start_id = ?"
+INSERT_VOIDED = "INSERT OR IGNORE INTO voided (event_id, void_id) VALUES (?, ?)"
+
+
+def new_event_id() -> str:
+    return uuid.uuid4().hex
+
+
+def append(
+    conn: sqlite3.Connection,
+    *,
+    room: str,
+    at: str,
+    kind: str,
+    visitor: str | None = None,
+    activity: str | None = None,
+    ref: str | None = None,
+    payload: dict[str, Any] | None = None,
+    event_id: str | None = None,
+) -> Event:
+    """Append one event; call inside ``shared.db.transaction``."""
+    if kind not in ALL_KINDS:
+        raise ValueError(f"unknown event kind {kind!r}")
+    if not conn.in_transaction:
+        raise RuntimeError("events.append must run inside a write transaction")
+    seq = conn.execute(NEXT_SEQ, (room,)).fetchone()[0]
+    event = Event(event_id or new_event_id(), room, seq, at, kind, visitor, activity, ref,
+                  dict(payload or {}))
+    conn.execute(INSERT_EVENT, to_row(event))
+    project(conn, event)
+    return event
+
+
+def to_row(event: Event) -> tuple:
+    return (event.id, event.room, event.seq, event.at, event.kind, event.visitor, event.activity,
+            event.ref, json.dumps(event.payload, ensure_ascii=False, sort_keys=True))
+
+
+def project(conn: sqlite3.Connection, event: Event) -> None:
+    """Update the projection tables for one newly stored event."""
+    kind = event.kind
+    if kind in ROLE_EVENTS and event.visitor:
+        role, added = ROLE_EVENTS[kind]
+        if added:
+            conn.execute(UPSERT_ROLE, (event.room, event.visitor, role, event.at))
+        else:
+            conn.execute(DELETE_ROLE, (event.room, event.visitor, role))
+    elif kind in (Kind.ROOM_OPENED, Kind.ROOM_CLOSED):
+        conn.execute(UPSERT_ROOM_STATE, (event.room, int(kind == Kind.ROOM_OPENED), event.at,
+                                         event.visitor, event.id))
+    elif kind == Kind.SHIFT_STARTED and event.visitor:
+        conn.execute(INSERT_OPEN_SHIFT, (event.room, event.visitor, event.id, event.at))
+    elif kind == Kind.SHIFT_ENDED and event.ref:
+        conn.execute(DELETE_OPEN_SHIFT, (event.room, event.ref))
+    elif kind == Kind.VOID and event.ref:
+        conn.execute(INSERT_VOIDED, (event.ref, event.id))
+        conn.execute(DELETE_VOIDED_SHIFT, (event.ref,))  # a mistaken clock-in
+
+
+def get(conn: sqlite3.Connection, event_id: str) -> Event | None:
+    row = conn.execute(SELECT_EVENT, (event_id,)).fetchone()
+    return Event.from_row(row) if row else None
+
+
+def events_after(conn: sqlite3.Connection, room: str, after_seq: int, limit: int = 10_000
+                 ) -> list[Event]:
+    return [Event.from_row(r) for r in conn.execute(SELECT_EVENTS_AFTER, (room, after_seq, limit))]
+
+
+def rebuild_projections(conn: sqlite3.Connection) -> None:
+    """Recompute every projection from the log (after a restore); inside a transaction."""
+    for table in ("roles", "room_state", "open_shifts", "voided"):
+        conn.execute(f"DELETE FROM {table}")
+    for row in conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY room, seq").fetchall():
+        project(conn, Event.from_row(row))
+
+
+def append_many(conn: sqlite3.Connection, room: str, drafts: list[Event]) -> list[Event]:
+    """Append many events in one go (bulk import): one seq look-up, one executemany.
+
+    ``drafts`` carry everything but ``seq``/``room``; call inside a write transaction.
+    """
+    if not conn.in_transaction:
+        raise RuntimeError("events.append_many must run inside a write transaction")
+    first = conn.execute(NEXT_SEQ, (room,)).fetchone()[0]
+    stored = [Event(d.id, room, first + i, d.at, d.kind, d.visitor, d.activity, d.ref, d.payload)
+              for i, d in enumerate(drafts)]
+    conn.executemany(INSERT_EVENT, [to_row(e) for e in stored])
+    for event in stored:
+        if event.kind not in (Kind.CHECKIN, Kind.JOB_DONE):  # those have no projection
+            project(conn, event)
+    return stored

@@ -1,0 +1,220 @@
+"""The funders' indicators for a year, per room and in total.
+
+The same functions run on a room database and on the central copy. Voided
+events never count; years are local (Europe/Amsterdam) years, which the
+``at`` text carries in its first ten characters. "Unique" counts a visitor
+code once: per room, and once across rooms in the total.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass
+
+from shared.catalog import INDICATOR_UNITS, Catalog
+from shared.clock import year_bounds
+
+NOT_VOIDED = "NOT EXISTS (SELECT 1 FROM voided v WHERE v.event_id = e.id)"
+SELECT_PARTICIPATIONS = (
+    "SELECT DISTINCT e.room, e.activity, e.visitor FROM events e "
+    f"WHERE e.kind = 'checkin' AND e.at >= ? AND e.at < ? AND e.visitor IS NOT NULL AND {NOT_VOIDED}"
+)
+SELECT_ANONYMOUS = (
+    "SELECT e.room, e.activity, COUNT(*) FROM events e WHERE e.kind = 'checkin' "
+    f"AND e.at >= ? AND e.at < ? AND e.visitor IS NULL AND {NOT_VOIDED} GROUP BY e.room, e.activity"
+)
+SELECT_JOBS = (
+    "SELECT e.room, e.activity, COUNT(*) FROM events e WHERE e.kind = 'job_done' "
+    f"AND e.at >= ? AND e.at < ? AND {NOT_VOIDED} GROUP BY e.room, e.activity"
+)
+# A shift counts when neither its end nor its start was voided.
+SELECT_SHIFTS = (
+    "SELECT e.room, e.visitor, e.payload FROM events e WHERE e.kind = 'shift_ended' "
+    f"AND e.at >= ? AND e.at < ? AND {NOT_VOIDED} "
+    "AND NOT EXISTS (SELECT 1 FROM voided v WHERE v.event_id = e.ref)"
+)
+SELECT_KEY_HOLDER_CHANGES = (
+    "SELECT e.room, e.visitor, e.kind FROM events e "
+    "WHERE e.kind IN ('key_holder_added', 'key_holder_removed') "
+    f"AND e.at < ? AND {NOT_VOIDED} ORDER BY e.room, e.seq"
+)
+SELECT_REGISTRATIONS = (
+    "SELECT e.room, e.visitor, e.payload FROM events e WHERE e.kind = 'visitor_registered' "
+    f"AND e.at >= ? AND e.at < ? AND {NOT_VOIDED}"
+)
+SELECT_SURVEY = (
+    "SELECT e.room, e.payload FROM events e WHERE e.kind = 'survey_answered' "
+    f"AND e.at >= ? AND e.at < ? AND {NOT_VOIDED}"
+)
+SELECT_EXPENSES = (
+    "SELECT e.room, substr(e.at, 1, 7), e.payload FROM events e WHERE e.kind = 'cash_expense' "
+    f"AND e.at >= ? AND e.at < ? AND {NOT_VOIDED}"
+)
+SELECT_ROOMS_WITH_EVENTS = "SELECT DISTINCT room FROM events WHERE at >= ? AND at < ?"
+POSITIVE_ANSWER = 3
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """Raw figures of one year; ``indicators`` turns them into the report shape."""
+
+    year: int
+    rooms: tuple[str, ...]
+    unique: dict[str, dict[str, set]]  # activity -> room -> visitor codes
+    jobs: dict[str, dict[str, int]]  # activity -> room -> jobs done
+    anonymous: dict[str, dict[str, int]]  # room -> activity -> anonymous check-ins
+    hours: dict[str, float]  # room -> volunteer hours
+    volunteers: dict[str, set]  # room -> volunteer codes with a shift
+    key_holders: dict[str, int]  # room -> key holders at the end of the year
+    new_residents: dict[str, set]
+    referred_by_wpi: dict[str, set]
+    survey: dict[str, dict[str, list[int]]]  # question -> room -> [answered, positive]
+    handgeld: dict[str, dict[str, dict[str, int]]]  # room -> "YYYY-MM" -> category -> cents
+
+
+def rooms_in_year(conn: sqlite3.Connection, year: int) -> list[str]:
+    return sorted(r[0] for r in conn.execute(SELECT_ROOMS_WITH_EVENTS, year_bounds(year)))
+
+
+def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None) -> YearFigures:
+    """Read one year's figures with one pass per kind of event."""
+    start, end = year_bounds(year)
+    if rooms is None:
+        rooms = rooms_in_year(conn, year)
+    keep = set(rooms)
+    unique: dict = defaultdict(lambda: defaultdict(set))
+    for room, activity, visitor in conn.execute(SELECT_PARTICIPATIONS, (start, end)):
+        if room in keep:
+            unique[activity][room].add(visitor)
+    jobs: dict = defaultdict(dict)
+    for room, activity, count in conn.execute(SELECT_JOBS, (start, end)):
+        if room in keep:
+            jobs[activity][room] = count
+    anonymous: dict = defaultdict(dict)
+    for room, activity, count in conn.execute(SELECT_ANONYMOUS, (start, end)):
+        if room in keep:
+            anonymous[room][activity] = count
+    hours: dict = defaultdict(float)
+    volunteers: dict = defaultdict(set)
+    for room, visitor, payload in conn.execute(SELECT_SHIFTS, (start, end)):
+        if room in keep:
+            hours[room] += float(json.loads(payload).get("hours", 0))
+            volunteers[room].add(visitor)
+    holders: dict = defaultdict(dict)
+    for room, visitor, kind in conn.execute(SELECT_KEY_HOLDER_CHANGES, (end,)):
+        holders[room][visitor] = kind == "key_holder_added"
+    new_residents: dict = defaultdict(set)
+    referred: dict = defaultdict(set)
+    for room, visitor, payload in conn.execute(SELECT_REGISTRATIONS, (start, end)):
+        answers = json.loads(payload)
+        if room in keep and answers.get("new_in_area") is True:
+            new_residents[room].add(visitor)
+        if room in keep and answers.get("heard_via") == "benefits_agency":
+            referred[room].add(visitor)
+    survey: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for room, payload in conn.execute(SELECT_SURVEY, (start, end)):
+        answer = json.loads(payload)
+        if room in keep:
+            tally = survey[answer.get("question", "?")][room]
+            tally[0] += 1
+            tally[1] += answer.get("answer") == POSITIVE_ANSWER
+    handgeld: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for room, month, payload in conn.execute(SELECT_EXPENSES, (start, end)):
+        expense = json.loads(payload)
+        if room in keep:
+            handgeld[room][month][expense.get("category", "?")] += int(expense.get("cents", 0))
+    return YearFigures(
+        year, tuple(rooms), unique, jobs, anonymous, hours, volunteers,
+        {room: sum(holders.get(room, {}).values()) for room in rooms},
+        new_residents, referred, survey, handgeld,
+    )
+
+
+def _indicator(unit: str, per_room: dict[str, float], total: float,
+               targets: dict[str, int] | None, rooms: tuple[str, ...]) -> dict:
+    entry = {"unit": unit, "rooms": {room: per_room.get(room, 0) for room in rooms}, "total": total}
+    room_targets = {r: targets[r] for r in rooms if targets and r in targets}
+    if room_targets:
+        entry["targets"] = {**room_targets, "total": sum(room_targets.values())}
+    return entry
+
+
+def _percent(answered: int, positive: int) -> float | None:
+    return round(100 * positive / answered, 1) if answered else None
+
+
+def indicators(figures: YearFigures, catalog: Catalog) -> dict[str, dict]:
+    """The report's "indicators" object: one entry per indicator id."""
+    rooms = figures.rooms
+    targets = catalog.targets_for(figures.year)
+    out: dict[str, dict] = {}
+    for activity in catalog.activities.values():
+        if activity.unit == "jobs":
+            per_room = figures.jobs.get(activity.id, {})
+            total = sum(per_room.get(r, 0) for r in rooms)
+        else:
+            sets = figures.unique.get(activity.id, {})
+            per_room = {r: len(sets.get(r, ())) for r in rooms}
+            total = len(set().union(*(sets.get(r, set()) for r in rooms)))
+        out[activity.id] = _indicator(activity.unit, per_room, total, targets.get(activity.id), rooms)
+    people_by_room = {r: set().union(*(s.get(r, set()) for s in figures.unique.values()))
+                      for r in rooms}
+    out["totaal_uniek"] = _indicator(
+        "unique", {r: len(p) for r, p in people_by_room.items()},
+        len(set().union(*people_by_room.values())), targets.get("totaal_uniek"), rooms)
+    hours = {r: round(figures.hours.get(r, 0.0), 2) for r in rooms}
+    out["vrijwilligersuren"] = _indicator(
+        "hours", hours, round(sum(hours.values()), 2), targets.get("vrijwilligersuren"), rooms)
+    out["actieve_vrijwilligers"] = _indicator(
+        "count", {r: len(figures.volunteers.get(r, ())) for r in rooms},
+        sum(len(figures.volunteers.get(r, ())) for r in rooms),
+        targets.get("actieve_vrijwilligers"), rooms)
+    out["sleutelbeheerders"] = _indicator(
+        "count", dict(figures.key_holders), sum(figures.key_holders.values()),
+        targets.get("sleutelbeheerders"), rooms)
+    for indicator_id, sets in (("nieuwe_bewoners", figures.new_residents),
+                               ("doorverwezen_wpi", figures.referred_by_wpi)):
+        out[indicator_id] = _indicator(
+            INDICATOR_UNITS[indicator_id], {r: len(sets.get(r, ())) for r in rooms},
+            len(set().union(*(sets.get(r, set()) for r in rooms))), targets.get(indicator_id), rooms)
+    anonymous = {r: sum(figures.anonymous.get(r, {}).values()) for r in rooms}
+    out["anonieme_bezoeken"] = _indicator("visits", anonymous, sum(anonymous.values()), None, rooms)
+    for question in catalog.survey.values():
+        tallies = figures.survey.get(question.id, {})
+        per_room = {r: _percent(*tallies.get(r, [0, 0])) for r in rooms}
+        answered = sum(tallies.get(r, [0, 0])[0] for r in rooms)
+        positive = sum(tallies.get(r, [0, 0])[1] for r in rooms)
+        entry = _indicator("percent", per_room, _percent(answered, positive), None, rooms)
+        goal = round(question.goal * 100, 1)
+        entry["targets"] = {**{r: goal for r in rooms}, "total": goal}
+        entry["answers"] = {r: tallies.get(r, [0, 0])[0] for r in rooms} | {"total": answered}
+        out[f"enquete_{question.id}"] = entry
+    return out
+
+
+def volunteer_value(figures: YearFigures, catalog: Catalog) -> dict:
+    """Volunteer hours valued at the year's minimum wage (the "populaire begroting")."""
+    rate = catalog.rate_for(figures.year)
+    per_room = {r: round(figures.hours.get(r, 0.0) * (rate or 0), 2) for r in figures.rooms}
+    return {"hourly_rate": rate, "rooms": per_room, "total": round(sum(per_room.values()), 2)}
+
+
+def handgeld_summary(figures: YearFigures, catalog: Catalog) -> dict:
+    """Petty cash spent per room and month (euros), by category, against the monthly cap."""
+    rooms = {}
+    for room in figures.rooms:
+        months = {}
+        for month, by_category in sorted(figures.handgeld.get(room, {}).items()):
+            spent = sum(by_category.values()) / 100
+            months[month] = {"spent": spent, "over_cap": spent > catalog.handgeld_cap,
+                             "categories": {c: v / 100 for c, v in sorted(by_category.items())}}
+        rooms[room] = months
+    return {"monthly_cap": catalog.handgeld_cap, "categories": catalog.handgeld_categories,
+            "rooms": rooms}
+
+
+def year_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
+                    rooms: list[str] | None = None) -> dict[str, dict]:
+    return indicators(collect(conn, year, rooms), catalog)

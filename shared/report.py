@@ -1,0 +1,63 @@
+"""The yearly report: one dict in the contract shape of DESIGN.md, plus extras.
+
+``build_report`` works on a room database (that room alone) or on the
+central copy (every enrolled room, and any room found in the log).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from shared.catalog import Catalog
+from shared.clock import TZ, local_iso
+from shared.indicators import collect, handgeld_summary, indicators, rooms_in_year, volunteer_value
+
+SELECT_ROOM_SYNC = (
+    "SELECT room, MAX(seq), MAX(at) FROM events GROUP BY room"
+)
+
+
+def sync_section(conn: sqlite3.Connection, rooms: list[str]) -> dict[str, dict]:
+    """Per room: the highest seq held here and when the last bundle was merged."""
+    last = {room: (seq, at) for room, seq, at in conn.execute(SELECT_ROOM_SYNC)}
+    try:  # the bundle bookkeeping belongs to syncd's part of the store
+        from shared.merge import last_bundle_times
+        bundle_times = last_bundle_times(conn)
+    except ImportError:
+        bundle_times = {}
+    return {
+        room: {
+            "last_seq": last.get(room, (0, None))[0] or 0,
+            "last_event_at": last.get(room, (0, None))[1],
+            "last_bundle_at": bundle_times.get(room),
+        }
+        for room in rooms
+    }
+
+
+def report_rooms(conn: sqlite3.Connection, catalog: Catalog, year: int,
+                 enrolled: list[str] | None) -> list[str]:
+    """The rooms a report covers: the enrolled ones plus any with events that year."""
+    found = set(rooms_in_year(conn, year))
+    if enrolled is not None:
+        found |= set(enrolled)
+    order = list(catalog.rooms)
+    return sorted(found, key=lambda r: (order.index(r) if r in order else len(order), r))
+
+
+def build_report(conn: sqlite3.Connection, catalog: Catalog, year: int,
+                 rooms: list[str] | None = None, *, only_room: str | None = None,
+                 now: datetime | None = None) -> dict:
+    """The report for ``year``; ``only_room`` restricts it to one room (a room's config)."""
+    chosen = [only_room] if only_room else report_rooms(conn, catalog, year, rooms)
+    figures = collect(conn, year, chosen)
+    return {
+        "year": year,
+        "rooms": {room: catalog.room_name(room) for room in chosen},
+        "indicators": indicators(figures, catalog),
+        "sync": sync_section(conn, chosen),
+        "volunteer_value": volunteer_value(figures, catalog),
+        "handgeld": handgeld_summary(figures, catalog),
+        "generated_at": local_iso(now or datetime.now(TZ)),
+    }

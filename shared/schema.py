@@ -1,0 +1,92 @@
+"""The schema, as ordered migrations ``mNNN_verb_noun(db)``.
+
+The same schema serves a room database and the central copy. ``events`` is
+the replicated, append-only log. Every other table is either a projection of
+the log (cheap current state, rebuilt by ``shared.store.rebuild_projections``)
+or room-local personal data (``people``) that is never exported.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+
+def m001_create_events(db: Database) -> None:
+    db["events"].create(
+        {
+            "id": str,  # globally unique event id (hex)
+            "room": str,  # room id, e.g. "multibron"
+            "seq": int,  # gapless per room, assigned in the writing transaction
+            "at": str,  # local wall-clock time, ISO 8601 with offset (Europe/Amsterdam)
+            "kind": str,
+            "visitor": str,  # the person's visitor code, or NULL (anonymous / none)
+            "activity": str,
+            "ref": str,  # another event this one refers to (void target, shift start)
+            "payload": str,  # small JSON object, never a name
+        },
+        pk="id",
+        not_null={"room", "seq", "at", "kind", "payload"},
+        defaults={"payload": "{}"},
+    )
+    db["events"].create_index(["room", "seq"], unique=True)
+    # Covering index for the indicator queries (kind + local time range).
+    db["events"].create_index(["kind", "at", "room", "activity", "visitor"])
+    db["events"].create_index(["visitor"])
+    db.execute("CREATE INDEX idx_events_ref ON events(ref) WHERE ref IS NOT NULL")
+
+
+def m002_create_people(db: Database) -> None:
+    # Room-local personal data: NOT part of the replicated log.
+    db["people"].create(
+        {
+            "code": str,
+            "name": str,  # first name or nickname as typed
+            "name_key": str,  # case- and accent-folded, for search
+            "pin_hash": str,  # scrypt hash of a key holder's PIN, else NULL
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk="code",
+        not_null={"name", "name_key", "first_seen", "last_seen"},
+    )
+    db["people"].create_index(["name_key"])
+    db["people"].create_index(["last_seen"])
+
+
+def m003_create_projections(db: Database) -> None:
+    # Current state, kept up to date in the same transaction as the event.
+    db["roles"].create(
+        {"room": str, "code": str, "role": str, "since": str},
+        pk=("room", "code", "role"),
+        not_null={"since"},
+    )
+    db["room_state"].create(
+        {"room": str, "is_open": int, "changed_at": str, "by_code": str, "event_id": str},
+        pk="room",
+    )
+    db["open_shifts"].create(
+        {"room": str, "code": str, "start_id": str, "started_at": str},
+        pk=("room", "code"),
+        not_null={"start_id", "started_at"},
+    )
+    db["voided"].create({"event_id": str, "void_id": str}, pk="event_id", not_null={"void_id"})
+
+
+def m004_create_pin_attempts(db: Database) -> None:
+    # Rate limiting of wrong PINs survives a kiosk restart.
+    db["pin_attempts"].create(
+        {"scope": str, "failures": int, "locked_until": str}, pk="scope", not_null={"failures"}
+    )
+
+
+MIGRATIONS = [
+    m001_create_events,
+    m002_create_people,
+    m003_create_projections,
+    m004_create_pin_attempts,
+]
+
+# Tables whose rows may leave the room (the replicated log).
+REPLICATED_TABLES = ("events",)
+# Tables that hold names or secrets and must never leave the room.
+LOCAL_PERSONAL_TABLES = ("people", "pin_attempts")

@@ -1,0 +1,379 @@
+"""The room store: every fact the kiosk records, as one call each.
+
+Each write is one ``BEGIN IMMEDIATE`` transaction that appends events (with
+gapless ``seq``) and updates the projections; when the call returns, the fact
+is on disk. Reads for screens live in ``shared.queries``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Iterable
+
+from shared import codes, people
+from shared.clock import Clock, local_iso, parse_iso, system_clock
+from shared.db import DAEMON_BUSY_TIMEOUT_MS, ThreadConnections, transaction
+from shared.events import Event, Kind, append
+from shared.people import Person
+
+INLOOP = "inloop"
+HEARD_VIA = ("neighbours", "housing_corporation", "benefits_agency", "other")
+CASH_CATEGORIES = "ABCDEF"
+SURVEY_ANSWERS = (1, 2, 3)  # sad, neutral, happy smiley
+SURVEY_INTERVAL_DAYS = 91  # at most once a quarter per person
+PIN_FREE_TRIES = 5
+PIN_FIRST_LOCK_SECONDS = 60
+
+SELECT_ROLE = "SELECT 1 FROM roles WHERE room = ? AND code = ? AND role = ?"
+SELECT_ROLE_PEOPLE = (
+    "SELECT p.code, p.name, p.pin_hash IS NOT NULL, p.last_seen FROM roles r "
+    "JOIN people p ON p.code = r.code WHERE r.room = ? AND r.role = ? ORDER BY p.name_key"
+)
+SELECT_OPEN_SHIFT = "SELECT start_id, started_at FROM open_shifts WHERE room = ? AND code = ?"
+SELECT_OPEN_SHIFTS = "SELECT code, start_id, started_at FROM open_shifts WHERE room = ? ORDER BY started_at"
+SELECT_LAST_SURVEY = (
+    "SELECT MAX(at) FROM events WHERE kind = 'survey_answered' AND visitor = ?"
+)
+SELECT_PIN_ATTEMPTS = "SELECT failures, locked_until FROM pin_attempts WHERE scope = ?"
+UPSERT_PIN_ATTEMPTS = (
+    "INSERT INTO pin_attempts (scope, failures, locked_until) VALUES (?, ?, ?) "
+    "ON CONFLICT(scope) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until"
+)
+CLEAR_PIN_ATTEMPTS = "DELETE FROM pin_attempts WHERE scope = ?"
+SELECT_LAST_EVENT_AT = "SELECT at FROM events WHERE room = ? ORDER BY seq DESC LIMIT 1"
+SELECT_EVENT_KIND = "SELECT kind, room FROM events WHERE id = ?"
+SELECT_IS_VOIDED = "SELECT 1 FROM voided WHERE event_id = ?"
+
+
+class StoreError(ValueError):
+    """A request the store refuses; ``reason`` is a catalog key for the screen."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}{': ' + detail if detail else ''}")
+        self.reason = reason
+
+
+class PinLocked(StoreError):
+    def __init__(self, seconds: int):
+        super().__init__("pin_locked", f"{seconds} s")
+        self.seconds = seconds
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    events: tuple[Event, ...]
+    person: Person | None  # None for anonymous or a code this room has no name for
+    code: str | None
+
+
+@dataclass(frozen=True)
+class ShiftEnded:
+    code: str
+    started_at: str
+    ended_at: str
+    hours: float
+    event: Event
+
+
+@dataclass(frozen=True)
+class OpenShift:
+    code: str
+    start_id: str
+    started_at: str
+
+
+def _hours_between(start: str, end: str) -> float:
+    seconds = (parse_iso(end) - parse_iso(start)).total_seconds()
+    return round(max(seconds, 0) / 3600, 2)
+
+
+class RoomStore:
+    """The room database for one room; safe to share between threads."""
+
+    def __init__(self, path: str | Path, room: str, *, clock: Clock = system_clock,
+                 busy_timeout_ms: int = DAEMON_BUSY_TIMEOUT_MS, durable: bool = True):
+        self.room = room
+        self.clock = clock
+        self.path = Path(path)
+        self._connections = ThreadConnections(path, busy_timeout_ms=busy_timeout_ms, durable=durable)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self._connections.get()
+
+    def close(self) -> None:
+        self._connections.close()
+
+    def now(self) -> str:
+        return local_iso(self.clock())
+
+    def _append(self, kind: str, **fields) -> Event:
+        fields.setdefault("at", self.now())
+        return append(self.conn, room=self.room, kind=kind, **fields)
+
+    # --- visitors -------------------------------------------------------
+    def register_visitor(self, name: str, *, new_in_area: bool | None = None,
+                         heard_via: str | None = None, lang: str | None = None) -> Person:
+        """A new visitor: a fresh code, the nickname kept locally, the answers in the log."""
+        name = people.clean_name(name)
+        if not name:
+            raise StoreError("name_empty")
+        if heard_via is not None and heard_via not in HEARD_VIA:
+            raise StoreError("heard_via_unknown", heard_via)
+        payload = {k: v for k, v in (("new_in_area", new_in_area), ("heard_via", heard_via),
+                                     ("lang", lang)) if v is not None}
+        with transaction(self.conn):
+            code = self._unused_code()
+            event = self._append(Kind.VISITOR_REGISTERED, visitor=code, payload=payload)
+            return people.remember(self.conn, code, name, event.at)
+
+    def _unused_code(self) -> str:
+        while True:
+            code = codes.new_code()
+            seen = self.conn.execute("SELECT 1 FROM events WHERE visitor = ? LIMIT 1", (code,))
+            if seen.fetchone() is None and people.get_person(self.conn, code) is None:
+                return code
+
+    def person(self, code: str) -> Person | None:
+        return people.get_person(self.conn, code)
+
+    def find_people(self, typed: str, limit: int = 8) -> list[Person]:
+        return people.search(self.conn, typed, limit)
+
+    def check_in(self, code: str | None, activities: Iterable[str] = ()) -> CheckIn:
+        """One check-in event per activity (none chosen = inloop), in one transaction.
+
+        ``code`` may be typed text: it is normalised, and a valid code this room
+        has never seen is accepted without a name (the same code works in every room).
+        """
+        chosen = list(dict.fromkeys(activities)) or [INLOOP]
+        normal = codes.normalise(code) if code else None
+        with transaction(self.conn):
+            at = self.now()
+            events = tuple(self._append(Kind.CHECKIN, at=at, visitor=normal, activity=a)
+                           for a in chosen)
+            if normal:
+                people.touch(self.conn, normal, at)
+        return CheckIn(events, self.person(normal) if normal else None, normal)
+
+    def survey_due(self, code: str | None) -> bool:
+        if not code:
+            return False
+        last = self.conn.execute(SELECT_LAST_SURVEY, (code,)).fetchone()[0]
+        return last is None or parse_iso(self.now()) - parse_iso(last) >= timedelta(
+            days=SURVEY_INTERVAL_DAYS)
+
+    def answer_survey(self, code: str | None, answers: dict[str, int]) -> tuple[Event, ...]:
+        """Smiley answers (1 sad, 2 neutral, 3 happy); skipped questions are simply absent."""
+        for question, answer in answers.items():
+            if answer not in SURVEY_ANSWERS:
+                raise StoreError("survey_answer_invalid", f"{question}={answer}")
+        with transaction(self.conn):
+            return tuple(self._append(Kind.SURVEY_ANSWERED, visitor=code,
+                                      payload={"question": q, "answer": a})
+                         for q, a in sorted(answers.items()))
+
+    # --- volunteers and crews --------------------------------------------
+    def has_role(self, code: str, role: str) -> bool:
+        return self.conn.execute(SELECT_ROLE, (self.room, code, role)).fetchone() is not None
+
+    def people_with_role(self, role: str) -> list[Person]:
+        return [Person.from_row(r) for r in self.conn.execute(SELECT_ROLE_PEOPLE, (self.room, role))]
+
+    def set_volunteer(self, code: str, is_volunteer: bool, *, by: str) -> Event | None:
+        kind = Kind.VOLUNTEER_ADDED if is_volunteer else Kind.VOLUNTEER_REMOVED
+        with transaction(self.conn):
+            if self.has_role(code, "volunteer") == is_volunteer:
+                return None
+            return self._append(kind, visitor=code, payload={"by": by})
+
+    def open_shift(self, code: str) -> OpenShift | None:
+        row = self.conn.execute(SELECT_OPEN_SHIFT, (self.room, code)).fetchone()
+        return OpenShift(code, row[0], row[1]) if row else None
+
+    def open_shifts(self) -> list[OpenShift]:
+        return [OpenShift(*r) for r in self.conn.execute(SELECT_OPEN_SHIFTS, (self.room,))]
+
+    def start_shift(self, code: str) -> Event:
+        with transaction(self.conn):
+            if not self.has_role(code, "volunteer"):
+                raise StoreError("not_a_volunteer")
+            if self.open_shift(code):
+                raise StoreError("shift_already_open")
+            event = self._append(Kind.SHIFT_STARTED, visitor=code)
+            people.touch(self.conn, code, event.at)
+            return event
+
+    def end_shift(self, code: str, *, auto: bool = False) -> ShiftEnded:
+        with transaction(self.conn):
+            return self._end_shift(code, auto=auto)
+
+    def _end_shift(self, code: str, *, auto: bool) -> ShiftEnded:
+        shift = self.open_shift(code)
+        if shift is None:
+            raise StoreError("no_open_shift")
+        at = self.now()
+        hours = _hours_between(shift.started_at, at)
+        payload = {"hours": hours, **({"auto": True} if auto else {})}
+        event = self._append(Kind.SHIFT_ENDED, at=at, visitor=code, ref=shift.start_id,
+                             payload=payload)
+        return ShiftEnded(code, shift.started_at, at, hours, event)
+
+    def record_jobs(self, activity: str, count: int = 1, code: str | None = None) -> tuple[Event, ...]:
+        """Jobs done by a crew: one event per job, so voiding one undoes exactly one."""
+        if count < 1 or count > 100:
+            raise StoreError("job_count_invalid", str(count))
+        with transaction(self.conn):
+            at = self.now()
+            return tuple(self._append(Kind.JOB_DONE, at=at, visitor=code, activity=activity)
+                         for _ in range(count))
+
+    # --- key holders ------------------------------------------------------
+    def add_key_holder(self, name: str, pin: str, *, by: str | None, code: str | None = None
+                       ) -> Person:
+        """A key holder: an existing person (``code``) or a new one; ``by`` None only at init."""
+        validate_pin(pin)
+        pin_hash = people.hash_pin(pin)  # slow: outside the write lock
+        with transaction(self.conn):
+            if code is None:
+                code = self._unused_code()
+                registered = self._append(Kind.VISITOR_REGISTERED, visitor=code)
+                people.remember(self.conn, code, name, registered.at)
+            elif self.person(code) is None:
+                people.remember(self.conn, code, name, self.now())
+            if not self.has_role(code, "key_holder"):
+                self._append(Kind.KEY_HOLDER_ADDED, visitor=code, payload={"by": by} if by else {})
+            people.set_pin(self.conn, code, pin_hash)
+            return self.person(code)  # type: ignore[return-value]
+
+    def remove_key_holder(self, code: str, *, by: str) -> Event:
+        with transaction(self.conn):
+            if not self.has_role(code, "key_holder"):
+                raise StoreError("not_a_key_holder")
+            if len(self.people_with_role("key_holder")) <= 1:
+                raise StoreError("last_key_holder")
+            people.set_pin(self.conn, code, None)
+            return self._append(Kind.KEY_HOLDER_REMOVED, visitor=code, payload={"by": by})
+
+    def verify_key_holder(self, code: str, pin: str, scope: str = "kiosk") -> Person:
+        """The key holder if the PIN is right; wrong PINs are rate limited per ``scope``.
+
+        After 5 wrong PINs the next try must wait 60 s, doubling with every further miss.
+        """
+        now = self.clock()
+        row = self.conn.execute(SELECT_PIN_ATTEMPTS, (scope,)).fetchone()
+        failures = row[0] if row else 0
+        if row and row[1] and parse_iso(row[1]) > now:
+            raise PinLocked(int((parse_iso(row[1]) - now).total_seconds()) + 1)
+        ok = self.has_role(code, "key_holder") and people.pin_matches(
+            people.stored_pin(self.conn, code), pin)
+        with transaction(self.conn):
+            if ok:
+                self.conn.execute(CLEAR_PIN_ATTEMPTS, (scope,))
+            else:
+                failures += 1
+                locked = None
+                if failures >= PIN_FREE_TRIES:
+                    wait = PIN_FIRST_LOCK_SECONDS * 2 ** (failures - PIN_FREE_TRIES)
+                    locked = local_iso(now + timedelta(seconds=min(wait, 86_400)))
+                self.conn.execute(UPSERT_PIN_ATTEMPTS, (scope, failures, locked))
+        if not ok:
+            raise StoreError("pin_wrong")
+        return self.person(code)  # type: ignore[return-value]
+
+    # --- the room ---------------------------------------------------------
+    def open_room(self, *, by: str) -> Event:
+        with transaction(self.conn):
+            return self._append(Kind.ROOM_OPENED, visitor=by)
+
+    def close_room(self, *, by: str, cash_counted_cents: int | None = None
+                   ) -> tuple[Event, list[ShiftEnded]]:
+        """Close: open shifts end now (listed), the cash count is recorded, then the close."""
+        with transaction(self.conn):
+            ended = [self._end_shift(s.code, auto=True) for s in self.open_shifts()]
+            if cash_counted_cents is not None:
+                if cash_counted_cents < 0:
+                    raise StoreError("amount_invalid")
+                self._append(Kind.CASH_COUNTED, payload={"cents": cash_counted_cents, "by": by})
+            return self._append(Kind.ROOM_CLOSED, visitor=by), ended
+
+    def clock_warning(self) -> str | None:
+        """A catalog key when the machine's clock looks wrong, else None."""
+        now = self.clock()
+        row = self.conn.execute(SELECT_LAST_EVENT_AT, (self.room,)).fetchone()
+        if now.year < 2024:
+            return "clock_far_off"
+        if row:
+            last = parse_iso(row[0])
+            if now < last - timedelta(minutes=5):
+                return "clock_before_last_event"
+            if now > last + timedelta(days=366):
+                return "clock_far_off"
+        return None
+
+    # --- money ------------------------------------------------------------
+    def record_expense(self, amount_cents: int, category: str, note: str, *, by: str) -> Event:
+        if amount_cents <= 0 or amount_cents > 100_000:
+            raise StoreError("amount_invalid")
+        if category not in CASH_CATEGORIES or len(category) != 1:
+            raise StoreError("category_invalid", category)
+        with transaction(self.conn):
+            return self._append(Kind.CASH_EXPENSE, payload={
+                "cents": amount_cents, "category": category, "note": note.strip()[:80], "by": by})
+
+    # --- corrections and privacy -------------------------------------------
+    def void(self, event_id: str, *, by: str) -> Event:
+        with transaction(self.conn):
+            row = self.conn.execute(SELECT_EVENT_KIND, (event_id,)).fetchone()
+            if row is None or row[1] != self.room:
+                raise StoreError("event_unknown")
+            if row[0] in (Kind.VOID, Kind.FORGET):
+                raise StoreError("event_not_voidable")
+            if self.conn.execute(SELECT_IS_VOIDED, (event_id,)).fetchone():
+                raise StoreError("event_already_voided")
+            return self._append(Kind.VOID, ref=event_id, payload={"by": by})
+
+    def forget(self, code: str, *, by: str) -> Event:
+        """Erase a visitor's name here and tell every room; counts stay as they are."""
+        with transaction(self.conn):
+            if self.has_role(code, "key_holder"):
+                raise StoreError("forget_key_holder")
+            people.delete(self.conn, code)
+            event = self._append(Kind.FORGET, visitor=code, payload={"by": by})
+        people.scrub(self.conn)
+        return event
+
+    def purge_idle_names(self, months: int) -> int:
+        """Delete names of people not seen for ``months`` (key holders and volunteers stay)."""
+        cutoff = local_iso(_months_before(self.clock(), months))
+        with transaction(self.conn):
+            idle = people.idle_codes(self.conn, self.room, cutoff)
+            for code in idle:
+                people.delete(self.conn, code)
+        if idle:
+            people.scrub(self.conn)
+        return len(idle)
+
+
+def forget_local(conn: sqlite3.Connection, code: str) -> bool:
+    """Apply another room's forget: delete this room's name for ``code`` (sync uses this)."""
+    with transaction(conn):
+        deleted = people.delete(conn, code)
+    if deleted:
+        people.scrub(conn)
+    return deleted
+
+
+def validate_pin(pin: str) -> None:
+    if not (pin.isdigit() and 4 <= len(pin) <= 8):
+        raise StoreError("pin_format")
+
+
+def _months_before(moment: datetime, months: int) -> datetime:
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = min(moment.day, 28)
+    return moment.replace(year=year, month=month + 1, day=day)
