@@ -64,11 +64,16 @@ def is_valid(typed: str) -> bool:
 
 
 def looks_like_code(typed: str) -> bool:
-    """True when the text could be meant as a code (not a name): 8 code characters with digits."""
-    cleaned = "".join(typed.split()).replace("-", "").upper().translate(_LOOKALIKES)
-    return len(cleaned) == CODE_LENGTH and all(ch in _INDEX for ch in cleaned) and any(
-        ch.isdigit() for ch in cleaned
-    )
+    """True when the text is meant as a code rather than a name.
+
+    Eight code characters that carry a digit or a dash, or that pass the check
+    (a code of letters alone is rare but possible).
+    """
+    compact = "".join(typed.split())
+    cleaned = compact.replace("-", "").upper().translate(_LOOKALIKES)
+    if len(cleaned) != CODE_LENGTH or any(ch not in _INDEX for ch in cleaned):
+        return False
+    return any(ch.isdigit() or ch == "-" for ch in compact) or is_valid(cleaned)
 
 
 def display(code: str) -> str:

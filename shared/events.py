@@ -12,7 +12,7 @@ import json
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Kind:
@@ -163,18 +163,34 @@ def rebuild_projections(conn: sqlite3.Connection) -> None:
         project(conn, Event.from_row(row))
 
 
-def append_many(conn: sqlite3.Connection, room: str, drafts: list[Event]) -> list[Event]:
+class Draft(NamedTuple):
+    """An event before it has a seq: what bulk writers hand to ``append_many``."""
+
+    id: str
+    at: str
+    kind: str
+    visitor: str | None
+    activity: str | None
+    ref: str | None
+    payload: str  # JSON text, already encoded
+
+
+NO_PROJECTION = frozenset({Kind.CHECKIN, Kind.JOB_DONE, Kind.VISITOR_REGISTERED,
+                           Kind.SURVEY_ANSWERED, Kind.CASH_EXPENSE, Kind.CASH_COUNTED, Kind.FORGET})
+
+
+def append_many(conn: sqlite3.Connection, room: str, drafts: list[Draft]) -> int:
     """Append many events in one go (bulk import): one seq look-up, one executemany.
 
-    ``drafts`` carry everything but ``seq``/``room``; call inside a write transaction.
+    Call inside a write transaction; returns the number of events written.
     """
     if not conn.in_transaction:
         raise RuntimeError("events.append_many must run inside a write transaction")
     first = conn.execute(NEXT_SEQ, (room,)).fetchone()[0]
-    stored = [Event(d.id, room, first + i, d.at, d.kind, d.visitor, d.activity, d.ref, d.payload)
-              for i, d in enumerate(drafts)]
-    conn.executemany(INSERT_EVENT, [to_row(e) for e in stored])
-    for event in stored:
-        if event.kind not in (Kind.CHECKIN, Kind.JOB_DONE):  # those have no projection
-            project(conn, event)
-    return stored
+    rows = [(d.id, room, first + i, d.at, d.kind, d.visitor, d.activity, d.ref, d.payload)
+            for i, d in enumerate(drafts)]
+    conn.executemany(INSERT_EVENT, rows)
+    for row in rows:
+        if row[4] not in NO_PROJECTION:
+            project(conn, Event.from_row(row))
+    return len(rows)

@@ -24,6 +24,7 @@ HEARD_VIA = ("neighbours", "housing_corporation", "benefits_agency", "other")
 CASH_CATEGORIES = "ABCDEF"
 SURVEY_ANSWERS = (1, 2, 3)  # sad, neutral, happy smiley
 SURVEY_INTERVAL_DAYS = 91  # at most once a quarter per person
+EARLIEST_PLAUSIBLE_YEAR = 2010
 PIN_FREE_TRIES = 5
 PIN_FIRST_LOCK_SECONDS = 60
 
@@ -304,7 +305,7 @@ class RoomStore:
         """A catalog key when the machine's clock looks wrong, else None."""
         now = self.clock()
         row = self.conn.execute(SELECT_LAST_EVENT_AT, (self.room,)).fetchone()
-        if now.year < 2024:
+        if now.year < EARLIEST_PLAUSIBLE_YEAR:  # a machine whose clock battery died
             return "clock_far_off"
         if row:
             last = parse_iso(row[0])

@@ -1,0 +1,226 @@
+"""The yearly report as json, csv, markdown, xlsx and self-contained html.
+
+Every renderer takes the one report dict (``shared.trends.staff_report`` or
+``shared.report.build_report``) and only formats it: no database, no Textual,
+so every format carries exactly the numbers of the json report.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from html import escape
+
+from shared.catalog import Catalog
+
+FORMATS = ("json", "csv", "md", "xlsx", "html")
+BINARY_FORMATS = ("xlsx",)
+
+UNITS = {
+    "nl": {"unique": "uniek", "jobs": "klussen", "hours": "uren", "percent": "%",
+           "count": "aantal", "visits": "bezoeken"},
+    "en": {"unique": "unique", "jobs": "jobs", "hours": "hours", "percent": "%",
+           "count": "count", "visits": "visits"},
+}
+# Labels and explanations of the indicators that are not activities: (nl, en, explanation nl).
+INDICATORS = {
+    "totaal_uniek": ("Totaal unieke deelnemers", "Total unique participants",
+                     "Verschillende bezoekerscodes over alle activiteiten; over de ruimtes telt "
+                     "iemand één keer, ook wie in twee ruimtes komt."),
+    "sleutelbeheerders": ("Sleutelbeheerders", "Key holders",
+                          "Sleutelbeheerders aan het eind van het jaar (minimum)."),
+    "actieve_vrijwilligers": ("Actieve vrijwilligers", "Active volunteers",
+                              "Vrijwilligers met minstens één afgesloten dienst in het jaar."),
+    "vrijwilligersuren": ("Vrijwilligersuren", "Volunteer hours",
+                          "Uren van afgesloten vrijwilligersdiensten (doel: 250 uur per "
+                          "actieve vrijwilliger)."),
+    "nieuwe_bewoners": ("Nieuwe bewoners die meedoen", "New residents taking part",
+                        "Bij inschrijving zelf opgegeven 'nieuw in de buurt' (vrijwillig)."),
+    "doorverwezen_wpi": ("Doorverwezen door uitkeringsinstantie", "Referred by the benefits agency",
+                         "Bij inschrijving opgegeven 'hoe ken je ons?': de uitkeringsinstantie."),
+    "anonieme_bezoeken": ("Anonieme bezoeken", "Anonymous visits",
+                          "Aanmeldingen zonder code: geteld als bezoek, niet als persoon."),
+    "enquete_confidence": ("Meer vertrouwen in eigen kunnen", "More confidence in own abilities",
+                           "Deel van de enquête-antwoorden dat positief is (blije smiley)."),
+    "enquete_pleasant": ("Prettiger wonen in de buurt", "Living here is more pleasant",
+                         "Deel van de enquête-antwoorden dat positief is (blije smiley)."),
+}
+ACTIVITY_EXPLANATION = {"unique": "Unieke deelnemers aan deze activiteit in het jaar.",
+                        "jobs": "Aantal uitgevoerde klussen in het jaar."}
+TEXT = {
+    "nl": {"title": "Resultaten buurtwerkkamers", "indicator": "Indicator", "unit": "Eenheid",
+           "total": "Totaal", "year": "Jaar", "generated": "Gemaakt op", "target": "doel",
+           "hours": "Vrijwilligersuren", "rate": "Tarief per uur (WML)", "value": "Waarde",
+           "room": "Ruimte", "month": "Maand", "spent": "Uitgegeven", "cap": "Plafond",
+           "over_cap": "Boven plafond", "budget": "Populaire begroting",
+           "handgeld": "Handgeld per maand", "freshness": "Actualiteit van de gegevens",
+           "last_event": "Laatste gebeurtenis", "last_bundle": "Laatste bundel",
+           "lag": "Achterstand (uur)", "stale": "Stil > 2 dagen", "trends": "Verloop per maand",
+           "checkins": "aanmeldingen", "visitors": "verschillende bezoekers",
+           "explanation": "Toelichting", "yes": "ja", "no": "nee", "none": "geen uitgaven"},
+    "en": {"title": "Neighbourhood rooms: results", "indicator": "Indicator", "unit": "Unit",
+           "total": "Total", "year": "Year", "generated": "Generated", "target": "target",
+           "hours": "Volunteer hours", "rate": "Hourly rate (minimum wage)", "value": "Value",
+           "room": "Room", "month": "Month", "spent": "Spent", "cap": "Cap",
+           "over_cap": "Over the cap", "budget": "Popular budget",
+           "handgeld": "Petty cash per month", "freshness": "Freshness of the data",
+           "last_event": "Last event", "last_bundle": "Last bundle",
+           "lag": "Lag (hours)", "stale": "Silent > 2 days", "trends": "Month by month",
+           "checkins": "check-ins", "visitors": "distinct visitors",
+           "explanation": "Explanation", "yes": "yes", "no": "no", "none": "no spending"},
+}
+
+
+def label(indicator: str, catalog: Catalog | None, lang: str = "nl") -> str:
+    if catalog and indicator in catalog.activities:
+        return catalog.activities[indicator].label(lang)
+    if indicator in INDICATORS:
+        return INDICATORS[indicator][1 if lang == "en" else 0]
+    return indicator
+
+
+def explanation(indicator: str, entry: dict) -> str:
+    if indicator in INDICATORS:
+        return INDICATORS[indicator][2]
+    return ACTIVITY_EXPLANATION.get(entry["unit"], "")
+
+
+def unit_label(unit: str, lang: str = "nl") -> str:
+    return UNITS.get(lang, UNITS["nl"]).get(unit, unit)
+
+
+def columns(report: dict) -> list[str]:
+    """The room ids in report order, then "total"."""
+    return [*report["rooms"], "total"]
+
+
+def cell(entry: dict, column: str) -> tuple[float | None, float | None]:
+    """(value, target) of one indicator in one room or the total."""
+    value = entry["total"] if column == "total" else entry["rooms"].get(column)
+    return value, entry.get("targets", {}).get(column)
+
+
+def progress(value: float | None, target: float | None) -> float | None:
+    """Value as a fraction of the target (None without a target or value)."""
+    if value is None or not target:
+        return None
+    return value / target
+
+
+def number(value: float | None, lang: str = "nl", empty: str = "–") -> str:
+    """A number for people: 10.000 and 3,5 in Dutch, 10,000 and 3.5 in English."""
+    if value is None:
+        return empty
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
+    if lang == "nl":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def euro(value: float | None, lang: str = "nl") -> str:
+    if value is None:
+        return "–"
+    text = f"{value:,.2f}"
+    if lang == "nl":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return f"€ {text}"
+
+
+# --- json and csv ----------------------------------------------------------
+def to_json(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+CSV_HEADER = ["year", "indicator", "label", "unit", "room", "room_name", "value", "target",
+              "percent_of_target"]
+
+
+def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
+    """One row per indicator and room (and "total"), machine-readable numbers."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    names = {**report["rooms"], "total": TEXT[lang]["total"]}
+    for indicator, entry in report["indicators"].items():
+        for column in columns(report):
+            value, target = cell(entry, column)
+            share = progress(value, target)
+            writer.writerow([report["year"], indicator, label(indicator, catalog, lang),
+                             entry["unit"], column, names[column],
+                             "" if value is None else value, "" if target is None else target,
+                             "" if share is None else round(100 * share, 1)])
+    return out.getvalue()
+
+
+# --- markdown ----------------------------------------------------------------
+def _md_cell(entry: dict, column: str, lang: str) -> str:
+    value, target = cell(entry, column)
+    text = number(value, lang)
+    return f"{text} / {number(target, lang)}" if target is not None else text
+
+
+def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
+    t = TEXT[lang]
+    names = [*report["rooms"].values(), t["total"]]
+    lines = [f"# {t['title']} {report['year']}", "",
+             f"{t['generated']}: {report.get('generated_at', '')}. "
+             f"Cellen: resultaat / {t['target']}." if lang == "nl" else
+             f"{t['generated']}: {report.get('generated_at', '')}. Cells: result / target.", "",
+             "| " + " | ".join([t["indicator"], t["unit"], *names]) + " |",
+             "|" + "---|" * 2 + "---:|" * len(names)]
+    for indicator, entry in report["indicators"].items():
+        cells = [_md_cell(entry, c, lang) for c in columns(report)]
+        lines.append("| " + " | ".join([label(indicator, catalog, lang),
+                                        unit_label(entry["unit"], lang), *cells]) + " |")
+    value = report.get("volunteer_value", {})
+    hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
+    lines += ["", f"## {t['budget']}", "",
+              f"{t['rate']}: {euro(value.get('hourly_rate'), lang)}", "",
+              f"| {t['room']} | {t['hours']} | {t['value']} |", "|---|---:|---:|"]
+    for room, name in report["rooms"].items():
+        lines.append(f"| {name} | {number(hours['rooms'].get(room), lang)} | "
+                     f"{euro(value.get('rooms', {}).get(room), lang)} |")
+    lines.append(f"| {t['total']} | {number(hours['total'], lang)} | "
+                 f"{euro(value.get('total'), lang)} |")
+    from shared.trends import handgeld_table
+    section = report.get("handgeld", {"categories": {}, "monthly_cap": 0})
+    cats = list(section["categories"]) or list("ABCDEF")
+    lines += ["", f"## {t['handgeld']} ({t['cap']} {euro(section.get('monthly_cap'), lang)})", ""]
+    rows = handgeld_table(report) if "rooms" in section else []
+    if rows:
+        lines += ["| " + " | ".join([t["room"], t["month"], *cats, t["spent"]]) + " |",
+                  "|---|---|" + "---:|" * (len(cats) + 1)]
+        for row in rows:
+            flag = " ⚠" if row["over_cap"] else ""
+            lines.append("| " + " | ".join([report["rooms"][row["room"]], row["month"],
+                                            *(euro(row[c], lang) for c in cats),
+                                            euro(row["spent"], lang) + flag]) + " |")
+    else:
+        lines.append(t["none"])
+    return "\n".join(lines) + "\n"
+
+
+# --- dispatch --------------------------------------------------------------
+def render(report: dict, fmt: str, catalog: Catalog | None = None, lang: str = "nl"
+           ) -> str | bytes:
+    """The report in ``fmt``: text for json/csv/md/html, bytes for xlsx."""
+    if fmt == "json":
+        return to_json(report)
+    if fmt == "csv":
+        return to_csv(report, catalog, lang)
+    if fmt == "md":
+        return to_markdown(report, catalog, lang)
+    if fmt == "xlsx":
+        from shared.report_formats.xlsx import to_xlsx
+        return to_xlsx(report, catalog, lang)
+    if fmt == "html":
+        from shared.report_formats.html import to_html
+        return to_html(report, catalog, lang)
+    raise ValueError(f"unknown report format {fmt!r} (choose from {', '.join(FORMATS)})")
+
+
+def escape_text(value: object) -> str:
+    return escape(str(value), quote=True)

@@ -1,0 +1,207 @@
+"""The yearly report as one self-contained, printable HTML file.
+
+No remote assets: the style sheet is inline and the charts are inline SVG
+(per indicator: each room's result against its target; per room: check-ins
+and distinct visitors month by month). Every number in a table cell also
+sits in ``data-value``/``data-target`` attributes, machine-readable.
+"""
+
+from __future__ import annotations
+
+from shared.catalog import Catalog
+from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro, label, number,
+                                   progress, unit_label)
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem;color:#1d2733}
+h1{margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:2px solid #dde7f0;padding-bottom:.2rem}
+.meta{color:#4a5a6a}table{border-collapse:collapse;margin:.5rem 0;font-size:.92rem}
+th,td{border:1px solid #c9d3dd;padding:.25rem .5rem;text-align:right}
+th:first-child,td:first-child,td.unit{text-align:left}thead th{background:#dde7f0}
+td.ok{background:#d9f2df}td.mid{background:#fff3cd}td.low{background:#f8d7da}
+.charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{break-inside:avoid}
+.chart h3{font-size:.9rem;margin:.3rem 0}.stale{color:#a40000;font-weight:bold}
+.legend span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 1rem}
+@media print{body{margin:1cm}h2{break-after:avoid}table,.chart{break-inside:avoid}}
+"""
+BAR, TARGET, LINE = "#5b9bd5", "#1d2733", "#e07b39"
+
+
+def _level(share: float | None) -> str:
+    if share is None:
+        return ""
+    return "ok" if share >= 1 else "mid" if share >= 0.5 else "low"
+
+
+def _results_table(report: dict, catalog: Catalog | None, lang: str) -> list[str]:
+    t = TEXT[lang]
+    heads = [*report["rooms"].values(), t["total"]]
+    out = ['<table id="results"><thead><tr>', f"<th>{esc(t['indicator'])}</th>",
+           f"<th>{esc(t['unit'])}</th>", *(f"<th>{esc(h)}</th>" for h in heads),
+           "</tr></thead><tbody>"]
+    for indicator, entry in report["indicators"].items():
+        out.append(f'<tr data-indicator="{esc(indicator)}"><td>{esc(label(indicator, catalog, lang))}'
+                   f'</td><td class="unit">{esc(unit_label(entry["unit"], lang))}</td>')
+        for column in columns(report):
+            value, target = cell(entry, column)
+            share = progress(value, target)
+            text = number(value, lang)
+            if target is not None:
+                text += f" / {number(target, lang)}"
+            if share is not None:
+                text += f" ({round(100 * share)}%)"
+            out.append(f'<td class="{_level(share)}" data-room="{esc(column)}" '
+                       f'data-value="{"" if value is None else value}" '
+                       f'data-target="{"" if target is None else target}">{esc(text)}</td>')
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return out
+
+
+def _bar_chart(indicator: str, entry: dict, report: dict, catalog: Catalog | None, lang: str
+               ) -> str:
+    """Horizontal bars: each room's value, a dark tick at its target."""
+    rooms = list(report["rooms"])
+    pairs = [cell(entry, r) for r in rooms]
+    top = max([1.0, *(v or 0 for v, _ in pairs), *(tg or 0 for _, tg in pairs)])
+    width, left, row_h = 360, 120, 22
+    height = row_h * len(rooms) + 8
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'role="img" aria-label="{esc(label(indicator, catalog, lang))}">']
+    scale = (width - left - 50) / top
+    for i, (room, (value, target)) in enumerate(zip(rooms, pairs)):
+        y = 4 + i * row_h
+        parts.append(f'<text x="0" y="{y + 14}" font-size="11">{esc(report["rooms"][room])}</text>')
+        parts.append(f'<rect x="{left}" y="{y + 3}" width="{(value or 0) * scale:.1f}" '
+                     f'height="{row_h - 8}" fill="{BAR}"/>')
+        if target:
+            x = left + target * scale
+            parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + row_h - 2}" '
+                         f'stroke="{TARGET}" stroke-width="2"/>')
+        end = left + max(value or 0, target or 0) * scale + 4
+        parts.append(f'<text x="{end:.1f}" y="{y + 14}" font-size="10">'
+                     f'{esc(number(value, lang))}</text>')
+    parts.append("</svg>")
+    return (f'<div class="chart"><h3>{esc(label(indicator, catalog, lang))} '
+            f'({esc(unit_label(entry["unit"], lang))})</h3>{"".join(parts)}</div>')
+
+
+def _trend_chart(name: str, series: dict, months: list[str], lang: str) -> str:
+    """Bars: check-ins per month; line: distinct visitors."""
+    width, height, pad = 360, 140, 24
+    checkins, visitors = series["checkins"], series["visitors"]
+    top = max([1, *checkins, *visitors])
+    step = (width - 2 * pad) / len(months)
+    scale = (height - 2 * pad) / top
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'role="img" aria-label="{esc(name)}">',
+             f'<line x1="{pad}" x2="{width - pad}" y1="{height - pad}" y2="{height - pad}" '
+             f'stroke="#888"/>']
+    points = []
+    for i, month in enumerate(months):
+        x = pad + i * step
+        h = checkins[i] * scale
+        parts.append(f'<rect x="{x + 2:.1f}" y="{height - pad - h:.1f}" width="{step - 4:.1f}" '
+                     f'height="{h:.1f}" fill="{BAR}"><title>{month}: {checkins[i]}</title></rect>')
+        parts.append(f'<text x="{x + step / 2:.1f}" y="{height - 8}" font-size="9" '
+                     f'text-anchor="middle">{month[5:]}</text>')
+        points.append(f"{x + step / 2:.1f},{height - pad - visitors[i] * scale:.1f}")
+    parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{LINE}" '
+                 f'stroke-width="2"/>')
+    parts.append(f'<text x="{pad}" y="12" font-size="10">max {number(top, lang)}</text></svg>')
+    return f'<div class="chart"><h3>{esc(name)}</h3>{"".join(parts)}</div>'
+
+
+def _budget(report: dict, lang: str) -> list[str]:
+    t = TEXT[lang]
+    value = report.get("volunteer_value", {})
+    hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
+    out = [f"<h2>{esc(t['budget'])}</h2>",
+           f"<p>{esc(t['rate'])}: {esc(euro(value.get('hourly_rate'), lang))}</p>",
+           f'<table id="budget"><thead><tr><th>{esc(t["room"])}</th><th>{esc(t["hours"])}</th>'
+           f'<th>{esc(t["value"])}</th></tr></thead><tbody>']
+    rows = [(r, n) for r, n in report["rooms"].items()] + [("total", t["total"])]
+    for room, name in rows:
+        h = hours["total"] if room == "total" else hours["rooms"].get(room)
+        v = value.get("total") if room == "total" else value.get("rooms", {}).get(room)
+        out.append(f'<tr data-room="{esc(room)}" data-hours="{h}" data-value="{v}"><td>{esc(name)}'
+                   f'</td><td>{esc(number(h, lang))}</td><td>{esc(euro(v, lang))}</td></tr>')
+    out.append("</tbody></table>")
+    return out
+
+
+def _handgeld(report: dict, lang: str) -> list[str]:
+    from shared.trends import handgeld_table
+    t = TEXT[lang]
+    section = report.get("handgeld", {"categories": {}, "monthly_cap": None, "rooms": {}})
+    cats = list(section["categories"]) or list("ABCDEF")
+    out = [f"<h2>{esc(t['handgeld'])}</h2>",
+           f"<p>{esc(t['cap'])}: {esc(euro(section.get('monthly_cap'), lang))} / {esc(t['month'])}. "
+           + "; ".join(f"{esc(c)}: {esc(d)}" for c, d in section["categories"].items()) + "</p>"]
+    rows = handgeld_table(report)
+    if not rows:
+        return out + [f"<p>{esc(t['none'])}</p>"]
+    out.append('<table id="handgeld"><thead><tr>' + "".join(
+        f"<th>{esc(h)}</th>" for h in [t["room"], t["month"], *cats, t["spent"]]) + "</tr></thead><tbody>")
+    for row in rows:
+        out.append(f'<tr data-room="{esc(row["room"])}" data-month="{row["month"]}" '
+                   f'data-spent="{row["spent"]}"><td>{esc(report["rooms"].get(row["room"], row["room"]))}'
+                   f'</td><td>{row["month"]}</td>'
+                   + "".join(f"<td>{esc(euro(row[c], lang))}</td>" for c in cats)
+                   + f'<td class="{"low" if row["over_cap"] else ""}">{esc(euro(row["spent"], lang))}'
+                   + "</td></tr>")
+    out.append("</tbody></table>")
+    return out
+
+
+def _freshness(report: dict, lang: str) -> list[str]:
+    t = TEXT[lang]
+    fresh = report.get("freshness", {"rooms": {}})
+    out = [f"<h2>{esc(t['freshness'])}</h2>", '<table id="freshness"><thead><tr>' + "".join(
+        f"<th>{esc(h)}</th>" for h in [t["room"], t["last_event"], t["last_bundle"], t["lag"],
+                                       t["stale"]]) + "</tr></thead><tbody>"]
+    for room, name in report["rooms"].items():
+        sync = report.get("sync", {}).get(room, {})
+        info = fresh["rooms"].get(room, {})
+        stale = info.get("stale")
+        out.append(f'<tr data-room="{esc(room)}"><td>{esc(name)}</td>'
+                   f'<td>{esc(sync.get("last_event_at") or "–")}</td>'
+                   f'<td>{esc(sync.get("last_bundle_at") or "–")}</td>'
+                   f'<td>{esc(number(info.get("lag_hours"), lang))}</td>'
+                   f'<td class="{"stale" if stale else ""}">{esc(t["yes"] if stale else t["no"])}'
+                   "</td></tr>")
+    out.append("</tbody></table>")
+    return out
+
+
+def to_html(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
+    t = TEXT[lang]
+    title = f"{t['title']} {report['year']}"
+    body = [f"<h1>{esc(title)}</h1>",
+            f'<p class="meta">{esc(t["year"])}: <span id="year">{report["year"]}</span> · '
+            f'{esc(t["generated"])}: <span id="generated">{esc(report.get("generated_at", ""))}'
+            "</span> · " + ", ".join(esc(n) for n in report["rooms"].values()) + "</p>"]
+    stale = [report["rooms"][r] for r, i in report.get("freshness", {}).get("rooms", {}).items()
+             if i.get("stale") and r in report["rooms"]]
+    if stale:
+        body.append(f'<p class="stale">{esc(t["stale"])}: {esc(", ".join(stale))}</p>')
+    body += [f"<h2>{esc(t['title'])}</h2>", *_results_table(report, catalog, lang)]
+    body.append('<p class="legend">' + f'<span style="background:{BAR}"></span>'
+                + ("resultaat" if lang == "nl" else "result")
+                + f'<span style="background:{TARGET};width:.2rem"></span>'
+                + ("doel" if lang == "nl" else "target") + "</p>")
+    body.append('<div class="charts">' + "".join(
+        _bar_chart(i, e, report, catalog, lang) for i, e in report["indicators"].items()
+        if e["unit"] != "percent" or any(v is not None for v in e["rooms"].values())) + "</div>")
+    trends = report.get("trends")
+    if trends:
+        body.append(f"<h2>{esc(t['trends'])}</h2>")
+        body.append('<p class="legend">' + f'<span style="background:{BAR}"></span>{esc(t["checkins"])}'
+                    + f'<span style="background:{LINE}"></span>{esc(t["visitors"])}</p>')
+        body.append('<div class="charts">' + "".join(
+            _trend_chart(report["rooms"].get(r, r), s, trends["months"], lang)
+            for r, s in trends["rooms"].items()) + "</div>")
+    body += _budget(report, lang) + _handgeld(report, lang) + _freshness(report, lang)
+    return ("<!DOCTYPE html>\n" f'<html lang="{esc(lang)}"><head><meta charset="utf-8">'
+            f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")

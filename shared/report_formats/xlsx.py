@@ -1,0 +1,198 @@
+"""The yearly report as an Excel workbook (openpyxl), for the funders.
+
+Sheets: the results table (value, target and progress per room and in
+total, with data bars), volunteer hours and their value (the "populaire
+begroting"), petty cash per month against the cap, the freshness of every
+room's data and an explanation of each indicator. Numbers are stored as
+numbers (no formulas), so every program shows them without recalculating.
+"""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule, DataBarRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from shared.catalog import Catalog
+from shared.report_formats import TEXT, cell, columns, explanation, label, progress, unit_label
+
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+HEAD_FILL = PatternFill("solid", fgColor="DDE7F0")
+GREEN = PatternFill("solid", fgColor="C6EFCE")
+RED = PatternFill("solid", fgColor="FFC7CE")
+EURO = '"€" #,##0.00'
+SHEETS = {"nl": ("Resultaten", "Vrijwilligers", "Handgeld", "Actualiteit", "Toelichting"),
+          "en": ("Results", "Volunteers", "Petty cash", "Freshness", "Explanation")}
+
+
+def _header(ws, row: int, values: list[str]) -> None:
+    for col, value in enumerate(values, start=1):
+        c = ws.cell(row=row, column=col, value=value)
+        c.font, c.fill = BOLD, HEAD_FILL
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _widths(ws, widths: dict[int, float]) -> None:
+    for col, width in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
+    t = TEXT[lang]
+    ws["A1"] = f"{t['title']} {report['year']}"
+    ws["A1"].font = TITLE
+    ws["A2"] = f"{t['generated']}: {report.get('generated_at', '')}"
+    names = [*report["rooms"].values(), t["total"]]
+    head = [t["indicator"], t["unit"]]
+    for name in names:
+        head += [name, f"{name} {t['target']}", f"{name} %"]
+    _header(ws, 4, head)
+    row = 5
+    for indicator, entry in report["indicators"].items():
+        ws.cell(row=row, column=1, value=label(indicator, catalog, lang))
+        ws.cell(row=row, column=2, value=unit_label(entry["unit"], lang))
+        for i, column in enumerate(columns(report)):
+            value, target = cell(entry, column)
+            share = progress(value, target)
+            base = 3 + 3 * i
+            ws.cell(row=row, column=base, value=value)
+            ws.cell(row=row, column=base + 1, value=target)
+            pct = ws.cell(row=row, column=base + 2, value=share)
+            pct.number_format = "0%"
+        row += 1
+    last = row - 1
+    for i in range(len(names)):
+        letter = get_column_letter(5 + 3 * i)
+        area = f"{letter}5:{letter}{last}"
+        ws.conditional_formatting.add(area, DataBarRule(start_type="num", start_value=0,
+                                                        end_type="num", end_value=1,
+                                                        color="5B9BD5"))
+        ws.conditional_formatting.add(area, CellIsRule(operator="greaterThanOrEqual",
+                                                       formula=["1"], fill=GREEN))
+        ws.conditional_formatting.add(area, CellIsRule(operator="lessThan",
+                                                       formula=["0.5"], fill=RED))
+    ws.freeze_panes = "C5"
+    _widths(ws, {1: 38, 2: 10, **{c: 11 for c in range(3, 3 + 3 * len(names))}})
+
+
+def _volunteers(ws, report: dict, lang: str) -> None:
+    t = TEXT[lang]
+    value = report.get("volunteer_value", {})
+    hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
+    ws["A1"] = f"{t['budget']} {report['year']}"
+    ws["A1"].font = TITLE
+    ws["A2"], ws["B2"] = t["rate"], value.get("hourly_rate")
+    ws["B2"].number_format = EURO
+    _header(ws, 4, [t["room"], t["hours"], t["value"]])
+    row = 5
+    for room, name in report["rooms"].items():
+        ws.cell(row=row, column=1, value=name)
+        ws.cell(row=row, column=2, value=hours["rooms"].get(room))
+        ws.cell(row=row, column=3, value=value.get("rooms", {}).get(room)).number_format = EURO
+        row += 1
+    ws.cell(row=row, column=1, value=t["total"]).font = BOLD
+    ws.cell(row=row, column=2, value=hours["total"]).font = BOLD
+    total = ws.cell(row=row, column=3, value=value.get("total"))
+    total.font, total.number_format = BOLD, EURO
+    _widths(ws, {1: 26, 2: 18, 3: 16})
+
+
+def _handgeld(ws, report: dict, lang: str) -> None:
+    from shared.trends import handgeld_table
+    t = TEXT[lang]
+    section = report.get("handgeld", {"categories": {}, "monthly_cap": None, "rooms": {}})
+    cats = list(section["categories"]) or list("ABCDEF")
+    ws["A1"] = f"{t['handgeld']} {report['year']}"
+    ws["A1"].font = TITLE
+    ws["A2"], ws["B2"] = t["cap"], section.get("monthly_cap")
+    ws["B2"].number_format = EURO
+    _header(ws, 4, [t["room"], t["month"], *cats, t["spent"], t["cap"], t["over_cap"]])
+    row = 5
+    for item in handgeld_table(report):
+        values = [report["rooms"].get(item["room"], item["room"]), item["month"],
+                  *(item[c] for c in cats), item["spent"], item["cap"],
+                  t["yes"] if item["over_cap"] else t["no"]]
+        for col, v in enumerate(values, start=1):
+            c = ws.cell(row=row, column=col, value=v)
+            if 3 <= col <= 4 + len(cats):
+                c.number_format = EURO
+        if item["over_cap"]:
+            ws.cell(row=row, column=3 + len(cats)).fill = RED
+        row += 1
+    if row == 5:
+        ws.cell(row=5, column=1, value=t["none"])
+    note = 7 + max(row - 5, 1)
+    for i, (code, text) in enumerate(section["categories"].items()):
+        ws.cell(row=note + i, column=1, value=code).font = BOLD
+        ws.cell(row=note + i, column=2, value=text)
+    _widths(ws, {1: 22, 2: 12, **{c: 12 for c in range(3, 6 + len(cats))}})
+
+
+def _freshness(ws, report: dict, lang: str) -> None:
+    t = TEXT[lang]
+    fresh = report.get("freshness", {"rooms": {}})
+    ws["A1"] = t["freshness"]
+    ws["A1"].font = TITLE
+    ws["A2"] = f"{t['generated']}: {report.get('generated_at', '')}"
+    _header(ws, 4, [t["room"], "last seq", t["last_event"], t["last_bundle"], t["lag"], t["stale"]])
+    row = 5
+    for room, name in report["rooms"].items():
+        sync = report.get("sync", {}).get(room, {})
+        info = fresh["rooms"].get(room, {})
+        values = [name, sync.get("last_seq"), sync.get("last_event_at"), sync.get("last_bundle_at"),
+                  info.get("lag_hours"), t["yes"] if info.get("stale") else t["no"]]
+        for col, v in enumerate(values, start=1):
+            ws.cell(row=row, column=col, value=v)
+        if info.get("stale"):
+            ws.cell(row=row, column=6).fill = RED
+        row += 1
+    _widths(ws, {1: 22, 2: 10, 3: 27, 4: 27, 5: 16, 6: 14})
+
+
+def _explain(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
+    t = TEXT[lang]
+    ws["A1"] = t["explanation"]
+    ws["A1"].font = TITLE
+    _header(ws, 3, ["id", t["indicator"], t["unit"], t["explanation"]])
+    row = 4
+    for indicator, entry in report["indicators"].items():
+        for col, v in enumerate([indicator, label(indicator, catalog, lang),
+                                 unit_label(entry["unit"], lang),
+                                 explanation(indicator, entry)], start=1):
+            ws.cell(row=row, column=col, value=v).alignment = Alignment(wrap_text=True,
+                                                                       vertical="top")
+        row += 1
+    notes = [
+        "Resultaat / doel: de doelen komen uit de jaartabel van de coöperatie (sectie 5).",
+        "Uniek: iedere bezoekerscode telt één keer per ruimte; in het totaal één keer over "
+        "alle ruimtes, dus het totaal is hooguit de som van de ruimtes.",
+        "Een bezoek zonder gekozen activiteit telt als inloop. Ongedaan gemaakte registraties "
+        "tellen niet mee.",
+        "Vrijwilligersuren worden gewaardeerd tegen het minimumloon (WML) van het jaar.",
+    ]
+    for i, note in enumerate(notes, start=row + 1):
+        ws.cell(row=i, column=1, value=note)
+    _widths(ws, {1: 22, 2: 38, 3: 10, 4: 80})
+
+
+def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> bytes:
+    names = SHEETS.get(lang, SHEETS["nl"])
+    wb = Workbook()
+    results = wb.active
+    results.title = names[0]
+    _results(results, report, catalog, lang)
+    _volunteers(wb.create_sheet(names[1]), report, lang)
+    _handgeld(wb.create_sheet(names[2]), report, lang)
+    _freshness(wb.create_sheet(names[3]), report, lang)
+    _explain(wb.create_sheet(names[4]), report, catalog, lang)
+    for ws in wb.worksheets:
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth = 1
+    wb.properties.title = f"{TEXT[lang]['title']} {report['year']}"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
