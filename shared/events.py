@@ -14,6 +14,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from shared import tallies
+
 
 class Kind:
     ROOM_OPENED = "room_opened"
@@ -90,6 +92,7 @@ DELETE_VOIDED_SHIFT = "DELETE FROM open_shifts WHERE start_id = ?"
 INSERT_VOIDED = "INSERT OR IGNORE INTO voided (event_id, void_id) VALUES (?, ?)"
 
 
+
 def new_event_id() -> str:
     return uuid.uuid4().hex
 
@@ -124,8 +127,8 @@ def to_row(event: Event) -> tuple:
             event.ref, json.dumps(event.payload, ensure_ascii=False, sort_keys=True))
 
 
-def project(conn: sqlite3.Connection, event: Event) -> None:
-    """Update the projection tables for one newly stored event."""
+def project(conn: sqlite3.Connection, event: Event, *, tally: bool = True) -> None:
+    """Update the projection tables for one newly stored event (central: every merged one)."""
     kind = event.kind
     if kind in ROLE_EVENTS and event.visitor:
         role, added = ROLE_EVENTS[kind]
@@ -141,8 +144,11 @@ def project(conn: sqlite3.Connection, event: Event) -> None:
     elif kind == Kind.SHIFT_ENDED and event.ref:
         conn.execute(DELETE_OPEN_SHIFT, (event.room, event.ref))
     elif kind == Kind.VOID and event.ref:
-        conn.execute(INSERT_VOIDED, (event.ref, event.id))
-        conn.execute(DELETE_VOIDED_SHIFT, (event.ref,))  # a mistaken clock-in
+        if conn.execute(INSERT_VOIDED, (event.ref, event.id)).rowcount:
+            conn.execute(DELETE_VOIDED_SHIFT, (event.ref,))  # a mistaken clock-in
+            tallies.on_voided(conn, event.ref)
+    if tally and kind in tallies.TALLIED:
+        tallies.on_stored(conn, event)
 
 
 def get(conn: sqlite3.Connection, event_id: str) -> Event | None:
@@ -157,7 +163,7 @@ def events_after(conn: sqlite3.Connection, room: str, after_seq: int, limit: int
 
 def rebuild_projections(conn: sqlite3.Connection) -> None:
     """Recompute every projection from the log (after a restore); inside a transaction."""
-    for table in ("roles", "room_state", "open_shifts", "voided"):
+    for table in ("roles", "room_state", "open_shifts", "voided", "tallies"):
         conn.execute(f"DELETE FROM {table}")
     for row in conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY room, seq").fetchall():
         project(conn, Event.from_row(row))
@@ -190,7 +196,55 @@ def append_many(conn: sqlite3.Connection, room: str, drafts: list[Draft]) -> int
     rows = [(d.id, room, first + i, d.at, d.kind, d.visitor, d.activity, d.ref, d.payload)
             for i, d in enumerate(drafts)]
     conn.executemany(INSERT_EVENT, rows)
+    tallies.on_stored_many(conn, rows)  # the common kinds in bulk, without per-row look-ups
     for row in rows:
         if row[4] not in NO_PROJECTION:
-            project(conn, Event.from_row(row))
+            project(conn, Event.from_row(row), tally=False)
     return len(rows)
+
+
+
+SELECT_HELD = f"SELECT {EVENT_COLUMNS} FROM events WHERE id IN (SELECT value FROM json_each(?))"
+SELECT_SEQ_RANGE = "SELECT seq FROM events WHERE room = ? AND seq BETWEEN ? AND ?"
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    added: int
+    duplicates: int  # already here, identical
+    conflicts: tuple[Event, ...]  # an id or (room, seq) already here with other content
+
+
+def merge_many(conn: sqlite3.Connection, incoming: list[Event]) -> MergeOutcome:
+    """Merge events from elsewhere (central, restore) inside the caller's transaction.
+
+    A set union on the event id: idempotent and order-free. Newly stored events
+    update every projection, so central's counts equal a rescan of its log.
+    """
+    if not conn.in_transaction:
+        raise RuntimeError("events.merge_many must run inside a write transaction")
+    held = {r[0]: tuple(r) for r in conn.execute(SELECT_HELD, (json.dumps([e.id for e in incoming]),))}
+    taken: set[tuple[str, int]] = set()
+    for room in {e.room for e in incoming}:
+        seqs = [e.seq for e in incoming if e.room == room]
+        taken |= {(room, r[0]) for r in conn.execute(SELECT_SEQ_RANGE, (room, min(seqs), max(seqs)))}
+    new, duplicates, conflicts = [], 0, []
+    for event in incoming:
+        row = to_row(event)
+        if event.id in held:
+            if held[event.id] == row:
+                duplicates += 1
+            else:
+                conflicts.append(event)
+        elif (event.room, event.seq) in taken:
+            conflicts.append(event)
+        else:
+            held[event.id] = row
+            taken.add((event.room, event.seq))
+            new.append(row)
+    conn.executemany(INSERT_EVENT, new)
+    tallies.on_stored_many(conn, new)
+    for row in new:
+        if row[4] not in NO_PROJECTION:
+            project(conn, Event.from_row(row), tally=False)
+    return MergeOutcome(len(new), duplicates, tuple(conflicts))

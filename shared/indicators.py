@@ -17,23 +17,18 @@ from shared.catalog import INDICATOR_UNITS, Catalog
 from shared.clock import year_bounds
 
 NOT_VOIDED = "NOT EXISTS (SELECT 1 FROM voided v WHERE v.event_id = e.id)"
+# Check-ins, jobs and shifts come from the tallies projection (shared.tallies),
+# which already leaves voided events out.
 SELECT_PARTICIPATIONS = (
-    "SELECT DISTINCT e.room, e.activity, e.visitor FROM events e "
-    f"WHERE e.kind = 'checkin' AND e.at >= ? AND e.at < ? AND e.visitor IS NOT NULL AND {NOT_VOIDED}"
+    "SELECT room, activity, visitor FROM tallies "
+    "WHERE year = ? AND kind = 'checkin' AND visitor != '' AND n > 0"
 )
 SELECT_ANONYMOUS = (
-    "SELECT e.room, e.activity, COUNT(*) FROM events e WHERE e.kind = 'checkin' "
-    f"AND e.at >= ? AND e.at < ? AND e.visitor IS NULL AND {NOT_VOIDED} GROUP BY e.room, e.activity"
+    "SELECT room, activity, n FROM tallies WHERE year = ? AND kind = 'checkin' AND visitor = ''"
 )
-SELECT_JOBS = (
-    "SELECT e.room, e.activity, COUNT(*) FROM events e WHERE e.kind = 'job_done' "
-    f"AND e.at >= ? AND e.at < ? AND {NOT_VOIDED} GROUP BY e.room, e.activity"
-)
-# A shift counts when neither its end nor its start was voided.
+SELECT_JOBS = "SELECT room, activity, n FROM tallies WHERE year = ? AND kind = 'job_done'"
 SELECT_SHIFTS = (
-    "SELECT e.room, e.visitor, e.payload FROM events e WHERE e.kind = 'shift_ended' "
-    f"AND e.at >= ? AND e.at < ? AND {NOT_VOIDED} "
-    "AND NOT EXISTS (SELECT 1 FROM voided v WHERE v.event_id = e.ref)"
+    "SELECT room, visitor, amount FROM tallies WHERE year = ? AND kind = 'shift_ended' AND n > 0"
 )
 SELECT_KEY_HOLDER_CHANGES = (
     "SELECT e.room, e.visitor, e.kind FROM events e "
@@ -52,7 +47,7 @@ SELECT_EXPENSES = (
     "SELECT e.room, substr(e.at, 1, 7), e.payload FROM events e WHERE e.kind = 'cash_expense' "
     f"AND e.at >= ? AND e.at < ? AND {NOT_VOIDED}"
 )
-SELECT_ROOMS_WITH_EVENTS = "SELECT DISTINCT room FROM events WHERE at >= ? AND at < ?"
+SELECT_ROOMS_WITH_EVENTS = "SELECT DISTINCT room FROM tallies WHERE year = ? AND n != 0"
 POSITIVE_ANSWER = 3
 
 
@@ -75,7 +70,7 @@ class YearFigures:
 
 
 def rooms_in_year(conn: sqlite3.Connection, year: int) -> list[str]:
-    return sorted(r[0] for r in conn.execute(SELECT_ROOMS_WITH_EVENTS, year_bounds(year)))
+    return sorted(r[0] for r in conn.execute(SELECT_ROOMS_WITH_EVENTS, (year,)))
 
 
 def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None) -> YearFigures:
@@ -85,22 +80,22 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
         rooms = rooms_in_year(conn, year)
     keep = set(rooms)
     unique: dict = defaultdict(lambda: defaultdict(set))
-    for room, activity, visitor in conn.execute(SELECT_PARTICIPATIONS, (start, end)):
+    for room, activity, visitor in conn.execute(SELECT_PARTICIPATIONS, (year,)):
         if room in keep:
             unique[activity][room].add(visitor)
     jobs: dict = defaultdict(dict)
-    for room, activity, count in conn.execute(SELECT_JOBS, (start, end)):
-        if room in keep:
+    for room, activity, count in conn.execute(SELECT_JOBS, (year,)):
+        if room in keep and count:
             jobs[activity][room] = count
     anonymous: dict = defaultdict(dict)
-    for room, activity, count in conn.execute(SELECT_ANONYMOUS, (start, end)):
-        if room in keep:
+    for room, activity, count in conn.execute(SELECT_ANONYMOUS, (year,)):
+        if room in keep and count:
             anonymous[room][activity] = count
     hours: dict = defaultdict(float)
     volunteers: dict = defaultdict(set)
-    for room, visitor, payload in conn.execute(SELECT_SHIFTS, (start, end)):
+    for room, visitor, amount in conn.execute(SELECT_SHIFTS, (year,)):
         if room in keep:
-            hours[room] += float(json.loads(payload).get("hours", 0))
+            hours[room] += amount
             volunteers[room].add(visitor)
     holders: dict = defaultdict(dict)
     for room, visitor, kind in conn.execute(SELECT_KEY_HOLDER_CHANGES, (end,)):

@@ -29,8 +29,9 @@ def m001_create_events(db: Database) -> None:
         defaults={"payload": "{}"},
     )
     db["events"].create_index(["room", "seq"], unique=True)
-    # Covering index for the indicator queries (kind + local time range).
-    db["events"].create_index(["kind", "at", "room", "activity", "visitor"])
+    # Covering index for the indicator queries (kind + local time range); the id
+    # is in it so that the voided check needs no look-up in the table.
+    db["events"].create_index(["kind", "at", "room", "activity", "visitor", "id"])
     db["events"].create_index(["visitor"])
     db.execute("CREATE INDEX idx_events_ref ON events(ref) WHERE ref IS NOT NULL")
 
@@ -79,11 +80,24 @@ def m004_create_pin_attempts(db: Database) -> None:
     )
 
 
+def m005_create_tallies(db: Database) -> None:
+    # Yearly counts of the high-volume kinds (check-ins, jobs, volunteer shifts)
+    # per room, activity and visitor ('' for none), counting only what is not
+    # voided: the report reads this small table instead of a year of events.
+    db["tallies"].create(
+        {"room": str, "year": int, "kind": str, "activity": str, "visitor": str,
+         "n": int, "amount": float},
+        pk=("room", "year", "kind", "activity", "visitor"),
+        not_null={"n", "amount"},
+    )
+
+
 MIGRATIONS = [
     m001_create_events,
     m002_create_people,
     m003_create_projections,
     m004_create_pin_attempts,
+    m005_create_tallies,
 ]
 
 # Tables whose rows may leave the room (the replicated log).

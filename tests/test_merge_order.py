@@ -1,0 +1,97 @@
+"""Central's projections do not depend on the order events arrive in."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from shared import codes
+from shared.catalog import load_catalog
+from shared.clock import TZ
+from shared.db import connect, transaction
+from shared.events import Event, events_after, merge_many, rebuild_projections
+from shared.indicators import year_indicators
+from shared.store import RoomStore, StoreError
+from tests.conftest import FakeClock
+
+CATALOG = load_catalog()
+TALLIES = "SELECT room, year, kind, activity, visitor, n, ROUND(amount, 6) FROM tallies WHERE n != 0 ORDER BY 1, 2, 3, 4, 5"
+
+steps = st.lists(st.tuples(st.sampled_from(["visit", "anon", "job", "shift", "void"]),
+                           st.integers(0, 3), st.sampled_from(list(CATALOG.activities)),
+                           st.integers(1, 600)), min_size=1, max_size=30)
+
+
+def write_room(path, ops, rng) -> list[Event]:
+    clock = FakeClock(datetime(2017, 12, 31, 20, tzinfo=TZ))
+    store = RoomStore(path, "cjm", clock=clock)
+    holder = store.add_key_holder("Ans", "2468", by=None)
+    people = [codes.new_code() for _ in range(4)]
+    volunteer = store.register_visitor("Kwame").code
+    store.set_volunteer(volunteer, True, by=holder.code)
+    for kind, who, activity, minutes in ops:
+        clock.advance(minutes=minutes)
+        if kind == "visit":
+            store.check_in(people[who], [activity])
+        elif kind == "anon":
+            store.check_in(None, [activity])
+        elif kind == "job":
+            store.record_jobs("klussendienst", 1, people[who])
+        elif kind == "shift":
+            if store.open_shift(volunteer):
+                store.end_shift(volunteer)
+            else:
+                store.start_shift(volunteer)
+        else:
+            candidates = [e for e in events_after(store.conn, "cjm", 0, 10_000)
+                          if e.kind in ("checkin", "job_done", "shift_started", "shift_ended")]
+            if candidates:
+                try:
+                    store.void(rng.choice(candidates).id, by=holder.code)
+                except StoreError:
+                    pass
+    log = events_after(store.conn, "cjm", 0, 10_000)
+    store.close()
+    return log
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=steps, seed=st.integers(0, 2**32), chunk=st.integers(1, 7))
+def test_any_arrival_order_gives_the_same_counts(tmp_path_factory, ops, seed, chunk):
+    folder = tmp_path_factory.mktemp("order")
+    rng = random.Random(seed)
+    log = write_room(folder / "room.db", ops, rng)
+    shuffled = log[:]
+    rng.shuffle(shuffled)
+    central = connect(folder / "central.db")
+    for start in range(0, len(shuffled), chunk):
+        with transaction(central):
+            merge_many(central, shuffled[start:start + chunk])
+    with transaction(central):  # a replay adds nothing
+        again = merge_many(central, shuffled)
+    assert again.added == 0 and again.duplicates == len(log) and again.conflicts == ()
+    room = connect(folder / "room.db")
+    assert central.execute(TALLIES).fetchall() == room.execute(TALLIES).fetchall()
+    for year in (2017, 2018):
+        assert year_indicators(central, CATALOG, year, ["cjm"]) == year_indicators(room, CATALOG, year, ["cjm"])
+    merged_counts = central.execute(TALLIES).fetchall()
+    with transaction(central):
+        rebuild_projections(central)
+    assert central.execute(TALLIES).fetchall() == merged_counts
+    room.close()
+    central.close()
+
+
+def test_a_different_event_at_a_taken_seq_is_a_conflict(tmp_path):
+    log = write_room(tmp_path / "room.db", [("visit", 0, "kookclub", 5)], random.Random(1))
+    central = connect(tmp_path / "central.db")
+    with transaction(central):
+        merge_many(central, log)
+    forged = Event("f" * 32, log[-1].room, log[-1].seq, log[-1].at, "checkin", None, "inloop")
+    changed = Event(log[-1].id, log[-1].room, log[-1].seq, log[-1].at, "checkin", None, "kookclub")
+    with transaction(central):
+        outcome = merge_many(central, [forged, changed])
+    assert outcome.added == 0 and outcome.conflicts == (forged, changed)
+    central.close()
