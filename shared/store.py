@@ -7,6 +7,7 @@ is on disk. Reads for screens live in ``shared.queries``.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -268,7 +269,7 @@ class RoomStore:
         row = self.conn.execute(SELECT_PIN_ATTEMPTS, (scope,)).fetchone()
         failures = row[0] if row else 0
         if row and row[1] and parse_iso(row[1]) > now:
-            raise PinLocked(int((parse_iso(row[1]) - now).total_seconds()) + 1)
+            raise PinLocked(math.ceil((parse_iso(row[1]) - now).total_seconds()))
         ok = self.has_role(code, "key_holder") and people.pin_matches(
             people.stored_pin(self.conn, code), pin)
         with transaction(self.conn):
