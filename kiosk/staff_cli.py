@@ -1,23 +1,104 @@
-"""``bwk-staff``: the staff dashboard and the yearly report.
+"""``bwk-staff``: the staff dashboard, the yearly report and browser access.
 
-    bwk-staff [--config CENTRAL.toml|ROOM.toml]
-    bwk-staff report --config ... --year YYYY --format json [--out FILE]
+    bwk-staff [--config CENTRAL.toml|ROOM.toml] [--year YYYY] [--lang nl|en]
+    bwk-staff report --config ... --year YYYY --format json|csv|md|xlsx|html [--out FILE]
+    bwk-staff serve  --config ... [--host 127.0.0.1] [--port 8000]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import shlex
 import sys
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
-from shared.catalog import CatalogError, current_catalog
+from shared.catalog import Catalog, CatalogError, current_catalog
 from shared.config import CentralConfig, ConfigError, RoomConfig, load_config
-from shared.db import DatabaseError, connect
-from shared.report import build_report
+from shared.db import UI_BUSY_TIMEOUT_MS, DatabaseError, connect
+from shared.report_formats import BINARY_FORMATS, FORMATS, render
+from shared.trends import monthly_trends, staff_report, years_with_data
 
-FORMATS = ("json",)
+
+@dataclass(frozen=True)
+class Source:
+    """Where the staff view reads: a database, its catalog and the rooms it covers."""
+
+    database: Path
+    catalog: Catalog
+    enrolled: list[str] | None  # central: the enrolled rooms
+    only_room: str | None  # a room's config: that room alone
+    inbox: Path | None = None
+
+    def report(self, year: int, now: datetime | None = None, *, trends: bool = True,
+               busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> dict:
+        """The staff report (contract json plus freshness, trends); call from a worker."""
+        if not self.database.exists():
+            raise DatabaseError(f"{self.database}: no database yet")
+        conn = connect(self.database, busy_timeout_ms=busy_timeout_ms, durable=False)
+        try:
+            return staff_report(conn, self.catalog, year, self.enrolled, only_room=self.only_room,
+                                now=now, inbox=self.inbox, trends=trends)
+        finally:
+            conn.close()
+
+    def trends(self, year: int, rooms: list[str],
+               busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> dict:
+        """Monthly check-ins and distinct visitors per room; call from a worker."""
+        conn = connect(self.database, busy_timeout_ms=busy_timeout_ms, durable=False)
+        try:
+            return monthly_trends(conn, year, rooms)
+        finally:
+            conn.close()
+
+    def rooms(self) -> list[str]:
+        """The rooms this view covers (for a room config: that room)."""
+        if self.only_room:
+            return [self.only_room]
+        return sorted({*(self.enrolled or []), *self.catalog.rooms})
+
+    def years(self, this_year: int, busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> list[int]:
+        """The years with data, up to ``this_year`` (newest first); call from a worker."""
+        conn = connect(self.database, busy_timeout_ms=busy_timeout_ms, durable=False)
+        try:
+            return years_with_data(conn, this_year, self.rooms())
+        finally:
+            conn.close()
+
+    def signature(self) -> tuple:
+        """Size and mtime of the database and of a non-empty WAL: changes on every write.
+
+        A reader's own open/close creates and removes an empty WAL; that is
+        ignored, or the dashboard would reload itself for ever.
+        """
+        out = []
+        for path in (self.database, self.database.with_name(self.database.name + "-wal")):
+            try:
+                stat = path.stat()
+            except OSError:
+                out.append(None)
+                continue
+            out.append((stat.st_size, stat.st_mtime_ns) if stat.st_size else None)
+        return tuple(out)
+
+
+def source_for_config(config: RoomConfig | CentralConfig) -> Source:
+    if isinstance(config, RoomConfig):
+        database = config.room.database
+        source = Source(database, current_catalog(database), None, config.room.id)
+    else:
+        database = config.central.database
+        source = Source(database, current_catalog(database), list(config.rooms), None,
+                        config.central.inbox)
+    if not database.exists():
+        raise DatabaseError(f"{database}: no database yet (check [room]/[central] database in "
+                            f"{config.path})")
+    return source
+
+
+def report_for_config(config: RoomConfig | CentralConfig, year: int) -> dict:
+    return source_for_config(config).report(year, trends=False)
 
 
 def _report_parser() -> argparse.ArgumentParser:
@@ -26,42 +107,98 @@ def _report_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", required=True, help="central.toml or a room's room.toml")
     parser.add_argument("--year", type=int, default=date.today().year)
     parser.add_argument("--format", choices=FORMATS, default="json")
+    parser.add_argument("--lang", choices=("nl", "en"), default="nl",
+                        help="language of labels (csv/md/xlsx/html)")
     parser.add_argument("--out", type=Path, help="write to this file instead of the screen")
+    parser.add_argument("--trends", action=argparse.BooleanOptionalAction, default=None,
+                        help="include monthly trends (default: only in html, which draws them)")
     return parser
-
-
-def report_for_config(config: RoomConfig | CentralConfig, year: int) -> dict:
-    if isinstance(config, RoomConfig):
-        database = config.room.database
-        catalog = current_catalog(database)
-        only_room, enrolled = config.room.id, None
-    else:
-        database = config.central.database
-        catalog = current_catalog(database)
-        only_room, enrolled = None, list(config.rooms)
-    if not database.exists():
-        raise DatabaseError(f"{database}: no database yet (check [room]/[central] database in {config.path})")
-    conn = connect(database)
-    try:
-        return build_report(conn, catalog, year, enrolled, only_room=only_room)
-    finally:
-        conn.close()
 
 
 def report_main(argv: list[str]) -> int:
     args = _report_parser().parse_args(argv)
     try:
         config = load_config(args.config)
-        report = report_for_config(config, args.year)
+        source = source_for_config(config)
+        trends = args.format == "html" if args.trends is None else args.trends
+        report = source.report(args.year, trends=trends)
     except (ConfigError, CatalogError, DatabaseError) as exc:
         print(f"bwk-staff: {exc}", file=sys.stderr)
         return 2
-    text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    output = render(report, args.format, source.catalog, args.lang)
     if args.out:
-        args.out.write_text(text, "utf-8")
+        if isinstance(output, bytes):
+            args.out.write_bytes(output)
+        else:
+            args.out.write_text(output, "utf-8")
         print(f"bwk-staff: wrote {args.out}", file=sys.stderr)
+    elif args.format in BINARY_FORMATS:
+        if sys.stdout.isatty():
+            print(f"bwk-staff: {args.format} is binary; use --out FILE", file=sys.stderr)
+            return 2
+        sys.stdout.buffer.write(output)  # type: ignore[arg-type]
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(output)  # type: ignore[arg-type]
+    return 0
+
+
+def _dashboard_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bwk-staff", description="The staff dashboard (subcommands: report, serve).")
+    parser.add_argument("--config", required=True, help="central.toml or a room's room.toml")
+    parser.add_argument("--year", type=int, default=None, help="the year shown first")
+    parser.add_argument("--lang", choices=("nl", "en"), default="nl")
+    return parser
+
+
+def dashboard_main(argv: list[str]) -> int:
+    args = _dashboard_parser().parse_args(argv)
+    try:
+        source = source_for_config(load_config(args.config))
+    except (ConfigError, CatalogError, DatabaseError) as exc:
+        print(f"bwk-staff: {exc}", file=sys.stderr)
+        return 2
+    from kiosk.staff_app import StaffApp
+    StaffApp(source, year=args.year, lang=args.lang).run()
+    return 0
+
+
+def serve_command(config: str, year: int | None = None, lang: str = "nl") -> str:
+    """The command textual-serve starts for each browser session."""
+    parts = [sys.executable, "-m", "kiosk.staff_cli", "--config", str(Path(config).resolve()),
+             "--lang", lang]
+    if year:
+        parts += ["--year", str(year)]
+    return shlex.join(parts)
+
+
+def serve_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="bwk-staff serve",
+        description="The dashboard in a browser (textual-serve). Listens on 127.0.0.1 only by "
+                    "default; put an authenticating reverse proxy in front before exposing it.")
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--year", type=int, default=None)
+    parser.add_argument("--lang", choices=("nl", "en"), default="nl")
+    args = parser.parse_args(argv)
+    try:
+        source_for_config(load_config(args.config))
+    except (ConfigError, CatalogError, DatabaseError) as exc:
+        print(f"bwk-staff: {exc}", file=sys.stderr)
+        return 2
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        print("bwk-staff: browser access needs textual-serve: pip install 'buurtwerkkamer[serve]'",
+              file=sys.stderr)
+        return 2
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"bwk-staff: WARNING: listening on {args.host}; the dashboard has no login of its "
+              "own. Put it behind an authenticating proxy.", file=sys.stderr)
+    Server(serve_command(args.config, args.year, args.lang), host=args.host, port=args.port,
+           title="BuurtWerkKamer staff").serve()
     return 0
 
 
@@ -69,9 +206,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "report":
         return report_main(argv[1:])
-    print("bwk-staff: the dashboard is not built yet; use `bwk-staff report`", file=sys.stderr)
-    return 2
+    if argv and argv[0] == "serve":
+        return serve_main(argv[1:])
+    if argv and argv[0] == "dashboard":
+        argv = argv[1:]
+    return dashboard_main(argv)
 
 
 if __name__ == "__main__":
     sys.exit(main())
+

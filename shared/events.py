@@ -163,7 +163,8 @@ def events_after(conn: sqlite3.Connection, room: str, after_seq: int, limit: int
 
 def rebuild_projections(conn: sqlite3.Connection) -> None:
     """Recompute every projection from the log (after a restore); inside a transaction."""
-    for table in ("roles", "room_state", "open_shifts", "voided", "tallies"):
+    for table in ("roles", "room_state", "open_shifts", "voided", "tallies",
+                  "monthly_visits"):
         conn.execute(f"DELETE FROM {table}")
     for row in conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY room, seq").fetchall():
         project(conn, Event.from_row(row))

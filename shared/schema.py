@@ -92,12 +92,46 @@ def m005_create_tallies(db: Database) -> None:
     )
 
 
+def m006_create_sync_tables(db: Database) -> None:
+    # syncd's bookkeeping (shared/merge.py). Room side: sync_state (acked and
+    # exported seq, catalog revision...), sync_outbox (bundles waiting for an
+    # ack), sync_forgets_applied (forgets relayed from other rooms). Central:
+    # sync_bundles (every bundle merged, by content hash), sync_rooms (highest
+    # contiguous seq and last bundle per room). Both: sync_quarantine.
+    db["sync_state"].create({"key": str, "value": str}, pk="key", not_null={"value"})
+    db["sync_outbox"].create(
+        {"name": str, "first_seq": int, "last_seq": int, "created": str},
+        pk="name", not_null={"first_seq", "last_seq", "created"})
+    db["sync_forgets_applied"].create({"event_id": str, "applied_at": str}, pk="event_id")
+    db["sync_bundles"].create(
+        {"digest": str, "name": str, "room": str, "kind": str, "first_seq": int,
+         "last_seq": int, "records": int, "added": int, "created": str, "merged_at": str},
+        pk="digest", not_null={"name", "room", "kind", "merged_at"})
+    db["sync_rooms"].create(
+        {"room": str, "contiguous_seq": int, "bundles": int, "last_bundle_at": str,
+         "last_created": str},
+        pk="room", not_null={"contiguous_seq", "bundles"})
+    db["sync_quarantine"].create(
+        {"id": int, "name": str, "room": str, "reason": str, "at": str},
+        pk="id", not_null={"name", "reason", "at"})
+
+
+def m007_create_monthly_visits(db: Database) -> None:
+    # Check-ins per room, month ("YYYY-MM") and visitor ('' = anonymous), not
+    # voided: the staff's monthly trends read this instead of a year of events.
+    db["monthly_visits"].create(
+        {"room": str, "month": str, "visitor": str, "n": int},
+        pk=("room", "month", "visitor"), not_null={"n"})
+
+
 MIGRATIONS = [
     m001_create_events,
     m002_create_people,
     m003_create_projections,
     m004_create_pin_attempts,
     m005_create_tallies,
+    m006_create_sync_tables,
+    m007_create_monthly_visits,
 ]
 
 # Tables whose rows may leave the room (the replicated log).

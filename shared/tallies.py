@@ -1,4 +1,6 @@
-"""Yearly tallies of check-ins, jobs and volunteer shifts: a projection of the log.
+"""Yearly tallies of check-ins, jobs and volunteer shifts, and monthly check-ins per visitor.
+
+Both tables (``tallies``, ``monthly_visits``) are projections of the log.
 
 Invariant: an event contributes to ``tallies`` exactly when it is stored, is
 not voided, and (for a shift end) its shift start is not voided either. Every
@@ -18,6 +20,10 @@ ADD = (
     "INSERT INTO tallies (room, year, kind, activity, visitor, n, amount) VALUES (?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT(room, year, kind, activity, visitor) DO UPDATE SET "
     "n = n + excluded.n, amount = amount + excluded.amount"
+)
+ADD_MONTH = (
+    "INSERT INTO monthly_visits (room, month, visitor, n) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT(room, month, visitor) DO UPDATE SET n = n + excluded.n"
 )
 IS_VOIDED = "SELECT 1 FROM voided WHERE event_id = ?"
 VOIDED_AMONG = "SELECT event_id FROM voided WHERE event_id IN (SELECT value FROM json_each(?))"
@@ -45,6 +51,8 @@ def on_stored(conn: sqlite3.Connection, event) -> None:
         return
     conn.execute(ADD, _key(event.room, event.at, event.kind, event.visitor, event.activity,
                            event.payload, 1))
+    if event.kind == "checkin":
+        conn.execute(ADD_MONTH, (event.room, event.at[:7], event.visitor or "", 1))
 
 
 def on_voided(conn: sqlite3.Connection, target_id: str) -> None:
@@ -55,6 +63,8 @@ def on_voided(conn: sqlite3.Connection, target_id: str) -> None:
     room, at, kind, visitor, activity, ref, payload = target
     if kind in ("checkin", "job_done") or (kind == "shift_ended" and not _voided(conn, ref)):
         conn.execute(ADD, _key(room, at, kind, visitor, activity, payload, -1))
+        if kind == "checkin":
+            conn.execute(ADD_MONTH, (room, at[:7], visitor or "", -1))
     elif kind == "shift_started":  # its end (if any, and counted) no longer counts
         for end_id, room, at, kind, visitor, activity, _, payload in conn.execute(
                 SELECT_SHIFT_ENDS, (target_id,)).fetchall():
@@ -69,6 +79,8 @@ def on_stored_many(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
         return
     ids = json.dumps([r[0] for r in rows] + [r[7] for r in rows if r[4] == "shift_ended" and r[7]])
     voided = {r[0] for r in conn.execute(VOIDED_AMONG, (ids,))}
-    conn.executemany(ADD, [
-        _key(r[1], r[3], r[4], r[5], r[6], r[8], 1) for r in rows
-        if r[0] not in voided and not (r[4] == "shift_ended" and r[7] in voided)])
+    counted = [r for r in rows
+               if r[0] not in voided and not (r[4] == "shift_ended" and r[7] in voided)]
+    conn.executemany(ADD, [_key(r[1], r[3], r[4], r[5], r[6], r[8], 1) for r in counted])
+    conn.executemany(ADD_MONTH, [(r[1], r[3][:7], r[5] or "", 1) for r in counted
+                                 if r[4] == "checkin"])

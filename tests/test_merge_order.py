@@ -18,6 +18,7 @@ from tests.conftest import FakeClock
 
 CATALOG = load_catalog()
 TALLIES = "SELECT room, year, kind, activity, visitor, n, ROUND(amount, 6) FROM tallies WHERE n != 0 ORDER BY 1, 2, 3, 4, 5"
+MONTHLY = "SELECT room, month, visitor, n FROM monthly_visits WHERE n != 0 ORDER BY 1, 2, 3"
 
 steps = st.lists(st.tuples(st.sampled_from(["visit", "anon", "job", "shift", "void"]),
                            st.integers(0, 3), st.sampled_from(list(CATALOG.activities)),
@@ -74,12 +75,13 @@ def test_any_arrival_order_gives_the_same_counts(tmp_path_factory, ops, seed, ch
     assert again.added == 0 and again.duplicates == len(log) and again.conflicts == ()
     room = connect(folder / "room.db")
     assert central.execute(TALLIES).fetchall() == room.execute(TALLIES).fetchall()
+    assert central.execute(MONTHLY).fetchall() == room.execute(MONTHLY).fetchall()
     for year in (2017, 2018):
         assert year_indicators(central, CATALOG, year, ["cjm"]) == year_indicators(room, CATALOG, year, ["cjm"])
-    merged_counts = central.execute(TALLIES).fetchall()
+    merged_counts = central.execute(TALLIES).fetchall(), central.execute(MONTHLY).fetchall()
     with transaction(central):
         rebuild_projections(central)
-    assert central.execute(TALLIES).fetchall() == merged_counts
+    assert (central.execute(TALLIES).fetchall(), central.execute(MONTHLY).fetchall()) == merged_counts
     room.close()
     central.close()
 

@@ -156,10 +156,16 @@ def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> st
 
 
 # --- markdown ----------------------------------------------------------------
+def shown(value: float | None, unit: str, lang: str = "nl") -> str:
+    """A number with "%" for percentages: 12, 4,5, 50%."""
+    text = number(value, lang)
+    return f"{text}%" if unit == "percent" and value is not None else text
+
+
 def _md_cell(entry: dict, column: str, lang: str) -> str:
     value, target = cell(entry, column)
-    text = number(value, lang)
-    return f"{text} / {number(target, lang)}" if target is not None else text
+    text = shown(value, entry["unit"], lang)
+    return f"{text} / {shown(target, entry['unit'], lang)}" if target is not None else text
 
 
 def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from shared.catalog import Catalog
 from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro, label, number,
-                                   progress, unit_label)
+                                   progress, shown, unit_label)
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem;color:#1d2733}
@@ -45,9 +45,9 @@ def _results_table(report: dict, catalog: Catalog | None, lang: str) -> list[str
         for column in columns(report):
             value, target = cell(entry, column)
             share = progress(value, target)
-            text = number(value, lang)
+            text = shown(value, entry["unit"], lang)
             if target is not None:
-                text += f" / {number(target, lang)}"
+                text += f" / {shown(target, entry['unit'], lang)}"
             if share is not None:
                 text += f" ({round(100 * share)}%)"
             out.append(f'<td class="{_level(share)}" data-room="{esc(column)}" '
@@ -107,7 +107,8 @@ def _trend_chart(name: str, series: dict, months: list[str], lang: str) -> str:
                      f'text-anchor="middle">{month[5:]}</text>')
         points.append(f"{x + step / 2:.1f},{height - pad - visitors[i] * scale:.1f}")
     parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{LINE}" '
-                 f'stroke-width="2"/>')
+                 f'stroke-width="2" data-checkins="{" ".join(map(str, checkins))}" '
+                 f'data-visitors="{" ".join(map(str, visitors))}"/>')
     parts.append(f'<text x="{pad}" y="12" font-size="10">max {number(top, lang)}</text></svg>')
     return f'<div class="chart"><h3>{esc(name)}</h3>{"".join(parts)}</div>'
 

@@ -61,7 +61,7 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
             base = 3 + 3 * i
             ws.cell(row=row, column=base, value=value)
             ws.cell(row=row, column=base + 1, value=target)
-            pct = ws.cell(row=row, column=base + 2, value=share)
+            pct = ws.cell(row=row, column=base + 2, value=None if share is None else round(share, 4))
             pct.number_format = "0%"
         row += 1
     last = row - 1
