@@ -12,8 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-import sqlite_utils
-
 from shared.schema import MIGRATIONS
 
 # The kiosk waits briefly ("a missed row beats a frozen window"); the daemon long.
@@ -72,8 +70,12 @@ def schema_version(conn: sqlite3.Connection) -> int:
 
 def apply_migrations(conn: sqlite3.Connection) -> int:
     """Bring the schema up to date; each step and its version record in one transaction."""
-    db = sqlite_utils.Database(conn)
     current = schema_version(conn)
+    if current == len(MIGRATIONS):
+        return current  # the usual case: no need to load sqlite-utils at start-up
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
     if current > len(MIGRATIONS):
         raise DatabaseError(
             f"the database has schema version {current}, newer than this program "
@@ -107,6 +109,15 @@ class ThreadConnections:
             with self._lock:
                 self._all.append(conn)
         return conn
+
+    def close_current(self) -> None:
+        """Close this thread's connection (short-lived worker threads call this when done)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            with self._lock:
+                self._all.remove(conn)
+            conn.close()
 
     def close(self) -> None:
         with self._lock:

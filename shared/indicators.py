@@ -19,8 +19,10 @@ from shared.clock import year_bounds
 NOT_VOIDED = "NOT EXISTS (SELECT 1 FROM voided v WHERE v.event_id = e.id)"
 # Check-ins, jobs and shifts come from the tallies projection (shared.tallies),
 # which already leaves voided events out.
+# The year's distinct (activity, room, visitor) participations; one fetch, then
+# Python sets (cheaper here than four COUNT(DISTINCT) passes in SQLite).
 SELECT_PARTICIPATIONS = (
-    "SELECT room, activity, visitor FROM tallies "
+    "SELECT activity, room, visitor FROM tallies "
     "WHERE year = ? AND kind = 'checkin' AND visitor != '' AND n > 0"
 )
 SELECT_ANONYMOUS = (
@@ -57,7 +59,10 @@ class YearFigures:
 
     year: int
     rooms: tuple[str, ...]
-    unique: dict[str, dict[str, set]]  # activity -> room -> visitor codes
+    unique: dict[str, dict[str, int]]  # activity -> room -> distinct visitors
+    unique_total: dict[str, int]  # activity -> distinct visitors over the rooms
+    people: dict[str, int]  # room -> distinct visitors over all activities
+    people_total: int  # distinct visitors over rooms and activities
     jobs: dict[str, dict[str, int]]  # activity -> room -> jobs done
     anonymous: dict[str, dict[str, int]]  # room -> activity -> anonymous check-ins
     hours: dict[str, float]  # room -> volunteer hours
@@ -69,6 +74,13 @@ class YearFigures:
     handgeld: dict[str, dict[str, dict[str, int]]]  # room -> "YYYY-MM" -> category -> cents
 
 
+def _plain(conn: sqlite3.Connection):
+    """A cursor that returns plain tuples: several times cheaper than sqlite3.Row here."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor
+
+
 def rooms_in_year(conn: sqlite3.Connection, year: int) -> list[str]:
     return sorted(r[0] for r in conn.execute(SELECT_ROOMS_WITH_EVENTS, (year,)))
 
@@ -76,13 +88,24 @@ def rooms_in_year(conn: sqlite3.Connection, year: int) -> list[str]:
 def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None) -> YearFigures:
     """Read one year's figures with one pass per kind of event."""
     start, end = year_bounds(year)
+    conn = _plain(conn)
     if rooms is None:
         rooms = rooms_in_year(conn, year)
     keep = set(rooms)
-    unique: dict = defaultdict(lambda: defaultdict(set))
-    for room, activity, visitor in conn.execute(SELECT_PARTICIPATIONS, (year,)):
+    by_activity_room: dict = defaultdict(set)
+    by_activity: dict = defaultdict(set)
+    by_room: dict = defaultdict(set)
+    for activity, room, visitor in conn.execute(SELECT_PARTICIPATIONS, (year,)):
         if room in keep:
-            unique[activity][room].add(visitor)
+            by_activity_room[activity, room].add(visitor)
+            by_activity[activity].add(visitor)
+            by_room[room].add(visitor)
+    unique: dict = defaultdict(dict)
+    for (activity, room), visitors in by_activity_room.items():
+        unique[activity][room] = len(visitors)
+    unique_total = {activity: len(visitors) for activity, visitors in by_activity.items()}
+    people = {room: len(visitors) for room, visitors in by_room.items()}
+    people_total = len(set().union(*by_room.values()))
     jobs: dict = defaultdict(dict)
     for room, activity, count in conn.execute(SELECT_JOBS, (year,)):
         if room in keep and count:
@@ -121,7 +144,8 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
         if room in keep:
             handgeld[room][month][expense.get("category", "?")] += int(expense.get("cents", 0))
     return YearFigures(
-        year, tuple(rooms), unique, jobs, anonymous, hours, volunteers,
+        year, tuple(rooms), unique, unique_total, people, people_total, jobs, anonymous, hours,
+        volunteers,
         {room: sum(holders.get(room, {}).values()) for room in rooms},
         new_residents, referred, survey, handgeld,
     )
@@ -150,15 +174,11 @@ def indicators(figures: YearFigures, catalog: Catalog) -> dict[str, dict]:
             per_room = figures.jobs.get(activity.id, {})
             total = sum(per_room.get(r, 0) for r in rooms)
         else:
-            sets = figures.unique.get(activity.id, {})
-            per_room = {r: len(sets.get(r, ())) for r in rooms}
-            total = len(set().union(*(sets.get(r, set()) for r in rooms)))
+            per_room = figures.unique.get(activity.id, {})
+            total = figures.unique_total.get(activity.id, 0)
         out[activity.id] = _indicator(activity.unit, per_room, total, targets.get(activity.id), rooms)
-    people_by_room = {r: set().union(*(s.get(r, set()) for s in figures.unique.values()))
-                      for r in rooms}
-    out["totaal_uniek"] = _indicator(
-        "unique", {r: len(p) for r, p in people_by_room.items()},
-        len(set().union(*people_by_room.values())), targets.get("totaal_uniek"), rooms)
+    out["totaal_uniek"] = _indicator("unique", figures.people, figures.people_total,
+                                     targets.get("totaal_uniek"), rooms)
     hours = {r: round(figures.hours.get(r, 0.0), 2) for r in rooms}
     out["vrijwilligersuren"] = _indicator(
         "hours", hours, round(sum(hours.values()), 2), targets.get("vrijwilligersuren"), rooms)

@@ -8,7 +8,10 @@ or room-local personal data (``people``) that is never exported.
 
 from __future__ import annotations
 
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # sqlite-utils loads only when a migration runs (kiosk start-up time)
+    from sqlite_utils import Database
 
 
 def m001_create_events(db: Database) -> None:
@@ -84,11 +87,11 @@ def m005_create_tallies(db: Database) -> None:
     # Yearly counts of the high-volume kinds (check-ins, jobs, volunteer shifts)
     # per room, activity and visitor ('' for none), counting only what is not
     # voided: the report reads this small table instead of a year of events.
-    db["tallies"].create(
-        {"room": str, "year": int, "kind": str, "activity": str, "visitor": str,
-         "n": int, "amount": float},
-        pk=("room", "year", "kind", "activity", "visitor"),
-        not_null={"n", "amount"},
+    # WITHOUT ROWID, year first: one year's rows are one contiguous range.
+    db.execute(
+        "CREATE TABLE tallies (year INTEGER NOT NULL, kind TEXT NOT NULL, room TEXT NOT NULL, "
+        "activity TEXT NOT NULL, visitor TEXT NOT NULL, n INTEGER NOT NULL, amount REAL NOT NULL, "
+        "PRIMARY KEY (year, kind, room, activity, visitor)) WITHOUT ROWID"
     )
 
 
@@ -119,9 +122,10 @@ def m006_create_sync_tables(db: Database) -> None:
 def m007_create_monthly_visits(db: Database) -> None:
     # Check-ins per room, month ("YYYY-MM") and visitor ('' = anonymous), not
     # voided: the staff's monthly trends read this instead of a year of events.
-    db["monthly_visits"].create(
-        {"room": str, "month": str, "visitor": str, "n": int},
-        pk=("room", "month", "visitor"), not_null={"n"})
+    db.execute(
+        "CREATE TABLE monthly_visits (month TEXT NOT NULL, room TEXT NOT NULL, "
+        "visitor TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (month, room, visitor)) WITHOUT ROWID"
+    )
 
 
 MIGRATIONS = [

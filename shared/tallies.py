@@ -18,12 +18,12 @@ TALLIED = ("checkin", "job_done", "shift_ended")
 
 ADD = (
     "INSERT INTO tallies (room, year, kind, activity, visitor, n, amount) VALUES (?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT(room, year, kind, activity, visitor) DO UPDATE SET "
+    "ON CONFLICT(year, kind, room, activity, visitor) DO UPDATE SET "
     "n = n + excluded.n, amount = amount + excluded.amount"
 )
 ADD_MONTH = (
     "INSERT INTO monthly_visits (room, month, visitor, n) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT(room, month, visitor) DO UPDATE SET n = n + excluded.n"
+    "ON CONFLICT(month, room, visitor) DO UPDATE SET n = n + excluded.n"
 )
 IS_VOIDED = "SELECT 1 FROM voided WHERE event_id = ?"
 VOIDED_AMONG = "SELECT event_id FROM voided WHERE event_id IN (SELECT value FROM json_each(?))"
@@ -58,18 +58,18 @@ def on_stored(conn: sqlite3.Connection, event) -> None:
 def on_voided(conn: sqlite3.Connection, target_id: str) -> None:
     """``target_id`` has just become voided (call after recording it, only the first time)."""
     target = conn.execute(SELECT_TARGET, (target_id,)).fetchone()
-    if target is None:
-        return  # not here yet: when it arrives, on_stored sees it is voided
-    room, at, kind, visitor, activity, ref, payload = target
-    if kind in ("checkin", "job_done") or (kind == "shift_ended" and not _voided(conn, ref)):
-        conn.execute(ADD, _key(room, at, kind, visitor, activity, payload, -1))
-        if kind == "checkin":
-            conn.execute(ADD_MONTH, (room, at[:7], visitor or "", -1))
-    elif kind == "shift_started":  # its end (if any, and counted) no longer counts
-        for end_id, room, at, kind, visitor, activity, _, payload in conn.execute(
-                SELECT_SHIFT_ENDS, (target_id,)).fetchall():
-            if not _voided(conn, end_id):
-                conn.execute(ADD, _key(room, at, kind, visitor, activity, payload, -1))
+    if target is not None:
+        room, at, kind, visitor, activity, ref, payload = target
+        if kind in ("checkin", "job_done") or (kind == "shift_ended" and not _voided(conn, ref)):
+            conn.execute(ADD, _key(room, at, kind, visitor, activity, payload, -1))
+            if kind == "checkin":
+                conn.execute(ADD_MONTH, (room, at[:7], visitor or "", -1))
+    # A voided shift start takes its end along, even when the start itself has
+    # not arrived yet (merges come in any order); an end already voided counts nothing.
+    for end_id, room, at, kind, visitor, activity, _, payload in conn.execute(
+            SELECT_SHIFT_ENDS, (target_id,)).fetchall():
+        if not _voided(conn, end_id):
+            conn.execute(ADD, _key(room, at, kind, visitor, activity, payload, -1))
 
 
 def on_stored_many(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:

@@ -58,7 +58,7 @@ def write_room(path, ops, rng) -> list[Event]:
     return log
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=steps, seed=st.integers(0, 2**32), chunk=st.integers(1, 7))
 def test_any_arrival_order_gives_the_same_counts(tmp_path_factory, ops, seed, chunk):
     folder = tmp_path_factory.mktemp("order")

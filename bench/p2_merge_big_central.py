@@ -1,0 +1,45 @@
+"""P2: merge cost with millions of events already in central against an empty central (goal <= 1.25x).
+
+The same sealed bundles (20k events from each of three rooms) are merged into
+an empty central and into one already holding ``big`` events of other rooms
+(5M; 300k with --quick). Ratio = median merge time into the big one / into
+the empty one: what the indexes, the seen-bundles table and the projections
+cost as central grows.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import Result
+from bench.data import generate
+from shared.db import connect
+from bench.p1_merge_rate import build, fresh_central, merge_seconds
+
+ROOMS = ("ra", "rb", "rc")
+
+
+def run(quick: bool = False) -> list[Result]:
+    big = 300_000 if quick else 5_000_000
+    events = 20_000
+    with tempfile.TemporaryDirectory(prefix="bwk-p2-") as folder:
+        root = Path(folder)
+        stashes = build(root, ROOMS, events)
+        fresh_central(root)
+        empty = [merge_seconds(root, stashes[room]) for room in ROOMS]
+        database = fresh_central(root)
+        started = time.perf_counter()
+        generate(database, big // 3)  # cjm, multibron, handreiking: not the rooms merged here
+        conn = connect(database)  # steady state: the bulk load checkpointed, stats analysed
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("ANALYZE")
+        conn.close()
+        print(f"   (built a central with {big} events in {time.perf_counter() - started:.0f} s)")
+        loaded = [merge_seconds(root, stashes[room]) for room in ROOMS]
+    empty_s, loaded_s = statistics.median(empty), statistics.median(loaded)
+    ratio = loaded_s / empty_s
+    return [Result("P2", f"merge {events} events into central holding {big} (s; empty central)",
+                   loaded_s, "s", empty_s, "<= 1.25x", ratio <= 1.25)]

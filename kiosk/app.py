@@ -1,0 +1,248 @@
+"""The room kiosk app: composition, lockdown bindings, idle reset, lifecycle.
+
+Screens live in ``kiosk/screens``, one per file; every transition replaces the
+current screen (``show``), so the stack never grows and "home" is one call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from kiosk.messages import (CheckedIn, HomeRequested, KeyHolderVerified, LanguageChosen,
+                            RoomClosed, VisitorIdentified)
+from shared import i18n, queries
+from shared.catalog import Catalog
+from shared.clock import Clock, system_clock
+from shared.config import SyncSection
+from shared.spaceapi import write_status
+from shared.store import RoomStore
+
+log = logging.getLogger("bwk.kiosk")
+LOCKED_KEYS = ("ctrl+c", "ctrl+q", "ctrl+z", "ctrl+backslash", "ctrl+p", "ctrl+d", "ctrl+s")
+EXIT_MAINTENANCE = 3  # "leave the kiosk": the service unit does not restart on this code
+
+
+@dataclass
+class KioskSettings:
+    room_id: str
+    room_name: str
+    status_file: Path | None = None
+    opening_hours: str = ""
+    idle_seconds: float = 60.0
+    sync: SyncSection | None = None
+    demo_key_holder: tuple[str, str] | None = None  # (name, PIN) shown on the closed screen
+    clock: Clock = system_clock
+    survey_chance: float = 0.35  # "now and then": how often a due survey is offered
+    confirm_seconds: float = 6.0
+    handle_signals: bool = True
+    seed: int | None = None
+    initially_open: bool | None = None  # known before start-up: the first screen comes at once
+
+
+class KioskApp(App[int], inherit_bindings=False):
+    """The kiosk. Visitors cannot quit, suspend or open a palette; a key holder can leave."""
+
+    CSS_PATH = Path(__file__).with_name("kiosk.tcss")
+    TITLE = "Buurtwerkkamer"
+    ENABLE_COMMAND_PALETTE = False
+    ALLOW_SELECT = False
+    AUTO_FOCUS = None
+    BINDINGS = [Binding(key, "nothing", show=False, priority=True, system=True)
+                for key in LOCKED_KEYS]
+
+    def __init__(self, store: RoomStore, catalog: Catalog, settings: KioskSettings):
+        super().__init__()
+        self.store = store
+        self.catalog = catalog
+        self.settings = settings
+        self.lang = i18n.DEFAULT_LANG
+        self.room_open = False
+        self.last_input = time.monotonic()
+        self.rng = random.Random(settings.seed)
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-db")
+
+    # --- lockdown ---------------------------------------------------------
+    def action_nothing(self) -> None:
+        """Quit, suspend, palette and friends do nothing here."""
+
+    async def action_quit(self) -> None:  # reachable only through markup/actions: ignore
+        return None
+
+    def action_suspend_process(self) -> None:
+        return None
+
+    def action_help_quit(self) -> None:
+        return None
+
+    # --- texts and database -------------------------------------------------
+    def t(self, key: str, **fields: object) -> str:
+        return i18n.t(self.lang, key, **fields)
+
+    def run_in_db_thread(self, job: Callable[[RoomStore], Any]) -> Any:
+        """Run ``job(store)`` on the one database thread and wait (call from a worker)."""
+        return self._db.submit(job, self.store).result()
+
+    def write_status_file(self, is_open: bool) -> None:
+        """SpaceAPI status.json (call from the database thread or a worker)."""
+        if self.settings.status_file:
+            write_status(self.settings.status_file, self.settings.room_name, is_open,
+                         self.store.clock(), room_id=self.settings.room_id,
+                         opening_hours=self.settings.opening_hours)
+
+    # --- lifecycle --------------------------------------------------------
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.idle_tick, name="idle")
+        if self.settings.handle_signals:
+            try:
+                loop = asyncio.get_running_loop()
+                for sig in (signal.SIGTERM, signal.SIGHUP):
+                    loop.add_signal_handler(sig, self.exit, 0)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+        self.load_state()
+
+    def load_state(self) -> None:
+        from kiosk.screens.closed import ClosedScreen
+
+        if self.settings.initially_open is not None:
+            self.room_open = self.settings.initially_open
+            self.go_home()
+            self.call_after_refresh(self.write_status_later)
+            return
+        loading = ClosedScreen(loading=True)
+        self.push_screen(loading)
+
+        def job(store: RoomStore) -> bool:
+            state = queries.room_state(store.conn, store.room)
+            self.write_status_file(state.is_open)
+            return state.is_open
+
+        def then(is_open: bool) -> None:
+            self.room_open = is_open
+            self.go_home()
+            log.info("kiosk ready (room %s, %s)", self.settings.room_id,
+                     "open" if is_open else "closed")
+
+        loading.run_db(job, then)
+
+    def write_status_later(self) -> None:
+        is_open = self.room_open
+        self.screen.run_db(lambda _store: self.write_status_file(is_open),  # type: ignore
+                           lambda _: log.info("kiosk ready (room %s, %s)", self.settings.room_id,
+                                              "open" if is_open else "closed"))
+
+    def on_unmount(self) -> None:
+        self._db.shutdown(wait=False, cancel_futures=True)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Click, events.Paste)):
+            self.last_input = time.monotonic()
+        await super().on_event(event)
+
+    # --- navigation -------------------------------------------------------
+    def cached(self, kind: str, factory: Callable[[], Screen]) -> Screen:
+        """One kept instance per screen kind and language: the visitor's hot path
+        (welcome, activities, confirmation) is reset and shown, not rebuilt."""
+        name = f"{kind}-{self.lang}"
+        if not self.is_screen_installed(name):
+            self.install_screen(factory(), name)
+        return self.get_screen(name)
+
+    def show(self, screen: Screen) -> None:
+        """Replace the current screen (the stack stays one deep)."""
+        if len(self.screen_stack) < 2:
+            self.push_screen(screen)
+        elif screen is not self.screen:
+            self.switch_screen(screen)
+
+    def go_home(self, notice: str | None = None) -> None:
+        from kiosk.screens.closed import ClosedScreen
+        from kiosk.screens.welcome import WelcomeScreen
+
+        if not self.room_open:
+            self.show(ClosedScreen(notice=notice))
+            return
+        welcome = self.cached("welcome", WelcomeScreen)
+        welcome.reset(notice)  # type: ignore[attr-defined]
+        self.show(welcome)
+
+    def show_confirm(self, name: str | None, lines: list[str], *, recorded: bool = True) -> None:
+        from kiosk.screens.confirm import ConfirmScreen
+
+        confirm = self.cached("confirm", ConfirmScreen)
+        confirm.reset(name, lines, recorded=recorded)  # type: ignore[attr-defined]
+        self.show(confirm)
+
+    def idle_tick(self, now: float | None = None) -> bool:
+        """After ``idle_seconds`` of quiet, go back to the welcome screen; True if it did."""
+        now = time.monotonic() if now is None else now
+        if now - self.last_input < self.settings.idle_seconds:
+            return False
+        self.last_input = now
+        screen = self.screen
+        try:
+            pristine = getattr(screen, "is_home", False) and screen.is_pristine()
+        except Exception:  # noqa: BLE001 - a screen still composing
+            pristine = False
+        if pristine and self.lang == i18n.DEFAULT_LANG:
+            return False
+        self.lang = i18n.DEFAULT_LANG
+        self.go_home()
+        return True
+
+    # --- what happened on the screens -------------------------------------
+    def on_language_chosen(self, message: LanguageChosen) -> None:
+        self.lang = message.lang
+        self.go_home()
+
+    def on_home_requested(self, message: HomeRequested) -> None:
+        self.go_home()
+
+    def on_visitor_identified(self, message: VisitorIdentified) -> None:
+        from kiosk.screens.activities import ActivitiesScreen
+
+        activities = self.cached("activities", ActivitiesScreen)
+        activities.reset(message.code, message.name)  # type: ignore[attr-defined]
+        self.show(activities)
+
+    def on_checked_in(self, message: CheckedIn) -> None:
+        from kiosk.screens.confirm import checkin_lines
+        from kiosk.screens.survey import SurveyScreen
+
+        lines = checkin_lines(self, message.activities)
+        if message.survey_due and self.rng.random() < self.settings.survey_chance:
+            self.show(SurveyScreen(message.code, message.name, lines))
+        else:
+            self.show_confirm(message.name, lines)
+
+    def on_key_holder_verified(self, message: KeyHolderVerified) -> None:
+        from kiosk.screens.keyholder import KeyHolderScreen
+
+        if message.opened:
+            self.room_open = True
+        self.show(KeyHolderScreen(message.person, opened=message.opened,
+                                  warning=message.warning))
+
+    def on_room_closed(self, message: RoomClosed) -> None:
+        self.room_open = False
+        notice = self.t("room_closed")
+        if message.ended_names:
+            notice += " " + self.t("shifts_auto_ended", names=", ".join(message.ended_names))
+        self.go_home(notice)
+
+    def leave(self) -> None:
+        """A key holder leaves the kiosk for maintenance."""
+        self.exit(EXIT_MAINTENANCE, return_code=EXIT_MAINTENANCE)

@@ -1,0 +1,170 @@
+"""``bwk-kiosk``: run the kiosk, set up a room, or import paper sign-in lists."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from shared.config import ConfigError, load_room_config
+
+DEMO_ROOM = "cjm"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bwk-kiosk", description="The BuurtWerkKamer room kiosk (a Textual terminal app).")
+    parser.add_argument("--config", help="the room config (room.toml)")
+    parser.add_argument("--demo", action="store_true",
+                        help="a ready demo room with invented people and events")
+    parser.add_argument("--log", help="log file (default: beside the database; never the screen)")
+    parser.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)  # tests, bench
+    sub = parser.add_subparsers(dest="command")
+    init = sub.add_parser("init", help="create the room database and its first key holder")
+    init.add_argument("--config", required=True, dest="init_config")
+    imp = sub.add_parser("import-csv", help="paper sign-in lists into the room log")
+    imp.add_argument("file")
+    imp.add_argument("--config", required=True, dest="import_config")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    global HEADLESS
+    args = _parser().parse_args(argv)
+    HEADLESS = args.headless
+    try:
+        if args.command == "init":
+            return init_room(args.init_config)
+        if args.command == "import-csv":
+            from shared.csv_import import import_csv_command
+
+            return import_csv_command(args.file, args.import_config)
+        if args.demo:
+            return run_demo(args.log)
+        if not args.config:
+            print("bwk-kiosk: give --config ROOM.toml (or try --demo)", file=sys.stderr)
+            return 2
+        return run_room(args.config, args.log)
+    except ConfigError as exc:
+        print(f"bwk-kiosk: {exc}", file=sys.stderr)
+        return 2
+
+
+def _setup_logging(path: Path) -> None:
+    logging.basicConfig(filename=str(path), level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+HEADLESS = False
+
+
+def _run(store, room_name: str, settings) -> int:
+    from kiosk.app import KioskApp
+    from shared import queries
+    from shared.catalog import current_catalog
+
+    # one small read before the screen starts, so the first screen is the right one
+    settings.initially_open = queries.room_state(store.conn, store.room).is_open
+    app = KioskApp(store, current_catalog(store.path), settings)
+    try:
+        result = app.run(headless=HEADLESS)
+    finally:
+        store.close()
+    return app.return_code if app.return_code is not None else int(result or 0)
+
+
+def run_room(config_path: str, log: str | None) -> int:
+    from kiosk.app import KioskSettings
+    from shared.catalog import current_catalog
+    from shared.db import UI_BUSY_TIMEOUT_MS
+    from shared.store import RoomStore
+
+    config = load_room_config(config_path)
+    room = config.room
+    if not room.database.exists():
+        print(f"bwk-kiosk: {room.database} does not exist yet: run "
+              f"'bwk-kiosk init --config {config_path}' first", file=sys.stderr)
+        return 2
+    _setup_logging(Path(log) if log else room.database.with_suffix(".kiosk.log"))
+    store = RoomStore(room.database, room.id, busy_timeout_ms=UI_BUSY_TIMEOUT_MS)
+    name = current_catalog(room.database).room_name(room.id)
+    try:
+        store.purge_idle_names(room.retention_months)
+    except Exception:  # noqa: BLE001 - a busy database must not keep the kiosk down
+        logging.getLogger("bwk.kiosk").exception("purging idle names failed")
+    settings = KioskSettings(room.id, name, status_file=room.status_file,
+                             opening_hours=room.opening_hours, idle_seconds=room.idle_seconds,
+                             sync=config.sync)
+    return _run(store, name, settings)
+
+
+def demo_folder() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    folder = Path(base) / "bwk-demo"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="bwk-demo-"))
+
+
+def run_demo(log: str | None) -> int:
+    from kiosk.app import KioskSettings
+    from shared.catalog import current_catalog
+    from shared.db import UI_BUSY_TIMEOUT_MS
+    from shared.demo import build_demo_room
+    from shared.store import RoomStore
+
+    folder = demo_folder()
+    database = folder / "demo.db"
+    for leftover in folder.glob("demo.db*"):  # a fresh demo every time
+        leftover.unlink()
+    demo = build_demo_room(database, DEMO_ROOM)
+    _setup_logging(Path(log) if log else folder / "kiosk.log")
+    store = RoomStore(database, DEMO_ROOM, busy_timeout_ms=UI_BUSY_TIMEOUT_MS)
+    name = current_catalog(database).room_name(DEMO_ROOM)
+    settings = KioskSettings(DEMO_ROOM, name, status_file=folder / "status.json",
+                             opening_hours="ma-vr 10:00-16:00",
+                             demo_key_holder=(demo.key_holder_name, demo.key_holder_pin))
+    return _run(store, name, settings)
+
+
+def init_room(config_path: str) -> int:
+    from shared.store import RoomStore, StoreError, validate_pin
+
+    config = load_room_config(config_path)
+    room = config.room
+    room.database.parent.mkdir(parents=True, exist_ok=True)
+    store = RoomStore(room.database, room.id)
+    try:
+        if store.people_with_role("key_holder"):
+            print(f"{room.database} already has key holders; add more at the kiosk "
+                  "(Sleutelbeheer > Mensen).")
+            return 0
+        name = input("Naam van de eerste sleutelbeheerder: ").strip()
+        while True:
+            pin = getpass.getpass("Pincode (4-8 cijfers): ")
+            try:
+                validate_pin(pin)
+            except StoreError:
+                print("Een pincode is 4 tot 8 cijfers.")
+                continue
+            if getpass.getpass("Nog een keer: ") == pin:
+                break
+            print("De twee pincodes zijn niet gelijk. Nog een keer.")
+        if not name:
+            print("bwk-kiosk: a name is needed", file=sys.stderr)
+            return 2
+        store.add_key_holder(name, pin, by=None)
+        print(f"{room.database}: room '{room.id}' is ready; {name} is key holder.")
+        return 0
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""What are you here for? Activity tiles (several may be chosen); volunteers also clock in/out."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import Button, Static
+
+from kiosk.messages import CheckedIn, HomeRequested
+from kiosk.screens.base import KioskScreen
+from kiosk.widgets.notice import Notice
+from kiosk.widgets.tiles import RepeatButton, Tile
+from shared.clock import parse_iso
+from shared.store import RoomStore
+
+
+class ActivitiesScreen(KioskScreen):
+    AUTO_FOCUS = "#done"
+    catches_scans = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.code: str | None = None
+        self.name_: str | None = None
+        self.busy = False
+        self.generation = 0  # results for an earlier visitor are dropped
+
+    def title_text(self) -> str:
+        return (self.t("activities_hello", name=self.name_) if self.name_
+                else self.t("activities_title"))
+
+    def reset(self, code: str | None, name: str | None) -> None:
+        """Ready for the next visitor (one instance is kept per language)."""
+        self.code, self.name_, self.busy, self.scanned = code, name, False, ""
+        self.generation += 1
+        if self.is_mounted:
+            self.fill()
+
+    def fill(self) -> None:
+        self.query_one("#activities-title", Static).update(self.title_text())
+        for tile in self.query(Tile):
+            tile.set_chosen(False)
+        row = self.query_one("#volunteer-row", Horizontal)
+        row.remove_children()
+        row.remove_class("-shown")
+        self.query_one(Notice).say("")
+        self.query_one("#done", Button).focus()
+        self.check_volunteer()
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        with Vertical(id="activities", classes="page"):
+            yield Static(self.title_text(), id="activities-title", classes="title", markup=False)
+            yield Static(self.t("activities_hint"), classes="text", markup=False)
+            with Grid(id="tiles"):
+                for activity in app.catalog.activities.values():  # type: ignore[attr-defined]
+                    if activity.unit == "unique":
+                        yield Tile(activity.icon, activity.label(app.lang),  # type: ignore
+                                   name=activity.id, id=f"act-{activity.id}")
+            yield Horizontal(id="volunteer-row")
+            yield Notice()
+            with Horizontal(classes="bottom-row"):
+                yield Button(self.t("back"), id="back")
+                # no "active" pause: a scan + Enter may come right after the last one
+                yield RepeatButton(self.t("done"), id="done", variant="success")
+
+    def on_mount(self) -> None:
+        self.check_volunteer()
+
+    def check_volunteer(self) -> None:
+        if self.code:
+            code, generation = self.code, self.generation
+            self.run_db(lambda store: (store.has_role(code, "volunteer"),
+                                       store.open_shift(code) is not None),
+                        lambda state: self.show_volunteer(generation, state))
+
+    async def show_volunteer(self, generation: int, state: tuple[bool, bool]) -> None:
+        is_volunteer, on_shift = state
+        if not is_volunteer or generation != self.generation:
+            return
+        row = self.query_one("#volunteer-row", Horizontal)
+        await row.remove_children()
+        row.add_class("-shown")
+        row.mount(Button(self.t("shift_end" if on_shift else "shift_start"),
+                         id="shift-end" if on_shift else "shift-start", variant="warning"),
+                  Button(self.t("jobs_record"), id="jobs", variant="warning"))
+
+    def chosen(self) -> list[str]:
+        return [tile.name for tile in self.query(Tile) if tile.chosen and tile.name]
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button
+        if isinstance(button, Tile):
+            button.toggle()
+        elif button.id == "back":
+            self.post_message(HomeRequested())
+        elif button.id == "done":
+            self.check_in()
+        elif button.id == "shift-start":
+            self.shift(start=True)
+        elif button.id == "shift-end":
+            self.shift(start=False)
+        elif button.id == "jobs":
+            from kiosk.screens.jobs import JobsScreen
+
+            self.app.show(JobsScreen(self.code, self.name_))  # type: ignore[attr-defined]
+
+    def check_in(self) -> None:
+        if self.busy:
+            return
+        scanned = self.take_scanned()
+        if scanned and scanned != self.code:  # the next visitor scanned their card here
+            self.identify_scanned(scanned)
+            return
+        self.busy = True
+        code, name, chosen = self.code, self.name_, self.chosen()
+
+        def job(store: RoomStore) -> CheckedIn:
+            done = store.check_in(code, chosen)
+            activities = [e.activity for e in done.events if e.activity]
+            return CheckedIn(code, name, activities, store.survey_due(code))
+
+        self.run_db(job, self.post_message)
+
+    def failed(self, key: str, fields: dict) -> None:
+        self.busy = False
+        super().failed(key, fields)
+
+    def shift(self, *, start: bool) -> None:
+        code, name = self.code, self.name_
+        assert code is not None
+
+        def job(store: RoomStore) -> str:
+            if start:
+                event = store.start_shift(code)
+                return self.t("shift_started", time=parse_iso(event.at).strftime("%H:%M"))
+            ended = store.end_shift(code)
+            return self.t("shift_ended", hours=f"{ended.hours:.2f}".replace(".", ","))
+
+        self.run_db(job, lambda text: self.app.show_confirm(  # type: ignore[attr-defined]
+            name, [text], recorded=False))

@@ -1,0 +1,189 @@
+"""The bundle format: what travels between a room and central, as one file.
+
+Layout of a bundle file (format 1)::
+
+    <header: one line of canonical JSON, UTF-8>\\n
+    <Ed25519 signature: 64 bytes, over the header line (with its \\n) + the ciphertext>
+    <HPKE ciphertext (enc || ct) of zlib(JSON lines), header line bound as ``info``>
+
+Header fields: ``bwk`` (format version, 1), ``kind`` (events | ack | config |
+restore), ``sender`` / ``sender_key`` (node name and key fingerprint),
+``recipient`` / ``recipient_key``, ``room`` (whose log or which room it is
+for), ``first_seq`` / ``last_seq`` (events and restore; else null), ``count``
+(records), ``created`` (local ISO time), ``schema`` (the sender's schema
+version). The header is not secret (it names rooms and seq numbers only).
+
+``open_bundle`` checks, in this order, and stops at the first failure: total
+size; header shape; kind expected; sender enrolled and its key fingerprint
+the enrolled one; recipient is us; the signature against the ENROLLED key;
+only then HPKE decryption; decompression bounded while it runs; every line a
+JSON object. File names are content addressed:
+``KIND-SENDER-<first 40 hex of SHA-256 of the file>.bwk``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zlib
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+
+from shared.keys import SUITE, PrivateKey, PublicKey
+
+FORMAT_VERSION = 1
+KINDS = ("events", "ack", "config", "restore")
+SUFFIX = ".bwk"
+MAX_HEADER = 4096
+MAX_BUNDLE_BYTES = 8 * 1024 * 1024  # a bundle file from a transport folder
+MAX_PAYLOAD_BYTES = 64 * 1024 * 1024  # after decompression
+MAX_RESTORE_BYTES = 512 * 1024 * 1024  # an operator-supplied restore file
+MAX_RESTORE_PAYLOAD = 4 * 1024 * 1024 * 1024
+SIGNATURE_BYTES = 64
+NAME_RE = re.compile(r"^(events|ack|config|restore)-([a-z][a-z0-9_-]{0,31})-([0-9a-f]{40})\.bwk$")
+_HEADER_FIELDS = {
+    "bwk": int, "kind": str, "sender": str, "sender_key": str, "recipient": str,
+    "recipient_key": str, "room": str, "first_seq": (int, type(None)),
+    "last_seq": (int, type(None)), "count": int, "created": str, "schema": int,
+}
+
+
+class BundleRejected(ValueError):
+    """A bundle that must not be used; ``reason`` is short, fixed text (no personal data)."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}{': ' + detail if detail else ''}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Opened:
+    header: dict[str, Any]
+    records: list[dict[str, Any]]
+    digest: str  # full SHA-256 hex of the file
+
+
+def bundle_name(kind: str, sender: str, data: bytes) -> str:
+    return f"{kind}-{sender}-{hashlib.sha256(data).hexdigest()[:40]}{SUFFIX}"
+
+
+def canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def encode_records(records: Iterable[dict[str, Any]]) -> bytes:
+    return b"".join(canonical(r) + b"\n" for r in records)
+
+
+def seal(kind: str, sender: PrivateKey, recipient: PublicKey, records: list[dict[str, Any]], *,
+         room: str, created: str, schema: int, first_seq: int | None = None,
+         last_seq: int | None = None, level: int = 6) -> tuple[str, bytes]:
+    """Compress, encrypt to ``recipient``, sign: returns (content-addressed name, file bytes)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown bundle kind {kind!r}")
+    header = {
+        "bwk": FORMAT_VERSION, "kind": kind, "sender": sender.name,
+        "sender_key": sender.fingerprint, "recipient": recipient.name,
+        "recipient_key": recipient.fingerprint, "room": room, "first_seq": first_seq,
+        "last_seq": last_seq, "count": len(records), "created": created, "schema": schema,
+    }
+    line = canonical(header) + b"\n"
+    plain = zlib.compress(encode_records(records), level)
+    ciphertext = SUITE.encrypt(plain, recipient.kem_key, info=line)
+    signature = sender.sign_key.sign(line + ciphertext)
+    data = line + signature + ciphertext
+    return bundle_name(kind, sender.name, data), data
+
+
+def read_header(data: bytes) -> tuple[dict[str, Any], bytes, bytes, bytes]:
+    """Split and validate the plain part: (header, header line, signature, ciphertext)."""
+    end = data.find(b"\n", 0, MAX_HEADER + 1)
+    if end < 0:
+        raise BundleRejected("no header", "no header line within the first 4 KiB")
+    line = data[:end + 1]
+    try:
+        header = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        raise BundleRejected("bad header", "header is not JSON") from None
+    if not isinstance(header, dict) or set(header) != set(_HEADER_FIELDS):
+        raise BundleRejected("bad header", "unexpected header fields")
+    for key, kind in _HEADER_FIELDS.items():
+        value = header[key]
+        if not isinstance(value, kind) or (isinstance(value, bool)):
+            raise BundleRejected("bad header", f"field {key} has the wrong type")
+    if header["bwk"] != FORMAT_VERSION:
+        raise BundleRejected("unsupported format", f"format {header['bwk']}")
+    if header["kind"] not in KINDS:
+        raise BundleRejected("bad header", "unknown kind")
+    rest = data[end + 1:]
+    if len(rest) <= SIGNATURE_BYTES:
+        raise BundleRejected("truncated", "no ciphertext")
+    return header, line, rest[:SIGNATURE_BYTES], rest[SIGNATURE_BYTES:]
+
+
+def open_bundle(data: bytes, me: PrivateKey, senders: dict[str, PublicKey], *,
+                kinds: tuple[str, ...] = KINDS, max_bytes: int = MAX_BUNDLE_BYTES,
+                max_payload: int = MAX_PAYLOAD_BYTES) -> Opened:
+    """Verify, decrypt and decode a bundle; raises ``BundleRejected``.
+
+    ``senders`` maps an enrolled node name to its public key: a sender not in
+    it (never enrolled, or removed = revoked) is refused before any crypto.
+    """
+    if len(data) > max_bytes:
+        raise BundleRejected("too large", f"{len(data)} bytes > {max_bytes}")
+    header, line, signature, ciphertext = read_header(data)
+    if header["kind"] not in kinds:
+        raise BundleRejected("unexpected kind", header["kind"])
+    enrolled = senders.get(header["sender"])
+    if enrolled is None:
+        raise BundleRejected("unknown sender", header["sender"])
+    if header["sender_key"] != enrolled.fingerprint:
+        raise BundleRejected("unknown sender key", header["sender"])
+    if header["recipient_key"] != me.fingerprint or header["recipient"] != me.name:
+        raise BundleRejected("not for us", "sealed to another recipient")
+    try:
+        enrolled.verify_key.verify(signature, line + ciphertext)
+    except InvalidSignature:
+        raise BundleRejected("bad signature") from None
+    try:
+        compressed = SUITE.decrypt(ciphertext, me.kem_key, info=line)
+    except (InvalidTag, ValueError):
+        raise BundleRejected("cannot decrypt") from None
+    payload = bounded_decompress(compressed, max_payload)
+    records = decode_records(payload)
+    if len(records) != header["count"]:
+        raise BundleRejected("bad payload", "record count differs from the header")
+    return Opened(header, records, hashlib.sha256(data).hexdigest())
+
+
+def bounded_decompress(compressed: bytes, limit: int) -> bytes:
+    """zlib-decompress at most ``limit`` bytes; a bomb or a cut stream is refused."""
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(compressed, limit + 1)
+    except zlib.error:
+        raise BundleRejected("bad payload", "not a zlib stream") from None
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise BundleRejected("too large", f"payload decompresses to more than {limit} bytes")
+    if not inflater.eof or inflater.unused_data:
+        raise BundleRejected("bad payload", "compressed stream incomplete or trailing data")
+    return out
+
+
+def decode_records(payload: bytes) -> list[dict[str, Any]]:
+    """JSON lines -> objects. Canonical JSON never has a raw newline inside a value,
+    so the lines are parsed in one go as one JSON array."""
+    body = payload.strip(b"\n")
+    if not body:
+        return []
+    try:
+        records = json.loads(b"[" + body.replace(b"\n", b",") + b"]")
+    except (ValueError, UnicodeDecodeError):
+        raise BundleRejected("bad payload", "not JSON lines") from None
+    if not all(type(r) is dict for r in records):
+        raise BundleRejected("bad payload", "a line is not an object")
+    return records

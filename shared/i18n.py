@@ -1,0 +1,74 @@
+"""Screen texts in every kiosk language, from ``shared/data/i18n/<lang>.toml``.
+
+Each catalog is one flat TOML table of ``key = "text"``; texts may hold
+``{name}``-style fields. Dutch is the reference: a key missing from another
+catalog falls back to Dutch (a test checks that none is missing), and a key
+missing everywhere shows as the key itself rather than crashing a screen.
+Store and code errors carry ``reason`` values that are keys here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib import resources
+
+DEFAULT_LANG = "nl"
+# Dutch first, then English, then languages often spoken in Amsterdam Zuidoost.
+LANGUAGES = ("nl", "en", "es", "tr", "pap", "srn")
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    """The texts of one language (empty for an unknown language)."""
+    if lang not in LANGUAGES:
+        return {}
+    try:
+        text = resources.files("shared").joinpath("data", "i18n", f"{lang}.toml").read_text("utf-8")
+    except FileNotFoundError:
+        return {}
+    data = tomllib.loads(text)
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def language_name(lang: str) -> str:
+    """A language's name in that language, e.g. ``Türkçe``."""
+    return catalog(lang).get("lang_name", lang)
+
+
+def has(key: str) -> bool:
+    return key in catalog(DEFAULT_LANG)
+
+
+def t(lang: str, key: str, **fields: object) -> str:
+    """The text for ``key`` in ``lang`` (falling back to Dutch), with fields filled in."""
+    text = catalog(lang).get(key) or catalog(DEFAULT_LANG).get(key) or key
+    if fields:
+        try:
+            return text.format(**fields)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def euros(cents: int) -> str:
+    """Dutch-style money without the sign: 1234 -> '12,34'."""
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100},{cents % 100:02d}"
+
+
+def parse_euros(typed: str) -> int | None:
+    """'12,50' / '12.50' / '€ 12' -> cents; None when it is not an amount."""
+    cleaned = typed.replace("€", "").replace(" ", "").strip()
+    if not cleaned:
+        return None
+    if "," in cleaned and "." in cleaned:
+        cleaned = cleaned.replace(".", "")
+    cleaned = cleaned.replace(",", ".")
+    whole, _, frac = cleaned.partition(".")
+    if not whole.isdigit() and not (whole == "" and frac.isdigit()):
+        return None
+    if frac and (not frac.isdigit() or len(frac) > 2):
+        return None
+    return int(whole or "0") * 100 + int((frac + "00")[:2] if frac else "0")

@@ -1,0 +1,354 @@
+"""Everything syncd asks of a database: export, merge, acks, bookkeeping.
+
+Room side: what to export (events of this room above the exported seq),
+which outbox bundles wait for an acknowledgement, the acknowledged seq, the
+forgets relayed from other rooms. Central side: merging a verified bundle
+(one transaction: the union on event id, conflicts refused, the bundle
+recorded as seen, the highest contiguous seq per room advanced), what to
+acknowledge, and status. The tables come from ``m006_create_sync_tables``.
+Nothing here reads or writes ``people``: names never leave the room.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from shared import tallies
+from shared.db import transaction
+from shared.events import (ALL_KINDS, EVENT_COLUMNS, INSERT_EVENT, NO_PROJECTION, SELECT_HELD,
+                           SELECT_SEQ_RANGE, Event, project)
+
+GET_STATE = "SELECT value FROM sync_state WHERE key = ?"
+SET_STATE = ("INSERT INTO sync_state (key, value) VALUES (?, ?) "
+             "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+ALL_STATE = "SELECT key, value FROM sync_state"
+MAX_SEQ = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE room = ?"
+COUNT_ROOM_EVENTS = "SELECT COUNT(*) FROM events WHERE room = ?"
+INSERT_OUTBOX = ("INSERT OR REPLACE INTO sync_outbox (name, first_seq, last_seq, created) "
+                 "VALUES (?, ?, ?, ?)")
+SELECT_OUTBOX = "SELECT name, first_seq, last_seq, created FROM sync_outbox ORDER BY first_seq"
+DELETE_OUTBOX = "DELETE FROM sync_outbox WHERE name = ?"
+IS_FORGET_APPLIED = "SELECT 1 FROM sync_forgets_applied WHERE event_id = ?"
+MARK_FORGET_APPLIED = "INSERT OR IGNORE INTO sync_forgets_applied (event_id, applied_at) VALUES (?, ?)"
+IS_SEEN = "SELECT 1 FROM sync_bundles WHERE digest = ?"
+INSERT_SEEN = (
+    "INSERT OR IGNORE INTO sync_bundles (digest, name, room, kind, first_seq, last_seq, records, "
+    "added, created, merged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+SELECT_ROOM = "SELECT contiguous_seq, bundles, last_bundle_at, last_created FROM sync_rooms WHERE room = ?"
+UPSERT_ROOM = (
+    "INSERT INTO sync_rooms (room, contiguous_seq, bundles, last_bundle_at, last_created) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(room) DO UPDATE SET contiguous_seq = excluded.contiguous_seq, "
+    "bundles = excluded.bundles, last_bundle_at = excluded.last_bundle_at, "
+    "last_created = excluded.last_created")
+SEQS_FROM = "SELECT seq FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?"
+SELECT_ROOMS = "SELECT room, contiguous_seq, bundles, last_bundle_at, last_created FROM sync_rooms"
+SELECT_FORGETS_ELSEWHERE = (
+    "SELECT id, visitor FROM events WHERE kind = 'forget' AND room != ? AND visitor IS NOT NULL "
+    "ORDER BY at, id")
+SELECT_ROOM_LOG = f"SELECT {EVENT_COLUMNS} FROM events WHERE room = ? ORDER BY seq"
+SELECT_ROWS_AFTER = (
+    f"SELECT {EVENT_COLUMNS} FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?")
+FIELDS = ("id", "room", "seq", "at", "kind", "visitor", "activity", "ref", "payload")
+INSERT_QUARANTINE = "INSERT INTO sync_quarantine (name, room, reason, at) VALUES (?, ?, ?, ?)"
+COUNT_QUARANTINE = "SELECT room, COUNT(*) FROM sync_quarantine GROUP BY room"
+SELECT_DISTINCT_ROOMS = "SELECT DISTINCT room FROM events"
+
+_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+_FIELD_NAMES = frozenset({"id", "room", "seq", "at", "kind", "visitor", "activity", "ref",
+                          "payload"})
+
+
+class MergeRefused(ValueError):
+    """A verified bundle whose content cannot be merged; ``reason`` is short fixed text."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}{': ' + detail if detail else ''}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Merged:
+    added: int
+    duplicates: int
+    contiguous_seq: int
+    already_seen: bool = False
+
+
+CENTRAL_CACHE_KIB = 128 * 1024
+
+
+def tune_for_merging(conn: sqlite3.Connection, cache_kib: int = CENTRAL_CACHE_KIB) -> None:
+    """A page cache large enough for central's indexes (random event ids), so merging
+    into millions of events stays close to merging into an empty copy."""
+    conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
+
+
+# --- small key/value state (room side) ----------------------------------------
+def get_state(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
+    row = conn.execute(GET_STATE, (key,)).fetchone()
+    return row[0] if row else default
+
+
+def get_int(conn: sqlite3.Connection, key: str) -> int:
+    return int(get_state(conn, key, "0") or 0)
+
+
+def set_state(conn: sqlite3.Connection, key: str, value: Any) -> None:
+    """Set one value; inside a transaction if the caller has one, else in its own."""
+    if conn.in_transaction:
+        conn.execute(SET_STATE, (key, str(value)))
+    else:
+        with transaction(conn):
+            conn.execute(SET_STATE, (key, str(value)))
+
+
+def all_state(conn: sqlite3.Connection) -> dict[str, str]:
+    return {k: v for k, v in conn.execute(ALL_STATE)}
+
+
+# --- room: export and acknowledgements ----------------------------------------
+def max_seq(conn: sqlite3.Connection, room: str) -> int:
+    return conn.execute(MAX_SEQ, (room,)).fetchone()[0]
+
+
+def pending_events(conn: sqlite3.Connection, room: str, after_seq: int, limit: int
+                   ) -> list[dict[str, Any]]:
+    """Events of ``room`` above ``after_seq`` as plain dicts (the bundle records); the
+    payload travels as the JSON text stored in the room, so central stores it unchanged.
+
+    Read in one snapshot: every committed transaction is either wholly in it or not.
+    """
+    conn.execute("BEGIN")
+    try:
+        rows = conn.execute(SELECT_ROWS_AFTER, (room, after_seq, limit)).fetchall()
+    finally:
+        conn.execute("COMMIT")
+    return [dict(zip(FIELDS, row)) for row in rows]
+
+
+def record_export(conn: sqlite3.Connection, name: str, first_seq: int, last_seq: int,
+                  created: str) -> None:
+    """A bundle is safely in the outbox: remember it and move the exported mark."""
+    with transaction(conn):
+        conn.execute(INSERT_OUTBOX, (name, first_seq, last_seq, created))
+        exported = int(get_state(conn, "exported_seq", "0") or 0)
+        conn.execute(SET_STATE, ("exported_seq", str(max(exported, last_seq))))
+        conn.execute(SET_STATE, ("last_export_at", created))
+
+
+def outbox(conn: sqlite3.Connection) -> list[tuple[str, int, int, str]]:
+    return [tuple(r) for r in conn.execute(SELECT_OUTBOX)]
+
+
+def drop_outbox(conn: sqlite3.Connection, names: list[str]) -> None:
+    with transaction(conn):
+        conn.executemany(DELETE_OUTBOX, [(n,) for n in names])
+
+
+def rewind_export(conn: sqlite3.Connection, to_seq: int, at: str) -> None:
+    """Nothing acknowledged for a while: export again from ``to_seq`` (central dedups)."""
+    with transaction(conn):
+        conn.execute(SET_STATE, ("exported_seq", str(to_seq)))
+        conn.execute(SET_STATE, ("last_resend_at", at))
+
+
+def apply_ack(conn: sqlite3.Connection, room: str, seq: int, at: str) -> int:
+    """Central holds every event of ``room`` up to ``seq``: returns the acknowledged seq."""
+    with transaction(conn):
+        seq = min(seq, max_seq(conn, room))
+        acked = max(int(get_state(conn, "acked_seq", "0") or 0), seq)
+        conn.execute(SET_STATE, ("acked_seq", str(acked)))
+        conn.execute(SET_STATE, ("last_ack_at", at))
+        return acked
+
+
+def forget_applied(conn: sqlite3.Connection, event_id: str) -> bool:
+    return conn.execute(IS_FORGET_APPLIED, (event_id,)).fetchone() is not None
+
+
+def mark_forget_applied(conn: sqlite3.Connection, event_id: str, at: str) -> None:
+    with transaction(conn):
+        conn.execute(MARK_FORGET_APPLIED, (event_id, at))
+
+
+def room_event_count(conn: sqlite3.Connection, room: str) -> int:
+    return conn.execute(COUNT_ROOM_EVENTS, (room,)).fetchone()[0]
+
+
+# --- central: merge -------------------------------------------------------------
+def is_seen(conn: sqlite3.Connection, digest: str) -> bool:
+    return conn.execute(IS_SEEN, (digest,)).fetchone() is not None
+
+
+def to_rows(room: str, records: list[dict[str, Any]], first: int | None, last: int | None
+            ) -> list[tuple]:
+    """Validate bundle records into event rows of ``room``; raises ``MergeRefused``.
+
+    A row is ``(id, room, seq, at, kind, visitor, activity, ref, payload JSON text)``.
+    """
+    rows = []
+    seen: set[int] = set()
+    low, high = first or 1, last if last is not None else float("inf")
+    fields, kinds, id_ok = _FIELD_NAMES, ALL_KINDS, _ID.match
+    for record in records:
+        if record.keys() != fields:
+            raise MergeRefused("bad event", "unexpected fields")
+        id_, seq, at, kind = record["id"], record["seq"], record["at"], record["kind"]
+        visitor, activity, ref = record["visitor"], record["activity"], record["ref"]
+        payload = record["payload"]
+        if (type(id_) is not str or type(seq) is not int or type(at) is not str
+                or type(payload) is not str
+                or (visitor is not None and type(visitor) is not str)
+                or (activity is not None and type(activity) is not str)
+                or (ref is not None and type(ref) is not str)):
+            raise MergeRefused("bad event", "a field has the wrong type")
+        if record["room"] != room:
+            raise MergeRefused("bad event", "an event of another room")
+        if seq < low or seq > high:
+            raise MergeRefused("bad event", "seq outside the bundle's range")
+        if seq in seen:
+            raise MergeRefused("bad event", "seq twice in one bundle")
+        seen.add(seq)
+        if kind not in kinds or not id_ok(id_) or len(at) > 40:
+            raise MergeRefused("bad event", "bad id, time or kind")
+        if payload != "{}":
+            try:
+                if type(json.loads(payload)) is not dict:
+                    raise ValueError
+            except ValueError:
+                raise MergeRefused("bad event", "payload is not a JSON object") from None
+        rows.append((id_, room, seq, at, kind, visitor, activity, ref, payload))
+    return rows
+
+
+def merge_rows(conn: sqlite3.Connection, rows: list[tuple]) -> tuple[int, int, list[tuple]]:
+    """The union on event id for rows as stored (inside the caller's transaction).
+
+    The same logic as ``shared.events.merge_many`` (new rows stored, projected and
+    tallied; an identical row is a duplicate; an id or ``(room, seq)`` held with other
+    content is a conflict) without re-encoding payloads: returns (added, duplicates,
+    conflicting rows).
+    """
+    if not conn.in_transaction:
+        raise RuntimeError("merge_rows must run inside a write transaction")
+    held = {r[0]: tuple(r) for r in conn.execute(SELECT_HELD, (json.dumps([r[0] for r in rows]),))}
+    taken: set[tuple[str, int]] = set()
+    for room in {r[1] for r in rows}:
+        seqs = [r[2] for r in rows if r[1] == room]
+        taken |= {(room, s[0]) for s in conn.execute(SELECT_SEQ_RANGE, (room, min(seqs), max(seqs)))}
+    new, duplicates, conflicts = [], 0, []
+    for row in rows:
+        if row[0] in held:
+            if held[row[0]] == row:
+                duplicates += 1
+            else:
+                conflicts.append(row)
+        elif (row[1], row[2]) in taken:
+            conflicts.append(row)
+        else:
+            held[row[0]] = row
+            taken.add((row[1], row[2]))
+            new.append(row)
+    if conflicts:
+        return 0, duplicates, conflicts
+    conn.executemany(INSERT_EVENT, new)
+    tallies.on_stored_many(conn, new)
+    for row in new:
+        if row[4] not in NO_PROJECTION:
+            project(conn, Event.from_row(row), tally=False)
+    return len(new), duplicates, []
+
+
+def _advance_contiguous(conn: sqlite3.Connection, room: str, start: int) -> int:
+    contiguous = start
+    while True:
+        seqs = [r[0] for r in conn.execute(SEQS_FROM, (room, contiguous, 10_000))]
+        for seq in seqs:
+            if seq != contiguous + 1:
+                return contiguous
+            contiguous = seq
+        if len(seqs) < 10_000:
+            return contiguous
+
+
+def merge_bundle(conn: sqlite3.Connection, header: dict[str, Any], rows: list[tuple],
+                 digest: str, name: str, now: str) -> Merged:
+    """Merge one verified bundle in one transaction; a conflict refuses it all."""
+    room = header["room"]
+    with transaction(conn):
+        if is_seen(conn, digest):
+            return Merged(0, len(rows), contiguous_seq(conn, room), already_seen=True)
+        added, duplicates, conflicts = merge_rows(conn, rows) if rows else (0, 0, [])
+        if conflicts:
+            seqs = ", ".join(str(r[2]) for r in conflicts[:5])
+            raise MergeRefused("conflict", f"seq {seqs} already held with other content")
+        row = conn.execute(SELECT_ROOM, (room,)).fetchone()
+        start, bundles = (row[0], row[1]) if row else (0, 0)
+        contiguous = _advance_contiguous(conn, room, start)
+        conn.execute(UPSERT_ROOM, (room, contiguous, bundles + 1, now, header["created"]))
+        conn.execute(INSERT_SEEN, (digest, name, room, header["kind"], header["first_seq"],
+                                   header["last_seq"], len(rows), added, header["created"], now))
+    return Merged(added, duplicates, contiguous)
+
+
+def contiguous_seq(conn: sqlite3.Connection, room: str) -> int:
+    row = conn.execute(SELECT_ROOM, (room,)).fetchone()
+    return row[0] if row else 0
+
+
+def forgets_elsewhere(conn: sqlite3.Connection, room: str) -> list[tuple[str, str]]:
+    """(event id, visitor code) of every forget recorded by a room other than ``room``."""
+    return [(r[0], r[1]) for r in conn.execute(SELECT_FORGETS_ELSEWHERE, (room,))]
+
+
+def room_log(conn: sqlite3.Connection, room: str) -> list[dict[str, Any]]:
+    return [dict(zip(FIELDS, tuple(r))) for r in conn.execute(SELECT_ROOM_LOG, (room,))]
+
+
+def restore_log(conn: sqlite3.Connection, room: str, rows: list[tuple], at: str) -> int:
+    """Put a room's log back (restore): union, projections, and nothing left to export."""
+    with transaction(conn):
+        added, _, conflicts = merge_rows(conn, rows) if rows else (0, 0, [])
+        if conflicts:
+            raise MergeRefused("conflict", "this database already holds other events")
+        top = max_seq(conn, room)
+        for key in ("acked_seq", "exported_seq"):
+            conn.execute(SET_STATE, (key, str(top)))
+        conn.execute(SET_STATE, ("restored_at", at))
+    return added
+
+
+def record_quarantine(conn: sqlite3.Connection, name: str, room: str | None, reason: str,
+                      at: str) -> None:
+    with transaction(conn):
+        conn.execute(INSERT_QUARANTINE, (name, room, reason, at))
+
+
+# --- status (also read by shared.report and shared.trends) ----------------------
+def last_bundle_times(conn: sqlite3.Connection) -> dict[str, str]:
+    try:
+        return {r[0]: r[3] for r in conn.execute(SELECT_ROOMS) if r[3]}
+    except sqlite3.OperationalError:  # a database from before m006
+        return {}
+
+
+def room_status(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+    """Per room (central): contiguous seq held, bundles merged, last bundle, quarantined."""
+    status: dict[str, dict[str, Any]] = {}
+    for room, contiguous, bundles, last_at, last_created in conn.execute(SELECT_ROOMS):
+        status[room] = {"contiguous_seq": contiguous, "bundles": bundles,
+                        "last_bundle_at": last_at, "last_bundle_created": last_created,
+                        "max_seq": max_seq(conn, room), "quarantined": 0}
+    for room, count in conn.execute(COUNT_QUARANTINE):
+        if room in status:
+            status[room]["quarantined"] = count
+    return status
+
+
+def quarantine_counts(conn: sqlite3.Connection) -> dict[str | None, int]:
+    return {r[0]: r[1] for r in conn.execute(COUNT_QUARANTINE)}

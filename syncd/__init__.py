@@ -1,0 +1,1 @@
+"""syncd: the room and central roles, the folder transport and the ``bwk-syncd`` CLI."""

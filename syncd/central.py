@@ -1,0 +1,179 @@
+"""The central role: verify, decrypt, merge, acknowledge; publish config; restore exports.
+
+One pass (``CentralNode.run_pass``) takes every bundle in the inbox:
+verify against the enrolled room key (a room removed from the config is
+revoked), decrypt, decompress within limits, validate each event, merge in
+one transaction (union on event id; the same ``(room, seq)`` with other
+content refuses the whole bundle), record it as seen, delete it. Each room
+heard from gets one signed acknowledgement of its highest contiguous seq,
+carrying the forgets recorded by the other rooms; a newer ack replaces an
+older one still waiting in that room's folder. Rejected files go to
+``quarantine/`` beside the inbox with a ``.reason`` file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shared import merge
+from shared.bundle import (MAX_RESTORE_BYTES, MAX_RESTORE_PAYLOAD, NAME_RE, BundleRejected,
+                           open_bundle, seal)
+from shared.catalog import CatalogError, catalog_from_text, packaged_text
+from shared.clock import parse_iso, system_clock
+from shared.config import CentralConfig
+from shared.db import connect, schema_version
+from shared.keys import KeyFileError, PublicKey, load_private, load_public
+from syncd import transport
+from syncd.common import PassReport, SetupError, log, now_iso
+
+INBOX_KINDS = ("events", "ack", "config", "restore")
+
+
+class CentralNode:
+    def __init__(self, config: CentralConfig, clock=system_clock):
+        self.config, self.clock = config, clock
+        self.section = config.central
+        try:
+            self.me = load_private(self.section.key)
+            self.rooms: dict[str, PublicKey] = {}
+            for room_id, link in config.rooms.items():
+                key = load_public(link.key)
+                if key.name != room_id:
+                    raise SetupError(f"{link.key}: this public key is named {key.name!r}, but it is "
+                                     f"enrolled as [rooms.{room_id}] in {config.path}")
+                self.rooms[room_id] = key
+        except KeyFileError as exc:
+            raise SetupError(str(exc)) from None
+        self.section.inbox.mkdir(parents=True, exist_ok=True)
+        for link in config.rooms.values():
+            link.outbox.mkdir(parents=True, exist_ok=True)
+        self.conn = connect(self.section.database, durable=True)
+        merge.tune_for_merging(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def now(self) -> str:
+        return now_iso(self.clock)
+
+    def watch_paths(self) -> list[Path]:
+        return [self.section.inbox]
+
+    # --- one pass ---------------------------------------------------------------------
+    def run_pass(self) -> PassReport:
+        report = PassReport()
+        inbox = self.section.inbox
+        for name in transport.suspicious(inbox):
+            self._reject(name, None, "bad name", report)
+        heard: set[str] = set()
+        for name in transport.incoming(inbox, INBOX_KINDS):
+            room = NAME_RE.match(name).group(2)
+            try:
+                data = transport.read_bounded(inbox, name)
+                opened = open_bundle(data, self.me, self.rooms, kinds=("events",))
+                header = opened.header
+                if header["room"] != header["sender"]:
+                    raise BundleRejected("bad header", "room differs from sender")
+                events = merge.to_rows(header["room"], opened.records, header["first_seq"],
+                                         header["last_seq"])
+                merged = merge.merge_bundle(self.conn, header, events, opened.digest, name,
+                                            self.now())
+            except (BundleRejected, merge.MergeRefused) as exc:
+                self._reject(name, room if room in self.rooms else None, str(exc), report)
+                continue
+            transport.remove(inbox, name)
+            report.bundles_read += 1
+            report.merged += merged.added
+            heard.add(header["room"])
+            if merged.added and any(r[4] == "forget" for r in events):
+                heard |= set(self.rooms)  # relay the forget to every room now
+        for room in sorted(heard):
+            self.write_ack(room)
+            report.acks_written += 1
+        return report
+
+    def _reject(self, name: str, room: str | None, reason: str, report: PassReport) -> None:
+        if transport.quarantine(self.section.inbox, name, reason) is not None:
+            merge.record_quarantine(self.conn, name, room, reason, self.now())
+            report.quarantined += 1
+            log.warning("quarantined %s: %s", name, reason)
+
+    def write_ack(self, room: str) -> str:
+        seq = merge.contiguous_seq(self.conn, room)
+        records = [{"type": "ack", "room": room, "seq": seq}]
+        records += [{"type": "forget", "id": event_id, "code": code}
+                    for event_id, code in merge.forgets_elsewhere(self.conn, room)]
+        folder = self.config.rooms[room].outbox
+        old = transport.incoming(folder, ("ack",))
+        name, data = seal("ack", self.me, self.rooms[room], records, room=room,
+                          created=self.now(), schema=schema_version(self.conn))
+        transport.write_atomic(folder, name, data)
+        for previous in old:  # superseded: the newest ack says everything they said
+            if previous != name and previous.startswith(f"ack-{self.me.name}-"):
+                transport.remove(folder, previous)
+        return name
+
+    # --- config and restore ---------------------------------------------------------
+    def publish_config(self, catalog_path: Path | None = None) -> tuple[int, list[str]]:
+        """Seal the catalog (activities, targets, rates) to every enrolled room."""
+        if catalog_path is None:
+            beside = self.config.path.parent / "catalog.toml"
+            catalog_path = beside if beside.exists() else None
+        text = catalog_path.read_text("utf-8") if catalog_path else packaged_text()
+        try:
+            catalog = catalog_from_text(text, str(catalog_path or "packaged catalog"))
+        except CatalogError as exc:
+            raise SetupError(str(exc)) from None
+        written = []
+        for room, key in self.rooms.items():
+            name, data = seal("config", self.me, key,
+                              [{"type": "catalog", "revision": catalog.revision, "text": text}],
+                              room=room, created=self.now(), schema=schema_version(self.conn))
+            transport.write_atomic(self.config.rooms[room].outbox, name, data)
+            written.append(room)
+        return catalog.revision, written
+
+    def export_room(self, room: str, out: Path) -> int:
+        """A sealed export of one room's log for its replaced machine (``restore``)."""
+        if room not in self.rooms:
+            raise SetupError(f"{room!r} is not enrolled in {self.config.path}")
+        records = merge.room_log(self.conn, room)
+        last = records[-1]["seq"] if records else 0
+        _, data = seal("restore", self.me, self.rooms[room], records, room=room,
+                       created=self.now(), schema=schema_version(self.conn),
+                       first_seq=1 if records else None, last_seq=last if records else None)
+        if len(data) > MAX_RESTORE_BYTES:
+            raise SetupError(f"the export of {room} is larger than {MAX_RESTORE_BYTES} bytes")
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(out)
+        return len(records)
+
+    # --- status ---------------------------------------------------------------------
+    def status(self) -> dict:
+        now = self.clock()
+        rooms = merge.room_status(self.conn)
+        for room_id in self.rooms:
+            rooms.setdefault(room_id, {"contiguous_seq": 0, "bundles": 0, "last_bundle_at": None,
+                                       "last_bundle_created": None, "max_seq": 0,
+                                       "quarantined": 0})
+        counts = merge.quarantine_counts(self.conn)
+        for room_id, entry in rooms.items():
+            entry["quarantined"] = counts.get(room_id, 0)
+            last = entry.get("last_bundle_at")
+            entry["lag_seconds"] = round((now - parse_iso(last)).total_seconds()) if last else None
+            entry["enrolled"] = room_id in self.rooms
+            link = self.config.rooms.get(room_id)
+            entry["to_room_waiting"] = transport.waiting_count(link.outbox) if link else None
+        return {
+            "role": "central", "key_fingerprint": self.me.fingerprint, "rooms": rooms,
+            "inbox_waiting": transport.waiting_count(self.section.inbox),
+            "quarantined": [{"file": n, "reason": r}
+                            for n, r in transport.quarantined(self.section.inbox)],
+            "checked_at": self.now(),
+        }
+
+
+def open_restore(data: bytes, me, central: PublicKey):
+    return open_bundle(data, me, {central.name: central}, kinds=("restore",),
+                       max_bytes=MAX_RESTORE_BYTES, max_payload=MAX_RESTORE_PAYLOAD)

@@ -1,0 +1,153 @@
+"""``bwk-syncd``: keys, the daemon, one pass, status, restore, config publishing, a demo.
+
+Exit codes: 0 done (also when files were quarantined: that is normal work);
+2 the command could not run at all (bad config, missing or wrong keys), with
+one clear message on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sqlite3
+import sys
+from pathlib import Path
+
+from shared.config import CentralConfig, ConfigError, load_config
+from shared.db import DatabaseError
+from shared.keys import KeyFileError, write_keypair
+from syncd.common import SetupError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bwk-syncd", description=(
+        "Carry the rooms' event logs to central as signed, sealed bundle files over any folder."))
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every pass")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("keygen", help="write DIR/NAME.key (0600) and DIR/NAME.pub")
+    p.add_argument("name", help="the room id, or 'central'")
+    p.add_argument("--dir", type=Path, default=Path("."))
+    for name, text in (("run", "the daemon (role from the config)"),
+                       ("once", "one full pass, then exit")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--config", type=Path, required=True)
+    p = sub.add_parser("status", help="queues, last bundle per room, lag, quarantine")
+    p.add_argument("--config", type=Path, required=True)
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("restore", help="rebuild a replaced room's log from central's export")
+    p.add_argument("--config", type=Path, required=True)
+    p.add_argument("--from", dest="source", type=Path, required=True)
+    p = sub.add_parser("export-room", help="central: a sealed export of one room's log (for restore)")
+    p.add_argument("--config", type=Path, required=True)
+    p.add_argument("--room", required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p = sub.add_parser("publish-config", help="central: send catalog, targets, rates to every room")
+    p.add_argument("--config", type=Path, required=True)
+    p.add_argument("--catalog", type=Path, default=None,
+                   help="the catalog TOML (default: catalog.toml beside the config, else packaged)")
+    p = sub.add_parser("demo", help="three rooms + central with keys and invented data, synced")
+    p.add_argument("--dir", type=Path, required=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, format="bwk-syncd %(levelname)s %(message)s",
+                        level=logging.INFO if args.verbose or args.command == "run"
+                        else logging.WARNING)
+    logging.getLogger("watchfiles").setLevel(logging.WARNING)
+    try:
+        return COMMANDS[args.command](args)
+    except (ConfigError, SetupError, KeyFileError, DatabaseError, sqlite3.DatabaseError) as exc:
+        print(f"bwk-syncd: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a folder or file that cannot be created or read
+        print(f"bwk-syncd: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+def _keygen(args) -> int:
+    key = write_keypair(args.dir, args.name)
+    print(f"wrote {args.dir / (args.name + '.key')} (private, keep it here, mode 0600)")
+    print(f"wrote {args.dir / (args.name + '.pub')} (public, give it to the other side)")
+    print(f"fingerprint: {key.fingerprint}")
+    return 0
+
+
+def _node(config_path: Path):
+    from syncd.daemon import make_node
+    return make_node(config_path)
+
+
+def _run(args) -> int:
+    from syncd.daemon import run
+    return run(args.config)
+
+
+def _once(args) -> int:
+    node = _node(args.config)
+    try:
+        report = node.run_pass()
+    finally:
+        node.close()
+    print(f"{'central' if hasattr(node, 'rooms') else node.room}: {report.summary()}")
+    return 0
+
+
+def _status(args) -> int:
+    from syncd.status import render
+    node = _node(args.config)
+    try:
+        status = node.status()
+    finally:
+        node.close()
+    print(json.dumps(status, indent=2, ensure_ascii=False) if args.json else render(status))
+    return 0
+
+
+def _restore(args) -> int:
+    from syncd.restore import restore
+    added, top = restore(args.config, args.source)
+    print(f"restored {added} events; the next event continues at seq {top + 1}")
+    return 0
+
+
+def _export_room(args) -> int:
+    config = load_config(args.config)
+    if not isinstance(config, CentralConfig):
+        raise ConfigError(f"{args.config}: export-room needs central's config")
+    node = _node(args.config)
+    try:
+        count = node.export_room(args.room, args.out)
+    finally:
+        node.close()
+    print(f"wrote {args.out}: {count} events of {args.room}, sealed to its key")
+    return 0
+
+
+def _publish(args) -> int:
+    config = load_config(args.config)
+    if not isinstance(config, CentralConfig):
+        raise ConfigError(f"{args.config}: publish-config needs central's config")
+    node = _node(args.config)
+    try:
+        revision, rooms = node.publish_config(args.catalog)
+    finally:
+        node.close()
+    print(f"published catalog revision {revision} to {', '.join(rooms) or 'no rooms'}")
+    return 0
+
+
+def _demo(args) -> int:
+    from syncd.demo import build_demo
+    print(build_demo(args.dir))
+    return 0
+
+
+COMMANDS = {"keygen": _keygen, "run": _run, "once": _once, "status": _status,
+            "restore": _restore, "export-room": _export_room, "publish-config": _publish,
+            "demo": _demo}
+
+if __name__ == "__main__":
+    sys.exit(main())

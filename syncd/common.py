@@ -1,0 +1,39 @@
+"""What both roles share: the pass report, logging, the clock, time limits."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+from shared.clock import local_iso, system_clock
+
+log = logging.getLogger("bwk-syncd")
+
+# Re-send what central has not acknowledged after this long (seconds).
+RESEND_AFTER = float(os.environ.get("BWK_SYNCD_RESEND_SECONDS", "600"))
+# At most this many events in one bundle (a few MB); a larger backlog is split.
+MAX_EVENTS_PER_BUNDLE = int(os.environ.get("BWK_SYNCD_MAX_EVENTS", "20000"))
+
+
+class SetupError(RuntimeError):
+    """The node cannot run at all (bad keys, bad folders); the message is for an operator."""
+
+
+@dataclass
+class PassReport:
+    exported: int = 0  # events written to the outbox
+    bundles_written: int = 0
+    merged: int = 0  # events newly merged (central)
+    bundles_read: int = 0
+    quarantined: int = 0
+    acks_written: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{k}={v}" for k, v in vars(self).items() if isinstance(v, int) and v]
+        return " ".join(parts) or "nothing to do"
+
+
+def now_iso(clock=system_clock) -> str:
+    return local_iso(clock())

@@ -1,0 +1,159 @@
+"""The daemon loop: watchfiles wakes a pass; signals stop or reload; systemd is told.
+
+Shape (after uvicorn's reloader and journalpump): signal handlers only set
+flags and one ``threading.Event`` that is also watchfiles' ``stop_event``, so
+SIGTERM/SIGINT end the watch within one ``step`` (50 ms) and the loop exits 0;
+SIGHUP sets the same event with the reload flag, the loop re-reads the config,
+rebuilds the node and watches again. ``yield_on_timeout`` makes the watch
+return empty every ``rescan_seconds`` (or half the systemd watchdog interval),
+which is the periodic rescan for missed events (network shares) and the
+heartbeat for ``WATCHDOG=1``. A pass that fails is logged and the loop goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import watchfiles
+
+from shared.bundle import NAME_RE
+from shared.config import ConfigError, load_config
+from shared.db import DatabaseError
+from syncd.common import SetupError, log
+
+SETUP_ERRORS = (ConfigError, SetupError, DatabaseError, sqlite3.DatabaseError, OSError)
+DEBOUNCE_MS = int(os.environ.get("BWK_SYNCD_DEBOUNCE_MS", "50"))
+STEP_MS = 20
+
+
+def sd_notify(message: str) -> bool:
+    """Send one state line to systemd (``NOTIFY_SOCKET``); False when not under systemd."""
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return False
+    if address.startswith("@"):
+        address = "\0" + address[1:]
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.connect(address)
+            sock.sendall(message.encode())
+        return True
+    except OSError as exc:
+        log.warning("could not notify systemd: %s", exc)
+        return False
+
+
+def make_node(config_path: Path):
+    from shared.config import CentralConfig
+    from syncd.central import CentralNode
+    from syncd.room import RoomNode
+
+    config = load_config(config_path)
+    return CentralNode(config) if isinstance(config, CentralConfig) else RoomNode(config)
+
+
+class _Filter:
+    """Only wake for bundle files and the room database (not our own outbox, not tmp files)."""
+
+    def __init__(self, node):
+        self.db_names = set()
+        database = getattr(getattr(node, "config", None), "room", None)
+        if database is not None:
+            name = node.config.room.database.name
+            self.db_names = {name, f"{name}-wal"}
+
+    def __call__(self, change, path: str) -> bool:
+        name = os.path.basename(path)
+        return name in self.db_names or bool(NAME_RE.match(name))
+
+
+def _timeout_ms(node) -> int:
+    section = getattr(node, "sync", None) or getattr(node, "section", None)
+    rescan_ms = int(getattr(section, "rescan_seconds", 30) * 1000)
+    watchdog_usec = os.environ.get("WATCHDOG_USEC")
+    if watchdog_usec and watchdog_usec.isdigit():
+        rescan_ms = min(rescan_ms, max(int(watchdog_usec) // 2000, 100))
+    return rescan_ms
+
+
+def run(config_path: Path) -> int:
+    wake = threading.Event()
+    flags = {"stop": False, "reload": False}
+
+    def on_stop(signum, frame):
+        flags["stop"] = True
+        wake.set()
+
+    def on_reload(signum, frame):
+        flags["reload"] = True
+        wake.set()
+
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    signal.signal(signal.SIGHUP, on_reload)
+    try:
+        node = make_node(config_path)
+    except SETUP_ERRORS as exc:
+        log.error("%s", exc)
+        return 2
+    log.info("started (%s) watching %s", type(node).__name__,
+             ", ".join(str(p) for p in node.watch_paths()))
+    _safe_pass(node)
+    sd_notify("READY=1\nSTATUS=running")
+    try:
+        while not flags["stop"]:
+            section = getattr(node, "sync", None) or getattr(node, "section", None)
+            for changes in watchfiles.watch(
+                    *node.watch_paths(), watch_filter=_Filter(node), debounce=DEBOUNCE_MS,
+                    step=STEP_MS, stop_event=wake, rust_timeout=_timeout_ms(node),
+                    yield_on_timeout=True, raise_interrupt=False, recursive=False,
+                    force_polling=bool(getattr(section, "force_polling", False)) or None):
+                sd_notify("WATCHDOG=1")
+                if flags["stop"] or flags["reload"]:
+                    break
+                _safe_pass(node)
+            if flags["stop"]:
+                break
+            if flags["reload"]:
+                flags["reload"] = False
+                wake.clear()
+                node = _reload(node, config_path)
+                _safe_pass(node)
+            else:  # the watch ended by itself (a watched folder vanished): retry shortly
+                wake.wait(0.5)
+    finally:
+        sd_notify("STOPPING=1")
+        node.close()
+    log.info("stopped")
+    return 0
+
+
+def _reload(node, config_path: Path):
+    sd_notify("RELOADING=1")
+    try:
+        fresh = make_node(config_path)
+    except SETUP_ERRORS as exc:
+        log.error("reload refused, keeping the running config: %s", exc)
+        sd_notify("READY=1")
+        return node
+    node.close()
+    log.info("reloaded %s", config_path)
+    sd_notify("READY=1")
+    return fresh
+
+
+def _safe_pass(node) -> None:
+    started = time.perf_counter()
+    try:
+        report = node.run_pass()
+    except Exception as exc:  # noqa: BLE001 - the daemon keeps going; the next pass retries
+        log.error("pass failed: %s: %s", type(exc).__name__, exc)
+        return
+    if report.summary() != "nothing to do":
+        log.info("pass: %s (%.0f ms)", report.summary(), (time.perf_counter() - started) * 1000)

@@ -1,0 +1,226 @@
+"""The room role: export new events to the outbox, apply acks and config from central.
+
+One pass (``RoomNode.run_pass``):
+
+1. read the inbox: acknowledgements (advance the acknowledged seq, apply
+   forgets relayed from other rooms) and config bundles (a newer catalog is
+   written beside the room database); anything rejected goes to quarantine;
+2. delete outbox bundles that central has acknowledged (nothing else);
+3. if nothing was acknowledged for ``RESEND_AFTER`` seconds, export again
+   from the acknowledged seq (a fresh bundle replaces the older unacknowledged
+   ones it covers);
+4. export events above the exported seq, one bundle per snapshot (split only
+   beyond ``MAX_EVENTS_PER_BUNDLE``);
+5. once a day, purge names of people not seen for ``retention_months``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from shared import merge
+from shared.bundle import BundleRejected, open_bundle, seal
+from shared.catalog import PUBLISHED_NAME, CatalogError, catalog_from_text, current_catalog
+from shared.clock import parse_iso, system_clock
+from shared.config import RoomConfig
+from shared.db import connect, schema_version
+from shared.keys import KeyFileError, load_private, load_public
+from shared.store import RoomStore, forget_local
+from syncd import transport
+from syncd.common import MAX_EVENTS_PER_BUNDLE, RESEND_AFTER, PassReport, SetupError, log, now_iso
+
+INBOX_KINDS = ("ack", "config", "restore", "events")
+
+
+class RoomNode:
+    def __init__(self, config: RoomConfig, clock=system_clock):
+        if config.sync is None:
+            raise SetupError(f"{config.path}: no [sync] section: this room does not sync")
+        self.config, self.clock = config, clock
+        self.room = config.room.id
+        self.sync = config.sync
+        try:
+            self.me = load_private(self.sync.key)
+            self.central = load_public(self.sync.central_key)
+        except KeyFileError as exc:
+            raise SetupError(str(exc)) from None
+        if self.me.name != self.room:
+            raise SetupError(f"{self.sync.key}: this key is named {self.me.name!r}, but the room "
+                             f"is {self.room!r}: use the room's own key (bwk-syncd keygen {self.room})")
+        for folder in (self.sync.outbox, self.sync.inbox):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.conn = connect(config.room.database)
+        self._store: RoomStore | None = None
+
+    def close(self) -> None:
+        if self._store:
+            self._store.close()
+        self.conn.close()
+
+    def now(self) -> str:
+        return now_iso(self.clock)
+
+    def watch_paths(self) -> list[Path]:
+        return [self.sync.inbox, self.config.room.database.parent]
+
+    # --- one pass -----------------------------------------------------------------
+    def run_pass(self) -> PassReport:
+        report = PassReport()
+        self.read_inbox(report)
+        self.drop_acknowledged()
+        self.maybe_resend(report)
+        self.export(report)
+        self.daily_purge()
+        return report
+
+    def read_inbox(self, report: PassReport) -> None:
+        inbox = self.sync.inbox
+        for name in transport.suspicious(inbox):
+            self._reject(name, "bad name", report)
+        for name in transport.incoming(inbox, INBOX_KINDS):
+            try:
+                data = transport.read_bounded(inbox, name)
+                opened = open_bundle(data, self.me, {self.central.name: self.central},
+                                     kinds=("ack", "config"))
+                if opened.header["room"] != self.room:
+                    raise BundleRejected("not for this room")
+                self._apply(opened.header["kind"], opened.records)
+            except (BundleRejected, merge.MergeRefused) as exc:
+                self._reject(name, str(exc), report)
+                continue
+            transport.remove(inbox, name)
+            report.bundles_read += 1
+
+    def _reject(self, name: str, reason: str, report: PassReport) -> None:
+        if transport.quarantine(self.sync.inbox, name, reason) is not None:
+            merge.record_quarantine(self.conn, name, None, reason, self.now())
+            report.quarantined += 1
+            log.warning("quarantined %s: %s", name, reason)
+
+    def _apply(self, kind: str, records: list[dict]) -> None:
+        for record in records:
+            rtype = record.get("type")
+            if kind == "ack" and rtype == "ack":
+                seq = record.get("seq")
+                if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+                    raise merge.MergeRefused("bad ack")
+                merge.apply_ack(self.conn, self.room, seq, self.now())
+            elif kind == "ack" and rtype == "forget":
+                event_id, code = record.get("id"), record.get("code")
+                if not (isinstance(event_id, str) and isinstance(code, str)):
+                    raise merge.MergeRefused("bad forget")
+                if not merge.forget_applied(self.conn, event_id):
+                    forget_local(self.conn, code)
+                    merge.mark_forget_applied(self.conn, event_id, self.now())
+            elif kind == "config" and rtype == "catalog":
+                self._apply_catalog(record)
+            else:
+                raise merge.MergeRefused("unknown record")
+
+    def _apply_catalog(self, record: dict) -> None:
+        text = record.get("text")
+        if not isinstance(text, str):
+            raise merge.MergeRefused("bad config")
+        try:
+            catalog = catalog_from_text(text, "published catalog")
+        except CatalogError:
+            raise merge.MergeRefused("bad config", "catalog does not validate") from None
+        database = self.config.room.database
+        if catalog.revision <= current_catalog(database).revision:
+            return  # not newer: keep what we have
+        folder = database.parent
+        tmp = folder / f".{PUBLISHED_NAME}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, folder / PUBLISHED_NAME)
+        transport.fsync_dir(folder)
+        merge.set_state(self.conn, "catalog_revision", catalog.revision)
+        log.info("applied catalog revision %s", catalog.revision)
+
+    def drop_acknowledged(self) -> None:
+        acked = merge.get_int(self.conn, "acked_seq")
+        done = [name for name, _, last, _ in merge.outbox(self.conn) if last <= acked]
+        for name in done:
+            transport.remove(self.sync.outbox, name)
+        if done:
+            merge.drop_outbox(self.conn, done)
+        transport.clean_stale_tmp(self.sync.outbox)
+
+    def maybe_resend(self, report: PassReport) -> None:
+        acked = merge.get_int(self.conn, "acked_seq")
+        exported = merge.get_int(self.conn, "exported_seq")
+        if exported <= acked:
+            return
+        waiting = [created for _, _, last, created in merge.outbox(self.conn) if last > acked]
+        oldest = min(waiting, key=parse_iso) if waiting else merge.get_state(self.conn, "last_export_at")
+        if oldest and (self.clock() - parse_iso(oldest)).total_seconds() < RESEND_AFTER:
+            return
+        latest = oldest
+        log.info("no acknowledgement since %s: exporting again from seq %s", latest, acked + 1)
+        merge.rewind_export(self.conn, acked, self.now())
+        report.notes.append("resend")
+
+    def export(self, report: PassReport) -> None:
+        acked = merge.get_int(self.conn, "acked_seq")
+        exported = max(merge.get_int(self.conn, "exported_seq"), acked)
+        if merge.max_seq(self.conn, self.room) <= exported:
+            return
+        superseded = [row for row in merge.outbox(self.conn) if row[2] > exported]
+        schema = schema_version(self.conn)
+        while True:
+            records = merge.pending_events(self.conn, self.room, exported, MAX_EVENTS_PER_BUNDLE)
+            if not records:
+                break
+            first, last = records[0]["seq"], records[-1]["seq"]
+            created = self.now()
+            name, data = seal("events", self.me, self.central, records, room=self.room,
+                              created=created, schema=schema, first_seq=first, last_seq=last)
+            transport.write_atomic(self.sync.outbox, name, data)
+            merge.record_export(self.conn, name, first, last, created)
+            report.exported += len(records)
+            report.bundles_written += 1
+            exported = last
+        # A re-export replaces older unacknowledged bundles it fully covers.
+        gone = [name for name, first, last, _ in superseded if last <= exported]
+        for name in gone:
+            transport.remove(self.sync.outbox, name)
+        if gone:
+            merge.drop_outbox(self.conn, gone)
+
+    def daily_purge(self) -> None:
+        today = self.clock().date().isoformat()
+        if merge.get_state(self.conn, "last_purge_day") == today:
+            return
+        if self._store is None:
+            self._store = RoomStore(self.config.room.database, self.room, clock=self.clock)
+        purged = self._store.purge_idle_names(self.config.room.retention_months)
+        merge.set_state(self.conn, "last_purge_day", today)
+        if purged:
+            log.info("retention: removed %d names not seen for %d months", purged,
+                     self.config.room.retention_months)
+
+    # --- status ---------------------------------------------------------------------
+    def status(self) -> dict:
+        state = merge.all_state(self.conn)
+        top = merge.max_seq(self.conn, self.room)
+        acked = int(state.get("acked_seq", 0))
+        last_ack = state.get("last_ack_at")
+        lag = None
+        if last_ack and top > acked:
+            lag = round((self.clock() - parse_iso(last_ack)).total_seconds())
+        return {
+            "role": "room", "room": self.room, "key_fingerprint": self.me.fingerprint,
+            "max_seq": top, "exported_seq": int(state.get("exported_seq", 0)),
+            "acked_seq": acked, "unacknowledged": max(top - acked, 0),
+            "last_export_at": state.get("last_export_at"), "last_ack_at": last_ack,
+            "ack_lag_seconds": lag, "catalog_revision": current_catalog(
+                self.config.room.database).revision,
+            "outbox_waiting": transport.waiting_count(self.sync.outbox),
+            "inbox_waiting": transport.waiting_count(self.sync.inbox),
+            "quarantined": [{"file": n, "reason": r}
+                            for n, r in transport.quarantined(self.sync.inbox)],
+            "checked_at": self.now(),
+        }

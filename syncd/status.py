@@ -1,0 +1,43 @@
+"""``bwk-syncd status``: the node's state as short, readable lines (or JSON)."""
+
+from __future__ import annotations
+
+
+def render(status: dict) -> str:
+    lines = []
+    if status["role"] == "room":
+        lines.append(f"room {status['room']}  key {status['key_fingerprint']}")
+        lines.append(f"  events: up to seq {status['max_seq']}, exported {status['exported_seq']}, "
+                     f"acknowledged {status['acked_seq']} ({status['unacknowledged']} waiting)")
+        lines.append(f"  last export {status['last_export_at'] or '-'}, "
+                     f"last acknowledgement {status['last_ack_at'] or '-'}")
+        lines.append(f"  outbox {status['outbox_waiting']} file(s), inbox "
+                     f"{status['inbox_waiting']} file(s), catalog revision "
+                     f"{status['catalog_revision']}")
+    else:
+        lines.append(f"central  key {status['key_fingerprint']}  inbox "
+                     f"{status['inbox_waiting']} file(s) waiting")
+        for room, entry in sorted(status["rooms"].items()):
+            lag = entry.get("lag_seconds")
+            lag_text = "-" if lag is None else _duration(lag)
+            flag = "" if entry.get("enrolled", True) else "  (not enrolled: revoked)"
+            lines.append(f"  {room:<14} seq {entry['contiguous_seq']} contiguous "
+                         f"(max {entry['max_seq']}), {entry['bundles']} bundles, last "
+                         f"{entry['last_bundle_at'] or '-'} ({lag_text} ago), "
+                         f"{entry['quarantined']} quarantined{flag}")
+    quarantined = status.get("quarantined", [])
+    lines.append(f"  quarantine: {len(quarantined)} file(s)")
+    for item in quarantined[:20]:
+        lines.append(f"    {item['file']}: {item['reason']}")
+    return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
