@@ -2,14 +2,14 @@
 
 3 rooms, the 12 catalog activities, a few thousand visitor codes (some seen in
 two rooms), anonymous visits, jobs, volunteer shifts and a sprinkle of voids,
-spread over the given years in local time.
+spread over the given years in local time. Each room's log is in time order
+with time-ordered ids, as a real room writes it.
 """
 
 from __future__ import annotations
 
 import json
 import random
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,18 +23,24 @@ ROOMS = ("cjm", "multibron", "handreiking")
 CHUNK = 50_000
 
 
+def _event_id(rng: random.Random, moment: datetime) -> str:
+    """Like ``events.new_event_id`` (time first), but reproducible from the seed."""
+    return f"{int(moment.timestamp() * 1000):012x}{rng.getrandbits(80):020x}"
+
+
 def drafts_for(room: str, count: int, rng: random.Random, people: list[str],
-               years: tuple[int, ...]) -> list[Draft]:
+               start: datetime, end: datetime) -> list[Draft]:
+    """``count`` events between ``start`` and ``end``, in time order as a room writes them."""
     catalog = load_catalog()
     visits = catalog.unique_activities()
     crews = catalog.jobs_activities()
     out: list[Draft] = []
-    start = datetime(years[0], 1, 1, 9, tzinfo=TZ)
-    span = (datetime(years[-1] + 1, 1, 1, tzinfo=TZ) - start).total_seconds()
-    for _ in range(count):
-        at = (start + timedelta(seconds=rng.random() * span)).isoformat(timespec="seconds")
+    span = (end - start).total_seconds()
+    for offset in sorted(rng.random() * span for _ in range(count)):
+        moment = start + timedelta(seconds=offset)
+        at = moment.isoformat(timespec="seconds")
         roll = rng.random()
-        event_id = uuid.UUID(int=rng.getrandbits(128)).hex
+        event_id = _event_id(rng, moment)
         if roll < 0.80:
             visitor = rng.choice(people) if rng.random() < 0.85 else None
             out.append(Draft(event_id, at, Kind.CHECKIN, visitor, rng.choice(visits), None, "{}"))
@@ -44,7 +50,8 @@ def drafts_for(room: str, count: int, rng: random.Random, people: list[str],
         elif roll < 0.97:
             hours = round(rng.uniform(1, 6), 2)
             out.append(Draft(event_id, at, Kind.SHIFT_ENDED, rng.choice(people[:60]), None,
-                             uuid.UUID(int=rng.getrandbits(128)).hex, json.dumps({"hours": hours})))
+                             _event_id(rng, moment - timedelta(hours=hours)),
+                             json.dumps({"hours": hours})))
         elif roll < 0.99 and out:
             out.append(Draft(event_id, at, Kind.VOID, None, None, rng.choice(out).id, "{}"))
         else:
@@ -60,13 +67,15 @@ def generate(path: Path, events_per_room: int, *, seed: int = 1, rooms: tuple[st
     people = [codes.new_code() for _ in range(visitors)]
     conn = connect(path, durable=False)
     total = 0
+    first = datetime(years[0], 1, 1, 9, tzinfo=TZ)
+    span = datetime(years[-1] + 1, 1, 1, tzinfo=TZ) - first
+    chunks = max(1, -(-events_per_room // CHUNK))
     for room in rooms:
         local = rng.sample(people, k=int(visitors * 0.5))  # half the people visit each room
-        remaining = events_per_room
-        while remaining:
-            batch = min(CHUNK, remaining)
+        for chunk in range(chunks):  # consecutive time windows: the log stays in time order
+            batch = min(CHUNK, events_per_room - chunk * CHUNK)
+            start, end = first + span * chunk / chunks, first + span * (chunk + 1) / chunks
             with transaction(conn):
-                total += append_many(conn, room, drafts_for(room, batch, rng, local, years))
-            remaining -= batch
+                total += append_many(conn, room, drafts_for(room, batch, rng, local, start, end))
     conn.close()
     return total

@@ -17,10 +17,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from shared import tallies
 from shared.db import transaction
-from shared.events import (ALL_KINDS, EVENT_COLUMNS, INSERT_EVENT, NO_PROJECTION, SELECT_HELD,
-                           SELECT_SEQ_RANGE, Event, project)
+from shared.events import ALL_KINDS, EVENT_COLUMNS, MergeOutcome, merge_rows
 
 GET_STATE = "SELECT value FROM sync_state WHERE key = ?"
 SET_STATE = ("INSERT INTO sync_state (key, value) VALUES (?, ?) "
@@ -226,44 +224,6 @@ def to_rows(room: str, records: list[dict[str, Any]], first: int | None, last: i
     return rows
 
 
-def merge_rows(conn: sqlite3.Connection, rows: list[tuple]) -> tuple[int, int, list[tuple]]:
-    """The union on event id for rows as stored (inside the caller's transaction).
-
-    The same logic as ``shared.events.merge_many`` (new rows stored, projected and
-    tallied; an identical row is a duplicate; an id or ``(room, seq)`` held with other
-    content is a conflict) without re-encoding payloads: returns (added, duplicates,
-    conflicting rows).
-    """
-    if not conn.in_transaction:
-        raise RuntimeError("merge_rows must run inside a write transaction")
-    held = {r[0]: tuple(r) for r in conn.execute(SELECT_HELD, (json.dumps([r[0] for r in rows]),))}
-    taken: set[tuple[str, int]] = set()
-    for room in {r[1] for r in rows}:
-        seqs = [r[2] for r in rows if r[1] == room]
-        taken |= {(room, s[0]) for s in conn.execute(SELECT_SEQ_RANGE, (room, min(seqs), max(seqs)))}
-    new, duplicates, conflicts = [], 0, []
-    for row in rows:
-        if row[0] in held:
-            if held[row[0]] == row:
-                duplicates += 1
-            else:
-                conflicts.append(row)
-        elif (row[1], row[2]) in taken:
-            conflicts.append(row)
-        else:
-            held[row[0]] = row
-            taken.add((row[1], row[2]))
-            new.append(row)
-    if conflicts:
-        return 0, duplicates, conflicts
-    conn.executemany(INSERT_EVENT, new)
-    tallies.on_stored_many(conn, new)
-    for row in new:
-        if row[4] not in NO_PROJECTION:
-            project(conn, Event.from_row(row), tally=False)
-    return len(new), duplicates, []
-
-
 def _advance_contiguous(conn: sqlite3.Connection, room: str, start: int) -> int:
     contiguous = start
     while True:
@@ -283,7 +243,8 @@ def merge_bundle(conn: sqlite3.Connection, header: dict[str, Any], rows: list[tu
     with transaction(conn):
         if is_seen(conn, digest):
             return Merged(0, len(rows), contiguous_seq(conn, room), already_seen=True)
-        added, duplicates, conflicts = merge_rows(conn, rows) if rows else (0, 0, [])
+        outcome = merge_rows(conn, rows, all_or_nothing=True) if rows else MergeOutcome(0, 0, ())
+        added, duplicates, conflicts = outcome.added, outcome.duplicates, outcome.conflicts
         if conflicts:
             seqs = ", ".join(str(r[2]) for r in conflicts[:5])
             raise MergeRefused("conflict", f"seq {seqs} already held with other content")
@@ -313,14 +274,14 @@ def room_log(conn: sqlite3.Connection, room: str) -> list[dict[str, Any]]:
 def restore_log(conn: sqlite3.Connection, room: str, rows: list[tuple], at: str) -> int:
     """Put a room's log back (restore): union, projections, and nothing left to export."""
     with transaction(conn):
-        added, _, conflicts = merge_rows(conn, rows) if rows else (0, 0, [])
-        if conflicts:
+        outcome = merge_rows(conn, rows, all_or_nothing=True) if rows else MergeOutcome(0, 0, ())
+        if outcome.conflicts:
             raise MergeRefused("conflict", "this database already holds other events")
         top = max_seq(conn, room)
         for key in ("acked_seq", "exported_seq"):
             conn.execute(SET_STATE, (key, str(top)))
         conn.execute(SET_STATE, ("restored_at", at))
-    return added
+    return outcome.added
 
 
 def record_quarantine(conn: sqlite3.Connection, name: str, room: str | None, reason: str,

@@ -39,6 +39,7 @@ SELECT_OPEN_SHIFTS = "SELECT code, start_id, started_at FROM open_shifts WHERE r
 SELECT_LAST_SURVEY = (
     "SELECT MAX(at) FROM events WHERE kind = 'survey_answered' AND visitor = ?"
 )
+SELECT_REGISTERED = "SELECT 1 FROM events WHERE kind = 'visitor_registered' AND visitor = ? LIMIT 1"
 SELECT_PIN_ATTEMPTS = "SELECT failures, locked_until FROM pin_attempts WHERE scope = ?"
 UPSERT_PIN_ATTEMPTS = (
     "INSERT INTO pin_attempts (scope, failures, locked_until) VALUES (?, ?, ?) "
@@ -135,7 +136,7 @@ class RoomStore:
     def _unused_code(self) -> str:
         while True:
             code = codes.new_code()
-            seen = self.conn.execute("SELECT 1 FROM events WHERE visitor = ? LIMIT 1", (code,))
+            seen = self.conn.execute(SELECT_REGISTERED, (code,))
             if seen.fetchone() is None and people.get_person(self.conn, code) is None:
                 return code
 

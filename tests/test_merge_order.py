@@ -11,7 +11,7 @@ from shared import codes
 from shared.catalog import load_catalog
 from shared.clock import TZ
 from shared.db import connect, transaction
-from shared.events import Event, events_after, merge_many, rebuild_projections
+from shared.events import Event, events_after, merge_many, rebuild_projections, to_row
 from shared.indicators import year_indicators
 from shared.store import RoomStore, StoreError
 from tests.conftest import FakeClock
@@ -95,5 +95,22 @@ def test_a_different_event_at_a_taken_seq_is_a_conflict(tmp_path):
     changed = Event(log[-1].id, log[-1].room, log[-1].seq, log[-1].at, "checkin", None, "kookclub")
     with transaction(central):
         outcome = merge_many(central, [forged, changed])
-    assert outcome.added == 0 and outcome.conflicts == (forged, changed)
+    assert outcome.added == 0 and outcome.conflicts == (to_row(forged), to_row(changed))
     central.close()
+
+
+def test_a_restored_log_has_the_same_current_state(tmp_path):
+    """Open shifts, roles and room state rebuilt by merge_many equal the room's own."""
+    ops = [("shift", 0, "inloop", 5), ("shift", 0, "inloop", 60), ("shift", 0, "inloop", 5),
+           ("visit", 1, "kookclub", 5)]
+    log = write_room(tmp_path / "room.db", ops, random.Random(3))
+    restored = connect(tmp_path / "restored.db")
+    with transaction(restored):
+        merge_many(restored, log)
+    room = connect(tmp_path / "room.db")
+    for table in ("open_shifts", "roles", "room_state", "voided"):
+        query = f"SELECT * FROM {table} ORDER BY 1, 2"
+        assert [tuple(r) for r in restored.execute(query)] == [tuple(r) for r in room.execute(query)]
+    assert len(restored.execute("SELECT * FROM open_shifts").fetchall()) == 1
+    room.close()
+    restored.close()

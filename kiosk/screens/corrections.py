@@ -11,7 +11,6 @@ from kiosk.screens.base import KioskScreen
 from kiosk.widgets.notice import Notice
 from shared import i18n, queries
 from shared.people import Person
-from shared.store import RoomStore
 
 
 class CorrectionsScreen(KioskScreen):

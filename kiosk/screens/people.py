@@ -12,7 +12,6 @@ from kiosk.widgets.inputs import KioskInput
 from kiosk.widgets.notice import Notice
 from shared import queries
 from shared.people import Person
-from shared.store import RoomStore
 
 
 class PeopleScreen(KioskScreen):

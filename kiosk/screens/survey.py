@@ -41,7 +41,7 @@ class SurveyScreen(KioskScreen):
         question, _, value = button_id.partition("-")
         if question in QUESTIONS and value.isdigit():
             self.answers[question] = int(value)
-            for other in self.query(f".face"):
+            for other in self.query(".face"):
                 if (other.id or "").startswith(question + "-"):
                     other.set_class(other is event.button, "-chosen")
             if len(self.answers) == len(QUESTIONS):
