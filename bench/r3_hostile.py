@@ -1,6 +1,6 @@
 """R3 drill: the hostile-transport state machine of tests/test_syncd_hostile.py, run long.
 
-    python -m bench.r3_hostile [--examples 150] [--steps 50]
+    python -m bench.r3_hostile [--examples 300] [--steps 50]
 
 The same machine as the CI test (drop, duplicate, truncate, bit-flip, replay,
 misroute, forged and oversized bundles, hostile names; invariants after every
@@ -56,7 +56,7 @@ class CountedHostileTransport(hostile.HostileTransport):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.r3_hostile")
-    parser.add_argument("--examples", type=int, default=150)
+    parser.add_argument("--examples", type=int, default=300)
     parser.add_argument("--steps", type=int, default=50, help="max steps per example")
     args = parser.parse_args(argv)
     log = logging.getLogger("bwk-syncd")

@@ -1,4 +1,4 @@
-"""P6: replacing a room machine: export-room at central + restore at the room (seconds).
+"""P8: replacing a room machine: export-room at central + restore at the room (seconds).
 
 A room with ``events`` events is merged into central; its database is then
 deleted and rebuilt from a sealed export. Baseline: a raw executemany of the
@@ -59,6 +59,6 @@ def run(quick: bool = False) -> list[Result]:
         raw.execute("COMMIT")
         baseline = time.perf_counter() - start
         raw.close()
-    return [Result("P6", f"export-room + restore of {events} events (s; raw executemany)",
+    return [Result("P8", f"export-room + restore of {events} events (s; raw executemany)",
                    took, "s", baseline, "", None,
                    note=f"export file {size_mb:.1f} MB, two processes included")]
