@@ -313,3 +313,12 @@ def room_status(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
 
 def quarantine_counts(conn: sqlite3.Connection) -> dict[str | None, int]:
     return {r[0]: r[1] for r in conn.execute(COUNT_QUARANTINE)}
+
+
+def room_sync_summary(conn: sqlite3.Connection, room: str) -> dict[str, Any]:
+    """What a key holder wants to know at the kiosk: sent when, acknowledged up to where."""
+    state = all_state(conn)
+    top = max_seq(conn, room)
+    acked = int(state.get("acked_seq", 0) or 0)
+    return {"last_export_at": state.get("last_export_at"), "last_ack_at": state.get("last_ack_at"),
+            "unacknowledged": max(top - acked, 0)}

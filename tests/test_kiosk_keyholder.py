@@ -233,3 +233,32 @@ async def test_key_holder_can_leave_the_kiosk(tmp_path):
         await pilot.click("#kh-leave")
         await pilot.pause()
     assert app.return_code == EXIT_MAINTENANCE
+
+
+async def test_sync_screen_shows_what_central_acknowledged(tmp_path):
+    from shared import merge
+    from shared.config import SyncSection
+
+    for folder in ("outbox", "inbox"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "outbox" / "events-cjm-0123.bwk").write_bytes(b"sealed")
+    sync = SyncSection(key=tmp_path / "k", central_key=tmp_path / "c", outbox=tmp_path / "outbox",
+                       inbox=tmp_path / "inbox")
+    app, store, _, _ = make_app(tmp_path, sync=sync)
+    for _ in range(3):
+        store.check_in(None, ["kookclub"])
+    top = merge.max_seq(store.conn, "cjm")
+    merge.set_state(store.conn, "acked_seq", top - 3)
+    merge.set_state(store.conn, "last_ack_at", "2017-03-01T09:30:00+01:00")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click("#keyholder")
+        await settle(pilot)
+        await log_in(pilot)
+        await pilot.click("#kh-sync")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Wachtend om te versturen: 1" in text
+        assert "Laatste bevestiging van de coöperatie: 01-03-2017 09:30" in text
+        assert "Nog niet bevestigd: 3 gebeurtenissen" in text
+        assert "Laatst verstuurd: nog nooit" in text

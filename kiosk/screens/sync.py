@@ -11,7 +11,8 @@ from textual.widgets import Button, Static
 
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.notice import Notice
-from shared.clock import TZ
+from shared.clock import TZ, parse_iso
+from shared.merge import room_sync_summary
 from shared.people import Person
 
 
@@ -45,17 +46,22 @@ class SyncScreen(KioskScreen):
         if sync is None:
             self.query_one("#sync-text", Static).update(self.t("sync_none"))
             return
-        self.run_db(lambda _store: (folder_state(sync.outbox), folder_state(sync.inbox)),
-                    self.show)
+        self.run_db(lambda store: (folder_state(sync.outbox), folder_state(sync.inbox),
+                                   room_sync_summary(store.conn, store.room)), self.show)
+
+    def _when(self, moment: datetime | None) -> str:
+        return moment.strftime("%d-%m-%Y %H:%M") if moment else self.t("sync_never")
 
     def show(self, state) -> None:
-        (outbox, newest_out), (inbox, newest_in) = state
+        (outbox, newest_out), (inbox, newest_in), summary = state
         newest = max((t for t in (newest_out, newest_in) if t), default=None)
-        when = (datetime.fromtimestamp(newest, TZ).strftime("%d-%m-%Y %H:%M") if newest
-                else self.t("sync_never"))
+        parse = lambda text: parse_iso(text) if text else None  # noqa: E731
         self.query_one("#sync-text", Static).update("\n".join([
             self.t("sync_outbox", n=outbox), self.t("sync_inbox", n=inbox),
-            self.t("sync_last", when=when)]))
+            self.t("sync_last", when=self._when(datetime.fromtimestamp(newest, TZ) if newest else None)),
+            self.t("sync_last_export", when=self._when(parse(summary["last_export_at"]))),
+            self.t("sync_last_ack", when=self._when(parse(summary["last_ack_at"]))),
+            self.t("sync_unacked", n=summary["unacknowledged"])]))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "back":
