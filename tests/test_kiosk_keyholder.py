@@ -262,3 +262,22 @@ async def test_sync_screen_shows_what_central_acknowledged(tmp_path):
         assert "Laatste bevestiging van de coöperatie: 01-03-2017 09:30" in text
         assert "Nog niet bevestigd: 3 gebeurtenissen" in text
         assert "Laatst verstuurd: nog nooit" in text
+
+
+async def test_escape_goes_back_like_the_back_button(tmp_path):
+    from kiosk.screens.keyholder import KeyHolderScreen
+
+    app, store, _, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click("#keyholder")
+        await settle(pilot)
+        await log_in(pilot)
+        await pilot.click("#kh-totals")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, KeyHolderScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, KeyHolderScreen) and app.screen.is_home

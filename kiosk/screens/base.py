@@ -14,7 +14,9 @@ import sqlite3
 from typing import Any, Callable
 
 from textual import events, work
+from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Button
 from textual.worker import get_current_worker
 
 from kiosk.widgets.notice import Notice
@@ -27,6 +29,8 @@ Job = Callable[[RoomStore], Any]
 
 
 class KioskScreen(Screen):
+    BINDINGS = [Binding("escape", "go_back", show=False)]
+    BACK_BUTTONS = ("#back", "#kh-done")  # what Escape presses, if the screen has one
     is_home = False
     catches_scans = False  # visitor screens: a scanned code starts the next visitor
 
@@ -39,6 +43,14 @@ class KioskScreen(Screen):
         if self.catches_scans and event.character and len(event.character) == 1 \
                 and event.character.isprintable() and not event.character.isspace():
             self.scanned = (self.scanned + event.character)[-20:]
+
+    def action_go_back(self) -> None:
+        """Escape does what the screen's back button does (keyboard users expect it)."""
+        for selector in self.BACK_BUTTONS:
+            buttons = self.query(selector)
+            if buttons:
+                buttons.first(Button).press()
+                return
 
     def take_scanned(self) -> str | None:
         """The valid visitor code just typed or scanned on this screen, if any."""
