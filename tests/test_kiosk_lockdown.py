@@ -6,10 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.test_syncd_site import wait_for
 from test_kiosk_support import SIZE, make_app, settle, type_text
 
 from kiosk.app import LOCKED_KEYS, KioskApp
@@ -103,13 +104,17 @@ def _start_headless_demo(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
          "--demo", "--headless", "--log", str(log)],
         cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if log.exists() and "kiosk ready" in log.read_text():
-            return proc, log
-        if proc.poll() is not None:
-            break
-        time.sleep(0.1)
+    def ready() -> bool:
+        return log.exists() and "kiosk ready" in log.read_text()
+
+    try:
+        wait_for(under=tmp_path, timeout=60, what="the kiosk's 'ready' line",
+                 condition=lambda: proc.poll() is not None or ready())
+    except AssertionError:
+        proc.kill()
+        raise
+    if ready() and proc.poll() is None:
+        return proc, log
     proc.kill()
     raise AssertionError(f"kiosk did not start: {proc.communicate()[1][-2000:]!r}")
 

@@ -64,7 +64,7 @@ def test_kill_9_central_in_the_middle_of_merges(site):
         target = merged + rng.randint(1, max(1, (total - merged) // 2))
         proc = site.daemon("central")
         try:
-            wait_for(lambda: _count(site.db("central")) >= target or proc.poll() is not None,
+            wait_for(under=site.root, condition=lambda: _count(site.db("central")) >= target or proc.poll() is not None,
                      timeout=30, what="some merging before the kill")
         finally:
             proc.send_signal(signal.SIGKILL)
@@ -89,7 +89,7 @@ def test_kill_9_room_daemon_in_the_middle_of_exports(site):
             before = len(list(site.inbox.glob("*.bwk")))
             proc = site.daemon("cjm")
             try:
-                wait_for(lambda: len(list(site.inbox.glob("*.bwk"))) > before
+                wait_for(under=site.root, condition=lambda: len(list(site.inbox.glob("*.bwk"))) > before
                          or writer.poll() is not None, timeout=30, what="an export")
             finally:
                 proc.send_signal(signal.SIGKILL)

@@ -21,6 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+import watchfiles
+
 from shared.clock import TZ
 from shared.keys import write_keypair
 from shared.store import RoomStore
@@ -127,16 +129,23 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 20.0, what: str = "condition"):
-    """Poll ``condition`` until it is truthy (returns it) or fail after ``timeout`` seconds."""
+def wait_for(condition: Callable[[], object], under: Path, timeout: float = 20.0,
+             what: str = "condition"):
+    """Wait until ``condition`` is truthy (returns it), re-checking whenever a file
+    below ``under`` changes (and every 250 ms, for what files do not show, such as
+    a process exiting); fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
-    while True:
+    value = condition()
+    if value:
+        return value
+    for _ in watchfiles.watch(under, debounce=10, step=10, rust_timeout=250,
+                              yield_on_timeout=True, raise_interrupt=False):
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
+    raise AssertionError(f"stopped watching {under} while waiting for {what}")
 
 
 def event_ids(db: Path, room: str | None = None) -> set[str]:
