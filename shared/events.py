@@ -91,6 +91,7 @@ INSERT_OPEN_SHIFT = (
 DELETE_OPEN_SHIFT = "DELETE FROM open_shifts WHERE room = ? AND start_id = ?"
 DELETE_VOIDED_SHIFT = "DELETE FROM open_shifts WHERE start_id = ?"
 INSERT_VOIDED = "INSERT OR IGNORE INTO voided (event_id, void_id) VALUES (?, ?)"
+SELECT_VOIDED_AMONG = "SELECT event_id FROM voided WHERE event_id IN (SELECT value FROM json_each(?))"
 
 
 
@@ -152,11 +153,21 @@ def project(conn: sqlite3.Connection, event: Event, *, tally: bool = True) -> No
     elif kind == Kind.SHIFT_ENDED and event.ref:
         conn.execute(DELETE_OPEN_SHIFT, (event.room, event.ref))
     elif kind == Kind.VOID and event.ref:
-        if conn.execute(INSERT_VOIDED, (event.ref, event.id)).rowcount:
-            conn.execute(DELETE_VOIDED_SHIFT, (event.ref,))  # a mistaken clock-in
-            tallies.on_voided(conn, event.ref)
+        record_voids(conn, [(event.ref, event.id)])
     if tally and kind in tallies.TALLIED:
         tallies.on_stored(conn, event)
+
+
+def record_voids(conn: sqlite3.Connection, voids: list[tuple[str, str]]) -> None:
+    """(target id, void id) pairs: the first void of a target counts, later ones change nothing."""
+    first: dict[str, str] = {}
+    for target, void_id in voids:
+        first.setdefault(target, void_id)
+    already = {r[0] for r in conn.execute(SELECT_VOIDED_AMONG, (json.dumps(list(first)),))}
+    fresh = [(t, v) for t, v in first.items() if t not in already]
+    tallies.before_voiding(conn, [t for t, _ in fresh])
+    conn.executemany(INSERT_VOIDED, fresh)
+    conn.executemany(DELETE_VOIDED_SHIFT, [(t,) for t, _ in fresh])  # a mistaken clock-in
 
 
 def get(conn: sqlite3.Connection, event_id: str) -> Event | None:
@@ -191,7 +202,8 @@ class Draft(NamedTuple):
 
 
 # Kinds whose projection is all in the tallies (or none): project_many does them in bulk.
-NO_PROJECTION = frozenset({Kind.CHECKIN, Kind.JOB_DONE, Kind.SHIFT_ENDED, Kind.VISITOR_REGISTERED,
+NO_PROJECTION = frozenset({Kind.CHECKIN, Kind.JOB_DONE, Kind.SHIFT_ENDED, Kind.VOID,
+                           Kind.VISITOR_REGISTERED,
                            Kind.SURVEY_ANSWERED, Kind.CASH_EXPENSE, Kind.CASH_COUNTED, Kind.FORGET})
 
 
@@ -201,6 +213,7 @@ def project_many(conn: sqlite3.Connection, rows: list[tuple]) -> None:
     for row in rows:
         if row[4] not in NO_PROJECTION:
             project(conn, Event.from_row(row), tally=False)
+    record_voids(conn, [(r[7], r[0]) for r in rows if r[4] == Kind.VOID and r[7]])
     # After the loop: a shift started in this batch is closed by its end in it too.
     conn.executemany(DELETE_OPEN_SHIFT, [(r[1], r[7]) for r in rows
                                          if r[4] == Kind.SHIFT_ENDED and r[7]])

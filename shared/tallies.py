@@ -28,8 +28,11 @@ ADD_MONTH = (
 )
 IS_VOIDED = "SELECT 1 FROM voided WHERE event_id = ?"
 VOIDED_AMONG = "SELECT event_id FROM voided WHERE event_id IN (SELECT value FROM json_each(?))"
-SELECT_TARGET = "SELECT room, at, kind, visitor, activity, ref, payload FROM events WHERE id = ?"
-SELECT_SHIFT_ENDS = "SELECT id, room, at, kind, visitor, activity, ref, payload FROM events WHERE ref = ? AND kind = 'shift_ended'"
+TARGET_COLUMNS = "id, room, at, kind, visitor, activity, ref, payload"
+SELECT_TARGETS = f"SELECT {TARGET_COLUMNS} FROM events WHERE id IN (SELECT value FROM json_each(?))"
+# "+kind": look up by ref (a few rows), not by kind (every shift end there is).
+SELECT_ENDS_OF = (f"SELECT {TARGET_COLUMNS} FROM events WHERE +kind = 'shift_ended' "
+                  "AND ref IN (SELECT value FROM json_each(?))")
 
 
 def _key(room: str, at: str, kind: str, visitor: str | None, activity: str | None,
@@ -56,21 +59,34 @@ def on_stored(conn: sqlite3.Connection, event) -> None:
         conn.execute(ADD_MONTH, (event.room, event.at[:7], event.visitor or "", 1))
 
 
-def on_voided(conn: sqlite3.Connection, target_id: str) -> None:
-    """``target_id`` has just become voided (call after recording it, only the first time)."""
-    target = conn.execute(SELECT_TARGET, (target_id,)).fetchone()
-    if target is not None:
-        room, at, kind, visitor, activity, ref, payload = target
-        if kind in ("checkin", "job_done") or (kind == "shift_ended" and not _voided(conn, ref)):
-            conn.execute(ADD, _key(room, at, kind, visitor, activity, payload, -1))
+def before_voiding(conn: sqlite3.Connection, target_ids: list[str]) -> None:
+    """Take out what ``target_ids`` contribute, just before they are recorded as voided.
+
+    Callers pass only ids not voided yet. Works for many voids at once: a shift end
+    counts while neither it nor its start is voided, so it is taken out exactly once
+    even when a batch voids both, and even when the start has not arrived yet.
+    """
+    if not target_ids:
+        return
+    targets = json.dumps(target_ids)
+    affected = {r[0]: r for r in conn.execute(SELECT_TARGETS, (targets,))}
+    affected.update({r[0]: r for r in conn.execute(SELECT_ENDS_OF, (targets,))})
+    linked = [x for r in affected.values() for x in (r[0], r[6]) if x]
+    voided_before = {r[0] for r in conn.execute(VOIDED_AMONG, (json.dumps(linked),))}
+    voided_after = voided_before | set(target_ids)
+    take, take_month = [], []
+    for event_id, room, at, kind, visitor, activity, ref, payload in affected.values():
+        if kind == "shift_ended":
+            counted_before = event_id not in voided_before and ref not in voided_before
+            counted_after = event_id not in voided_after and ref not in voided_after
+            if counted_before and not counted_after:
+                take.append(_key(room, at, kind, visitor, activity, payload, -1))
+        elif kind in ("checkin", "job_done"):
+            take.append(_key(room, at, kind, visitor, activity, payload, -1))
             if kind == "checkin":
-                conn.execute(ADD_MONTH, (room, at[:7], visitor or "", -1))
-    # A voided shift start takes its end along, even when the start itself has
-    # not arrived yet (merges come in any order); an end already voided counts nothing.
-    for end_id, room, at, kind, visitor, activity, _, payload in conn.execute(
-            SELECT_SHIFT_ENDS, (target_id,)).fetchall():
-        if not _voided(conn, end_id):
-            conn.execute(ADD, _key(room, at, kind, visitor, activity, payload, -1))
+                take_month.append((room, at[:7], visitor or "", -1))
+    conn.executemany(ADD, take)
+    conn.executemany(ADD_MONTH, take_month)
 
 
 def on_stored_many(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
