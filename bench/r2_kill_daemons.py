@@ -19,7 +19,6 @@ nothing was quarantined and ``integrity_check`` is ok everywhere.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import signal
 import sqlite3

@@ -26,7 +26,6 @@ the wrong clock on retention and resend are reported as found.
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import sqlite3
 import sys
