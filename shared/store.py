@@ -350,7 +350,12 @@ class RoomStore:
         return event
 
     def purge_idle_names(self, months: int) -> int:
-        """Delete names of people not seen for ``months`` (key holders and volunteers stay)."""
+        """Delete names of people not seen for ``months`` (key holders and volunteers stay).
+
+        Not while the clock looks wrong: a clock years ahead would purge everyone.
+        """
+        if self.clock_warning():
+            return 0
         cutoff = local_iso(_months_before(self.clock(), months))
         with transaction(self.conn):
             idle = people.idle_codes(self.conn, self.room, cutoff)
