@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from operator import itemgetter
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -56,8 +57,9 @@ COUNT_QUARANTINE = "SELECT room, COUNT(*) FROM sync_quarantine GROUP BY room"
 SELECT_DISTINCT_ROOMS = "SELECT DISTINCT room FROM events"
 
 _ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
-_FIELD_NAMES = frozenset({"id", "room", "seq", "at", "kind", "visitor", "activity", "ref",
-                          "payload"})
+_FIELD_NAMES = frozenset(FIELDS)  # a record's keys() must equal it
+_ROW = itemgetter(*FIELDS)
+_OPTIONAL = {str, type(None)}
 
 
 class MergeRefused(ValueError):
@@ -188,39 +190,36 @@ def to_rows(room: str, records: list[dict[str, Any]], first: int | None, last: i
     """Validate bundle records into event rows of ``room``; raises ``MergeRefused``.
 
     A row is ``(id, room, seq, at, kind, visitor, activity, ref, payload JSON text)``.
+    Checks that need every record are done column by column over the whole bundle
+    (C-speed set and type operations), which is most of a merge's Python time.
     """
-    rows = []
-    seen: set[int] = set()
+    if not records:
+        return []
+    if any(record.keys() != _FIELD_NAMES for record in records):
+        raise MergeRefused("bad event", "unexpected fields")
+    rows = list(map(_ROW, records))
+    ids, rooms, seqs, ats, kinds, visitors, activities, refs, payloads = zip(*rows)
+    if {type(v) for v in ids} != {str} or {type(v) for v in ats} != {str} \
+            or {type(v) for v in payloads} != {str} or {type(v) for v in seqs} != {int} \
+            or not {type(v) for column in (visitors, activities, refs) for v in column} <= _OPTIONAL:
+        raise MergeRefused("bad event", "a field has the wrong type")
+    if set(rooms) != {room}:
+        raise MergeRefused("bad event", "an event of another room")
     low, high = first or 1, last if last is not None else float("inf")
-    fields, kinds, id_ok = _FIELD_NAMES, ALL_KINDS, _ID.match
-    for record in records:
-        if record.keys() != fields:
-            raise MergeRefused("bad event", "unexpected fields")
-        id_, seq, at, kind = record["id"], record["seq"], record["at"], record["kind"]
-        visitor, activity, ref = record["visitor"], record["activity"], record["ref"]
-        payload = record["payload"]
-        if (type(id_) is not str or type(seq) is not int or type(at) is not str
-                or type(payload) is not str
-                or (visitor is not None and type(visitor) is not str)
-                or (activity is not None and type(activity) is not str)
-                or (ref is not None and type(ref) is not str)):
-            raise MergeRefused("bad event", "a field has the wrong type")
-        if record["room"] != room:
-            raise MergeRefused("bad event", "an event of another room")
-        if seq < low or seq > high:
-            raise MergeRefused("bad event", "seq outside the bundle's range")
-        if seq in seen:
-            raise MergeRefused("bad event", "seq twice in one bundle")
-        seen.add(seq)
-        if kind not in kinds or not id_ok(id_) or len(at) > 40:
-            raise MergeRefused("bad event", "bad id, time or kind")
+    if min(seqs) < low or max(seqs) > high:
+        raise MergeRefused("bad event", "seq outside the bundle's range")
+    if len(set(seqs)) != len(seqs):
+        raise MergeRefused("bad event", "seq twice in one bundle")
+    if not set(kinds) <= ALL_KINDS or max(map(len, ats)) > 40 \
+            or not all(map(_ID.match, ids)):
+        raise MergeRefused("bad event", "bad id, time or kind")
+    for payload in payloads:
         if payload != "{}":
             try:
                 if type(json.loads(payload)) is not dict:
                     raise ValueError
             except ValueError:
                 raise MergeRefused("bad event", "payload is not a JSON object") from None
-        rows.append((id_, room, seq, at, kind, visitor, activity, ref, payload))
     return rows
 
 
