@@ -23,6 +23,14 @@ async def log_in(pilot, name: str = "Anna", pin: str = PIN) -> None:
     await settle(pilot)
 
 
+async def as_key_holder(pilot) -> None:
+    """From the first screen: the key holder button, then name and PIN."""
+    await settle(pilot)
+    await pilot.click("#keyholder")
+    await settle(pilot)
+    await log_in(pilot)
+
+
 async def test_key_holder_opens_the_room(tmp_path):
     app, store, key_holder, _ = make_app(tmp_path, open_room=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -92,10 +100,7 @@ async def test_close_shows_the_day_and_ends_open_shifts(tmp_path):
     store.check_in(None, [])
     clock.advance(hours=6)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.click("#keyholder")
-        await settle(pilot)
-        await log_in(pilot)
+        await as_key_holder(pilot)
         await pilot.click("#kh-close")
         await settle(pilot)
         text = screen_text(app)
@@ -120,10 +125,7 @@ async def test_handgeld_expense_against_the_monthly_cap(tmp_path):
     app, store, key_holder, _ = make_app(tmp_path)
     store.record_expense(48000, "B", "lunch", by=key_holder.code)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.click("#keyholder")
-        await settle(pilot)
-        await log_in(pilot)
+        await as_key_holder(pilot)
         await pilot.click("#kh-handgeld")
         await settle(pilot)
         assert "€ 480,00 van € 500,00" in screen_text(app)
@@ -144,10 +146,7 @@ async def test_correction_voids_an_entry_and_keeps_history(tmp_path):
     app, store, key_holder, _ = make_app(tmp_path)
     checked = store.check_in(None, ["kookclub"])
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.click("#keyholder")
-        await settle(pilot)
-        await log_in(pilot)
+        await as_key_holder(pilot)
         await pilot.click("#kh-corrections")
         await settle(pilot)
         await pilot.click(".entry")
@@ -167,10 +166,7 @@ async def test_people_volunteer_key_holder_and_forget(tmp_path):
     kwame = store.register_visitor("Kwame")
     esther = store.register_visitor("Esther")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.click("#keyholder")
-        await settle(pilot)
-        await log_in(pilot)
+        await as_key_holder(pilot)
         await pilot.click("#kh-people")
         await settle(pilot)
         await type_text(pilot, "kw")
@@ -209,10 +205,7 @@ async def test_totals_and_sync_screens_open(tmp_path):
     app, store, _, _ = make_app(tmp_path)
     store.check_in(None, ["kookclub"])
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.click("#keyholder")
-        await settle(pilot)
-        await log_in(pilot)
+        await as_key_holder(pilot)
         await pilot.click("#kh-totals")
         await settle(pilot)
         assert "Kookclub" in screen_text(app)
@@ -226,10 +219,7 @@ async def test_totals_and_sync_screens_open(tmp_path):
 async def test_key_holder_can_leave_the_kiosk(tmp_path):
     app, store, _, _ = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.click("#keyholder")
-        await settle(pilot)
-        await log_in(pilot)
+        await as_key_holder(pilot)
         await pilot.click("#kh-leave")
         await pilot.pause()
     assert app.return_code == EXIT_MAINTENANCE
@@ -251,10 +241,7 @@ async def test_sync_screen_shows_what_central_acknowledged(tmp_path):
     merge.set_state(store.conn, "acked_seq", top - 3)
     merge.set_state(store.conn, "last_ack_at", "2017-03-01T09:30:00+01:00")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.click("#keyholder")
-        await settle(pilot)
-        await log_in(pilot)
+        await as_key_holder(pilot)
         await pilot.click("#kh-sync")
         await settle(pilot)
         text = screen_text(app)
@@ -269,10 +256,7 @@ async def test_escape_goes_back_like_the_back_button(tmp_path):
 
     app, store, _, _ = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.click("#keyholder")
-        await settle(pilot)
-        await log_in(pilot)
+        await as_key_holder(pilot)
         await pilot.click("#kh-totals")
         await settle(pilot)
         await pilot.press("escape")
