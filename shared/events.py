@@ -91,7 +91,6 @@ INSERT_OPEN_SHIFT = (
 DELETE_OPEN_SHIFT = "DELETE FROM open_shifts WHERE room = ? AND start_id = ?"
 DELETE_VOIDED_SHIFT = "DELETE FROM open_shifts WHERE start_id = ?"
 INSERT_VOIDED = "INSERT OR IGNORE INTO voided (event_id, void_id) VALUES (?, ?)"
-SELECT_VOIDED_AMONG = "SELECT event_id FROM voided WHERE event_id IN (SELECT value FROM json_each(?))"
 
 
 
@@ -163,7 +162,7 @@ def record_voids(conn: sqlite3.Connection, voids: list[tuple[str, str]]) -> None
     first: dict[str, str] = {}
     for target, void_id in voids:
         first.setdefault(target, void_id)
-    already = {r[0] for r in conn.execute(SELECT_VOIDED_AMONG, (json.dumps(list(first)),))}
+    already = {r[0] for r in conn.execute(tallies.VOIDED_AMONG, (json.dumps(list(first)),))}
     fresh = [(t, v) for t, v in first.items() if t not in already]
     tallies.before_voiding(conn, [t for t, _ in fresh])
     conn.executemany(INSERT_VOIDED, fresh)

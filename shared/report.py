@@ -11,6 +11,7 @@ from datetime import datetime
 
 from shared.catalog import Catalog
 from shared.clock import TZ, local_iso
+from shared.merge import last_bundle_times
 from shared.indicators import collect, handgeld_summary, indicators, rooms_in_year, volunteer_value
 
 SELECT_LAST_EVENT = "SELECT seq, at FROM events WHERE room = ? ORDER BY seq DESC LIMIT 1"
@@ -20,11 +21,7 @@ def sync_section(conn: sqlite3.Connection, rooms: list[str]) -> dict[str, dict]:
     """Per room: the highest seq held here and when the last bundle was merged."""
     last = {room: tuple(row) for room in rooms
             if (row := conn.execute(SELECT_LAST_EVENT, (room,)).fetchone())}
-    try:  # the bundle bookkeeping belongs to syncd's part of the store
-        from shared.merge import last_bundle_times
-        bundle_times = last_bundle_times(conn)
-    except ImportError:
-        bundle_times = {}
+    bundle_times = last_bundle_times(conn)
     return {
         room: {
             "last_seq": last.get(room, (0, None))[0] or 0,

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from shared.catalog import Catalog
 from shared.clock import TZ, local_iso, parse_iso, year_bounds
+from shared.bundle import NAME_RE
+from shared.merge import room_status
 from shared.report import build_report
 
 STALE_AFTER = timedelta(days=2)
@@ -76,21 +78,16 @@ def _sync_files(inbox: Path | None) -> tuple[dict[str, int], int | None, int | N
     """Bundles waiting in the inbox (per sending room, and in all) and files in quarantine."""
     if inbox is None or not inbox.is_dir():
         return {}, None, None
-    try:
-        from shared.bundle import NAME_RE  # events-ROOM-HASH.bwk: the files syncd picks up
-    except ImportError:
-        NAME_RE = None
     per_room: dict[str, int] = defaultdict(int)
     waiting = 0
     for path in inbox.iterdir():
         if not path.is_file() or path.name.startswith(".") or path.name.endswith(".tmp"):
             continue
-        match = NAME_RE.match(path.name) if NAME_RE else None
-        if NAME_RE and not match:
+        match = NAME_RE.match(path.name)  # events-ROOM-HASH.bwk: the files syncd picks up
+        if not match:
             continue
         waiting += 1
-        if match:
-            per_room[match.group(2)] += 1
+        per_room[match.group(2)] += 1
     quarantined = 0
     for folder in (inbox.parent / "quarantine", inbox / "quarantine"):
         if folder.is_dir():
@@ -101,18 +98,8 @@ def _sync_files(inbox: Path | None) -> tuple[dict[str, int], int | None, int | N
 
 
 def _syncd_status(conn: sqlite3.Connection) -> dict:
-    """Per-room status from syncd's part of the store, when it exists (else {})."""
-    try:
-        from shared import merge  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    status = getattr(merge, "room_status", None)
-    if status is None:
-        return {}
-    try:
-        return dict(status(conn))
-    except Exception:  # noqa: BLE001 - a status panel must not break the report
-        return {}
+    """Per-room status from syncd's bookkeeping in the store."""
+    return dict(room_status(conn))
 
 
 def freshness(conn: sqlite3.Connection, report: dict, now: datetime,

@@ -14,7 +14,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from shared.config import CentralConfig, ConfigError, load_config
+from shared.config import ConfigError, load_central_config
 from shared.db import DatabaseError
 from shared.keys import KeyFileError, write_keypair
 from syncd.common import SetupError
@@ -113,11 +113,14 @@ def _restore(args) -> int:
     return 0
 
 
+def _central_node(config_path: Path):
+    """Central's node; a room config gets ConfigError's plain message."""
+    from syncd.central import CentralNode
+    return CentralNode(load_central_config(config_path))
+
+
 def _export_room(args) -> int:
-    config = load_config(args.config)
-    if not isinstance(config, CentralConfig):
-        raise ConfigError(f"{args.config}: export-room needs central's config")
-    node = _node(args.config)
+    node = _central_node(args.config)
     try:
         count = node.export_room(args.room, args.out)
     finally:
@@ -127,10 +130,7 @@ def _export_room(args) -> int:
 
 
 def _publish(args) -> int:
-    config = load_config(args.config)
-    if not isinstance(config, CentralConfig):
-        raise ConfigError(f"{args.config}: publish-config needs central's config")
-    node = _node(args.config)
+    node = _central_node(args.config)
     try:
         revision, rooms = node.publish_config(args.catalog)
     finally:
