@@ -17,7 +17,8 @@ version). The header is not secret (it names rooms and seq numbers only).
 size; header shape; kind expected; sender enrolled and its key fingerprint
 the enrolled one; recipient is us; the signature against the ENROLLED key;
 only then HPKE decryption; decompression bounded while it runs; every line a
-JSON object. File names are content addressed:
+JSON object (format 1), or a list of column names then arrays of that length
+(format 2). File names are content addressed:
 ``KIND-SENDER-<first 40 hex of SHA-256 of the file>.bwk``.
 """
 
@@ -34,7 +35,8 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 
 from shared.keys import SUITE, PrivateKey, PublicKey
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # records as JSON objects
+TABLE_FORMAT_VERSION = 2  # records as a table: column names, then arrays
 KINDS = ("events", "ack", "config", "restore")
 SUFFIX = ".bwk"
 MAX_HEADER = 4096
@@ -63,8 +65,9 @@ class BundleRejected(ValueError):
 @dataclass(frozen=True)
 class Opened:
     header: dict[str, Any]
-    records: list[dict[str, Any]]
+    records: list[dict[str, Any]] | list[list[Any]]  # lists when ``columns`` is set
     digest: str  # full SHA-256 hex of the file
+    columns: tuple[str, ...] | None = None  # format 2: the names of the list items
 
 
 def bundle_name(kind: str, sender: str, data: bytes) -> str:
@@ -75,24 +78,30 @@ def canonical(obj: Any) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def encode_records(records: Iterable[dict[str, Any]]) -> bytes:
-    return b"".join(canonical(r) + b"\n" for r in records)
+def encode_records(records: Iterable[dict[str, Any]] | Iterable[tuple],
+                   columns: tuple[str, ...] | None = None) -> bytes:
+    lines = records if columns is None else [list(columns), *map(list, records)]
+    return b"".join(canonical(r) + b"\n" for r in lines)
 
 
-def seal(kind: str, sender: PrivateKey, recipient: PublicKey, records: list[dict[str, Any]], *,
-         room: str, created: str, schema: int, first_seq: int | None = None,
-         last_seq: int | None = None, level: int = 6) -> tuple[str, bytes]:
-    """Compress, encrypt to ``recipient``, sign: returns (content-addressed name, file bytes)."""
+def seal(kind: str, sender: PrivateKey, recipient: PublicKey,
+         records: list[dict[str, Any]] | list[tuple], *, room: str, created: str, schema: int,
+         first_seq: int | None = None, last_seq: int | None = None, level: int = 6,
+         columns: tuple[str, ...] | None = None) -> tuple[str, bytes]:
+    """Compress, encrypt to ``recipient``, sign: returns (content-addressed name, file bytes).
+
+    With ``columns``, ``records`` are tuples in that order and travel as a table (format 2).
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown bundle kind {kind!r}")
     header = {
-        "bwk": FORMAT_VERSION, "kind": kind, "sender": sender.name,
+        "bwk": FORMAT_VERSION if columns is None else TABLE_FORMAT_VERSION, "kind": kind, "sender": sender.name,
         "sender_key": sender.fingerprint, "recipient": recipient.name,
         "recipient_key": recipient.fingerprint, "room": room, "first_seq": first_seq,
         "last_seq": last_seq, "count": len(records), "created": created, "schema": schema,
     }
     line = canonical(header) + b"\n"
-    plain = zlib.compress(encode_records(records), level)
+    plain = zlib.compress(encode_records(records, columns), level)
     ciphertext = SUITE.encrypt(plain, recipient.kem_key, info=line)
     signature = sender.sign_key.sign(line + ciphertext)
     data = line + signature + ciphertext
@@ -115,7 +124,7 @@ def read_header(data: bytes) -> tuple[dict[str, Any], bytes, bytes, bytes]:
         value = header[key]
         if not isinstance(value, kind) or (isinstance(value, bool)):
             raise BundleRejected("bad header", f"field {key} has the wrong type")
-    if header["bwk"] != FORMAT_VERSION:
+    if header["bwk"] not in (FORMAT_VERSION, TABLE_FORMAT_VERSION):
         raise BundleRejected("unsupported format", f"format {header['bwk']}")
     if header["kind"] not in KINDS:
         raise BundleRejected("bad header", "unknown kind")
@@ -154,10 +163,14 @@ def open_bundle(data: bytes, me: PrivateKey, senders: dict[str, PublicKey], *,
     except (InvalidTag, ValueError):
         raise BundleRejected("cannot decrypt") from None
     payload = bounded_decompress(compressed, max_payload)
-    records = decode_records(payload)
+    records, columns = decode_records(payload), None
+    if header["bwk"] == TABLE_FORMAT_VERSION:
+        columns, records = table_columns(records), records[1:]
+    elif not all(type(r) is dict for r in records):
+        raise BundleRejected("bad payload", "a line is not an object")
     if len(records) != header["count"]:
         raise BundleRejected("bad payload", "record count differs from the header")
-    return Opened(header, records, hashlib.sha256(data).hexdigest())
+    return Opened(header, records, hashlib.sha256(data).hexdigest(), columns)
 
 
 def bounded_decompress(compressed: bytes, limit: int) -> bytes:
@@ -174,16 +187,25 @@ def bounded_decompress(compressed: bytes, limit: int) -> bytes:
     return out
 
 
-def decode_records(payload: bytes) -> list[dict[str, Any]]:
-    """JSON lines -> objects. Canonical JSON never has a raw newline inside a value,
+def decode_records(payload: bytes) -> list[Any]:
+    """JSON lines -> values. Canonical JSON never has a raw newline inside a value,
     so the lines are parsed in one go as one JSON array."""
     body = payload.strip(b"\n")
     if not body:
         return []
     try:
-        records = json.loads(b"[" + body.replace(b"\n", b",") + b"]")
+        return json.loads(b"[" + body.replace(b"\n", b",") + b"]")
     except (ValueError, UnicodeDecodeError):
         raise BundleRejected("bad payload", "not JSON lines") from None
-    if not all(type(r) is dict for r in records):
-        raise BundleRejected("bad payload", "a line is not an object")
-    return records
+
+
+def table_columns(lines: list[Any]) -> tuple[str, ...]:
+    """Format 2: the first line names the columns; every other line is an array that long."""
+    if not lines or type(lines[0]) is not list or not lines[0] \
+            or {type(name) for name in lines[0]} != {str} or len(set(lines[0])) != len(lines[0]):
+        raise BundleRejected("bad payload", "no column names")
+    columns = tuple(lines[0])
+    rest = lines[1:]
+    if rest and (set(map(type, rest)) != {list} or set(map(len, rest)) != {len(columns)}):
+        raise BundleRejected("bad payload", "a line is not a row of the table")
+    return columns

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from operator import itemgetter
 import sqlite3
-from typing import Iterable
 
 TALLIED = ("checkin", "job_done", "shift_ended")
+# Row columns for _count; a pair is (column, length kept): of "2017-03-01T10:00:00+01:00"
+# the year "2017" and the month "2017-03".
+_ROOM, _VISITOR, _ACTIVITY, _PAYLOAD, _YEAR, _MONTH = 1, 5, 6, 8, (3, 4), (3, 7)
 
 ADD = (
     "INSERT INTO tallies (room, year, kind, activity, visitor, n, amount) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -90,29 +93,57 @@ def before_voiding(conn: sqlite3.Connection, target_ids: list[str]) -> None:
     conn.executemany(ADD_MONTH, take_month)
 
 
-def on_stored_many(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
-    """Bulk ``on_stored`` for event rows (id, room, seq, at, kind, visitor, activity, ref, payload)."""
-    rows = [r for r in rows if r[4] in TALLIED]
-    if not rows:
+def on_stored_many(conn: sqlite3.Connection, of_kind: dict[str, list[tuple]]) -> None:
+    """Bulk ``on_stored`` for newly stored event rows (id, room, seq, at, kind, visitor,
+    activity, ref, payload), given by kind (``shared.events.by_kind``).
+
+    Keys are counted in C (Counter over zipped itemgetter maps), then the few
+    voided rows are taken back out: a Python loop per event was most of the
+    time of a central merge.
+    """
+    checkins, jobs, shifts = (of_kind.get(kind, []) for kind in TALLIED)
+    if not (checkins or jobs or shifts):
         return
+    ids = [r[0] for r in checkins + jobs + shifts]
     # Ids are time-ordered: the voids of this batch's events sit in one short range of
     # the voided index (a superset, filtered below) instead of one look-up per event.
-    wanted = [r[0] for r in rows] + [r[7] for r in rows if r[4] == "shift_ended" and r[7]]
-    voided = {r[0] for r in conn.execute(VOIDED_BETWEEN, (min(wanted), max(wanted)))}
-    counted = [r for r in rows
-               if r[0] not in voided and not (r[4] == "shift_ended" and r[7] in voided)]
-    # Summed per key first (Counter over a list counts in C): far fewer upserts than events.
-    checkin_rows = [r for r in counted if r[4] == "checkin"]
-    checkins = Counter([(r[1], r[3][:4], r[6] or "", r[5] or "") for r in checkin_rows])
-    monthly = Counter([(r[1], r[3][:7], r[5] or "") for r in checkin_rows])
-    others: dict[tuple, list] = {}
-    for r in counted:
-        if r[4] != "checkin":
-            *key, n, amount = _key(r[1], r[3], r[4], r[5], r[6], r[8], 1)
-            total = others.setdefault(tuple(key), [0, 0.0])
-            total[0] += n
-            total[1] += amount
-    conn.executemany(ADD, [(room, int(year), "checkin", activity, visitor, n, 0.0)
-                           for (room, year, activity, visitor), n in checkins.items()]
-                     + [(*key, n, amount) for key, (n, amount) in others.items()])
-    conn.executemany(ADD_MONTH, [(*key, n) for key, n in monthly.items()])
+    bounds = ids + [r[7] for r in shifts if r[7]]
+    voided = {r[0] for r in conn.execute(VOIDED_BETWEEN, (min(bounds), max(bounds)))}
+    dropped = voided.intersection(ids)
+    yearly = _count(checkins, _ROOM, _YEAR, _ACTIVITY, _VISITOR)
+    monthly = _count(checkins, _ROOM, _MONTH, _VISITOR)
+    per_job = _count(jobs, _ROOM, _YEAR, _ACTIVITY)
+    if dropped:
+        for r in checkins:
+            if r[0] in dropped:
+                yearly[r[1], r[3][:4], r[6], r[5]] -= 1
+                monthly[r[1], r[3][:7], r[5]] -= 1
+        per_job.subtract([(r[1], r[3][:4], r[6]) for r in jobs if r[0] in dropped])
+    hours: dict[tuple, list] = {}
+    hours_in: dict[str, float] = {}  # payload text -> hours: shifts repeat a few lengths
+    for (room, year, visitor, payload), n in _count(
+            [r for r in shifts if r[0] not in voided and r[7] not in voided],
+            _ROOM, _YEAR, _VISITOR, _PAYLOAD).items():
+        if payload not in hours_in:
+            hours_in[payload] = float(json.loads(payload or "{}").get("hours", 0))
+        total = hours.setdefault((room, int(year), visitor or ""), [0, 0.0])
+        total[0] += n
+        total[1] += n * hours_in[payload]
+    conn.executemany(ADD, [(room, int(year), "checkin", activity or "", visitor or "", n, 0.0)
+                           for (room, year, activity, visitor), n in yearly.items() if n]
+                     + [(room, int(year), "job_done", activity or "", "", n, 0.0)
+                        for (room, year, activity), n in per_job.items() if n]
+                     + [(room, year, "shift_ended", "", visitor, n, amount)
+                        for (room, year, visitor), (n, amount) in hours.items()])
+    conn.executemany(ADD_MONTH, [(room, month, visitor or "", n)
+                                 for (room, month, visitor), n in monthly.items() if n])
+
+
+def _count(rows: list[tuple], *columns: int | tuple[int, int]) -> Counter:
+    """How many rows share each combination of ``columns``, counted in C."""
+    def values(column):
+        if isinstance(column, tuple):
+            index, length = column
+            return map(itemgetter(slice(0, length)), map(itemgetter(index), rows))
+        return map(itemgetter(column), rows)
+    return Counter(zip(*map(values, columns)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shared import merge
+from shared.records import to_rows
 from shared.bundle import MAX_RESTORE_BYTES, BundleRejected
 from shared.config import load_room_config
 from shared.db import connect
@@ -37,7 +38,7 @@ def restore(config_path: Path, source: Path) -> tuple[int, int]:
         opened = open_restore(data, me, central)
         if opened.header["room"] != config.room.id:
             raise BundleRejected("not for this room", opened.header["room"])
-        events = merge.to_rows(config.room.id, opened.records, None, None)
+        events = to_rows(config.room.id, opened.records, None, None, opened.columns)
     except (BundleRejected, merge.MergeRefused) as exc:
         raise SetupError(f"{source}: refused: {exc}") from None
     conn = connect(config.room.database)

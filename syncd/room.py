@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 
 from shared import merge
+from shared.records import FIELDS
 from shared.bundle import BundleRejected, open_bundle, seal
 from shared.catalog import PUBLISHED_NAME, CatalogError, catalog_from_text, current_catalog
 from shared.clock import parse_iso, system_clock
@@ -174,10 +175,11 @@ class RoomNode:
             records = merge.pending_events(self.conn, self.room, exported, MAX_EVENTS_PER_BUNDLE)
             if not records:
                 break
-            first, last = records[0]["seq"], records[-1]["seq"]
+            first, last = records[0][2], records[-1][2]
             created = self.now()
             name, data = seal("events", self.me, self.central, records, room=self.room,
-                              created=created, schema=schema, first_seq=first, last_seq=last)
+                              created=created, schema=schema, first_seq=first, last_seq=last,
+                              columns=FIELDS)
             transport.write_atomic(self.sync.outbox, name, data)
             merge.record_export(self.conn, name, first, last, created)
             report.exported += len(records)

@@ -160,3 +160,47 @@ def test_quarantine_writes_reason_beside_inbox(tmp_path):
     assert target.parent == tmp_path / "quarantine"
     assert (tmp_path / "quarantine" / f"{name}.reason").read_text() == "bad signature\n"
     assert transport.quarantined(inbox) == [(name, "bad signature")]
+
+
+def _seal_payload(nodes, payload: bytes, bwk: int, count: int) -> bytes:
+    """A validly signed and sealed bundle around any payload (what a buggy or hostile room could send)."""
+    sender, central = nodes["cjm"], nodes["central"]
+    header = {"bwk": bwk, "kind": "events", "sender": "cjm", "sender_key": sender.fingerprint,
+              "recipient": "central", "recipient_key": central.fingerprint, "room": "cjm",
+              "first_seq": 1, "last_seq": count, "count": count, "created": "x", "schema": 6}
+    line = canonical(header) + b"\n"
+    ct = SUITE.encrypt(zlib.compress(payload), central.public.kem_key, info=line)
+    return line + sender.sign_key.sign(line + ct) + ct
+
+
+def test_table_bundle_round_trip_and_smaller_than_objects(nodes):
+    columns = ("id", "room", "seq", "kind", "payload")
+    rows = [tuple(record[c] for c in columns) for record in RECORDS * 40]
+    _, table = seal("events", nodes["cjm"], nodes["central"].public, rows, room="cjm",
+                    created="2017-03-01T10:00:00+01:00", schema=6, columns=columns)
+    opened = _open(nodes, table)
+    assert opened.header["bwk"] == 2 and opened.columns == columns
+    assert [tuple(r) for r in opened.records] == rows and opened.header["count"] == len(rows)
+    _, objects = _seal(nodes, RECORDS * 40)
+    assert _open(nodes, objects).columns is None
+    assert len(table) < len(objects)
+
+
+@pytest.mark.parametrize("payload, reason", [
+    (b'{"id": "e1"}\n', "no column names"),
+    (b'[]\n', "no column names"),
+    (b'["id", "id"]\n["a", "b"]\n', "no column names"),
+    (b'["id", 5]\n["a", "b"]\n', "no column names"),
+    (b'["id", "seq"]\n["a"]\n', "not a row of the table"),
+    (b'["id", "seq"]\n{"id": "a", "seq": 1}\n', "not a row of the table"),
+])
+def test_bad_table_payloads_are_refused(nodes, payload, reason):
+    with pytest.raises(BundleRejected, match=reason):
+        _open(nodes, _seal_payload(nodes, payload, bwk=2, count=1))
+
+
+def test_format_1_lines_must_be_objects_and_unknown_formats_refused(nodes):
+    with pytest.raises(BundleRejected, match="not an object"):
+        _open(nodes, _seal_payload(nodes, b'["id", "seq"]\n["a", 1]\n', bwk=1, count=2))
+    with pytest.raises(BundleRejected, match="unsupported format"):
+        _open(nodes, _seal_payload(nodes, b'{"id": "a"}\n', bwk=3, count=1))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from shared.merge import MergeRefused, to_rows
+from shared.records import MergeRefused, to_rows
 
 
 def record(**changes):
@@ -23,6 +23,10 @@ def test_good_records_become_rows_in_column_order():
     ({"payload": {}}, "wrong type"), ({"room": "multibron"}, "another room"),
     ({"seq": 9}, "outside the bundle's range"), ({"kind": "drop_table"}, "bad id, time or kind"),
     ({"id": "../../etc"}, "bad id, time or kind"), ({"at": "x" * 41}, "bad id, time or kind"),
+    ({"id": "a" * 10 + "\n" + "b" * 10}, "bad id, time or kind"), ({"id": ""}, "bad id, time or kind"),
+    ({"at": "yesterday"}, "bad id, time or kind"), ({"at": "2017-03-01"}, "bad id, time or kind"),
+    ({"at": "2017-13-01T10:00:00+01:00"}, "bad id, time or kind"),
+    ({"at": "in the year 2017 or so"}, "bad id, time or kind"),
     ({"payload": "[1, 2]"}, "not a JSON object"), ({"payload": "{"}, "not a JSON object"),
 ])
 def test_one_bad_record_refuses_the_bundle(bad, reason):
@@ -37,3 +41,19 @@ def test_extra_or_missing_fields_and_repeated_seq():
         to_rows("cjm", [{k: v for k, v in record().items() if k != "ref"}], 1, 1)
     with pytest.raises(MergeRefused, match="seq twice"):
         to_rows("cjm", [record(), record(id="c" * 32)], 1, 2)
+
+
+def test_table_rows_in_any_column_order_become_the_same_rows():
+    columns = ("payload", "ref", "activity", "visitor", "kind", "at", "seq", "room", "id")
+    as_objects = [record(), record(id="b" * 32, seq=2)]
+    as_table = [[r[c] for c in columns] for r in as_objects]
+    assert to_rows("cjm", as_table, 1, 2, columns) == to_rows("cjm", as_objects, 1, 2)
+
+
+@pytest.mark.parametrize("columns", [
+    ("id", "room", "seq", "at", "kind", "visitor", "activity", "ref"),  # payload missing
+    ("id", "room", "seq", "at", "kind", "visitor", "activity", "ref", "name"),
+])
+def test_table_with_other_columns_is_refused(columns):
+    with pytest.raises(MergeRefused, match="unexpected fields"):
+        to_rows("cjm", [["x"] * len(columns)], 1, 1, columns)
