@@ -16,6 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from shared.clock import parse_iso
 from shared.db import transaction
 from shared.events import EVENT_COLUMNS, MergeOutcome, merge_rows, project_many
 from shared.records import MergeRefused  # raised here too; syncd catches it from here
@@ -53,6 +54,8 @@ SELECT_ROWS_AFTER = (
 INSERT_QUARANTINE = "INSERT INTO sync_quarantine (name, room, reason, at) VALUES (?, ?, ?, ?)"
 COUNT_QUARANTINE = "SELECT room, COUNT(*) FROM sync_quarantine GROUP BY room"
 SELECT_DISTINCT_ROOMS = "SELECT DISTINCT room FROM events"
+# Room's sync_state: central's clock in the newest ack, and this clock when it was read.
+CENTRAL_TIME, CENTRAL_TIME_SEEN_AT = "central_time", "central_time_seen_at"
 ACK_SENT = "ack_sent:"  # central's sync_state key prefix: the seq last acknowledged to a room
 
 @dataclass(frozen=True)
@@ -150,6 +153,17 @@ def apply_ack(conn: sqlite3.Connection, room: str, seq: int, at: str) -> int:
         conn.execute(SET_STATE, ("acked_seq", str(acked)))
         conn.execute(SET_STATE, ("last_ack_at", at))
         return acked
+
+
+def note_central_time(conn: sqlite3.Connection, central_time: str, seen_at: str) -> None:
+    """An acknowledgement sealed by central at ``central_time`` was read here at ``seen_at``
+    (this machine's clock): kept, for the newest one, so a wrong room clock can be noticed."""
+    known = get_state(conn, CENTRAL_TIME)
+    if known and parse_iso(known) > parse_iso(central_time):
+        return  # an older acknowledgement arriving late says nothing new about this clock
+    with transaction(conn):
+        conn.execute(SET_STATE, (CENTRAL_TIME, central_time))
+        conn.execute(SET_STATE, (CENTRAL_TIME_SEEN_AT, seen_at))
 
 
 def forget_applied(conn: sqlite3.Connection, event_id: str) -> bool:

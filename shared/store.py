@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterable
 
-from shared import codes, people
+from shared import clock_check, codes, people
 from shared.clock import Clock, local_iso, parse_iso, system_clock
 from shared.db import DAEMON_BUSY_TIMEOUT_MS, ThreadConnections, transaction
 from shared.events import Event, Kind, append
@@ -25,7 +25,6 @@ HEARD_VIA = ("neighbours", "housing_corporation", "benefits_agency", "other")
 CASH_CATEGORIES = "ABCDEF"
 SURVEY_ANSWERS = (1, 2, 3)  # sad, neutral, happy smiley
 SURVEY_INTERVAL_DAYS = 91  # at most once a quarter per person
-EARLIEST_PLAUSIBLE_YEAR = 2010
 PIN_FREE_TRIES = 5
 PIN_FIRST_LOCK_SECONDS = 60
 
@@ -46,7 +45,6 @@ UPSERT_PIN_ATTEMPTS = (
     "ON CONFLICT(scope) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until"
 )
 CLEAR_PIN_ATTEMPTS = "DELETE FROM pin_attempts WHERE scope = ?"
-SELECT_LAST_EVENT_AT = "SELECT at FROM events WHERE room = ? ORDER BY seq DESC LIMIT 1"
 SELECT_EVENT_KIND = "SELECT kind, room FROM events WHERE id = ?"
 SELECT_IS_VOIDED = "SELECT 1 FROM voided WHERE event_id = ?"
 
@@ -305,17 +303,7 @@ class RoomStore:
 
     def clock_warning(self) -> str | None:
         """A catalog key when the machine's clock looks wrong, else None."""
-        now = self.clock()
-        row = self.conn.execute(SELECT_LAST_EVENT_AT, (self.room,)).fetchone()
-        if now.year < EARLIEST_PLAUSIBLE_YEAR:  # a machine whose clock battery died
-            return "clock_far_off"
-        if row:
-            last = parse_iso(row[0])
-            if now < last - timedelta(minutes=5):
-                return "clock_before_last_event"
-            if now > last + timedelta(days=366):
-                return "clock_far_off"
-        return None
+        return clock_check.clock_warning(self.conn, self.room, self.clock())
 
     # --- money ------------------------------------------------------------
     def record_expense(self, amount_cents: int, category: str, note: str, *, by: str) -> Event:
@@ -354,7 +342,7 @@ class RoomStore:
 
         Not while the clock looks wrong: a clock years ahead would purge everyone.
         """
-        if self.clock_warning():
+        if not clock_check.purge_allowed(self.conn, self.room, self.clock()):
             return 0
         cutoff = local_iso(_months_before(self.clock(), months))
         with transaction(self.conn):

@@ -87,6 +87,8 @@ class RoomNode:
                 if opened.header["room"] != self.room:
                     raise BundleRejected("not for this room")
                 self._apply(opened.header["kind"], opened.records)
+                if opened.header["kind"] == "ack":
+                    merge.note_central_time(self.conn, opened.header["created"], self.now())
             except (BundleRejected, merge.MergeRefused) as exc:
                 self._reject(name, str(exc), report)
                 continue

@@ -1,0 +1,69 @@
+"""Does this machine's clock look wrong? Asked when a key holder opens the room.
+
+Visits are counted in the year the room's clock says, and the retention purge
+reads the clock too, so a wrong clock must be noticed early. Three signs: a
+year before this product existed (a dead clock battery), a time before the
+room's last event or more than a year after it, and a time far from central's
+clock in the newest acknowledgement (syncd keeps it in ``sync_state``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+
+from shared.clock import parse_iso
+from shared.merge import CENTRAL_TIME, CENTRAL_TIME_SEEN_AT
+
+EARLIEST_PLAUSIBLE_YEAR = 2010
+SELECT_LAST_EVENT_AT = "SELECT at FROM events WHERE room = ? ORDER BY seq DESC LIMIT 1"
+SELECT_CENTRAL_TIME = ("SELECT key, value FROM sync_state "
+                       f"WHERE key IN ('{CENTRAL_TIME}', '{CENTRAL_TIME_SEEN_AT}')")
+BEHIND_CENTRAL = timedelta(hours=1)
+AHEAD_OF_CENTRAL = timedelta(days=30)
+# The retention purge waits when central's clock was last seen longer ago than this:
+# a clock that jumped ahead looks, to itself, like a long time without an ack.
+PURGE_NEEDS_ACK_WITHIN = timedelta(days=60)
+
+
+def clock_warning(conn: sqlite3.Connection, room: str, now: datetime) -> str | None:
+    """A catalog key when the clock looks wrong at ``now``, else None."""
+    if now.year < EARLIEST_PLAUSIBLE_YEAR:
+        return "clock_far_off"
+    row = conn.execute(SELECT_LAST_EVENT_AT, (room,)).fetchone()
+    if row:
+        last = parse_iso(row[0])
+        if now < last - timedelta(minutes=5):
+            return "clock_before_last_event"
+        if now > last + timedelta(days=366):
+            return "clock_far_off"
+    return _against_central(conn, now)
+
+
+def purge_allowed(conn: sqlite3.Connection, room: str, now: datetime) -> bool:
+    """Deleting idle names reads the clock: only when it looks right, and (once central
+    has ever answered) central's clock was seen recently enough to vouch for it."""
+    if clock_warning(conn, room, now) is not None:
+        return False
+    state = dict(conn.execute(SELECT_CENTRAL_TIME).fetchall())
+    if CENTRAL_TIME_SEEN_AT not in state:
+        return True  # never synced: the room's own signs are all there is
+    return now - parse_iso(state[CENTRAL_TIME_SEEN_AT]) <= PURGE_NEEDS_ACK_WITHIN
+
+
+def _against_central(conn: sqlite3.Connection, now: datetime) -> str | None:
+    """An ack is read after central sealed it, never before: read more than an hour
+    "before" it was sealed, this clock is behind. Read much later, this clock is
+    ahead, or the ack travelled slowly (a USB stick): hence the wide margin ahead.
+    Once the clock has been set back past that reading, the pair says nothing.
+    """
+    state = dict(conn.execute(SELECT_CENTRAL_TIME).fetchall())
+    if CENTRAL_TIME not in state or CENTRAL_TIME_SEEN_AT not in state:
+        return None
+    seen_at = parse_iso(state[CENTRAL_TIME_SEEN_AT])
+    if now < seen_at:
+        return None
+    offset = seen_at - parse_iso(state[CENTRAL_TIME])
+    if offset < -BEHIND_CENTRAL or offset > AHEAD_OF_CENTRAL:
+        return "clock_far_off"
+    return None
