@@ -28,6 +28,19 @@ def site(tmp_path):
     site.close()
 
 
+@pytest.fixture
+def clocks():
+    """(the room's clock, central's clock), both right to start with."""
+    return StepClock(REAL_NOW), StepClock(REAL_NOW)
+
+
+@pytest.fixture
+def store(site, clocks):
+    store = RoomStore(site.db("cjm"), "cjm", clock=clocks[0])
+    yield store
+    store.close()
+
+
 def _sync(site: Site, room_clock, central_clock, ack_travels: timedelta = timedelta(0)) -> None:
     room = RoomNode(load_config(site.config("cjm")), clock=room_clock)
     central = CentralNode(load_config(site.config("central")), clock=central_clock)
@@ -51,75 +64,61 @@ def _sync(site: Site, room_clock, central_clock, ack_travels: timedelta = timede
     (timedelta(days=60), timedelta(0), True),
     (timedelta(days=365 * 14), timedelta(0), True),  # a new room whose clock is in 2031
 ])
-def test_clock_far_from_centrals_is_noticed_after_an_ack(site, room_clock_off, ack_travels, warned):
-    room_clock, central_clock = StepClock(REAL_NOW + room_clock_off), StepClock(REAL_NOW)
-    store = RoomStore(site.db("cjm"), "cjm", clock=room_clock)
-    try:
-        store.check_in(None)
-        assert store.clock_warning() is None  # nothing to compare with yet
-        _sync(site, room_clock, central_clock, ack_travels)
-        assert (store.clock_warning() == "clock_far_off") is warned
-    finally:
-        store.close()
+def test_clock_far_from_centrals_is_noticed_after_an_ack(site, clocks, store, room_clock_off,
+                                                          ack_travels, warned):
+    clocks[0].now += room_clock_off  # wrong from the room's very first event
+    store.check_in(None)
+    assert store.clock_warning() is None  # nothing to compare with yet
+    _sync(site, *clocks, ack_travels)
+    assert (store.clock_warning() == "clock_far_off") is warned
 
 
 @pytest.mark.parametrize("wrong_by, until_the_next_ack", [
     (timedelta(hours=-3), "clock_far_off"),  # central's old reading still says "behind"
     (timedelta(days=60), "clock_before_last_event"),  # the events made while it was ahead
 ])
-def test_a_clock_set_right_is_cleared_by_the_next_ack(site, wrong_by, until_the_next_ack):
-    room_clock, central_clock = StepClock(REAL_NOW + wrong_by), StepClock(REAL_NOW)
-    store = RoomStore(site.db("cjm"), "cjm", clock=room_clock)
+def test_a_clock_set_right_is_cleared_by_the_next_ack(site, clocks, store, wrong_by,
+                                                      until_the_next_ack):
+    room_clock, central_clock = clocks
+    room_clock.now += wrong_by
+    store.check_in(None)
+    _sync(site, *clocks)
+    assert store.clock_warning() == "clock_far_off"
+    room_clock.now = central_clock.now = REAL_NOW + timedelta(minutes=10)  # set right
+    # Until the next ack: seconds after the opening, with a live transport.
+    assert store.clock_warning() == until_the_next_ack
+    store.check_in(None)
+    _sync(site, *clocks)
+    assert store.clock_warning() is None
+
+
+def test_an_older_ack_arriving_late_does_not_replace_the_newest(site, clocks, store):
+    store.check_in(None)
+    _sync(site, *clocks)
+    late = CentralNode(load_config(site.config("central")), clock=StepClock(REAL_NOW - timedelta(days=90)))
     try:
-        store.check_in(None)
-        _sync(site, room_clock, central_clock)
-        assert store.clock_warning() == "clock_far_off"
-        room_clock.now = central_clock.now = REAL_NOW + timedelta(minutes=10)  # set right
-        # Until the next ack: seconds after the opening, with a live transport.
-        assert store.clock_warning() == until_the_next_ack
-        store.check_in(None)
-        _sync(site, room_clock, central_clock)
-        assert store.clock_warning() is None
+        late.write_ack("cjm")  # an ack sealed 90 days earlier, found only now
     finally:
-        store.close()
-
-
-def test_an_older_ack_arriving_late_does_not_replace_the_newest(site):
-    room_clock, central_clock = StepClock(REAL_NOW), StepClock(REAL_NOW)
-    store = RoomStore(site.db("cjm"), "cjm", clock=room_clock)
+        late.close()
+    assert len(list((site.root / "cjm" / "inbox").glob("ack-*.bwk"))) == 1
+    room = RoomNode(load_config(site.config("cjm")), clock=clocks[0])
     try:
-        store.check_in(None)
-        _sync(site, room_clock, central_clock)
-        ack_inbox = site.root / "cjm" / "inbox"
-        central = CentralNode(load_config(site.config("central")), clock=StepClock(REAL_NOW - timedelta(days=90)))
-        try:
-            central.write_ack("cjm")  # an ack sealed 90 days earlier, found only now
-        finally:
-            central.close()
-        assert len(list(ack_inbox.glob("ack-*.bwk"))) == 1
-        room = RoomNode(load_config(site.config("cjm")), clock=room_clock)
-        try:
-            room.run_pass()
-        finally:
-            room.close()
-        assert store.clock_warning() is None
+        assert room.run_pass().bundles_read == 1
     finally:
-        store.close()
+        room.close()
+    assert store.clock_warning() is None
 
 
-def test_retention_purge_waits_for_central_to_vouch_for_a_clock_that_jumped_ahead(site):
-    room_clock, central_clock = StepClock(REAL_NOW), StepClock(REAL_NOW)
-    store = RoomStore(site.db("cjm"), "cjm", clock=room_clock)
-    try:
-        sleeper = store.register_visitor("Slaper")
-        store.check_in(sleeper.code)
-        _sync(site, room_clock, central_clock)
-        room_clock.now += timedelta(days=330)  # the date jumps 11 months: no sign of its own
-        assert store.clock_warning() is None
-        assert store.purge_idle_names(6) == 0 and store.person(sleeper.code) is not None
-        central_clock.now = room_clock.now  # 11 months really passed: central agrees
-        store.check_in(None)
-        _sync(site, room_clock, central_clock)
-        assert store.purge_idle_names(6) == 1 and store.person(sleeper.code) is None
-    finally:
-        store.close()
+def test_retention_purge_waits_for_central_to_vouch_for_a_clock_that_jumped_ahead(site, clocks,
+                                                                                   store):
+    room_clock, central_clock = clocks
+    sleeper = store.register_visitor("Slaper")
+    store.check_in(sleeper.code)
+    _sync(site, *clocks)
+    room_clock.now += timedelta(days=330)  # the date jumps 11 months: no sign of its own
+    assert store.clock_warning() is None
+    assert store.purge_idle_names(6) == 0 and store.person(sleeper.code) is not None
+    central_clock.now = room_clock.now  # 11 months really passed: central agrees
+    store.check_in(None)
+    _sync(site, *clocks)
+    assert store.purge_idle_names(6) == 1 and store.person(sleeper.code) is None
