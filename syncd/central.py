@@ -99,7 +99,7 @@ class CentralNode:
             if header["room"] != header["sender"]:
                 raise BundleRejected("bad header", "room differs from sender")
             rows = to_rows(header["room"], opened.records, header["first_seq"],
-                                 header["last_seq"], opened.columns)
+                           header["last_seq"], opened.columns)
         except (BundleRejected, merge.MergeRefused) as exc:
             self._reject(name, room if room in self.rooms else None, str(exc), report)
             return None

@@ -13,6 +13,7 @@ from shared.clock import TZ
 from shared.db import connect, transaction
 from shared.events import Event, events_after, merge_many, rebuild_projections, to_row
 from shared.indicators import year_indicators
+from shared.merge import Incoming, merge_bundles
 from shared.store import RoomStore, StoreError
 from tests.conftest import FakeClock
 
@@ -59,17 +60,24 @@ def write_room(path, ops, rng) -> list[Event]:
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=steps, seed=st.integers(0, 2**32), chunk=st.integers(1, 7))
-def test_any_arrival_order_gives_the_same_counts(tmp_path_factory, ops, seed, chunk):
+@given(ops=steps, seed=st.integers(0, 2**32), chunk=st.integers(1, 7), one_pass=st.booleans())
+def test_any_arrival_order_gives_the_same_counts(tmp_path_factory, ops, seed, chunk, one_pass):
+    """Bundles of ``chunk`` events in random order, each merged on its own or all in one
+    pass (``merge_bundles``: one transaction, the projections once at the end)."""
     folder = tmp_path_factory.mktemp("order")
     rng = random.Random(seed)
     log = write_room(folder / "room.db", ops, rng)
     shuffled = log[:]
     rng.shuffle(shuffled)
     central = connect(folder / "central.db")
-    for start in range(0, len(shuffled), chunk):
+    bundles = [shuffled[start:start + chunk] for start in range(0, len(shuffled), chunk)]
+    if one_pass:
+        results = merge_bundles(central, [_incoming(i, bundle) for i, bundle in enumerate(bundles)],
+                                "2018-01-02T10:00:00+01:00")
+        assert sum(r.added for r in results) == len(log)
+    for bundle in bundles if not one_pass else ():
         with transaction(central):
-            merge_many(central, shuffled[start:start + chunk])
+            merge_many(central, bundle)
     with transaction(central):  # a replay adds nothing
         again = merge_many(central, shuffled)
     assert again.added == 0 and again.duplicates == len(log) and again.conflicts == ()
@@ -84,6 +92,13 @@ def test_any_arrival_order_gives_the_same_counts(tmp_path_factory, ops, seed, ch
     assert (central.execute(TALLIES).fetchall(), central.execute(MONTHLY).fetchall()) == merged_counts
     room.close()
     central.close()
+
+
+def _incoming(number: int, events: list[Event]) -> Incoming:
+    seqs = [e.seq for e in events]
+    header = {"room": "cjm", "kind": "events", "first_seq": min(seqs), "last_seq": max(seqs),
+              "created": "2018-01-02T10:00:00+01:00"}
+    return Incoming(f"bundle-{number}", header, [to_row(e) for e in events], f"digest-{number}")
 
 
 def test_a_different_event_at_a_taken_seq_is_a_conflict(tmp_path):

@@ -98,7 +98,7 @@ def test_acks_lost_to_a_crash_after_the_commit_are_written_on_the_next_pass(site
         for path in sorted(site.inbox.glob("*.bwk")):
             opened = open_bundle(path.read_bytes(), me, rooms)
             rows = to_rows("cjm", opened.records, opened.header["first_seq"],
-                                 opened.header["last_seq"], opened.columns)
+                       opened.header["last_seq"], opened.columns)
             waiting.append(merge.Incoming(path.name, opened.header, rows, opened.digest))
             path.unlink()
         merge.merge_bundles(conn, waiting, "2017-03-01T11:00:00+01:00")
