@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.clock import parse_iso
+from shared.clock_check import CENTRAL_TIME, CENTRAL_TIME_SEEN_AT
 from shared.db import transaction
 from shared.events import EVENT_COLUMNS, MergeOutcome, merge_rows, project_many
 from shared.records import MergeRefused  # raised here too; syncd catches it from here
@@ -54,8 +55,6 @@ SELECT_ROWS_AFTER = (
 INSERT_QUARANTINE = "INSERT INTO sync_quarantine (name, room, reason, at) VALUES (?, ?, ?, ?)"
 COUNT_QUARANTINE = "SELECT room, COUNT(*) FROM sync_quarantine GROUP BY room"
 SELECT_DISTINCT_ROOMS = "SELECT DISTINCT room FROM events"
-# Room's sync_state: central's clock in the newest ack, and this clock when it was read.
-CENTRAL_TIME, CENTRAL_TIME_SEEN_AT = "central_time", "central_time_seen_at"
 ACK_SENT = "ack_sent:"  # central's sync_state key prefix: the seq last acknowledged to a room
 
 @dataclass(frozen=True)
