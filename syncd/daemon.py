@@ -5,9 +5,10 @@ flags and one ``threading.Event`` that is also watchfiles' ``stop_event``, so
 SIGTERM/SIGINT end the watch within one ``step`` (50 ms) and the loop exits 0;
 SIGHUP sets the same event with the reload flag, the loop re-reads the config,
 rebuilds the node and watches again. ``yield_on_timeout`` makes the watch
-return empty every ``rescan_seconds`` (or half the systemd watchdog interval),
-which is the periodic rescan for missed events (network shares) and the
-heartbeat for ``WATCHDOG=1``. A pass that fails is logged and the loop goes on.
+return empty at least every half second: the heartbeat for ``WATCHDOG=1``,
+the periodic rescan for missed events (network shares) every
+``rescan_seconds``, and the pass owed when a watch (re)starts, for a file that
+landed after the previous pass but before the new watcher ran. A pass that fails is logged and the loop goes on.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from syncd.common import SetupError, log
 SETUP_ERRORS = (ConfigError, SetupError, DatabaseError, sqlite3.DatabaseError, OSError)
 DEBOUNCE_MS = int(os.environ.get("BWK_SYNCD_DEBOUNCE_MS", "50"))
 STEP_MS = 20
+# The watch yields at least this often: the pass owed once a new watch runs, and the
+# rescan (``rescan_seconds``) counted against the clock rather than the watch timeout.
+TICK_MS = 500
 
 
 def sd_notify(message: str) -> bool:
@@ -106,18 +110,24 @@ def run(config_path: Path) -> int:
              ", ".join(str(p) for p in node.watch_paths()))
     _safe_pass(node)
     sd_notify("READY=1\nSTATUS=running")
+    pending, last_pass = True, time.monotonic()
     try:
         while not flags["stop"]:
             section = getattr(node, "sync", None) or getattr(node, "section", None)
+            rescan_seconds = _timeout_ms(node) / 1000
             for changes in watchfiles.watch(
                     *node.watch_paths(), watch_filter=_Filter(node), debounce=DEBOUNCE_MS,
-                    step=STEP_MS, stop_event=wake, rust_timeout=_timeout_ms(node),
+                    step=STEP_MS, stop_event=wake, rust_timeout=min(_timeout_ms(node), TICK_MS),
                     yield_on_timeout=True, raise_interrupt=False, recursive=False,
                     force_polling=bool(getattr(section, "force_polling", False)) or None):
                 sd_notify("WATCHDOG=1")
                 if flags["stop"] or flags["reload"]:
                     break
-                _safe_pass(node)
+                # ``pending``: the first yield comes once the watcher runs; a file that
+                # landed between the last pass and that moment has no event of its own.
+                if changes or pending or time.monotonic() - last_pass >= rescan_seconds:
+                    _safe_pass(node)
+                    pending, last_pass = False, time.monotonic()
             if flags["stop"]:
                 break
             if flags["reload"]:
@@ -127,6 +137,7 @@ def run(config_path: Path) -> int:
                 _safe_pass(node)
             else:  # the watch ended by itself (a watched folder vanished): retry shortly
                 wake.wait(0.5)
+            pending, last_pass = True, time.monotonic()
     finally:
         sd_notify("STOPPING=1")
         node.close()
