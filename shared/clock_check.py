@@ -30,6 +30,19 @@ PURGE_NEEDS_ACK_WITHIN = timedelta(days=60)
 
 def clock_warning(conn: sqlite3.Connection, room: str, now: datetime) -> str | None:
     """A catalog key when the clock looks wrong at ``now``, else None."""
+    return _own_signs(conn, room, now) or _against_central(_central_reading(conn), now)
+
+
+def purge_allowed(conn: sqlite3.Connection, room: str, now: datetime) -> bool:
+    """Deleting idle names reads the clock: only when it looks right, and (once central
+    has ever answered) central's clock was seen recently enough to vouch for it."""
+    reading = _central_reading(conn)
+    if _own_signs(conn, room, now) or _against_central(reading, now):
+        return False
+    return reading is None or now - reading[1] <= PURGE_NEEDS_ACK_WITHIN
+
+
+def _own_signs(conn: sqlite3.Connection, room: str, now: datetime) -> str | None:
     if now.year < EARLIEST_PLAUSIBLE_YEAR:
         return "clock_far_off"
     row = conn.execute(SELECT_LAST_EVENT_AT, (room,)).fetchone()
@@ -39,33 +52,26 @@ def clock_warning(conn: sqlite3.Connection, room: str, now: datetime) -> str | N
             return "clock_before_last_event"
         if now > last + timedelta(days=366):
             return "clock_far_off"
-    return _against_central(conn, now)
+    return None
 
 
-def purge_allowed(conn: sqlite3.Connection, room: str, now: datetime) -> bool:
-    """Deleting idle names reads the clock: only when it looks right, and (once central
-    has ever answered) central's clock was seen recently enough to vouch for it."""
-    if clock_warning(conn, room, now) is not None:
-        return False
+def _central_reading(conn: sqlite3.Connection) -> tuple[datetime, datetime] | None:
+    """(central's clock in the newest ack, this clock when it was read), if any."""
     state = dict(conn.execute(SELECT_CENTRAL_TIME).fetchall())
-    if CENTRAL_TIME_SEEN_AT not in state:
-        return True  # never synced: the room's own signs are all there is
-    return now - parse_iso(state[CENTRAL_TIME_SEEN_AT]) <= PURGE_NEEDS_ACK_WITHIN
+    if CENTRAL_TIME not in state or CENTRAL_TIME_SEEN_AT not in state:
+        return None
+    return parse_iso(state[CENTRAL_TIME]), parse_iso(state[CENTRAL_TIME_SEEN_AT])
 
 
-def _against_central(conn: sqlite3.Connection, now: datetime) -> str | None:
+def _against_central(reading: tuple[datetime, datetime] | None, now: datetime) -> str | None:
     """An ack is read after central sealed it, never before: read more than an hour
     "before" it was sealed, this clock is behind. Read much later, this clock is
     ahead, or the ack travelled slowly (a USB stick): hence the wide margin ahead.
     Once the clock has been set back past that reading, the pair says nothing.
     """
-    state = dict(conn.execute(SELECT_CENTRAL_TIME).fetchall())
-    if CENTRAL_TIME not in state or CENTRAL_TIME_SEEN_AT not in state:
+    if reading is None or now < reading[1]:
         return None
-    seen_at = parse_iso(state[CENTRAL_TIME_SEEN_AT])
-    if now < seen_at:
-        return None
-    offset = seen_at - parse_iso(state[CENTRAL_TIME])
-    if offset < -BEHIND_CENTRAL or offset > AHEAD_OF_CENTRAL:
+    central_time, seen_at = reading
+    if not -BEHIND_CENTRAL <= seen_at - central_time <= AHEAD_OF_CENTRAL:
         return "clock_far_off"
     return None

@@ -264,8 +264,9 @@ def _merge_one(conn: sqlite3.Connection, bundle: Incoming, now: str) -> tuple[Me
 def rooms_to_acknowledge(conn: sqlite3.Connection) -> list[str]:
     """Rooms whose contiguous seq is above the last acknowledgement written to them: a
     daemon killed between a commit and its acks writes them on its next pass."""
+    state = all_state(conn)
     return [room for room, contiguous, *_ in conn.execute(SELECT_ROOMS)
-            if contiguous > int(get_state(conn, f"{ACK_SENT}{room}", "0") or 0)]
+            if contiguous > int(state.get(f"{ACK_SENT}{room}") or 0)]
 
 
 def mark_acknowledged(conn: sqlite3.Connection, room: str, seq: int) -> None:

@@ -74,14 +74,16 @@ class CentralNode:
             self._reject(name, None, "bad name", report)
         heard: set[str] = set()
         waiting: list[merge.Incoming] = []
+        events = 0
         with gc_paused():  # hundreds of thousands of fresh, acyclic lists and tuples
             for name in transport.incoming(inbox, INBOX_KINDS):
                 incoming = self._open(name, report)
                 if incoming is not None:
                     waiting.append(incoming)
-                if sum(len(w.rows) for w in waiting) >= MAX_EVENTS_PER_TRANSACTION:
+                    events += len(incoming.rows)
+                if events >= MAX_EVENTS_PER_TRANSACTION:
                     self._merge(waiting, report, heard)
-                    waiting = []
+                    waiting, events = [], 0
             self._merge(waiting, report, heard)
         heard |= set(merge.rooms_to_acknowledge(self.conn)) & set(self.rooms)
         for room in sorted(heard):

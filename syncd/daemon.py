@@ -114,10 +114,10 @@ def run(config_path: Path) -> int:
     try:
         while not flags["stop"]:
             section = getattr(node, "sync", None) or getattr(node, "section", None)
-            rescan_seconds = _timeout_ms(node) / 1000
+            rescan_ms = _timeout_ms(node)
             for changes in watchfiles.watch(
                     *node.watch_paths(), watch_filter=_Filter(node), debounce=DEBOUNCE_MS,
-                    step=STEP_MS, stop_event=wake, rust_timeout=min(_timeout_ms(node), TICK_MS),
+                    step=STEP_MS, stop_event=wake, rust_timeout=min(rescan_ms, TICK_MS),
                     yield_on_timeout=True, raise_interrupt=False, recursive=False,
                     force_polling=bool(getattr(section, "force_polling", False)) or None):
                 sd_notify("WATCHDOG=1")
@@ -125,7 +125,7 @@ def run(config_path: Path) -> int:
                     break
                 # ``pending``: the first yield comes once the watcher runs; a file that
                 # landed between the last pass and that moment has no event of its own.
-                if changes or pending or time.monotonic() - last_pass >= rescan_seconds:
+                if changes or pending or time.monotonic() - last_pass >= rescan_ms / 1000:
                     _safe_pass(node)
                     pending, last_pass = False, time.monotonic()
             if flags["stop"]:

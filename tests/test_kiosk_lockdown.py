@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_syncd_site import wait_for
-from test_kiosk_support import SIZE, make_app, settle, type_text
+from test_kiosk_support import SIZE, make_app, scan, settle, type_text
 
 from kiosk.app import LOCKED_KEYS, KioskApp
 from kiosk.screens.activities import ActivitiesScreen
@@ -74,8 +74,7 @@ async def test_idle_returns_to_welcome_and_forgets_typing(tmp_path):
         assert isinstance(app.screen, WelcomeScreen)
         assert app.screen.query_one("#who").value == ""
         assert app.lang == "nl"
-        await pilot.press(*zoe.code, "enter")
-        await settle(pilot)
+        await scan(pilot, zoe.code)
         assert isinstance(app.screen, ActivitiesScreen)
         assert app.idle_tick(now=app.last_input + 61) is True
         await settle(pilot)

@@ -5,7 +5,7 @@ Update after an intended change: ``pytest tests/test_kiosk_snapshots.py --snapsh
 
 from __future__ import annotations
 
-from test_kiosk_support import SIZE, make_app, settle, type_text
+from test_kiosk_support import SIZE, make_app, scan, settle, type_text
 
 
 def _app(tmp_path, **kwargs):
@@ -38,8 +38,7 @@ def test_snapshot_activity_choice(snap_compare, tmp_path):
 
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press(*zoe.code, "enter")
-        await settle(pilot)
+        await scan(pilot, zoe.code)
         await pilot.click("#act-kookclub")
         await settle(pilot)
 
@@ -52,8 +51,7 @@ def test_snapshot_confirmation(snap_compare, tmp_path):
 
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press(*zoe.code, "enter")
-        await settle(pilot)
+        await scan(pilot, zoe.code)
         await pilot.click("#act-kookclub")
         await pilot.click("#act-conversatieles")
         await pilot.click("#done")

@@ -55,6 +55,12 @@ async def settle(pilot, rounds: int = 3) -> None:
         await pilot.pause()
 
 
+async def scan(pilot, code: str) -> None:
+    """A visitor code typed or scanned, then Enter: the kiosk moves on to the activities."""
+    await pilot.press(*code, "enter")
+    await settle(pilot)
+
+
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
 

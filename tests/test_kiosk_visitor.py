@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from test_kiosk_support import SIZE, checkins, make_app, screen_text, settle, type_text
+from test_kiosk_support import SIZE, checkins, make_app, scan, screen_text, settle, type_text
 
 from kiosk.screens.activities import ActivitiesScreen
 from kiosk.screens.closed import ClosedScreen
@@ -125,8 +125,7 @@ async def test_code_from_another_room_is_accepted_without_a_name(tmp_path):
     code = codes.new_code()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*code, "enter")
-        await settle(pilot)
+        await scan(pilot, code)
         assert isinstance(app.screen, ActivitiesScreen)
         await pilot.press("enter")
         await settle(pilot)
@@ -139,8 +138,7 @@ async def test_mistyped_code_gets_a_friendly_message(tmp_path):
     wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*wrong, "enter")
-        await settle(pilot)
+        await scan(pilot, wrong)
         assert isinstance(app.screen, WelcomeScreen)
         assert "tikfout" in screen_text(app)
         assert checkins(store) == []
@@ -172,8 +170,7 @@ async def test_survey_after_check_in_is_skippable_and_recorded(tmp_path):
     ayse = store.register_visitor("Ayşe")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*ayse.code, "enter")
-        await settle(pilot)
+        await scan(pilot, ayse.code)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, SurveyScreen)
@@ -187,8 +184,7 @@ async def test_survey_after_check_in_is_skippable_and_recorded(tmp_path):
         # Answered this quarter: not asked again.
         await pilot.click("#ok")
         await settle(pilot)
-        await pilot.press(*ayse.code, "enter")
-        await settle(pilot)
+        await scan(pilot, ayse.code)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
@@ -199,8 +195,7 @@ async def test_survey_skip_records_nothing(tmp_path):
     mo = store.register_visitor("Mo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*mo.code, "enter")
-        await settle(pilot)
+        await scan(pilot, mo.code)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, SurveyScreen)
@@ -231,8 +226,7 @@ async def test_volunteer_clocks_in_and_out_and_records_jobs(tmp_path):
     store.set_volunteer(roy.code, True, by=key_holder.code)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*roy.code, "enter")
-        await settle(pilot)
+        await scan(pilot, roy.code)
         await pilot.click("#shift-start")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
@@ -241,8 +235,7 @@ async def test_volunteer_clocks_in_and_out_and_records_jobs(tmp_path):
         await pilot.click("#ok")
         clock.advance(hours=2, minutes=30)
         await settle(pilot)
-        await pilot.press(*roy.code, "enter")
-        await settle(pilot)
+        await scan(pilot, roy.code)
         await pilot.click("#jobs")
         await settle(pilot)
         await pilot.click("#crew-tuindienst")
@@ -256,8 +249,7 @@ async def test_volunteer_clocks_in_and_out_and_records_jobs(tmp_path):
         assert [tuple(j) for j in jobs] == [(roy.code, "tuindienst")] * 3
         await pilot.click("#ok")
         await settle(pilot)
-        await pilot.press(*roy.code, "enter")
-        await settle(pilot)
+        await scan(pilot, roy.code)
         await pilot.click("#shift-end")
         await settle(pilot)
         assert "2,50 uur" in screen_text(app)
@@ -278,8 +270,7 @@ async def test_next_visitor_can_scan_while_the_confirmation_shows(tmp_path):
     first, second = store.register_visitor("Esther"), store.register_visitor("Omar")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*first.code, "enter")
-        await settle(pilot)
+        await scan(pilot, first.code)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
@@ -300,11 +291,9 @@ async def test_a_scan_on_someone_elses_activity_screen_starts_the_new_visitor(tm
     first, second = store.register_visitor("Esther"), store.register_visitor("Omar")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*first.code, "enter")
-        await settle(pilot)
+        await scan(pilot, first.code)
         assert isinstance(app.screen, ActivitiesScreen)  # Esther walked away
-        await pilot.press(*second.code, "enter")
-        await settle(pilot)
+        await scan(pilot, second.code)
         assert "Hallo Omar!" in screen_text(app)
         await pilot.press("enter")
         await settle(pilot)
