@@ -1,4 +1,4 @@
-"""Room-local personal data: nicknames and key holder PIN hashes.
+"""Room-local personal data: nicknames and key holder PIN hashes (peppered with the room secret).
 
 These rows never enter the event log and never leave the room machine.
 Deleting them (forget, retention) also scrubs the bytes from the file:

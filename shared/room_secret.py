@@ -18,6 +18,7 @@ import secrets
 import stat
 from pathlib import Path
 
+from shared.config import ConfigError
 from shared.db import make_private
 
 SECRET_BYTES = 32
@@ -26,8 +27,11 @@ SUFFIX = ".secret"
 log = logging.getLogger("bwk.secret")
 
 
-class SecretError(RuntimeError):
-    """A secret file that exists but cannot be used; the message is meant for an operator."""
+class SecretError(ConfigError):
+    """A secret file that exists but cannot be used; the message is meant for an operator.
+
+    A ConfigError, so every command that reports a bad set-up reports this too.
+    """
 
 
 def secret_path(database: str | Path) -> Path:

@@ -52,7 +52,7 @@ def m002_create_people(db: Database) -> None:
             "code": str,
             "name": str,  # first name or nickname as typed
             "name_key": str,  # case- and accent-folded, for search
-            "pin_hash": str,  # scrypt hash of a key holder's PIN, else NULL
+            "pin_hash": str,  # scrypt of HMAC(room secret, PIN) (older: of the PIN), else NULL
             "first_seen": str,
             "last_seen": str,
         },

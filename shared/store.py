@@ -269,7 +269,13 @@ class RoomStore:
             if len(self.people_with_role("key_holder")) <= 1:
                 raise StoreError("last_key_holder")
             people.set_pin(self.conn, code, None)
-            return self._append(Kind.KEY_HOLDER_REMOVED, visitor=code, payload={"by": by})
+            event = self._append(Kind.KEY_HOLDER_REMOVED, visitor=code, payload={"by": by})
+            waiting = room_local.drop_forget_notice(self.conn, code)
+            if waiting:  # another room's forget waited for the key: it applies now
+                _delete_person(self.conn, code)
+        if waiting:
+            people.scrub(self.conn)
+        return event
 
     def verify_key_holder(self, code: str, pin: str, scope: str = "kiosk") -> Person:
         """The key holder if the PIN is right; wrong PINs are rate limited per ``scope``.

@@ -247,6 +247,15 @@ async def test_the_last_key_holder_is_never_forgotten_by_a_notice(tmp_path):
     assert store.forget_notices() == []
 
 
+def test_taking_the_key_away_lets_the_waiting_forget_apply(store):
+    anna = store.add_key_holder("Anna", "4711", by=None)
+    bea = store.add_key_holder("Bea", "8642", by=anna.code)
+    assert forget_local(store.conn, bea.code, event_id="elsewhere") is False
+    assert store.person(bea.code).name == "Bea"  # still a key holder: kept
+    store.remove_key_holder(bea.code, by=anna.code)
+    assert store.person(bea.code) is None and store.forget_notices() == []
+
+
 # --- item 17: files at rest and PINs -------------------------------------------------------
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
@@ -308,6 +317,15 @@ def test_a_copied_room_db_alone_gives_up_no_pin(tmp_path):
     store = RoomStore(tmp_path / "room.db", "cjm")
     assert store.verify_key_holder(anna.code, "2580").name == "Anna"
     store.close()
+
+
+def test_a_damaged_secret_file_is_a_clear_error_and_changes_nothing(room):
+    folder, config = room
+    (folder / "room.db.secret").write_text("not a secret\n")
+    result = import_csv(folder, config, "lijst.csv", "2017-03-01,10:15,kookclub,,Zoë\n")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "room.db.secret: not a room secret" in result.stderr
+    assert (folder / "room.db.secret").read_text() == "not a secret\n"
 
 
 def test_an_old_unpeppered_pin_hash_works_once_and_is_replaced(store):
