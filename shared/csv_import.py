@@ -43,6 +43,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
 SELECT_EXISTING_IDS = "SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?))"
 SELECT_BY_NAME_KEY = "SELECT code FROM people WHERE name_key = ? ORDER BY code"
+ANY_PAPER_EVENT = "SELECT 1 FROM events WHERE kind IN ('checkin', 'job_done') AND payload = ? LIMIT 1"
 PAPER_PAYLOAD = {"source": "paper"}
 
 
@@ -79,7 +80,7 @@ class ImportResult:
 
 
 def keyed_id(secret: bytes, *parts: str) -> str:
-    return hmac.new(secret, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(secret, "\x1f".join(parts).encode(), "sha256").hex()[:32]
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -182,8 +183,11 @@ def import_rows(store: RoomStore, catalog: Catalog, rows: list[Row]) -> ImportRe
     conn, secret = store.conn, store.secret
     with transaction(conn):
         ids = [row.event_id(secret) for row in rows]
-        legacy = [row.legacy_id() for row in rows]
-        existing = {r[0] for r in conn.execute(SELECT_EXISTING_IDS, (_json_list(ids + legacy),))}
+        legacy = [""] * len(rows)  # no paper rows here yet: no old id to look for
+        if conn.execute(ANY_PAPER_EVENT, (PAPER,)).fetchone():
+            legacy = [row.legacy_id() for row in rows]
+        lookup = ids + legacy if legacy[0] else ids
+        existing = {r[0] for r in conn.execute(SELECT_EXISTING_IDS, (_json_list(lookup),))}
         drafts: list[Draft] = []
         registered = 0
         names: dict[str, str] = {}
