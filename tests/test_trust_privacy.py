@@ -156,6 +156,19 @@ def test_forget_scrubs_the_notes_that_name_the_person(store):
     assert store.expense_note(other.id) == "koffie en thee"  # a note about no one stays
 
 
+def test_retention_removes_old_notes_and_notes_naming_a_purged_visitor(store, clock):
+    keeper = store.add_key_holder("Anna", "4711", by=None)
+    ayse = store.register_visitor("Ayşe")
+    store.check_in(ayse.code)
+    old = store.record_expense(500, "A", "kopjes", by=keeper.code)
+    clock.advance(days=365 * 2 + 40)
+    about = store.record_expense(1250, "A", NOTE, by=keeper.code)  # recent, but names Ayşe
+    recent = store.record_expense(300, "B", "koffie", by=keeper.code)
+    store.open_room(by=keeper.code)  # the room is in use today: the clock is plausible
+    assert store.purge_idle_names(24) == 1 and store.person(ayse.code) is None
+    assert store.expense_notes([old.id, about.id, recent.id]) == {recent.id: "koffie"}
+
+
 def _database_before_m010(path: Path, *, central: bool) -> str:
     """A database as the previous release left it, with a note in a cash_expense payload."""
     import sqlite_utils

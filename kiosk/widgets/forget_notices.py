@@ -4,6 +4,7 @@ A relayed forget never removes a key holder's name, role or PIN by itself
 (the room must stay openable). This panel, on the key holder menu, lets a key
 holder act: forget the person here too (key and PIN go first; never the last
 key holder), or leave things as they are. Hidden when there is nothing to say.
+One notice at a time, in three lines: the menu below still fits at 80x24.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from shared.people import Person
 
 class ForgetNotices(Vertical):
     DEFAULT_CSS = """
-    ForgetNotices { height: auto; border: round $warning; padding: 0 1; margin: 1 0 0 0; }
-    ForgetNotices .forget-notice-text { height: auto; }
-    ForgetNotices Horizontal { height: auto; }
-    ForgetNotices Button { margin: 0 1 0 0; }
+    ForgetNotices { height: auto; max-height: 3; padding: 0 1; }
+    ForgetNotices .forget-notice-text { height: auto; max-height: 2; color: $text-warning; }
+    ForgetNotices Horizontal { height: 1; }
+    ForgetNotices Button { margin: 0 2 0 0; }
     """
 
     def __init__(self, key_holder: Person):
@@ -43,12 +44,15 @@ class ForgetNotices(Vertical):
         self.people = found
         await self.remove_children()
         self.display = bool(found)
-        for index, person in enumerate(found[:3]):  # the rest come after these are done
-            await self.mount(Static(self.t("forget_notice", name=person.name), markup=False,
-                                    classes="forget-notice-text"))
-            await self.mount(Horizontal(
-                Button(self.t("forget_notice_forget"), id=f"fn-forget-{index}", variant="error"),
-                Button(self.t("forget_notice_keep"), id=f"fn-keep-{index}")))
+        for index, person in enumerate(found[:1]):  # the next one after this one is done
+            await self.mount(Static(f"⚠  {self.t('forget_notice', name=person.name)}",
+                                    markup=False, classes="forget-notice-text"))
+            buttons = (Button(self.t("forget_notice_forget"), id=f"fn-forget-{index}",
+                              variant="error", compact=True),
+                       Button(self.t("forget_notice_keep"), id=f"fn-keep-{index}", compact=True))
+            for button in buttons:
+                button.styles.height = 1  # the app's CSS makes every Button 3 high
+            await self.mount(Horizontal(*buttons))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button.id or ""
