@@ -9,7 +9,6 @@ One notice at a time, in three lines: the menu below still fits at 80x24.
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
