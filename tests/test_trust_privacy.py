@@ -103,13 +103,20 @@ def test_a_list_imported_before_the_upgrade_is_not_added_twice(room):
 
 
 # --- item 12: a forgotten name on paper again -------------------------------------------
-def test_reimporting_a_forgotten_name_registers_them_again_without_a_crash(room):
+@pytest.mark.parametrize("how", ["forget", "retention"])
+def test_reimporting_a_forgotten_name_registers_them_again_without_a_crash(room, how, clock):
     folder, config = room
     first = import_csv(folder, config, "maart.csv", "2017-03-01,10:15,kookclub,,Zoë\n")
     assert first.returncode == 0, first.stderr
-    store = RoomStore(folder / "room.db", "cjm")
+    store = RoomStore(folder / "room.db", "cjm", clock=clock)
     old_code = store.find_people("zoe")[0].code
-    store.forget(old_code, by="SOMEONE1")
+    if how == "forget":
+        store.forget(old_code, by="SOMEONE1")
+    else:  # two years on, the room in use: Zoë's name is purged
+        clock.set(2019, 4, 1, 10)
+        store.open_room(by="SOMEONE1")
+        assert store.purge_idle_names(24) == 1
+    assert store.person(old_code) is None
     store.close()
     second = import_csv(folder, config, "april.csv", "2017-04-01,10:15,kookclub,,Zoë\n")
     assert second.returncode == 0, second.stderr
