@@ -267,6 +267,22 @@ async def test_the_last_key_holder_is_never_forgotten_by_a_notice(tmp_path):
     assert store.forget_notices() == []
 
 
+async def test_the_notice_leaves_every_key_holder_button_reachable_at_80x24(tmp_path):
+    from textual.widgets import Button
+
+    app, store, anna, _ = make_app(tmp_path)
+    bea = store.add_key_holder("Bea", "8642", by=anna.code)
+    forget_local(store.conn, bea.code, event_id="elsewhere")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await as_key_holder(pilot)
+        assert app.screen.query_one("#forget-notices").display
+        regions = [b.region for b in app.screen.query(Button)]
+        assert len(regions) >= 9  # the menu, Klaar and the notice's two
+        for i, region in enumerate(regions):
+            assert region.bottom <= 24 and region.height > 0
+            assert all(not region.overlaps(other) for other in regions[i + 1:])
+
+
 def test_taking_the_key_away_lets_the_waiting_forget_apply(store):
     anna = store.add_key_holder("Anna", "4711", by=None)
     bea = store.add_key_holder("Bea", "8642", by=anna.code)
