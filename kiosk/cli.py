@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _setup_logging(path: Path) -> None:
+    from shared.db import make_private
+
+    make_private(path, create=True)  # 0600: a log can name what went wrong with whom
     logging.basicConfig(filename=str(path), level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

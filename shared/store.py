@@ -14,11 +14,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterable
 
-from shared import clock_check, codes, people
+from shared import clock_check, codes, people, room_local, room_secret
 from shared.clock import Clock, local_iso, parse_iso, system_clock
 from shared.db import DAEMON_BUSY_TIMEOUT_MS, ThreadConnections, transaction
 from shared.events import Event, Kind, append
 from shared.people import Person
+from shared.room_local import delete_person as _delete_person
+from shared.room_local import forget_local  # noqa: F401 - syncd imports it from here
 
 INLOOP = "inloop"
 HEARD_VIA = ("neighbours", "housing_corporation", "benefits_agency", "other")
@@ -95,11 +97,15 @@ class RoomStore:
     """The room database for one room; safe to share between threads."""
 
     def __init__(self, path: str | Path, room: str, *, clock: Clock = system_clock,
-                 busy_timeout_ms: int = DAEMON_BUSY_TIMEOUT_MS, durable: bool = True):
+                 busy_timeout_ms: int = DAEMON_BUSY_TIMEOUT_MS, durable: bool = True,
+                 secret_file: str | Path | None = None):
         self.room = room
         self.clock = clock
         self.path = Path(path)
         self._connections = ThreadConnections(path, busy_timeout_ms=busy_timeout_ms, durable=durable)
+        # Made at first start; keys PIN hashes and paper-list ids, never leaves the room.
+        self.secret_file = Path(secret_file) if secret_file else room_secret.secret_path(self.path)
+        self.secret = room_secret.load_or_create(self.secret_file)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -127,9 +133,15 @@ class RoomStore:
         payload = {k: v for k, v in (("new_in_area", new_in_area), ("heard_via", heard_via),
                                      ("lang", lang)) if v is not None}
         with transaction(self.conn):
-            code = self._unused_code()
-            event = self._append(Kind.VISITOR_REGISTERED, visitor=code, payload=payload)
-            return people.remember(self.conn, code, name, event.at)
+            return self.register_within(name, payload=payload)
+
+    def register_within(self, name: str, *, at: str | None = None,
+                        payload: dict | None = None) -> Person:
+        """Register inside the caller's write transaction (the paper-list import uses this)."""
+        code = self._unused_code()
+        event = self._append(Kind.VISITOR_REGISTERED, at=at or self.now(), visitor=code,
+                             payload=payload or {})
+        return people.remember(self.conn, code, name, event.at)
 
     def _unused_code(self) -> str:
         while True:
@@ -237,7 +249,7 @@ class RoomStore:
                        ) -> Person:
         """A key holder: an existing person (``code``) or a new one; ``by`` None only at init."""
         validate_pin(pin)
-        pin_hash = people.hash_pin(pin)  # slow: outside the write lock
+        pin_hash = people.hash_pin(pin, self.secret)  # slow: outside the write lock
         with transaction(self.conn):
             if code is None:
                 code = self._unused_code()
@@ -257,7 +269,13 @@ class RoomStore:
             if len(self.people_with_role("key_holder")) <= 1:
                 raise StoreError("last_key_holder")
             people.set_pin(self.conn, code, None)
-            return self._append(Kind.KEY_HOLDER_REMOVED, visitor=code, payload={"by": by})
+            event = self._append(Kind.KEY_HOLDER_REMOVED, visitor=code, payload={"by": by})
+            waiting = room_local.drop_forget_notice(self.conn, code)
+            if waiting:  # another room's forget waited for the key: it applies now
+                _delete_person(self.conn, code)
+        if waiting:
+            people.scrub(self.conn)
+        return event
 
     def verify_key_holder(self, code: str, pin: str, scope: str = "kiosk") -> Person:
         """The key holder if the PIN is right; wrong PINs are rate limited per ``scope``.
@@ -269,8 +287,7 @@ class RoomStore:
         failures = row[0] if row else 0
         if row and row[1] and parse_iso(row[1]) > now:
             raise PinLocked(math.ceil((parse_iso(row[1]) - now).total_seconds()))
-        ok = self.has_role(code, "key_holder") and people.pin_matches(
-            people.stored_pin(self.conn, code), pin)
+        ok = self.has_role(code, "key_holder") and self._pin_ok(code, pin)
         with transaction(self.conn):
             if ok:
                 self.conn.execute(CLEAR_PIN_ATTEMPTS, (scope,))
@@ -284,6 +301,17 @@ class RoomStore:
         if not ok:
             raise StoreError("pin_wrong")
         return self.person(code)  # type: ignore[return-value]
+
+    def _pin_ok(self, code: str, pin: str) -> bool:
+        """The PIN checked against the peppered hash; an older unpeppered one is replaced."""
+        stored = people.stored_pin(self.conn, code)
+        if not people.pin_matches(stored, pin, self.secret):
+            return False
+        if people.needs_pepper(stored):
+            peppered = people.hash_pin(pin, self.secret)  # slow: outside the write lock
+            with transaction(self.conn):
+                people.replace_pin_hash(self.conn, code, stored, peppered)  # type: ignore[arg-type]
+        return True
 
     # --- the room ---------------------------------------------------------
     def open_room(self, *, by: str) -> Event:
@@ -312,8 +340,17 @@ class RoomStore:
         if category not in CASH_CATEGORIES or len(category) != 1:
             raise StoreError("category_invalid", category)
         with transaction(self.conn):
-            return self._append(Kind.CASH_EXPENSE, payload={
-                "cents": amount_cents, "category": category, "note": note.strip()[:80], "by": by})
+            event = self._append(Kind.CASH_EXPENSE, payload={
+                "cents": amount_cents, "category": category, "by": by})
+            room_local.keep_note(self.conn, event.id, note, event.at)  # the note stays here
+            return event
+
+    def expense_note(self, event_id: str) -> str | None:
+        """The handgeld note typed with an expense (room-only; None when there was none)."""
+        return room_local.note_of(self.conn, event_id)
+
+    def expense_notes(self, event_ids: list[str]) -> dict[str, str]:
+        return room_local.notes_of(self.conn, event_ids)
 
     # --- corrections and privacy -------------------------------------------
     def void(self, event_id: str, *, by: str) -> Event:
@@ -332,7 +369,7 @@ class RoomStore:
         with transaction(self.conn):
             if self.has_role(code, "key_holder"):
                 raise StoreError("forget_key_holder")
-            people.delete(self.conn, code)
+            _delete_person(self.conn, code)
             event = self._append(Kind.FORGET, visitor=code, payload={"by": by})
         people.scrub(self.conn)
         return event
@@ -348,19 +385,35 @@ class RoomStore:
         with transaction(self.conn):
             idle = people.idle_codes(self.conn, self.room, cutoff)
             for code in idle:
-                people.delete(self.conn, code)
-        if idle:
+                _delete_person(self.conn, code)
+            old_notes = room_local.delete_notes_before(self.conn, cutoff)
+        if idle or old_notes:
             people.scrub(self.conn)
         return len(idle)
 
+    # --- forgets relayed from other rooms ----------------------------------------
+    def forget_notices(self) -> list[tuple[Person, str]]:
+        """Key holders here whom another room was asked to forget: (person, received at)."""
+        return [(self.person(code), at) for code, _, _, at in room_local.forget_notices(self.conn)
+                if self.person(code) is not None]
 
-def forget_local(conn: sqlite3.Connection, code: str) -> bool:
-    """Apply another room's forget: delete this room's name for ``code`` (sync uses this)."""
-    with transaction(conn):
-        deleted = people.delete(conn, code)
-    if deleted:
-        people.scrub(conn)
-    return deleted
+    def dismiss_forget_notice(self, code: str) -> bool:
+        """Keep the key holder as is (they stay a key holder here, by name)."""
+        with transaction(self.conn):
+            return room_local.drop_forget_notice(self.conn, code)
+
+    def forget_here(self, code: str, *, by: str) -> Event | None:
+        """Act on a relayed forget: the key and PIN go, then the name (never the last key holder)."""
+        with transaction(self.conn):
+            removed = None
+            if self.has_role(code, "key_holder"):
+                if len(self.people_with_role("key_holder")) <= 1:
+                    raise StoreError("last_key_holder")
+                people.set_pin(self.conn, code, None)
+                removed = self._append(Kind.KEY_HOLDER_REMOVED, visitor=code, payload={"by": by})
+            _delete_person(self.conn, code)
+        people.scrub(self.conn)
+        return removed
 
 
 def validate_pin(pin: str) -> None:

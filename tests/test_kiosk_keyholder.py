@@ -137,9 +137,9 @@ async def test_handgeld_expense_against_the_monthly_cap(tmp_path):
         await settle(pilot)
         assert "€ 505,00" in screen_text(app) and "meer dan € 500,00" in screen_text(app)
         row = store.conn.execute(
-            "SELECT payload FROM events WHERE kind = 'cash_expense' ORDER BY seq DESC").fetchone()
-        assert json.loads(row[0]) == {"by": key_holder.code, "category": "A", "cents": 2500,
-                                      "note": "koffie"}
+            "SELECT payload, id FROM events WHERE kind = 'cash_expense' ORDER BY seq DESC").fetchone()
+        assert json.loads(row[0]) == {"by": key_holder.code, "category": "A", "cents": 2500}
+        assert store.expense_note(row[1]) == "koffie"  # the note stays in the room
 
 
 async def test_correction_voids_an_entry_and_keeps_history(tmp_path):

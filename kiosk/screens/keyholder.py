@@ -8,6 +8,7 @@ from textual.widgets import Button, Static
 
 from kiosk.messages import HomeRequested
 from kiosk.screens.base import KioskScreen
+from kiosk.widgets.forget_notices import ForgetNotices
 from kiosk.widgets.notice import Notice
 from shared.people import Person
 
@@ -31,6 +32,7 @@ class KeyHolderScreen(KioskScreen):
                 yield Static(f"⚠  {self.t(self.warning)}", id="clock-warning", markup=False)
             notice = self.t("room_opened") if self.opened else self.notice_text
             yield Notice(notice, classes="-ok" if notice else "")
+            yield ForgetNotices(self.person)  # forgets relayed from other rooms (hidden if none)
             with Grid(id="kh-menu"):
                 if room_open:
                     yield Button(self.t("kh_close"), id="kh-close", variant="warning")
