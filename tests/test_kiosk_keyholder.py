@@ -221,6 +221,11 @@ async def test_key_holder_can_leave_the_kiosk(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await as_key_holder(pilot)
         await pilot.click("#kh-leave")
+        await settle(pilot)
+        assert app.return_code is None  # one tap is not enough: the PIN again
+        await type_text(pilot, PIN)
+        await pilot.click("#leave-confirm")
+        await app.workers.wait_for_complete()  # the PIN check; then the app exits
         await pilot.pause()
     assert app.return_code == EXIT_MAINTENANCE
 
