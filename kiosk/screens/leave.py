@@ -17,7 +17,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
+from kiosk.messages import RoomClosed
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.close import CloseScreen
 from kiosk.screens.pin import wait_text
 from kiosk.widgets.inputs import KioskInput
 from kiosk.widgets.notice import Notice
@@ -29,9 +31,10 @@ class LeaveScreen(KioskScreen):
     AUTO_FOCUS = "#leave-pin"
     DEFAULT_CSS = "LeaveScreen .bottom-row #leave-confirm { dock: right; }"
 
-    def __init__(self, person: Person):
+    def __init__(self, person: Person, notice: str = ""):
         super().__init__()
         self.person = person
+        self.notice_text = notice
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -44,7 +47,7 @@ class LeaveScreen(KioskScreen):
                              classes="text", markup=False)
             yield Static(self.t("leave_pin"), classes="text", markup=False)
             yield KioskInput(password=True, id="leave-pin", max_length=8, restrict=r"[0-9]*")
-            yield Notice()
+            yield Notice(self.notice_text, classes="-ok" if self.notice_text else "")
             with Horizontal(classes="bottom-row"):
                 yield Button(self.t("back"), id="back")
                 if room_open:
@@ -62,9 +65,7 @@ class LeaveScreen(KioskScreen):
 
             app.show(KeyHolderScreen(self.person))  # type: ignore[attr-defined]
         elif event.button.id == "leave-close-first":
-            from kiosk.screens.close import CloseScreen
-
-            app.show(CloseScreen(self.person))  # type: ignore[attr-defined]
+            app.show(CloseThenLeaveScreen(self.person))  # type: ignore[attr-defined]
         elif event.button.id == "leave-confirm":
             self.confirm()
 
@@ -72,6 +73,7 @@ class LeaveScreen(KioskScreen):
         pin_box = self.query_one("#leave-pin", Input)
         pin = pin_box.value
         if not (pin.isdigit() and 4 <= len(pin) <= 8):
+            pin_box.value = ""
             self.say("pin_format", "error")
             return
         if self.busy:
@@ -106,3 +108,16 @@ class LeaveScreen(KioskScreen):
     def failed(self, key: str, fields: dict) -> None:
         self.busy = False
         super().failed(key, fields)
+
+
+class CloseThenLeaveScreen(CloseScreen):
+    """The normal close (summary, cash count), then back to leaving instead of home."""
+
+    def on_room_closed(self, message: RoomClosed) -> None:
+        message.stop()
+        app = self.app
+        app.room_open = False  # type: ignore[attr-defined]
+        notice = self.t("room_closed")
+        if message.ended_names:
+            notice += " " + self.t("shifts_auto_ended", names=", ".join(message.ended_names))
+        app.show(LeaveScreen(self.person, notice))  # type: ignore[attr-defined]

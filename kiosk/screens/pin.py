@@ -133,6 +133,7 @@ class PinScreen(KioskScreen):
             self.say("pin_name_needed", "error")
             return
         if not (pin.isdigit() and 4 <= len(pin) <= 8):
+            pin_box.value = ""
             self.say("pin_format", "error")  # cannot be right: not counted as a wrong PIN
             return
         if self.busy:
