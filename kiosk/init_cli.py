@@ -63,7 +63,7 @@ def ask_new_pin() -> str:
         try:
             validate_pin(pin)
         except StoreError as exc:
-            print(i18n.t("nl", exc.reason))
+            print(i18n.t(i18n.DEFAULT_LANG, exc.reason))
             continue
         if ask_secret("Nog een keer: ") == pin:
             return pin

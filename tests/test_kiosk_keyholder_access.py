@@ -433,3 +433,36 @@ def test_after_a_restore_init_gives_key_holders_their_name_and_pin_back(tmp_path
         assert central_key_holders(site)["cjm"] == 2  # the funders' count did not go up
     finally:
         site.close()
+
+
+# --- how the changed screens look (update: --snapshot-update on this file only) -------
+@pytest.mark.parametrize("size", [(80, 24), SIZE])
+def test_snapshot_pin_screen_lists_key_holders_from_the_first_letter(snap_compare, tmp_path,
+                                                                     size):
+    app, store, anna, _ = make_app(tmp_path, open_room=False)
+    store.add_key_holder("E", "7351", by=anna.code)
+    store.add_key_holder("Esther", "8264", by=anna.code)
+
+    async def run_before(pilot):
+        await to_pin_screen(pilot)
+        await type_text(pilot, "e")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), SIZE])
+def test_snapshot_leave_screen_with_the_room_open(snap_compare, tmp_path, size):
+    from test_kiosk_keyholder import as_key_holder
+
+    app, *_ = make_app(tmp_path)
+
+    async def run_before(pilot):
+        await as_key_holder(pilot)
+        await pilot.click("#kh-leave")
+        await settle(pilot)
+        await type_text(pilot, "9999")
+        await pilot.click("#leave-confirm")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
