@@ -466,3 +466,20 @@ def test_snapshot_leave_screen_with_the_room_open(snap_compare, tmp_path, size):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_two_key_holders_with_one_name_can_tell_their_buttons_apart(tmp_path):
+    app, store, anna, _ = make_app(tmp_path, open_room=False)
+    mo1 = store.add_key_holder("Mo", "7351", by=anna.code)
+    mo2 = store.add_key_holder("Mo", "8264", by=anna.code)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_pin_screen(pilot)
+        await type_text(pilot, "Mo")
+        await settle(pilot)
+        labels = sorted(str(b.label) for b in app.screen.query(".person"))
+        assert labels == sorted([f"Mo ·{mo1.code[-3:]}", f"Mo ·{mo2.code[-3:]}"])
+        assert "Tik op je naam." in screen_text(app)
+        mine = next(b for b in app.screen.query(".person") if b.name == mo2.code)
+        await pilot.click(mine)
+        await try_pin(pilot, "8264")
+        assert app.screen.person.code == mo2.code

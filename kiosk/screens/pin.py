@@ -45,6 +45,13 @@ def the_one_meant(typed: str, found: list[Person]) -> Person | None:
     return found[0] if len(found) == 1 else None
 
 
+def button_label(person: Person, names: list[str]) -> str:
+    """The name; two key holders with one name also show their code's last characters."""
+    if names.count(name_key(person.name)) > 1:
+        return f"{person.name} ·{person.code[-3:]}"
+    return person.name
+
+
 @dataclass
 class Refused:
     """Why a log-in did not succeed, as catalog keys with their fields."""
@@ -98,7 +105,8 @@ class PinScreen(KioskScreen):
         self.chosen = the_one_meant(typed, found)
         box = self.query_one("#kh-matches", Horizontal)
         box.remove_children()
-        box.mount_all(Button(Content(p.name), name=p.code, classes="person small"
+        names = [name_key(p.name) for p in found]
+        box.mount_all(Button(Content(button_label(p, names)), name=p.code, classes="person small"
                              ).set_class(p == self.chosen, "-chosen") for p in found)
         if len(found) > 1 and self.chosen is None:
             self.say("pin_choose")
