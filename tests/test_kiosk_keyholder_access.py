@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from test_kiosk_cli import run_init
-from test_kiosk_keyholder import log_in
+from test_kiosk_keyholder import log_in, until_exit
 from test_kiosk_support import PIN, SIZE, kinds, make_app, screen_text, settle, type_text
 
 from kiosk.app import EXIT_MAINTENANCE
@@ -297,8 +297,7 @@ async def test_leaving_asks_the_pin_again_and_the_sign_stops_saying_open(tmp_pat
         await pilot.click("#leave-pin")
         await type_text(pilot, PIN)
         await pilot.click("#leave-confirm")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await until_exit(pilot)
     assert app.return_code == EXIT_MAINTENANCE
     status = json.loads((tmp_path / "status.json").read_text())
     assert status["state"]["open"] is False
@@ -328,8 +327,7 @@ async def test_leave_offers_to_close_the_room_first_then_comes_back(tmp_path):
         await pilot.click("#leave-pin")
         await type_text(pilot, PIN)
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await until_exit(pilot)
     assert app.return_code == EXIT_MAINTENANCE
     assert kinds(store)[-1] == "room_closed"
     assert json.loads((tmp_path / "status.json").read_text())["state"]["open"] is False
