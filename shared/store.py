@@ -275,8 +275,9 @@ class RoomStore:
         counter = pin_attempts.key_holder_counter(scope, code)
         self._wait_if_locked(counter, unknown_name=False)
         if people.pin_matches(people.stored_pin(self.conn, code), pin):
-            with transaction(self.conn):
+            with transaction(self.conn):  # a key holder got in: both counts start again
                 pin_attempts.clear(self.conn, counter)
+                pin_attempts.clear(self.conn, pin_attempts.unknown_name_counter(scope))
             return self.person(code)  # type: ignore[return-value]
         wait = pin_attempts.count_miss(self.conn, counter, pin_attempts.KEY_HOLDER_LIMIT,
                                        self.clock())
