@@ -250,6 +250,8 @@ class RoomStore:
             if not self.has_role(code, "key_holder"):
                 self._append(Kind.KEY_HOLDER_ADDED, visitor=code, payload={"by": by} if by else {})
             people.set_pin(self.conn, code, pin_hash)
+            # a new PIN from a colleague also ends a wait someone else's wrong PINs started
+            pin_attempts.clear(self.conn, pin_attempts.key_holder_counter("kiosk", code))
             return self.person(code)  # type: ignore[return-value]
 
     def remove_key_holder(self, code: str, *, by: str) -> Event:

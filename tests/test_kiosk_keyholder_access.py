@@ -483,3 +483,17 @@ async def test_two_key_holders_with_one_name_can_tell_their_buttons_apart(tmp_pa
         await pilot.click(mine)
         await try_pin(pilot, "8264")
         assert app.screen.person.code == mo2.code
+
+
+def test_a_new_pin_from_a_colleague_ends_the_wait(store):
+    from shared.store import PinLocked, PinWrong
+
+    ans = store.add_key_holder("Ans", "2469", by=None)
+    bo = store.add_key_holder("Bo", "9157", by=ans.code)
+    for _ in range(5):
+        with pytest.raises(PinWrong):
+            store.verify_key_holder(bo.code, "0000")
+    with pytest.raises(PinLocked):
+        store.verify_key_holder(bo.code, "9157")
+    store.add_key_holder("Bo", "6284", by=ans.code, code=bo.code)  # Mensen: a new PIN for Bo
+    assert store.verify_key_holder(bo.code, "6284").code == bo.code
