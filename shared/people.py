@@ -102,6 +102,20 @@ def _pin_bytes(pin: str, pepper: bytes | None) -> bytes:
     return hmac.new(pepper, pin.encode(), "sha256").digest() if pepper else pin.encode()
 
 
+# Phone-keypad lines and a few of the most used PINs: the first guesses of anyone.
+GUESSED_FIRST = frozenset({"2580", "0852", "1470", "0741", "3690", "0963", "1004", "2000",
+                           "2001", "6969"})
+
+
+def is_trivial_pin(pin: str) -> bool:
+    """True for a PIN anyone would try first: 1111, 1234, 4321, 1212, 1122, 2580, ..."""
+    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:])}
+    repeated_block = any(len(pin) % size == 0 and pin == pin[:size] * (len(pin) // size)
+                         for size in range(1, len(pin) // 2 + 1))
+    doubled_digits = len(pin) % 2 == 0 and all(pin[i] == pin[i + 1] for i in range(0, len(pin), 2))
+    return (steps in ({1}, {-1}) or repeated_block or doubled_digits or pin in GUESSED_FIRST)
+
+
 def hash_pin(pin: str, pepper: bytes | None = None) -> str:
     salt = os.urandom(16)
     digest = Scrypt(salt=salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P

@@ -7,14 +7,13 @@ is on disk. Reads for screens live in ``shared.queries``.
 
 from __future__ import annotations
 
-import math
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterable
 
-from shared import clock_check, codes, people, room_local, room_secret
+from shared import clock_check, codes, people, pin_attempts, room_local, room_secret
 from shared.clock import Clock, local_iso, parse_iso, system_clock
 from shared.db import DAEMON_BUSY_TIMEOUT_MS, ThreadConnections, transaction
 from shared.events import Event, Kind, append
@@ -27,8 +26,6 @@ HEARD_VIA = ("neighbours", "housing_corporation", "benefits_agency", "other")
 CASH_CATEGORIES = "ABCDEF"
 SURVEY_ANSWERS = (1, 2, 3)  # sad, neutral, happy smiley
 SURVEY_INTERVAL_DAYS = 91  # at most once a quarter per person
-PIN_FREE_TRIES = 5
-PIN_FIRST_LOCK_SECONDS = 60
 
 SELECT_ROLE = "SELECT 1 FROM roles WHERE room = ? AND code = ? AND role = ?"
 SELECT_ROLE_PEOPLE = (
@@ -41,12 +38,6 @@ SELECT_LAST_SURVEY = (
     "SELECT MAX(at) FROM events WHERE kind = 'survey_answered' AND visitor = ?"
 )
 SELECT_REGISTERED = "SELECT 1 FROM events WHERE kind = 'visitor_registered' AND visitor = ? LIMIT 1"
-SELECT_PIN_ATTEMPTS = "SELECT failures, locked_until FROM pin_attempts WHERE scope = ?"
-UPSERT_PIN_ATTEMPTS = (
-    "INSERT INTO pin_attempts (scope, failures, locked_until) VALUES (?, ?, ?) "
-    "ON CONFLICT(scope) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until"
-)
-CLEAR_PIN_ATTEMPTS = "DELETE FROM pin_attempts WHERE scope = ?"
 SELECT_EVENT_KIND = "SELECT kind, room FROM events WHERE id = ?"
 SELECT_IS_VOIDED = "SELECT 1 FROM voided WHERE event_id = ?"
 
@@ -60,9 +51,20 @@ class StoreError(ValueError):
 
 
 class PinLocked(StoreError):
-    def __init__(self, seconds: int):
+    """Too many wrong tries: wait ``seconds``; ``unknown_name`` when the typed name is no key holder."""
+
+    def __init__(self, seconds: int, *, unknown_name: bool = False):
         super().__init__("pin_locked", f"{seconds} s")
         self.seconds = seconds
+        self.unknown_name = unknown_name
+
+
+class PinWrong(StoreError):
+    """A wrong PIN; ``wait_seconds`` is set when this miss started a wait."""
+
+    def __init__(self, reason: str = "pin_wrong", wait_seconds: int | None = None):
+        super().__init__(reason)
+        self.wait_seconds = wait_seconds
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,8 @@ class RoomStore:
             if not self.has_role(code, "key_holder"):
                 self._append(Kind.KEY_HOLDER_ADDED, visitor=code, payload={"by": by} if by else {})
             people.set_pin(self.conn, code, pin_hash)
+            # a new PIN from a colleague also ends a wait someone else's wrong PINs started
+            pin_attempts.clear(self.conn, pin_attempts.key_holder_counter("kiosk", code))
             return self.person(code)  # type: ignore[return-value]
 
     def remove_key_holder(self, code: str, *, by: str) -> Event:
@@ -278,29 +282,43 @@ class RoomStore:
         return event
 
     def verify_key_holder(self, code: str, pin: str, scope: str = "kiosk") -> Person:
-        """The key holder if the PIN is right; wrong PINs are rate limited per ``scope``.
+        """The key holder if the PIN is right; wrong PINs are rate limited per key holder.
 
-        After 5 wrong PINs the next try must wait 60 s, doubling with every further miss.
+        After 5 wrong PINs for one key holder, the next try for that key holder
+        waits 60 s, doubling with every further miss up to an hour; other key
+        holders are not affected. A code that is no key holder counts as an
+        unknown name (``unknown_name_tried``). ``scope`` keeps separate counters
+        for separate doors (the kiosk, a test).
         """
-        now = self.clock()
-        row = self.conn.execute(SELECT_PIN_ATTEMPTS, (scope,)).fetchone()
-        failures = row[0] if row else 0
-        if row and row[1] and parse_iso(row[1]) > now:
-            raise PinLocked(math.ceil((parse_iso(row[1]) - now).total_seconds()))
-        ok = self.has_role(code, "key_holder") and self._pin_ok(code, pin)
-        with transaction(self.conn):
-            if ok:
-                self.conn.execute(CLEAR_PIN_ATTEMPTS, (scope,))
-            else:
-                failures += 1
-                locked = None
-                if failures >= PIN_FREE_TRIES:
-                    wait = PIN_FIRST_LOCK_SECONDS * 2 ** (failures - PIN_FREE_TRIES)
-                    locked = local_iso(now + timedelta(seconds=min(wait, 86_400)))
-                self.conn.execute(UPSERT_PIN_ATTEMPTS, (scope, failures, locked))
-        if not ok:
-            raise StoreError("pin_wrong")
-        return self.person(code)  # type: ignore[return-value]
+        if not self.has_role(code, "key_holder"):
+            self.unknown_name_tried(scope)
+        counter = pin_attempts.key_holder_counter(scope, code)
+        self._wait_if_locked(counter, unknown_name=False)
+        if self._pin_ok(code, pin):
+            with transaction(self.conn):  # a key holder got in: both counts start again
+                pin_attempts.clear(self.conn, counter)
+                pin_attempts.clear(self.conn, pin_attempts.unknown_name_counter(scope))
+            return self.person(code)  # type: ignore[return-value]
+        wait = pin_attempts.count_miss(self.conn, counter, pin_attempts.KEY_HOLDER_LIMIT,
+                                       self.clock())
+        raise PinWrong("pin_wrong", wait)
+
+    def unknown_name_tried(self, scope: str = "kiosk") -> None:
+        """Someone tried to log in with a name that is no key holder: always raises.
+
+        ``PinWrong("pin_no_match")`` (with the wait it started, if any) or
+        ``PinLocked`` once the gentle limit for unknown names is reached.
+        """
+        counter = pin_attempts.unknown_name_counter(scope)
+        self._wait_if_locked(counter, unknown_name=True)
+        wait = pin_attempts.count_miss(self.conn, counter, pin_attempts.UNKNOWN_NAME_LIMIT,
+                                       self.clock())
+        raise PinWrong("pin_no_match", wait)
+
+    def _wait_if_locked(self, counter: str, *, unknown_name: bool) -> None:
+        seconds = pin_attempts.seconds_locked(self.conn, counter, self.clock())
+        if seconds:
+            raise PinLocked(seconds, unknown_name=unknown_name)
 
     def _pin_ok(self, code: str, pin: str) -> bool:
         """The PIN checked against the peppered hash; an older unpeppered one is replaced."""
@@ -417,8 +435,11 @@ class RoomStore:
 
 
 def validate_pin(pin: str) -> None:
+    """A PIN to set: 4 to 8 digits, and not one anyone would try first (1111, 1234, ...)."""
     if not (pin.isdigit() and 4 <= len(pin) <= 8):
         raise StoreError("pin_format")
+    if people.is_trivial_pin(pin):
+        raise StoreError("pin_trivial")
 
 
 def _months_before(moment: datetime, months: int) -> datetime:

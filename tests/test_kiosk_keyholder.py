@@ -221,8 +221,24 @@ async def test_key_holder_can_leave_the_kiosk(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await as_key_holder(pilot)
         await pilot.click("#kh-leave")
-        await pilot.pause()
+        await settle(pilot)
+        assert app.return_code is None  # one tap is not enough: the PIN again
+        await type_text(pilot, PIN)
+        await pilot.click("#leave-confirm")
+        await until_exit(pilot)
     assert app.return_code == EXIT_MAINTENANCE
+
+
+async def until_exit(pilot) -> None:
+    """The PIN check runs in a worker; when it passes the app exits, which may cancel
+    that worker as it winds down (the assertions after this say whether it exited)."""
+    from textual.worker import WorkerCancelled
+
+    try:
+        await pilot.app.workers.wait_for_complete()
+    except WorkerCancelled:
+        pass
+    await pilot.pause()
 
 
 async def test_sync_screen_shows_what_central_acknowledged(tmp_path):

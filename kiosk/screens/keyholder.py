@@ -69,8 +69,10 @@ class KeyHolderScreen(KioskScreen):
             from kiosk.screens.close import CloseScreen
 
             app.show(CloseScreen(who))  # type: ignore[attr-defined]
-        elif target == "kh-leave":
-            app.leave()  # type: ignore[attr-defined]
+        elif target == "kh-leave":  # asks for the PIN again and says what happens next
+            from kiosk.screens.leave import LeaveScreen
+
+            app.show(LeaveScreen(who))  # type: ignore[attr-defined]
         elif target in SUBSCREENS:
             module, cls = SUBSCREENS[target]
             screen_cls = getattr(__import__(module, fromlist=[cls]), cls)
