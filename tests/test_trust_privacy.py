@@ -339,7 +339,7 @@ def _crack(stored: str, guesses) -> str | None:
 
 def test_a_copied_room_db_alone_gives_up_no_pin(tmp_path):
     store = RoomStore(tmp_path / "room.db", "cjm")
-    anna = store.add_key_holder("Anna", "2580", by=None)
+    anna = store.add_key_holder("Anna", "3917", by=None)
     people.scrub(store.conn)
     store.close()
     stolen = tmp_path / "stolen"
@@ -348,10 +348,10 @@ def test_a_copied_room_db_alone_gives_up_no_pin(tmp_path):
     conn = sqlite3.connect(stolen / "room.db")
     stored = conn.execute("SELECT pin_hash FROM people WHERE code = ?", (anna.code,)).fetchone()[0]
     conn.close()
-    assert _crack(stored, ["0000", "1234", "2580", "1111"]) is None
+    assert _crack(stored, ["0000", "1234", "3917", "1111"]) is None
     # With its secret file, the room itself still lets Anna in.
     store = RoomStore(tmp_path / "room.db", "cjm")
-    assert store.verify_key_holder(anna.code, "2580").name == "Anna"
+    assert store.verify_key_holder(anna.code, "3917").name == "Anna"
     store.close()
 
 
@@ -365,13 +365,13 @@ def test_a_damaged_secret_file_is_a_clear_error_and_changes_nothing(room):
 
 
 def test_an_old_unpeppered_pin_hash_works_once_and_is_replaced(store):
-    anna = store.add_key_holder("Anna", "2580", by=None)
-    people.set_pin(store.conn, anna.code, people.hash_pin("2580"))  # as the old release stored it
-    assert _crack(people.stored_pin(store.conn, anna.code), ["2580"]) == "2580"
-    assert store.verify_key_holder(anna.code, "2580").name == "Anna"
+    anna = store.add_key_holder("Anna", "3917", by=None)
+    people.set_pin(store.conn, anna.code, people.hash_pin("3917"))  # as the old release stored it
+    assert _crack(people.stored_pin(store.conn, anna.code), ["3917"]) == "3917"
+    assert store.verify_key_holder(anna.code, "3917").name == "Anna"
     upgraded = people.stored_pin(store.conn, anna.code)
-    assert _crack(upgraded, ["2580"]) is None
+    assert _crack(upgraded, ["3917"]) is None
     assert upgraded.startswith(people.PEPPERED + "$")
-    assert store.verify_key_holder(anna.code, "2580").name == "Anna"
+    assert store.verify_key_holder(anna.code, "3917").name == "Anna"
     with pytest.raises(StoreError):
         store.verify_key_holder(anna.code, "2581")
