@@ -54,7 +54,7 @@ def safe_name(raw: bytes | str) -> str:
     other bytes (a name that is not UTF-8, control characters) as ``%XX``."""
     if isinstance(raw, str):
         raw = os.fsencode(raw)
-    return "".join(chr(b) if 0x20 < b < 0x7F and b not in b"%/\\" else f"%{b:02X}"
+    return "".join(chr(b) if 0x20 < b < 0x7F and b not in b"/\\" else f"%{b:02X}"
                    for b in raw)
 
 
