@@ -105,11 +105,19 @@ class CentralNode:
             raise DatabaseDamaged(f"{self.section.database} is damaged ({self.damaged}); "
                                   f"nothing is acknowledged. {DAMAGED_HELP}")
         heard |= set(merge.rooms_to_acknowledge(self.conn)) & set(self.rooms)
+        failed = []
         for room in sorted(heard):
-            self.write_ack(room)
+            try:
+                self.write_ack(room)
+            except OSError as exc:  # one room's folder must not keep the others' acks back
+                log.error("could not write the acknowledgement for %s: %s", room, exc)
+                failed.append(room)
+                continue
             report.acks_written += 1
         if report.quarantined:
             prune_quarantine(self.section, inbox, self.conn, self.clock)
+        if failed:  # merged and committed; the acks are written again by the next pass
+            raise OSError(f"could not write the acknowledgement for {', '.join(failed)}")
         return report
 
     def _open(self, name: str, report: PassReport) -> merge.Incoming | None:
