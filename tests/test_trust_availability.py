@@ -434,3 +434,21 @@ def test_a_daemon_whose_passes_keep_failing_stops_the_watchdog_and_status_says_w
     status = json.loads(site.syncd("status", "--config", str(site.config("central")),
                                    "--json").stdout)
     assert status["daemon"]["failed_passes"] >= 6 and "damaged" in status["daemon"]["last_error"]
+
+
+# --- the restore kind: an operator-supplied file -------------------------------------------
+@pytest.mark.parametrize("what", ["seq 2**63", "payload nested 5000 deep"])
+def test_a_hostile_restore_file_is_refused_in_plain_words_and_restores_nothing(site, tmp_path,
+                                                                              what):
+    rows = HOSTILE_CONTENT[what]
+    seqs = [r[2] for r in rows]
+    _, data = seal("restore", _key(site, "central"), load_public(site.root / "keys" / "cjm.pub"),
+                   rows, room="cjm", created=AT, schema=7, first_seq=min(seqs),
+                   last_seq=max(seqs), columns=FIELDS)
+    source = tmp_path / "cjm.restore"
+    source.write_bytes(data)
+    result = site.syncd("restore", "--config", str(site.config("cjm")), "--from", str(source),
+                        check=False)
+    assert result.returncode == 2 and "refused" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not event_ids(site.db("cjm"))
