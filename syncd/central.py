@@ -149,7 +149,7 @@ class CentralNode:
 
     def _merge(self, waiting: list[merge.Incoming], report: PassReport, heard: set[str]) -> None:
         """Merge in one transaction; only then are the bundles deleted from the inbox."""
-        if not waiting:
+        if not waiting or self.damaged:  # damaged by an earlier batch: the files wait
             return
         # Names are content hashes: in seq order, each bundle extends the contiguous run.
         waiting = sorted(waiting, key=lambda w: (w.header["room"], w.header["first_seq"] or 0))

@@ -35,12 +35,14 @@ class Health:
         self.node, self.alarm_after = node, alarm_after
         self.state = read(node)
         self.failed = int(self.state.get("failed_passes") or 0)
+        self.last_ok = self.state.get("last_ok")  # kept in memory; written when it matters
 
     @property
     def alarming(self) -> bool:
         return self.failed >= self.alarm_after
 
     def passed(self, at: str) -> None:
+        self.last_ok = at
         if self.failed or not self.state.get("last_ok"):
             self.failed = 0
             self._write({"failed_passes": 0, "last_error": None, "failing_since": None,
@@ -50,7 +52,7 @@ class Health:
         self.failed += 1
         self._write({"failed_passes": self.failed, "last_error": error[:500],
                      "failing_since": self.state.get("failing_since") or at,
-                     "last_ok": self.state.get("last_ok"), "alarm_after": self.alarm_after})
+                     "last_ok": self.last_ok, "alarm_after": self.alarm_after})
 
     def _write(self, state: dict) -> None:
         self.state = state

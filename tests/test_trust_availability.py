@@ -452,3 +452,12 @@ def test_a_hostile_restore_file_is_refused_in_plain_words_and_restores_nothing(s
     assert result.returncode == 2 and "refused" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert not event_ids(site.db("cjm"))
+
+
+def test_a_record_line_of_a_mebibyte_is_refused_before_parsing(site):
+    honest = _honest(site)
+    hostile = _signed_payload(site, b'{"id": "' + b"a" * (1 << 20) + b'"}\n', count=1)
+    site.once("central")
+    assert honest <= event_ids(site.db("central")) and not hostile.exists()
+    reason = _quarantine_rows(site.db("central"))[0][2]
+    assert "a line of" in reason
