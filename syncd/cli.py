@@ -87,10 +87,10 @@ def _run(args) -> int:
 
 
 def _once(args) -> int:
-    from syncd.health import Health
+    from syncd.daemon import _health
     node = _node(args.config)
     try:
-        health = Health(node, 1)
+        health = _health(node)
         try:
             report = node.run_pass()
         except Exception as exc:

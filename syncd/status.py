@@ -35,11 +35,11 @@ def render(status: dict) -> str:
             if "contiguous_seq" not in entry:  # a damaged database: the keys alone
                 lines.append(f"  {room:<14} key {entry.get('key_fingerprint') or '-'}")
                 continue
-            lines.append(f"  {room:<14} key {entry.get('key_fingerprint') or '-'}")
-            lines.append(f"  {'':<14} seq {entry['contiguous_seq']} contiguous "
+            lines.append(f"  {room:<14} seq {entry['contiguous_seq']} contiguous "
                          f"(max {entry['max_seq']}), {entry['bundles']} bundles, last "
                          f"{entry['last_bundle_at'] or '-'} ({lag_text} ago), "
-                         f"{entry['quarantined']} quarantined{flag}")
+                         f"{entry['quarantined']} quarantined, key "
+                         f"{entry.get('key_fingerprint') or '-'}{flag}")
     quarantined = status.get("quarantined", [])
     lines.append(f"  quarantine: {len(quarantined)} file(s)")
     for item in quarantined[:20]:
