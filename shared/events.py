@@ -91,7 +91,28 @@ INSERT_OPEN_SHIFT = (
 )
 DELETE_OPEN_SHIFT = "DELETE FROM open_shifts WHERE room = ? AND start_id = ?"
 DELETE_VOIDED_SHIFT = "DELETE FROM open_shifts WHERE start_id = ?"
-INSERT_VOIDED = "INSERT OR IGNORE INTO voided (event_id, void_id) VALUES (?, ?)"
+INSERT_VOIDED = ("INSERT INTO voided (event_id, void_id) VALUES (?, ?) "
+                 "ON CONFLICT(event_id) DO UPDATE SET void_id = excluded.void_id")
+VOIDS_AMONG = ("SELECT v.event_id, v.void_id, e.room, e.seq FROM voided v JOIN events e "
+               "ON e.id = v.void_id WHERE v.event_id IN (SELECT value FROM json_each(?))")
+ROOMS_OF = "SELECT id, room FROM events WHERE id IN (SELECT value FROM json_each(?))"
+DELETE_VOIDED = "DELETE FROM voided WHERE event_id = ?"
+# State changes (roles, the room open or closed, shifts) are rare: central recomputes the
+# state they touch from the log, so it never depends on the order bundles arrive in. The
+# partial index of m009 serves these look-ups; its WHERE term must be repeated verbatim.
+STATE_KINDS_TERM = ("kind IN ('key_holder_added', 'key_holder_removed', 'volunteer_added', "
+                    "'volunteer_removed', 'shift_started')")
+SELECT_STATE_OF = (f"SELECT kind, at, id FROM events WHERE room = ? AND visitor = ? "
+                   f"AND {STATE_KINDS_TERM} ORDER BY seq")
+SELECT_LAST_OPEN_CLOSE = ("SELECT kind, at, visitor, id FROM events WHERE room = ? "
+                          "AND kind IN ('room_opened', 'room_closed') ORDER BY seq DESC LIMIT 1")
+SELECT_SHIFT_END = ("SELECT 1 FROM events WHERE ref = ? AND room = ? AND kind = 'shift_ended' "
+                    "LIMIT 1")
+SELECT_STARTS_OF = ("SELECT room, visitor FROM events WHERE id IN (SELECT value FROM json_each(?)) "
+                    "AND +kind = 'shift_started'")  # "+kind": by id, not by every start there is
+DELETE_ROLES_OF = "DELETE FROM roles WHERE room = ? AND code = ?"
+DELETE_ROOM_STATE = "DELETE FROM room_state WHERE room = ?"
+DELETE_OPEN_SHIFT_OF = "DELETE FROM open_shifts WHERE room = ? AND code = ?"
 
 
 
@@ -153,21 +174,95 @@ def project(conn: sqlite3.Connection, event: Event, *, tally: bool = True) -> No
     elif kind == Kind.SHIFT_ENDED and event.ref:
         conn.execute(DELETE_OPEN_SHIFT, (event.room, event.ref))
     elif kind == Kind.VOID and event.ref:
-        record_voids(conn, [(event.ref, event.id)])
+        record_voids(conn, [(event.ref, event.id, event.room, event.seq)])
     if tally and kind in tallies.TALLIED:
         tallies.on_stored(conn, event)
 
 
-def record_voids(conn: sqlite3.Connection, voids: list[tuple[str, str]]) -> None:
-    """(target id, void id) pairs: the first void of a target counts, later ones change nothing."""
-    first: dict[str, str] = {}
-    for target, void_id in voids:
-        first.setdefault(target, void_id)
-    already = {r[0] for r in conn.execute(tallies.VOIDED_AMONG, (json.dumps(list(first)),))}
-    fresh = [(t, v) for t, v in first.items() if t not in already]
+def record_voids(conn: sqlite3.Connection, voids: list[tuple[str, str, str, int]]) -> None:
+    """(target id, void id, void's room, void's seq): a void only ever applies within its own
+    room, and of two voids of one target the one with the lower seq is kept (as a rescan
+    in seq order would), whatever order they arrive in."""
+    first: dict[str, tuple[str, str, int]] = {}
+    for target, void_id, room, seq in voids:
+        if target not in first or seq < first[target][2]:
+            first[target] = (void_id, room, seq)
+    held_by = dict(conn.execute(ROOMS_OF, (json.dumps(list(first)),)).fetchall())
+    first = {t: v for t, v in first.items() if held_by.get(t, v[1]) == v[1]}
+    already = {r[0]: r[3] for r in conn.execute(VOIDS_AMONG, (json.dumps(list(first)),))}
+    conn.executemany(INSERT_VOIDED, [(t, v[0]) for t, v in first.items()
+                                     if t in already and v[2] < already[t]])
+    fresh = [(t, v[0]) for t, v in first.items() if t not in already]
     tallies.before_voiding(conn, [t for t, _ in fresh])
     conn.executemany(INSERT_VOIDED, fresh)
     conn.executemany(DELETE_VOIDED_SHIFT, [(t,) for t, _ in fresh])  # a mistaken clock-in
+
+
+def drop_voids_of_other_rooms(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    """Newly stored rows that a void of ANOTHER room targeted before they arrived: that
+    void never applies (a room speaks only for itself). One range look-up: ids are
+    time-ordered, and voids are few."""
+    if not rows:
+        return
+    ids = list(map(itemgetter(0), rows))
+    among = {r[0] for r in conn.execute(tallies.VOIDED_BETWEEN, (min(ids), max(ids)))}
+    if not among:
+        return
+    room_of = {r[0]: r[1] for r in rows if r[0] in among}
+    if not room_of:
+        return
+    for target, _, void_room, _ in conn.execute(VOIDS_AMONG, (json.dumps(list(room_of)),)):
+        if void_room != room_of[target]:
+            conn.execute(DELETE_VOIDED, (target,))
+
+
+def refresh_state(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    """Recompute, from the log, the roles, room state and open shifts that ``rows`` (newly
+    stored, any kinds) touch: the result is the same in whatever order rows arrive."""
+    people, rooms = set(), set()
+    ends: list[str] = []
+    for row in rows:
+        kind = row[4]
+        if kind in ROLE_EVENTS or kind == Kind.SHIFT_STARTED:
+            if row[5]:
+                people.add((row[1], row[5]))
+        elif kind in (Kind.ROOM_OPENED, Kind.ROOM_CLOSED):
+            rooms.add(row[1])
+        elif kind == Kind.SHIFT_ENDED and row[7]:
+            ends.append(row[7])
+    if ends:
+        people |= {tuple(r) for r in conn.execute(SELECT_STARTS_OF, (json.dumps(ends),)) if r[1]}
+    for room, code in sorted(people):
+        _refresh_person(conn, room, code)
+    for room in sorted(rooms):
+        last = conn.execute(SELECT_LAST_OPEN_CLOSE, (room,)).fetchone()
+        if last is None:
+            conn.execute(DELETE_ROOM_STATE, (room,))
+        else:
+            conn.execute(UPSERT_ROOM_STATE, (room, int(last[0] == Kind.ROOM_OPENED), last[1],
+                                             last[2], last[3]))
+
+
+def _refresh_person(conn: sqlite3.Connection, room: str, code: str) -> None:
+    """Roles and the open shift of one person in one room, folded from their events in seq
+    order exactly as ``project`` applies them one by one."""
+    since: dict[str, str] = {}
+    last_start = None
+    for kind, at, event_id in conn.execute(SELECT_STATE_OF, (room, code)).fetchall():
+        if kind == Kind.SHIFT_STARTED:
+            last_start = (event_id, at)
+            continue
+        role, added = ROLE_EVENTS[kind]
+        if added:
+            since.setdefault(role, at)
+        else:
+            since.pop(role, None)
+    conn.execute(DELETE_ROLES_OF, (room, code))
+    conn.executemany(UPSERT_ROLE, [(room, code, role, at) for role, at in since.items()])
+    conn.execute(DELETE_OPEN_SHIFT_OF, (room, code))
+    if last_start and not conn.execute(SELECT_SHIFT_END, (last_start[0], room)).fetchone() \
+            and not conn.execute(tallies.IS_VOIDED, (last_start[0],)).fetchone():
+        conn.execute(INSERT_OPEN_SHIFT, (room, code, *last_start))
 
 
 def get(conn: sqlite3.Connection, event_id: str) -> Event | None:
@@ -180,13 +275,17 @@ def events_after(conn: sqlite3.Connection, room: str, after_seq: int, limit: int
     return [Event.from_row(r) for r in conn.execute(SELECT_EVENTS_AFTER, (room, after_seq, limit))]
 
 
-def rebuild_projections(conn: sqlite3.Connection) -> None:
-    """Recompute every projection from the log (after a restore); inside a transaction."""
+def rebuild_projections(conn: sqlite3.Connection, chunk: int = 50_000) -> None:
+    """Recompute every projection from the log; inside a transaction.
+
+    The same bulk path central merges with, room by room in seq order, in chunks.
+    """
     for table in ("roles", "room_state", "open_shifts", "voided", "tallies",
                   "monthly_visits"):
         conn.execute(f"DELETE FROM {table}")
-    for row in conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY room, seq").fetchall():
-        project(conn, Event.from_row(row))
+    cursor = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY room, seq")
+    while rows := list(map(tuple, cursor.fetchmany(chunk))):
+        project_many(conn, rows)
 
 
 class Draft(NamedTuple):
@@ -208,19 +307,17 @@ NO_PROJECTION = frozenset({Kind.CHECKIN, Kind.JOB_DONE, Kind.SHIFT_ENDED, Kind.V
 
 
 def project_many(conn: sqlite3.Connection, rows: list[tuple]) -> None:
-    """``project`` for many stored rows: the common kinds in bulk, the rare ones one by one."""
+    """``project`` for many stored rows, in bulk and independent of their order: voids of
+    another room dropped, tallies counted, voids recorded, then the state they touch
+    recomputed from the log."""
     of_kind = by_kind(rows)
+    drop_voids_of_other_rooms(conn, rows)
     tallies.on_stored_many(conn, of_kind)
-    if of_kind.keys() - NO_PROJECTION:
-        for row in rows:  # in log order: a room opened and closed in one batch ends closed
-            if row[4] not in NO_PROJECTION:
-                project(conn, Event.from_row(row), tally=False)
     if Kind.VOID in of_kind:
-        record_voids(conn, [(r[7], r[0]) for r in of_kind[Kind.VOID] if r[7]])
-    if Kind.SHIFT_ENDED in of_kind:
-        # After the loop: a shift started in this batch is closed by its end in it too.
-        conn.executemany(DELETE_OPEN_SHIFT, [(r[1], r[7]) for r in of_kind[Kind.SHIFT_ENDED]
-                                             if r[7]])
+        record_voids(conn, [(r[7], r[0], r[1], r[2]) for r in of_kind[Kind.VOID] if r[7]])
+    if of_kind.keys() - NO_PROJECTION or Kind.SHIFT_ENDED in of_kind:
+        refresh_state(conn, [r for kind, group in of_kind.items() if kind not in NO_PROJECTION
+                             or kind == Kind.SHIFT_ENDED for r in group])
 
 
 def by_kind(rows: list[tuple]) -> dict[str, list[tuple]]:

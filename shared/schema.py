@@ -2,7 +2,7 @@
 
 The same schema serves a room database and the central copy. ``events`` is
 the replicated, append-only log. Every other table is either a projection of
-the log (cheap current state, rebuilt by ``shared.store.rebuild_projections``)
+the log (cheap current state, rebuilt by ``shared.events.rebuild_projections``)
 or room-local personal data (``people``) that is never exported.
 """
 
@@ -133,6 +133,14 @@ def m007_create_monthly_visits(db: Database) -> None:
     )
 
 
+def m009_create_state_index(db: Database) -> None:
+    # Central recomputes the roles and open shifts a merged event touches from the log
+    # (order-free, shared.events.refresh_state): a small partial index of those rare kinds.
+    # Its WHERE term is repeated verbatim by the query (SQLite's rule for partial indexes).
+    from shared.events import STATE_KINDS_TERM
+    db.execute(f"CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE {STATE_KINDS_TERM}")
+
+
 MIGRATIONS = [
     m001_create_events,
     m002_create_people,
@@ -141,6 +149,7 @@ MIGRATIONS = [
     m005_create_tallies,
     m006_create_sync_tables,
     m007_create_monthly_visits,
+    m009_create_state_index,  # m008 is branch avail's; the lead orders them when merging
 ]
 
 # Tables whose rows may leave the room (the replicated log).
