@@ -36,7 +36,7 @@ _ID = r"[0-9A-Za-z_-]{1,64}"
 _IDS = re.compile(rf"{_ID}(?:\n{_ID})*")  # every id of a bundle, one per line, in one match
 # Local ISO time as the kiosk writes it ("2017-03-01T17:02:11+01:00"), checked in full: the
 # tallies read the year and month from its first characters, the dashboard shows it.
-_AT = (r"(?:19[7-9]\d|2\d\d\d)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+_AT = (r"(?:19[7-9]\d|20\d\d)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
        r"T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?(?:[+-](?:0\d|1[0-4]):[0-5]\d|Z)")
 _ATS = re.compile(rf"{_AT}(?:\n{_AT})*")
 _ONE_ID, _ONE_AT = re.compile(_ID), re.compile(_AT)  # one text (the per-record pass)
