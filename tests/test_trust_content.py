@@ -10,11 +10,18 @@ format must survive whatever it stores.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
+import tempfile
 import zlib
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, rule
 
 from shared import codes
 from shared.bundle import SUITE, TABLE_FORMAT_VERSION, bundle_name, canonical, seal
@@ -26,8 +33,9 @@ from shared.keys import load_private, load_public
 from shared.records import FIELDS
 from shared.report import build_report
 from shared.report_formats import FORMATS, render
+from shared.store import StoreError
 from syncd import transport
-from test_syncd_site import Site
+from test_syncd_site import ROOMS, Site
 
 CATALOG = load_catalog()
 AT = "2017-03-01T11:00:00+01:00"
@@ -251,3 +259,121 @@ async def test_the_dashboard_shows_a_stored_time_with_markup_as_plain_text(tmp_p
         table = app.screen.query_one("FreshnessTable", DataTable)
         assert str(table.get_cell("cjm", "last_event")) == "2026-11-[/]xxxxx"
         assert app.screen.report["freshness"]["rooms"]["cjm"]["lag_hours"] is None
+
+
+# --- the property: hostile rooms mixed with honest ones ------------------------------------
+ATTACKS = ("seq_huge", "hours_text", "hours_list", "hours_nan", "cents_inf", "deep_payload",
+           "deep_line", "unknown_kind", "void_held", "void_pending", "squat_held", "time_markup")
+EXAMPLES = int(os.environ.get("BWK_TRUST_EXAMPLES", "8"))
+FAST_TMP = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+class HostileContent(RuleBasedStateMachine):
+    """Rooms write and sync honestly; any room may also sign a bundle with hostile content.
+    Invariants after each settling: every room's figures at central equal the figures of
+    its own log, every honest bundle merged (acknowledged up to the room's last seq), and
+    only hostile files were quarantined."""
+
+    def __init__(self):
+        super().__init__()
+        self.root = Path(tempfile.mkdtemp(prefix="bwk-trust-", dir=FAST_TMP))
+        self.site = Site(self.root / "site")
+        self.hostile: set[str] = set()
+        self.next_seq = {room: 1_000_000 for room in self.site.rooms}  # far above honest seqs
+        for room in self.site.rooms:
+            self.site.store(room).set_volunteer("VVVVVVVV"[:7] + "0", True, by="K")
+
+    def teardown(self):
+        self.site.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def central_rows(self, room: str, held: bool) -> list[tuple]:
+        """Events of ``room`` that central holds (``held``) or not yet."""
+        conn = connect(self.site.db("central"))
+        try:
+            at_central = {r[0] for r in conn.execute("SELECT id FROM events WHERE room = ?", (room,))}
+        finally:
+            conn.close()
+        return [r for r in room_rows(self.site, room) if (r[0] in at_central) == held]
+
+    @rule(room=st.sampled_from(ROOMS), what=st.sampled_from(["visit", "anon", "job", "shift",
+                                                            "void"]), minutes=st.integers(1, 300))
+    def honest(self, room, what, minutes):
+        store = self.site.store(room)
+        self.site.clock.now += timedelta(minutes=minutes)
+        volunteer = "VVVVVVV0"
+        if what in ("visit", "anon"):
+            store.check_in(codes.new_code() if what == "visit" else None, ["kookclub"])
+        elif what == "job":
+            store.record_jobs("klussendienst", 1)
+        elif what == "shift":
+            (store.end_shift if store.open_shift(volunteer) else store.start_shift)(volunteer)
+        else:
+            targets = [r[0] for r in room_rows(self.site, room)
+                       if r[4] in ("checkin", "job_done", "shift_ended")]
+            try:
+                store.void(targets[minutes % len(targets)], by="K") if targets else None
+            except StoreError:
+                pass
+
+    @rule(room=st.sampled_from(ROOMS))
+    def export(self, room):
+        self.site.once(room)
+
+    @rule()
+    def central_pass(self):
+        self.site.once("central")
+
+    @rule(attacker=st.sampled_from(ROOMS), attack=st.sampled_from(ATTACKS),
+          choice=st.integers(0, 10**6))
+    def hostile_bundle(self, attacker, attack, choice):
+        victim = ROOMS[(ROOMS.index(attacker) + 1 + choice % 2) % len(ROOMS)]
+        seq = self.next_seq[attacker]
+        self.next_seq[attacker] += 1
+        base = event(attacker, seq, f"{choice:012x}{seq:020x}")
+        if attack == "deep_line":
+            line = (b'["' + base[0].encode() + b'","' + attacker.encode() + b'",' + str(seq).encode()
+                    + b',"' + AT.encode() + b'","checkin",null,null,null,' + b"[" * 100_000
+                    + b"]" * 100_000 + b"]\n")
+            self.hostile.add(seal_raw_as(self.site, attacker, line, 1, seq, seq))
+            return
+        if attack in ("void_held", "void_pending", "squat_held"):
+            targets = self.central_rows(victim, held=attack != "void_pending")
+            if not targets:
+                return
+            target = targets[choice % len(targets)][0]
+            if attack == "squat_held":
+                row = (target, *base[1:])
+            else:
+                row = event(attacker, seq, base[0], "void", '{"by": "K"}', ref=target, activity=None)
+            name = seal_as(self.site, attacker, [row], seq, seq)
+            if attack != "void_pending":  # a void of an event not held yet is accepted: it
+                self.hostile.add(name)    # must simply never apply to another room's event
+            return
+        changed = {
+            "seq_huge": lambda r: (*r[:2], 2**63 + choice, *r[3:]),
+            "hours_text": lambda r: (*r[:4], "shift_ended", None, None, None, '{"hours": "x"}'),
+            "hours_list": lambda r: (*r[:4], "shift_ended", None, None, None, '{"hours": [1]}'),
+            "hours_nan": lambda r: (*r[:4], "shift_ended", None, None, None, '{"hours": NaN}'),
+            "cents_inf": lambda r: (*r[:4], "cash_expense", None, None, None,
+                                    '{"cents": 1e999, "category": "A"}'),
+            "deep_payload": lambda r: (*r[:8], '{"a": ' + "[" * 5000 + "]" * 5000 + "}"),
+            "unknown_kind": lambda r: (*r[:4], "drop_table", *r[5:]),
+            "time_markup": lambda r: (*r[:3], "2017-11-[/]xxxxxxxxxx", *r[4:]),
+        }[attack](base)
+        self.hostile.add(seal_as(self.site, attacker, [changed], seq, max(seq, changed[2])))
+
+    @rule()
+    def settle(self):
+        self.site.sync_all()
+        for room in self.site.rooms:
+            assert figures(self.site.db("central"), room) == figures(self.site.db(room), room)
+            status = self.site.status(room)
+            assert status["acked_seq"] == status["max_seq"]
+        assert set(reasons(self.site)) <= self.hostile
+
+
+TestHostileContent = HostileContent.TestCase
+TestHostileContent.settings = settings(max_examples=EXAMPLES, stateful_step_count=20,
+                                       deadline=None,
+                                       suppress_health_check=list(HealthCheck))
