@@ -97,6 +97,8 @@ VOIDS_AMONG = ("SELECT v.event_id, v.void_id, e.room, e.seq FROM voided v JOIN e
                "ON e.id = v.void_id WHERE v.event_id IN (SELECT value FROM json_each(?))")
 ROOMS_OF = "SELECT id, room FROM events WHERE id IN (SELECT value FROM json_each(?))"
 DELETE_VOIDED = "DELETE FROM voided WHERE event_id = ?"
+SELECT_OWN_VOID = ("SELECT id FROM events WHERE ref = ? AND room = ? AND kind = 'void' "
+                   "ORDER BY seq LIMIT 1")
 # State changes (roles, the room open or closed, shifts) are rare: central recomputes the
 # state they touch from the log, so it never depends on the order bundles arrive in. The
 # partial index of m009 serves these look-ups; its WHERE term must be repeated verbatim.
@@ -183,12 +185,11 @@ def record_voids(conn: sqlite3.Connection, voids: list[tuple[str, str, str, int]
     """(target id, void id, void's room, void's seq): a void only ever applies within its own
     room, and of two voids of one target the one with the lower seq is kept (as a rescan
     in seq order would), whatever order they arrive in."""
+    held_by = dict(conn.execute(ROOMS_OF, (json.dumps([v[0] for v in voids]),)).fetchall())
     first: dict[str, tuple[str, str, int]] = {}
     for target, void_id, room, seq in voids:
-        if target not in first or seq < first[target][2]:
+        if held_by.get(target, room) == room and (target not in first or seq < first[target][2]):
             first[target] = (void_id, room, seq)
-    held_by = dict(conn.execute(ROOMS_OF, (json.dumps(list(first)),)).fetchall())
-    first = {t: v for t, v in first.items() if held_by.get(t, v[1]) == v[1]}
     already = {r[0]: r[3] for r in conn.execute(VOIDS_AMONG, (json.dumps(list(first)),))}
     conn.executemany(INSERT_VOIDED, [(t, v[0]) for t, v in first.items()
                                      if t in already and v[2] < already[t]])
@@ -211,9 +212,13 @@ def drop_voids_of_other_rooms(conn: sqlite3.Connection, rows: list[tuple]) -> No
     room_of = {r[0]: r[1] for r in rows if r[0] in among}
     if not room_of:
         return
-    for target, _, void_room, _ in conn.execute(VOIDS_AMONG, (json.dumps(list(room_of)),)):
+    for target, _, void_room, _ in conn.execute(VOIDS_AMONG, (json.dumps(list(room_of)),)).fetchall():
         if void_room != room_of[target]:
             conn.execute(DELETE_VOIDED, (target,))
+            # The target's own room may have voided it too, also before it arrived.
+            own = conn.execute(SELECT_OWN_VOID, (target, room_of[target])).fetchone()
+            if own:
+                conn.execute(INSERT_VOIDED, (target, own[0]))
 
 
 def refresh_state(conn: sqlite3.Connection, rows: list[tuple]) -> None:

@@ -188,3 +188,25 @@ def test_a_restored_log_has_the_same_current_state(tmp_path):
     assert len(restored.execute("SELECT * FROM open_shifts").fetchall()) == 1
     room.close()
     restored.close()
+
+
+def test_a_rooms_own_void_holds_when_another_rooms_void_of_the_same_event_came_first(tmp_path):
+    """Both voids arrive before their target: the other room's never applies, the own one does,
+    and the result equals a rebuild."""
+    log = write_room(tmp_path / "room.db", [("visit", 0, "kookclub", 5), ("visit", 1, "kookclub", 5),
+                                            ("void", 0, "inloop", 5)], random.Random(2))
+    void = next(e for e in log if e.kind == "void")
+    hostile = Event("f" * 32, "handreiking", 1, void.at, "void", None, None, void.ref, {"by": "X"})
+    central = connect(tmp_path / "central.db")
+    for part in ([hostile], [void], [e for e in log if e is not void]):
+        with transaction(central):
+            merge_many(central, part)
+    room = connect(tmp_path / "room.db")
+    assert projections(central)["voided"] == [(void.ref, void.id)]
+    assert projections(central)["tallies"] == projections(room)["tallies"]
+    merged = projections(central)
+    with transaction(central):
+        rebuild_projections(central)
+    assert projections(central) == merged
+    room.close()
+    central.close()
