@@ -264,7 +264,7 @@ async def test_the_dashboard_shows_a_stored_time_with_markup_as_plain_text(tmp_p
 # --- the property: hostile rooms mixed with honest ones ------------------------------------
 ATTACKS = ("seq_huge", "hours_text", "hours_list", "hours_nan", "cents_inf", "deep_payload",
            "deep_line", "unknown_kind", "void_held", "void_pending", "squat_held", "time_markup")
-EXAMPLES = int(os.environ.get("BWK_TRUST_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("BWK_TRUST_EXAMPLES", "10"))
 FAST_TMP = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
 
