@@ -137,7 +137,7 @@ def m009_create_state_index(db: Database) -> None:
     # Central recomputes the roles and open shifts a merged event touches from the log
     # (order-free, shared.events.refresh_state): a small partial index of those rare kinds.
     # Its WHERE term is repeated verbatim by the query (SQLite's rule for partial indexes).
-    from shared.events import STATE_KINDS_TERM
+    from shared.projections import STATE_KINDS_TERM
     db.execute(f"CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE {STATE_KINDS_TERM}")
 
 
