@@ -269,7 +269,7 @@ def _merge_one(conn: sqlite3.Connection, bundle: Incoming, now: str) -> tuple[Me
 def _refs_are_of(conn: sqlite3.Connection, room: str, rows: list[tuple]) -> None:
     """A void (or a shift end) of ``room`` may only refer to an event of ``room``: one held
     by another room refuses the bundle. A target not held yet is checked when it arrives
-    (``shared.events.drop_voids_of_other_rooms``)."""
+    (``shared.projections.drop_voids_of_other_rooms``)."""
     refs = list(filter(None, map(itemgetter(7), rows)))
     if not refs:
         return

@@ -135,7 +135,7 @@ def m007_create_monthly_visits(db: Database) -> None:
 
 def m009_create_state_index(db: Database) -> None:
     # Central recomputes the roles and open shifts a merged event touches from the log
-    # (order-free, shared.events.refresh_state): a small partial index of those rare kinds.
+    # (order-free, shared.projections.refresh_state): a small partial index of those rare kinds.
     # Its WHERE term is repeated verbatim by the query (SQLite's rule for partial indexes).
     from shared.projections import STATE_KINDS_TERM
     db.execute(f"CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE {STATE_KINDS_TERM}")
