@@ -193,8 +193,11 @@ def _columns_valid(room: str, rows: list[tuple], first: int | None, last: int | 
     if min(seqs) < max(low, 1) or max(seqs) > min(high, MAX_SEQ - 1) \
             or len(set(seqs)) != len(seqs) or not set(kinds) <= ALL_KINDS:
         return False
-    optional = [text for column in (visitors, activities, refs) for text in set(column) if text]
-    if not _all_match(_IDS, ids) or not _all_match(_IDS, optional) or not _all_match(_ATS, ats):
+    optional = set(visitors)  # a few thousand distinct codes, a few activities and refs
+    optional.update(activities, refs)
+    optional.discard(None)
+    if not _all_match(_IDS, ids) or not _all_match(_IDS, list(optional)) \
+            or not _all_match(_ATS, ats):
         return False
     try:  # the regex allows 31 February: each distinct day (a few in a bundle) as a date
         set(map(date.fromisoformat, set(map(_DAY_OF, ats))))
