@@ -286,6 +286,9 @@ def decode_records(payload: bytes) -> list[Any]:
         return json.loads(b"[" + body.replace(b"\n", b",") + b"]")
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BundleRejected("bad payload", "not JSON lines") from None
+    except RecursionError:  # a record nested deeper than the parser goes: name its seq
+        from shared.records import nested_too_deep
+        raise nested_too_deep(body) from None
 
 
 def table_columns(lines: list[Any]) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 The same schema serves a room database and the central copy. ``events`` is
 the replicated, append-only log. Every other table is either a projection of
-the log (cheap current state, rebuilt by ``shared.store.rebuild_projections``)
+the log (cheap current state, rebuilt by ``shared.events.rebuild_projections``)
 or room-local personal data (``people``, ``cash_notes``, ``forget_notices``)
 that is never exported.
 """
@@ -134,7 +134,15 @@ def m007_create_monthly_visits(db: Database) -> None:
     )
 
 
-def m010_keep_notes_in_room(db: Database) -> None:
+def m008_create_state_index(db: Database) -> None:
+    # Central recomputes the roles and open shifts a merged event touches from the log
+    # (order-free, shared.projections.refresh_state): a small partial index of those rare kinds.
+    # Its WHERE term is repeated verbatim by the query (SQLite's rule for partial indexes).
+    from shared.projections import STATE_KINDS_TERM
+    db.execute(f"CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE {STATE_KINDS_TERM}")
+
+
+def m009_keep_notes_in_room(db: Database) -> None:
     # Room-only: handgeld notes (free text) and forgets relayed from other
     # rooms that need this room's key holders (shared/room_local.py).
     db.execute("CREATE TABLE cash_notes (event_id TEXT PRIMARY KEY, note TEXT NOT NULL, "
@@ -183,8 +191,8 @@ MIGRATIONS = [
     m005_create_tallies,
     m006_create_sync_tables,
     m007_create_monthly_visits,
-    # m008 (branch avail), m009 (branch integ) go here when merged
-    m010_keep_notes_in_room,
+    m008_create_state_index,
+    m009_keep_notes_in_room,
 ]
 
 # Tables whose rows may leave the room (the replicated log).

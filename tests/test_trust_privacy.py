@@ -176,13 +176,13 @@ def test_retention_removes_old_notes_and_notes_naming_a_purged_visitor(store, cl
     assert store.expense_notes([old.id, about.id, recent.id]) == {recent.id: "koffie"}
 
 
-def _database_before_m010(path: Path, *, central: bool) -> str:
+def _database_before_notes_moved(path: Path, *, central: bool) -> str:
     """A database as the previous release left it, with a note in a cash_expense payload."""
     import sqlite_utils
 
     from shared.schema import MIGRATIONS
 
-    before = next((i for i, m in enumerate(MIGRATIONS) if m.__name__ >= "m010"), len(MIGRATIONS))
+    before = next((i for i, m in enumerate(MIGRATIONS) if m.__name__ >= "m009_keep"), len(MIGRATIONS))
     conn = sqlite3.connect(path, isolation_level=None)
     db = sqlite_utils.Database(conn)
     for step in MIGRATIONS[:before]:
@@ -201,7 +201,7 @@ def _database_before_m010(path: Path, *, central: bool) -> str:
 @pytest.mark.parametrize("central", [False, True])
 def test_the_upgrade_moves_old_notes_out_of_the_log(tmp_path, central):
     path = tmp_path / "old.db"
-    event_id = _database_before_m010(path, central=central)
+    event_id = _database_before_notes_moved(path, central=central)
     conn = connect(path)  # the upgrade runs here
     payload = conn.execute("SELECT payload FROM events WHERE id = ?", (event_id,)).fetchone()[0]
     assert payload == json.dumps({"by": "KEEPER01", "category": "A", "cents": 1250},
