@@ -284,7 +284,7 @@ def decode_records(payload: bytes) -> list[Any]:
         return []
     try:
         return json.loads(b"[" + body.replace(b"\n", b",") + b"]")
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    except (ValueError, UnicodeDecodeError):
         raise BundleRejected("bad payload", "not JSON lines") from None
     except RecursionError:  # a record nested deeper than the parser goes: name its seq
         from shared.records import nested_too_deep
