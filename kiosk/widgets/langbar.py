@@ -1,19 +1,26 @@
-"""The language choice: always visible on the welcome and closed screens."""
+"""The language choice: always visible on the welcome and closed screens.
+
+No flags (a language is not a country): each button shows the language's own
+name and a short greeting in it, so a visitor recognises their language even
+when they do not read the name.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.widgets import Button
 
 from kiosk.messages import LanguageChosen
-from shared.i18n import LANGUAGES, language_name
+from shared.i18n import LANGUAGES, language_name, t
 
 
 class LanguageBar(Horizontal):
     DEFAULT_CSS = """
-    LanguageBar { height: 3; width: 100%; align-horizontal: center; }
-    LanguageBar Button { min-width: 12; margin: 0 1 0 0; }
+    LanguageBar { height: 4; width: 100%; align-horizontal: center; }
+    LanguageBar Button { min-width: 10; width: 1fr; max-width: 16; height: 4;
+                         margin: 0 1 0 0; padding: 0; }
     """
 
     def __init__(self, current: str):
@@ -22,7 +29,8 @@ class LanguageBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         for lang in LANGUAGES:
-            yield Button(language_name(lang), id=f"lang-{lang}", name=lang, compact=False,
+            label = Content(f"{language_name(lang)}\n{t(lang, 'lang_greeting')}")
+            yield Button(label, id=f"lang-{lang}", name=lang, compact=False,
                          variant="primary" if lang == self.current else "default",
                          classes="lang")
 
