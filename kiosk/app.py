@@ -156,7 +156,7 @@ class KioskApp(App[int], inherit_bindings=False):
         if self.last_shown is not None:
             self.flush_visit(self.last_shown)  # stopped mid-visit: still a visit
         self.speaker.stop()
-        self._db.shutdown(wait=False, cancel_futures=True)
+        self._db.shutdown(wait=False)  # a visit handed over just now still gets written
 
     # --- visits that must not be lost ---------------------------------------
     def record_visit(self, code: str | None, activities: list[str]):
@@ -231,6 +231,8 @@ class KioskApp(App[int], inherit_bindings=False):
     def idle_tick(self, now: float | None = None) -> bool:
         """After ``idle_seconds`` of quiet, go back to the welcome screen; True if it did."""
         now = time.monotonic() if now is None else now
+        if not self.screen_stack:
+            return False  # starting up or shutting down
         screen = self.screen
         window_over = getattr(screen, "window_over", None)
         if window_over is not None and window_over(now):
@@ -257,7 +259,7 @@ class KioskApp(App[int], inherit_bindings=False):
     def on_home_requested(self, message: HomeRequested) -> None:
         if message.fresh:
             self.lang = i18n.DEFAULT_LANG
-        self.go_home(message.notice)
+        self.go_home(self.t(message.notice_key) if message.notice_key else None)
 
     def survey_wanted(self, code: str | None, due: bool) -> bool:
         """Ask a due visitor now and then; an offer counts as asked (a skip too)."""

@@ -47,4 +47,4 @@ class HomeRequested(Message):
     """Back to the welcome screen; ``fresh``: a visitor is done, so Dutch again."""
 
     fresh: bool = False
-    notice: str | None = None
+    notice_key: str | None = None  # said on the welcome screen, in its language

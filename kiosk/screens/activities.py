@@ -74,7 +74,7 @@ class ActivitiesScreen(KioskScreen):
         if not (self.anonymous and self.pending and not self.busy and now >= self.closes_at):
             return False
         self.app.flush_visit(self)  # type: ignore[attr-defined]
-        self.post_message(HomeRequested(fresh=True, notice=self.t("visit_recorded")))
+        self.post_message(HomeRequested(fresh=True, notice_key="visit_recorded"))
         return True
 
     def fill(self) -> None:

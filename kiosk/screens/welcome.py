@@ -115,16 +115,16 @@ class WelcomeScreen(KioskScreen):
         else:
             who.insert_text_at_cursor(text)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
+    async def on_input_changed(self, event: Input.Changed) -> None:
         typed = event.value
         self.notice_text = ""
         if codes.looks_like_code(typed):
-            self.show_matches(typed, [])
+            await self.show_matches(typed, [])
             self.say_text("")
             return
         letters = len(name_key(typed))
         if letters < MIN_SEARCH_LETTERS:
-            self.show_matches(typed, [])
+            await self.show_matches(typed, [])
             if letters:
                 self.say("welcome_type_more")
             else:
@@ -133,11 +133,11 @@ class WelcomeScreen(KioskScreen):
         self.run_search(lambda store: store.find_people(typed, MAX_FOUND),
                         lambda found: self.show_matches(typed, found))
 
-    def show_matches(self, typed: str, found: list[Person]) -> None:
+    async def show_matches(self, typed: str, found: list[Person]) -> None:
         if self.query_one("#who", Input).value != typed:
             return  # an older search: the person has typed on
         self.matches, self.matches_for, self.page = found, typed, 0
-        self.fill_matches()
+        await self.fill_matches()
         if found:
             same = len(set(match_labels(found))) != len({name_key(p.name) for p in found})
             self.say("welcome_pick_same" if same else "welcome_pick")
@@ -147,22 +147,22 @@ class WelcomeScreen(KioskScreen):
             self.enter_waiting = None
             self.pick_or_ask()
 
-    def fill_matches(self) -> None:
+    async def fill_matches(self) -> None:
         box = self.query_one("#matches", Vertical)
-        box.remove_children()
+        await box.remove_children()
         if not self.matches:
             return
         labels = match_labels(self.matches)
         paged = len(self.matches) > MAX_MATCHES
         size = MAX_MATCHES - 1 if paged else MAX_MATCHES
         first = self.page * size
-        buttons = [Button(Content(label), name=p.code, classes="person")
+        buttons = [Button(Content(label), name=p.code, id=f"person-{p.code}", classes="person")
                    for p, label in zip(self.matches[first:first + size],
                                        labels[first:first + size])]
         if paged:
             buttons.append(Button(self.t("welcome_more", n=len(self.matches)), id="more",
                                   classes="more"))
-        box.mount_all(buttons)
+        await box.mount_all(buttons)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.submit(event.value)
@@ -207,7 +207,7 @@ class WelcomeScreen(KioskScreen):
         self.show_pad(None if shown else pad_id)
         self.query_one("#who").focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button
         if button.has_class("person") and button.name:
             person = next((p for p in self.matches if p.code == button.name), None)
@@ -215,7 +215,8 @@ class WelcomeScreen(KioskScreen):
         elif button.id == "more":
             pages = -(-len(self.matches) // (MAX_MATCHES - 1))
             self.page = (self.page + 1) % pages
-            self.fill_matches()
+            await self.fill_matches()
+            self.query_one("#who").focus()  # typing on narrows the list
         elif button.id == "pad-letters":
             self.toggle_pad("letters")
         elif button.id == "pad-code":
