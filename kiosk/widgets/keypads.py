@@ -24,10 +24,10 @@ class KeyPad(Grid):
 
     KEYS: tuple[str, ...] = ()
     COLUMNS = 10
+    KEY_WIDTH = 6  # cells; 3 lines high: a fingertip on a small touch screen
     DEFAULT_CSS = """
-    KeyPad { height: auto; grid-gutter: 0 1; margin: 1 0 0 0; width: auto; }
-    KeyPad Button.pad-key { width: 6; min-width: 6; height: 3; text-style: bold; }
-    KeyPad Button.pad-wide { width: 13; }
+    KeyPad { height: auto; grid-gutter: 0 1; margin: 1 0 0 0; grid-rows: 3; }
+    KeyPad Button.pad-key { width: 100%; min-width: 3; height: 3; text-style: bold; }
     """
 
     class Typed(Message):
@@ -45,6 +45,7 @@ class KeyPad(Grid):
     def __init__(self, *, id: str | None = None, classes: str = "") -> None:
         super().__init__(id=id, classes=classes)
         self.styles.grid_size_columns = self.COLUMNS
+        self.styles.width = self.COLUMNS * (self.KEY_WIDTH + 1) - 1
 
     def compose(self) -> ComposeResult:
         for key in self.KEYS:
@@ -69,9 +70,7 @@ class DigitPad(KeyPad):
 
     KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", BACKSPACE, "0", ENTER)
     COLUMNS = 3
-    DEFAULT_CSS = """
-    DigitPad Button.pad-key { width: 9; min-width: 9; }
-    """
+    KEY_WIDTH = 9
 
 
 class CodePad(KeyPad):
@@ -79,6 +78,7 @@ class CodePad(KeyPad):
 
     KEYS = tuple(ALPHABET) + ("-", BACKSPACE, ENTER)
     COLUMNS = 12
+    KEY_WIDTH = 5  # twelve across still fit an 80-column screen
 
 
 class LetterPad(KeyPad):
