@@ -41,15 +41,15 @@ class RegisterScreen(KioskScreen):
                 yield KioskInput(placeholder=self.t("register_placeholder"), id="name",
                                  max_length=40)
                 yield Button(self.t("pad_letters"), id="pad-letters", classes="pad-toggle")
+                yield Horizontal(id="name-choice")
             yield LetterPad(id="letters", classes="pad")
-            yield Horizontal(id="name-choice")
-            yield Static(self.t("register_optional"), classes="muted", markup=False)
-            with Horizontal(classes="choice-row"):
+            yield Static(self.t("register_optional"), classes="muted optional", markup=False)
+            with Horizontal(classes="choice-row optional"):
                 yield Static(self.t("register_new_in_area"), classes="label", markup=False)
                 yield Button(self.t("yes"), id="area-yes", classes="choice")
                 yield Button(self.t("no"), id="area-no", classes="choice")
-            yield Static(self.t("register_heard"), classes="text", markup=False)
-            with Horizontal(classes="choice-row"):
+            yield Static(self.t("register_heard"), classes="text optional", markup=False)
+            with Horizontal(classes="choice-row optional"):
                 for way in HEARD_VIA:
                     yield Button(self.t(f"heard_{way}"), id=f"heard-{way}", classes="choice heard")
             yield Notice()
@@ -75,6 +75,8 @@ class RegisterScreen(KioskScreen):
             pad = self.query_one("#letters")
             pad.display = not pad.display
             event.button.set_class(pad.display, "-chosen")
+            for question in self.query(".optional"):  # a small screen: the pad or the questions
+                question.display = not pad.display
             self.query_one("#name").focus()
         elif button_id == "use-suggestion" and self.suggestion:
             self.query_one("#name", Input).value = self.suggestion

@@ -200,7 +200,11 @@ class WelcomeScreen(KioskScreen):
             pad.display = pad.id == pad_id
         self.query_one("#pad-letters").set_class(pad_id == "letters", "-chosen")
         self.query_one("#pad-code").set_class(pad_id == "codepad", "-chosen")
-        self.query_one("#ways").display = pad_id is None
+        # a small screen has no room for everything: the pad takes the place of the
+        # languages, the welcome text and the two big ways in
+        for selector in ("#ways", "#langbar", ".title", ".text"):
+            for widget in self.query(selector):
+                widget.display = pad_id is None
 
     def toggle_pad(self, pad_id: str) -> None:
         shown = self.query_one(f"#{pad_id}").display

@@ -17,11 +17,7 @@ from shared.i18n import LANGUAGES, language_name, t
 
 
 class LanguageBar(Horizontal):
-    DEFAULT_CSS = """
-    LanguageBar { height: 4; width: 100%; align-horizontal: center; }
-    LanguageBar Button { min-width: 10; width: 1fr; max-width: 16; height: 4;
-                         margin: 0 1 0 0; padding: 0; }
-    """
+    # sizes live in kiosk.tcss (the app's CSS beats a widget's DEFAULT_CSS)
 
     def __init__(self, current: str):
         super().__init__(id="langbar")
