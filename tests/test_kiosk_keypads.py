@@ -85,9 +85,12 @@ async def test_a_nickname_on_the_letter_pad_registers(tmp_path):
 
 
 class PadScreen(KioskScreen):
+    """As the PIN screen would mount it: a name box first, the pad types the PIN."""
+
     def compose(self) -> ComposeResult:
+        yield KioskInput(id="kh-name")
         yield KioskInput(id="pin", password=True)
-        yield DigitPad(id="digits")
+        yield DigitPad(id="digits", target="#pin")
 
     def on_input_submitted(self, event) -> None:
         self.app.submitted.append(event.value)  # type: ignore[attr-defined]
@@ -110,6 +113,7 @@ async def test_the_digit_pad_types_a_pin_with_big_keys():
         for _ in range(3):  # pad key -> pad message -> the box's Submitted
             await pilot.pause()
         assert app.submitted == ["2468"]
+        assert app.screen.query_one("#kh-name").value == ""
         key = app.screen.query_one("#digits-5")
         assert key.region.width >= 9 and key.region.height >= 3  # a finger-sized target
 

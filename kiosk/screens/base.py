@@ -75,8 +75,10 @@ class KioskScreen(Screen):
         return " ".join(str(w.render()) for w in self.query(".title, .text"))
 
     # --- on-screen keypads ------------------------------------------------------
-    def pad_target(self) -> Input | None:
-        """The text box the keypads type into: the focused one, else the first."""
+    def pad_target(self, pad: KeyPad | None = None) -> Input | None:
+        """The text box a keypad types into: its own target, the focused one, else the first."""
+        if pad is not None and pad.target:
+            return self.query_one(pad.target, Input)
         if isinstance(self.focused, Input):
             return self.focused
         boxes = self.query(Input)
@@ -84,7 +86,7 @@ class KioskScreen(Screen):
 
     async def on_key_pad_typed(self, message: KeyPad.Typed) -> None:
         message.stop()
-        box = self.pad_target()
+        box = self.pad_target(message.pad)
         if box is None:
             return
         box.focus()

@@ -42,8 +42,10 @@ class KeyPad(Grid):
         def control(self) -> "KeyPad":
             return self.pad
 
-    def __init__(self, *, id: str | None = None, classes: str = "") -> None:
+    def __init__(self, *, id: str | None = None, classes: str = "",
+                 target: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        self.target = target  # a selector for the box to type into (default: the focused one)
         self.styles.grid_size_columns = self.COLUMNS
         self.styles.width = self.COLUMNS * (self.KEY_WIDTH + 1) - 1
 
