@@ -135,3 +135,21 @@ async def test_language_buttons_show_the_name_and_a_greeting(tmp_path):
         await pilot.click("#lang-tr")
         await settle(pilot)
         assert app.lang == "tr"
+
+
+async def test_pad_keys_stay_put_when_matches_appear(tmp_path):
+    """A key must not move away under a finger while the match list grows."""
+    app, store, _, _ = make_app(tmp_path)
+    for name in ("Ayşe", "Ayan", "Ayla"):
+        store.register_visitor(name)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.click("#pad-letters")
+        await settle(pilot)
+        before = app.screen.query_one("#letters-enter").region
+        await tap(pilot, "letters", "AY")
+        await settle(pilot)
+        assert len(app.screen.query(".person")) == 3
+        assert app.screen.query_one("#letters-enter").region == before
+        person = app.screen.query(".person").first()
+        assert person.region.y + person.region.height <= 24  # the names are on the screen too

@@ -78,10 +78,12 @@ class WelcomeScreen(KioskScreen):
                                  max_length=40)
                 yield Button(self.t("pad_letters"), id="pad-letters", classes="pad-toggle")
                 yield Button(self.t("pad_code"), id="pad-code", classes="pad-toggle")
-            yield Notice(self.notice_text, classes="-ok" if self.notice_text else "")
-            yield Vertical(id="matches")
+            # the pads come before anything that grows or shrinks while typing:
+            # a key must not move away under a finger
             yield LetterPad(id="letters", classes="pad")
             yield CodePad(id="codepad", classes="pad")
+            yield Notice(self.notice_text, classes="-ok" if self.notice_text else "")
+            yield Vertical(id="matches")
             with Horizontal(id="ways"):
                 yield Button(self.t("welcome_new"), id="new", classes="way")
                 yield Button(self.t("welcome_anonymous"), id="anonymous", classes="way",
