@@ -79,6 +79,8 @@ async def test_each_visitor_screen_is_read_in_the_chosen_language(tmp_path, spea
         assert voice(said) == EXPECTED_VOICE[lang]  # Papiamentu and Sranan fall back to Dutch
         assert t("welcome_title", room="Casa Jepie Makandra") in said["text"]
         assert t("welcome_been_here") in said["text"]
+        assert t("welcome_anonymous").split(" ", 1)[1] in said["text"]  # without the icon
+        assert "☕" not in said["text"]
 
         await pilot.click("#new")
         await settle(pilot)
@@ -96,6 +98,7 @@ async def test_each_visitor_screen_is_read_in_the_chosen_language(tmp_path, spea
         said = await tap_speak(pilot, speaker)
         assert t("activities_hello", name="Kwame") in said["text"]
         assert t("activities_hint") in said["text"]
+        assert app.catalog.activities["computerles"].label(lang) in said["text"]  # the tiles
         await pilot.click("#act-kookclub")
         await pilot.click("#done")
         await settle(pilot)

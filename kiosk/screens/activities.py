@@ -47,7 +47,9 @@ class ActivitiesScreen(KioskScreen):
                 else self.t("activities_title"))
 
     def speech_text(self) -> str:
-        return f"{self.title_text()} {self.t('activities_hint')}"
+        """The title, the hint and every activity: the tiles are the choice to hear."""
+        tiles = ". ".join(tile.text for tile in self.query(Tile))
+        return f"{self.title_text()} {self.t('activities_hint')} {tiles}."
 
     def reset(self, code: str | None, name: str | None, *, anonymous: bool = False) -> None:
         """Ready for the next visitor (one instance is kept per language)."""

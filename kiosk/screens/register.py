@@ -42,7 +42,7 @@ class RegisterScreen(KioskScreen):
                                  max_length=40)
                 yield Button(self.t("pad_letters"), id="pad-letters", classes="pad-toggle")
                 yield Horizontal(id="name-choice")
-            yield LetterPad(id="letters", classes="pad")
+            yield Vertical(id="pads")  # the letter pad, built on first use
             yield Static(self.t("register_optional"), classes="muted optional", markup=False)
             with Horizontal(classes="choice-row optional"):
                 yield Static(self.t("register_new_in_area"), classes="label", markup=False)
@@ -60,18 +60,19 @@ class RegisterScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self.query_one("#pad-letters").can_focus = False
-        self.query_one("#letters").display = False
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.register()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         button_id = event.button.id or ""
         if button_id == "back":
             self.post_message(HomeRequested())
         elif button_id == "next":
             self.register()
         elif button_id == "pad-letters":
+            if not self.query("#letters"):
+                await self.query_one("#pads").mount(LetterPad(id="letters", classes="pad"))
             pad = self.query_one("#letters")
             pad.display = not pad.display
             event.button.set_class(pad.display, "-chosen")

@@ -29,6 +29,12 @@ MAX_MATCHES = 6  # buttons on one page
 MAX_FOUND = 60  # a longer prefix narrows it down further
 
 
+def plain(label: str) -> str:
+    """A button label without its leading icon, for reading aloud."""
+    first, _, rest = label.partition(" ")
+    return rest if rest and not first.isalnum() else label
+
+
 def match_labels(found: list[Person]) -> list[str]:
     """Button labels; a name that occurs twice gets the end of its code (``Fatma ·7K``)."""
     keys = [name_key(p.name) for p in found]
@@ -78,10 +84,9 @@ class WelcomeScreen(KioskScreen):
                                  max_length=40)
                 yield Button(self.t("pad_letters"), id="pad-letters", classes="pad-toggle")
                 yield Button(self.t("pad_code"), id="pad-code", classes="pad-toggle")
-            # the pads come before anything that grows or shrinks while typing:
-            # a key must not move away under a finger
-            yield LetterPad(id="letters", classes="pad")
-            yield CodePad(id="codepad", classes="pad")
+            # the pads come before anything that grows or shrinks while typing (a key
+            # must not move away under a finger); built on first use (memory, start-up)
+            yield Vertical(id="pads")
             yield Notice(self.notice_text, classes="-ok" if self.notice_text else "")
             yield Vertical(id="matches")
             with Horizontal(id="ways"):
@@ -102,7 +107,8 @@ class WelcomeScreen(KioskScreen):
 
     def speech_text(self) -> str:
         said = str(self.query_one(Notice).render())
-        return " ".join(part for part in (super().speech_text(), said) if part)
+        ways = [plain(self.t(key)) + "." for key in ("welcome_new", "welcome_anonymous")]
+        return " ".join(part for part in (super().speech_text(), said, *ways) if part)
 
     # --- typing -----------------------------------------------------------
     def type_in(self, text: str) -> None:
@@ -208,8 +214,14 @@ class WelcomeScreen(KioskScreen):
             for widget in self.query(selector):
                 widget.display = pad_id is None
 
-    def toggle_pad(self, pad_id: str) -> None:
-        shown = self.query_one(f"#{pad_id}").display
+    async def toggle_pad(self, pad_id: str) -> None:
+        pads = self.query(f"#{pad_id}")
+        if not pads:
+            pad = LetterPad(id=pad_id, classes="pad") if pad_id == "letters" \
+                else CodePad(id=pad_id, classes="pad")
+            pad.display = False
+            await self.query_one("#pads", Vertical).mount(pad)
+        shown = bool(pads) and pads.first().display
         self.show_pad(None if shown else pad_id)
         self.query_one("#who").focus()
 
@@ -224,9 +236,9 @@ class WelcomeScreen(KioskScreen):
             await self.fill_matches()
             self.query_one("#who").focus()  # typing on narrows the list
         elif button.id == "pad-letters":
-            self.toggle_pad("letters")
+            await self.toggle_pad("letters")
         elif button.id == "pad-code":
-            self.toggle_pad("codepad")
+            await self.toggle_pad("codepad")
         elif button.id == "anonymous":
             self.post_message(VisitorIdentified(None, None))
         elif button.id == "new":
