@@ -13,6 +13,7 @@ import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,6 +22,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+from kiosk.speech import Speaker
 from kiosk.messages import (CheckedIn, HomeRequested, KeyHolderVerified, LanguageChosen,
                             RoomClosed, VisitorIdentified)
 from shared import i18n, queries
@@ -32,6 +34,7 @@ from shared.store import RoomStore
 
 log = logging.getLogger("bwk.kiosk")
 LOCKED_KEYS = ("ctrl+c", "ctrl+q", "ctrl+z", "ctrl+backslash", "ctrl+p", "ctrl+d", "ctrl+s")
+SURVEY_QUARTER = timedelta(days=91)
 EXIT_MAINTENANCE = 3  # "leave the kiosk": the service unit does not restart on this code
 
 
@@ -47,9 +50,11 @@ class KioskSettings:
     clock: Clock = system_clock
     survey_chance: float = 0.35  # "now and then": how often a due survey is offered
     confirm_seconds: float = 6.0
+    anonymous_seconds: float = 10.0  # "Gewoon binnenlopen": time to add an activity
     handle_signals: bool = True
     seed: int | None = None
     initially_open: bool | None = None  # known before start-up: the first screen comes at once
+    speaker: Speaker | None = None  # read-aloud; None: espeak-ng if installed
 
 
 class KioskApp(App[int], inherit_bindings=False):
@@ -72,6 +77,9 @@ class KioskApp(App[int], inherit_bindings=False):
         self.room_open = False
         self.last_input = time.monotonic()
         self.rng = random.Random(settings.seed)
+        self.speaker = settings.speaker or Speaker()
+        self.survey_offered: dict[str, date] = {}
+        self.last_shown: Screen | None = None  # code -> day offered (a skip counts)
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-db")
 
     # --- lockdown ---------------------------------------------------------
@@ -145,7 +153,27 @@ class KioskApp(App[int], inherit_bindings=False):
                                               "open" if is_open else "closed"))
 
     def on_unmount(self) -> None:
-        self._db.shutdown(wait=False, cancel_futures=True)
+        if self.last_shown is not None:
+            self.flush_visit(self.last_shown)  # stopped mid-visit: still a visit
+        self.speaker.stop()
+        self._db.shutdown(wait=False)  # a visit handed over just now still gets written
+
+    # --- visits that must not be lost ---------------------------------------
+    def record_visit(self, code: str | None, activities: list[str]):
+        """Record a check-in on the database thread without waiting (a visitor who
+        walked away, or whose screen the next visitor took over)."""
+        def job(store: RoomStore) -> None:
+            try:
+                store.check_in(code, activities)
+            except Exception:  # noqa: BLE001 - logged; the kiosk goes on
+                log.exception("could not record a visit")
+        return self._db.submit(job, self.store)
+
+    def flush_visit(self, screen: Screen | None = None):
+        """The visit a visitor screen still holds, recorded now (None if there is none)."""
+        take = getattr(screen if screen is not None else self.screen, "take_pending_visit", None)
+        pending = take() if take else None
+        return self.record_visit(*pending) if pending else None
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Click, events.Paste)):
@@ -163,6 +191,7 @@ class KioskApp(App[int], inherit_bindings=False):
 
     def show(self, screen: Screen) -> None:
         """Replace the current screen (the stack stays one deep)."""
+        self.last_shown = screen
         if len(self.screen_stack) < 2:
             self.push_screen(screen)
         elif screen is not self.screen:
@@ -179,6 +208,19 @@ class KioskApp(App[int], inherit_bindings=False):
         welcome.reset(notice)  # type: ignore[attr-defined]
         self.show(welcome)
 
+    def type_ahead(self, text: str) -> None:
+        """The next visitor typed (or scanned) during a confirmation: welcome them, in Dutch."""
+        from kiosk.screens.welcome import WelcomeScreen
+
+        if not self.room_open:
+            return
+        self.lang = i18n.DEFAULT_LANG
+        welcome = self.cached("welcome", WelcomeScreen)
+        if self.screen is not welcome:
+            welcome.reset()  # type: ignore[attr-defined]
+            self.show(welcome)
+        welcome.type_in(text)  # type: ignore[attr-defined]
+
     def show_confirm(self, name: str | None, lines: list[str], *, recorded: bool = True) -> None:
         from kiosk.screens.confirm import ConfirmScreen
 
@@ -189,10 +231,16 @@ class KioskApp(App[int], inherit_bindings=False):
     def idle_tick(self, now: float | None = None) -> bool:
         """After ``idle_seconds`` of quiet, go back to the welcome screen; True if it did."""
         now = time.monotonic() if now is None else now
+        if not self.screen_stack:
+            return False  # starting up or shutting down
+        screen = self.screen
+        window_over = getattr(screen, "window_over", None)
+        if window_over is not None and window_over(now):
+            return True
         if now - self.last_input < self.settings.idle_seconds:
             return False
         self.last_input = now
-        screen = self.screen
+        self.flush_visit(screen)
         try:
             pristine = getattr(screen, "is_home", False) and screen.is_pristine()
         except Exception:  # noqa: BLE001 - a screen still composing
@@ -209,13 +257,29 @@ class KioskApp(App[int], inherit_bindings=False):
         self.go_home()
 
     def on_home_requested(self, message: HomeRequested) -> None:
-        self.go_home()
+        if message.fresh:
+            self.lang = i18n.DEFAULT_LANG
+        self.go_home(self.t(message.notice_key) if message.notice_key else None)
+
+    def survey_wanted(self, code: str | None, due: bool) -> bool:
+        """Ask a due visitor now and then; an offer counts as asked (a skip too)."""
+        today = self.store.clock().date()
+        offered = self.survey_offered.get(code or "")
+        if not code or not due or (offered and today - offered < SURVEY_QUARTER):
+            return False
+        if self.rng.random() >= self.settings.survey_chance:
+            return False
+        if len(self.survey_offered) > 5000:  # a long-running kiosk: keep it small
+            self.survey_offered.clear()
+        self.survey_offered[code] = today
+        return True
 
     def on_visitor_identified(self, message: VisitorIdentified) -> None:
         from kiosk.screens.activities import ActivitiesScreen
 
         activities = self.cached("activities", ActivitiesScreen)
-        activities.reset(message.code, message.name)  # type: ignore[attr-defined]
+        activities.reset(message.code, message.name,  # type: ignore[attr-defined]
+                         anonymous=message.code is None)
         self.show(activities)
 
     def on_checked_in(self, message: CheckedIn) -> None:
@@ -223,7 +287,7 @@ class KioskApp(App[int], inherit_bindings=False):
         from kiosk.screens.survey import SurveyScreen
 
         lines = checkin_lines(self, message.activities)
-        if message.survey_due and self.rng.random() < self.settings.survey_chance:
+        if self.survey_wanted(message.code, message.survey_due):
             self.show(SurveyScreen(message.code, message.name, lines))
         else:
             self.show_confirm(message.name, lines)

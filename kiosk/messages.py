@@ -44,4 +44,7 @@ class RoomClosed(Message):
 
 @dataclass
 class HomeRequested(Message):
-    pass
+    """Back to the welcome screen; ``fresh``: a visitor is done, so Dutch again."""
+
+    fresh: bool = False
+    notice_key: str | None = None  # said on the welcome screen, in its language

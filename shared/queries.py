@@ -153,3 +153,23 @@ def month_cash(conn: sqlite3.Connection, room: str, year: int, month: int,
 
 def roles_of(conn: sqlite3.Connection, room: str, code: str) -> tuple[str, ...]:
     return tuple(r[0] for r in conn.execute(SELECT_ROLES_OF, (room, code)))
+
+
+# --- visitor kiosk (branch visitor) -------------------------------------------
+SELECT_FIRST_SEEN = "SELECT first_seen FROM people WHERE code = ?"
+SELECT_LAST_SURVEY_OF = (
+    "SELECT MAX(at) FROM events WHERE kind = 'survey_answered' AND visitor = ?"
+)
+
+
+def survey_eligible(conn: sqlite3.Connection, code: str | None, today: date,
+                    quarter_start: date) -> bool:
+    """A visitor to ask: known here since before ``today`` (so this is at least a
+    second visit, on another day) and no answer since ``quarter_start``."""
+    if not code:
+        return False
+    row = conn.execute(SELECT_FIRST_SEEN, (code,)).fetchone()
+    if row is None or row[0] >= today.isoformat():
+        return False
+    last = conn.execute(SELECT_LAST_SURVEY_OF, (code,)).fetchone()[0]
+    return last is None or last < quarter_start.isoformat()

@@ -61,7 +61,7 @@ def test_every_key_the_kiosk_uses_exists():
 
 
 def test_translation_falls_back_and_fills_fields():
-    assert i18n.t("tr", "welcome_title", room="MultiBron") == "MultiBron'e hoş geldiniz!"
+    assert i18n.t("tr", "welcome_title", room="MultiBron") == "Hoş geldiniz! Burası MultiBron."
     assert i18n.t("xx", "yes") == "Ja"
     assert i18n.t("nl", "no_such_key") == "no_such_key"
     assert i18n.t("nl", "pin_locked") == "Te vaak een verkeerde pincode. Wacht {seconds} seconden."
@@ -76,3 +76,30 @@ def test_parse_euros(typed, cents):
 
 def test_euros():
     assert i18n.euros(50000) == "500,00" and i18n.euros(5) == "0,05" and i18n.euros(-150) == "-1,50"
+
+
+# --- branch visitor: issue 11 item 22 ----------------------------------------------
+def test_turkish_welcome_attaches_no_suffix_to_a_room_name():
+    """'Casa Jepie Makandra'e' takes the wrong suffix; no suffix fits every name."""
+    for room in ("Casa Jepie Makandra", "MultiBron", "De Kameleon"):
+        text = i18n.t("tr", "welcome_title", room=room)
+        assert f"{room}'" not in text and room in text
+
+
+def test_spanish_has_no_keyring_and_no_masculine_only_welcome():
+    spanish = i18n.catalog("es")
+    assert not any("llavero" in text.lower() for text in spanish.values())
+    for key in ("welcome_title", "confirm_welcome", "confirm_welcome_name", "welcome_new",
+                "welcome_no_match", "register_new_in_area"):
+        assert not re.search(r"\b(bienvenido|nuevo|nuevos)\b", spanish[key].lower()), key
+    assert "persona con llave" in spanish["role_key_holder"]
+
+
+def test_sranan_asks_for_a_name_without_the_dutch_word():
+    sranan = i18n.catalog("srn")
+    assert not any("bijnaam" in text.lower() for text in sranan.values())
+
+
+def test_every_language_greets_on_its_button():
+    greetings = {lang: i18n.t(lang, "lang_greeting") for lang in i18n.LANGUAGES}
+    assert len(set(greetings.values())) == len(greetings)

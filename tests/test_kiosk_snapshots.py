@@ -7,10 +7,28 @@ from __future__ import annotations
 
 from test_kiosk_support import SIZE, make_app, scan, settle, type_text
 
+from kiosk.speech import Speaker
+from shared import codes, people
+
 
 def _app(tmp_path, **kwargs):
+    # 🔊 shown whether or not this machine has espeak-ng (nothing is spoken here)
+    kwargs.setdefault("speaker", Speaker(program="true"))
     app, store, key_holder, clock = make_app(tmp_path, **kwargs)
     return app, store, key_holder, clock
+
+
+def fixed_code(number: int) -> str:
+    """A valid visitor code that is the same in every run (screenshots show its end)."""
+    body = "".join(codes.ALPHABET[(number * 7 + i) % 32] for i in range(codes.RANDOM_LENGTH))
+    return body + codes.check_character(body)
+
+
+def remember(store, names) -> None:
+    """People with fixed codes (register_visitor draws random ones)."""
+    with store.conn:
+        for number, name in enumerate(names):
+            people.remember(store.conn, fixed_code(number), name, store.now())
 
 
 def test_snapshot_closed(snap_compare, tmp_path):
@@ -84,3 +102,141 @@ def test_snapshot_close_summary(snap_compare, tmp_path):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+# --- the visitor screens at the smallest supported terminal (branch visitor) --------
+SMALL = (80, 24)
+
+
+def _same_names_app(tmp_path):
+    app, store, *_ = _app(tmp_path)
+    remember(store, ("Mohamed", "Mohamed", "Mohamed A.", "Mohammed", "Moussa", "Monique", "Mo"))
+    return app
+
+
+def test_snapshot_welcome_80x24(snap_compare, tmp_path):
+    app, *_ = _app(tmp_path)
+    assert snap_compare(app, terminal_size=SMALL, run_before=settle)
+
+
+def test_snapshot_same_names_and_more_80x24(snap_compare, tmp_path):
+    async def run_before(pilot):
+        await settle(pilot)
+        await type_text(pilot, "mo")
+        await settle(pilot)
+
+    assert snap_compare(_same_names_app(tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_snapshot_same_names_and_more(snap_compare, tmp_path):
+    async def run_before(pilot):
+        await settle(pilot)
+        await type_text(pilot, "mo")
+        await settle(pilot)
+
+    assert snap_compare(_same_names_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_letter_pad_80x24(snap_compare, tmp_path):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.click("#pad-letters")
+        await pilot.click("#letters-M")
+        await pilot.click("#letters-O")
+        await settle(pilot)
+
+    assert snap_compare(_same_names_app(tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_snapshot_code_pad_80x24(snap_compare, tmp_path):
+    app, *_ = _app(tmp_path)
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.click("#pad-code")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_snapshot_anonymous_window_80x24(snap_compare, tmp_path):
+    app, *_ = _app(tmp_path)
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.click("#anonymous")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_snapshot_activity_choice_80x24(snap_compare, tmp_path):
+    app, store, *_ = _app(tmp_path)
+    zoe = store.register_visitor("Zoë")
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await scan(pilot, zoe.code)
+        await pilot.click("#act-kookclub")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_snapshot_confirmation_80x24(snap_compare, tmp_path):
+    app, *_ = _app(tmp_path)
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.click("#anonymous")
+        await pilot.click("#act-kookclub")
+        await pilot.click("#done")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def _taken_name_run(pad: bool):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.click("#new")
+        await settle(pilot)
+        await type_text(pilot, "Fatma")
+        await pilot.press("enter")
+        await settle(pilot)
+        if pad:
+            await pilot.click("#pad-letters")
+            await settle(pilot)
+    return run_before
+
+
+def test_snapshot_register_taken_name_80x24(snap_compare, tmp_path):
+    app, store, *_ = _app(tmp_path)
+    store.register_visitor("Fatma")
+    assert snap_compare(app, terminal_size=SMALL, run_before=_taken_name_run(False))
+
+
+def test_snapshot_register_taken_name(snap_compare, tmp_path):
+    app, store, *_ = _app(tmp_path)
+    store.register_visitor("Fatma")
+    assert snap_compare(app, terminal_size=SIZE, run_before=_taken_name_run(False))
+
+
+def test_snapshot_register_letter_pad_80x24(snap_compare, tmp_path):
+    app, store, *_ = _app(tmp_path)
+    store.register_visitor("Fatma")
+    assert snap_compare(app, terminal_size=SMALL, run_before=_taken_name_run(True))
+
+
+def test_snapshot_survey_80x24(snap_compare, tmp_path):
+    app, store, _, clock = _app(tmp_path, survey_chance=1.0)
+    zoe = store.register_visitor("Zoë")
+    clock.advance(days=1)
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await scan(pilot, zoe.code)
+        await pilot.click("#done")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)

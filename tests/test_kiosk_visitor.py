@@ -166,8 +166,9 @@ async def test_markup_in_a_nickname_is_shown_literally_and_does_nothing(tmp_path
 
 
 async def test_survey_after_check_in_is_skippable_and_recorded(tmp_path):
-    app, store, _, _ = make_app(tmp_path, survey_chance=1.0)
+    app, store, _, clock = make_app(tmp_path, survey_chance=1.0)
     ayse = store.register_visitor("Ayşe")
+    clock.advance(days=1)  # a returning visitor: only they are asked
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await scan(pilot, ayse.code)
@@ -191,8 +192,9 @@ async def test_survey_after_check_in_is_skippable_and_recorded(tmp_path):
 
 
 async def test_survey_skip_records_nothing(tmp_path):
-    app, store, _, _ = make_app(tmp_path, survey_chance=1.0)
+    app, store, _, clock = make_app(tmp_path, survey_chance=1.0)
     mo = store.register_visitor("Mo")
+    clock.advance(days=1)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await scan(pilot, mo.code)
@@ -297,4 +299,5 @@ async def test_a_scan_on_someone_elses_activity_screen_starts_the_new_visitor(tm
         assert "Hallo Omar!" in screen_text(app)
         await pilot.press("enter")
         await settle(pilot)
-        assert checkins(store) == [(second.code, "inloop")]
+        # Esther identified herself, so she visited: recorded, not dropped
+        assert checkins(store) == [(first.code, "inloop"), (second.code, "inloop")]

@@ -1,6 +1,16 @@
-"""What are you here for? Activity tiles (several may be chosen); volunteers also clock in/out."""
+"""What are you here for? Activity tiles (several may be chosen); volunteers also clock in/out.
+
+Whoever reaches this screen has visited: the visit is *pending* until "Klaar",
+and is recorded anyway (with the tiles chosen so far) when the screen times
+out or the next visitor scans a code here. Only "Terug" drops it (wrong name).
+"Gewoon binnenlopen" is one touch: the anonymous visit is recorded by itself
+when its short window ends, unless an activity is added and "Klaar" pressed first.
+"""
 
 from __future__ import annotations
+
+import time
+from datetime import timedelta
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
@@ -9,9 +19,11 @@ from textual.widgets import Button, Static
 from kiosk.messages import CheckedIn, HomeRequested
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.notice import Notice
+from kiosk.widgets.speak import SpeakButton
 from kiosk.widgets.tiles import RepeatButton, Tile
+from shared import queries
 from shared.clock import parse_iso
-from shared.store import RoomStore
+from shared.store import SURVEY_INTERVAL_DAYS as SURVEY_DAYS, RoomStore
 
 
 class ActivitiesScreen(KioskScreen):
@@ -24,17 +36,48 @@ class ActivitiesScreen(KioskScreen):
         self.name_: str | None = None
         self.busy = False
         self.generation = 0  # results for an earlier visitor are dropped
+        self.pending = False  # a visit shown here and not yet recorded
+        self.anonymous = False
+        self.closes_at = 0.0  # anonymous: when the visit records itself
 
     def title_text(self) -> str:
+        if self.anonymous:
+            return self.t("activities_anonymous")
         return (self.t("activities_hello", name=self.name_) if self.name_
                 else self.t("activities_title"))
 
-    def reset(self, code: str | None, name: str | None) -> None:
+    def speech_text(self) -> str:
+        """The title, the hint and every activity: the tiles are the choice to hear."""
+        tiles = ". ".join(tile.text for tile in self.query(Tile))
+        return f"{self.title_text()} {self.t('activities_hint')} {tiles}."
+
+    def reset(self, code: str | None, name: str | None, *, anonymous: bool = False) -> None:
         """Ready for the next visitor (one instance is kept per language)."""
         self.code, self.name_, self.busy, self.scanned = code, name, False, ""
+        self.pending, self.anonymous = True, anonymous and code is None
+        self.extend_window()
         self.generation += 1
         if self.is_mounted:
             self.fill()
+
+    # --- the pending visit --------------------------------------------------
+    def extend_window(self) -> None:
+        self.closes_at = time.monotonic() + self.app.settings.anonymous_seconds  # type: ignore
+
+    def take_pending_visit(self) -> tuple[str | None, list[str]] | None:
+        """The visit to record because this visitor left (once)."""
+        if not self.pending:
+            return None
+        self.pending = False
+        return self.code, self.chosen()
+
+    def window_over(self, now: float) -> bool:
+        """Anonymous: the short window ended, so record the visit and say goodbye."""
+        if not (self.anonymous and self.pending and not self.busy and now >= self.closes_at):
+            return False
+        self.app.flush_visit(self)  # type: ignore[attr-defined]
+        self.post_message(HomeRequested(fresh=True, notice_key="visit_recorded"))
+        return True
 
     def fill(self) -> None:
         self.query_one("#activities-title", Static).update(self.title_text())
@@ -61,6 +104,7 @@ class ActivitiesScreen(KioskScreen):
             yield Notice()
             with Horizontal(classes="bottom-row"):
                 yield Button(self.t("back"), id="back")
+                yield SpeakButton()
                 # no "active" pause: a scan + Enter may come right after the last one
                 yield RepeatButton(self.t("done"), id="done", variant="success")
 
@@ -86,13 +130,18 @@ class ActivitiesScreen(KioskScreen):
                   Button(self.t("jobs_record"), id="jobs", variant="warning"))
 
     def chosen(self) -> list[str]:
-        return [tile.name for tile in self.query(Tile) if tile.chosen and tile.name]
+        try:
+            return [tile.name for tile in self.query(Tile) if tile.chosen and tile.name]
+        except Exception:  # noqa: BLE001 - the app is closing: the visit still counts
+            return []
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button
         if isinstance(button, Tile):
             button.toggle()
+            self.extend_window()
         elif button.id == "back":
+            self.pending = False  # "not me": nothing to record
             self.post_message(HomeRequested())
         elif button.id == "done":
             self.check_in()
@@ -103,6 +152,7 @@ class ActivitiesScreen(KioskScreen):
         elif button.id == "jobs":
             from kiosk.screens.jobs import JobsScreen
 
+            self.pending = False  # a volunteer at work, not a visit
             self.app.show(JobsScreen(self.code, self.name_))  # type: ignore[attr-defined]
 
     def check_in(self) -> None:
@@ -110,25 +160,30 @@ class ActivitiesScreen(KioskScreen):
             return
         scanned = self.take_scanned()
         if scanned and scanned != self.code:  # the next visitor scanned their card here
+            self.app.flush_visit(self)  # type: ignore[attr-defined]
             self.identify_scanned(scanned)
             return
-        self.busy = True
+        self.busy, self.pending = True, False
         code, name, chosen = self.code, self.name_, self.chosen()
 
         def job(store: RoomStore) -> CheckedIn:
             done = store.check_in(code, chosen)
             activities = [e.activity for e in done.events if e.activity]
-            return CheckedIn(code, name, activities, store.survey_due(code))
+            today = store.clock().date()
+            due = queries.survey_eligible(store.conn, code, today,
+                                          today - timedelta(days=SURVEY_DAYS))
+            return CheckedIn(code, name, activities, due)
 
         self.run_db(job, self.post_message)
 
     def failed(self, key: str, fields: dict) -> None:
-        self.busy = False
+        self.busy, self.pending = False, True
         super().failed(key, fields)
 
     def shift(self, *, start: bool) -> None:
         code, name = self.code, self.name_
         assert code is not None
+        self.pending = False  # a shift is recorded instead of a visit
 
         def job(store: RoomStore) -> str:
             if start:

@@ -16,9 +16,10 @@ from typing import Any, Callable
 from textual import events, work
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Button
+from textual.widgets import Button, Input
 from textual.worker import get_current_worker
 
+from kiosk.widgets.keypads import BACKSPACE, ENTER, SPACE, KeyPad, LetterPad
 from kiosk.widgets.notice import Notice
 from shared import codes
 from shared.codes import InvalidCode
@@ -68,6 +69,38 @@ class KioskScreen(Screen):
 
     def t(self, key: str, **fields: object) -> str:
         return self.app.t(key, **fields)  # type: ignore[attr-defined]
+
+    def speech_text(self) -> str:
+        """What the 🔊 button reads aloud: the screen's title and main text."""
+        return " ".join(str(w.render()) for w in self.query(".title, .text"))
+
+    # --- on-screen keypads ------------------------------------------------------
+    def pad_target(self, pad: KeyPad | None = None) -> Input | None:
+        """The text box a keypad types into: its own target, the focused one, else the first."""
+        if pad is not None and pad.target:
+            return self.query_one(pad.target, Input)
+        if isinstance(self.focused, Input):
+            return self.focused
+        boxes = self.query(Input)
+        return boxes.first() if boxes else None
+
+    async def on_key_pad_typed(self, message: KeyPad.Typed) -> None:
+        message.stop()
+        box = self.pad_target(message.pad)
+        if box is None:
+            return
+        box.focus()
+        if message.key == BACKSPACE:
+            box.action_delete_left()
+        elif message.key == ENTER:
+            await box.action_submit()
+        elif message.key == SPACE:
+            box.insert_text_at_cursor(" ")
+        else:
+            text = message.key
+            if isinstance(message.pad, LetterPad) and box.value[-1:].strip():
+                text = text.lower()  # a capital only at the start of a word
+            box.insert_text_at_cursor(text)
 
     def is_pristine(self) -> bool:
         """True when an idle timeout has nothing to clear here."""

@@ -1,15 +1,21 @@
-"""Confirmation: "Welkom, Zoë!" and what was recorded; goes home by itself."""
+"""Confirmation: "Welkom, Zoë!" and what was recorded; goes home by itself.
+
+Leaving it always means "the next visitor", so the kiosk speaks Dutch again.
+Keys typed here are the next visitor's: they go to the welcome screen's box
+(a name to search for, or a scanned code and its Enter).
+"""
 
 from __future__ import annotations
 
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import Center, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Button, Static
 
 from kiosk.messages import HomeRequested
 from kiosk.screens.base import KioskScreen
+from kiosk.widgets.speak import SpeakButton
 
 
 def checkin_lines(app, activities: list[str]) -> list[str]:
@@ -27,7 +33,6 @@ class ConfirmScreen(KioskScreen):
     """
 
     AUTO_FOCUS = None
-    catches_scans = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -40,6 +45,14 @@ class ConfirmScreen(KioskScreen):
         return (self.t("confirm_welcome_name", name=self.name_) if self.name_
                 else self.t("confirm_welcome"))
 
+    def speech_text(self) -> str:
+        recorded = f" {self.t('confirm_recorded')} {', '.join(self.lines)}." \
+            if self.recorded and self.lines else ""
+        return f"{self.title_text()}{recorded} {self.t('confirm_bye')}"
+
+    def next_visitor(self) -> None:
+        self.post_message(HomeRequested(fresh=True))
+
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm", classes="page"):
             yield Static("", id="confirm-title", classes="title huge", markup=False)
@@ -47,7 +60,8 @@ class ConfirmScreen(KioskScreen):
                          markup=False)
             yield Static("", id="confirm-lines", classes="big recorded", markup=False)
             yield Static(self.t("confirm_bye"), classes="text", markup=False)
-            with Center():
+            with Horizontal(classes="centre-row"):
+                yield SpeakButton()
                 ok = Button(self.t("ok"), id="ok", variant="success")
                 ok.can_focus = False
                 yield ok
@@ -70,7 +84,7 @@ class ConfirmScreen(KioskScreen):
         if self.timer:
             self.timer.stop()
         self.timer = self.set_timer(self.app.settings.confirm_seconds,  # type: ignore
-                                    lambda: self.post_message(HomeRequested()))
+                                    self.next_visitor)
 
     def on_screen_suspend(self) -> None:
         if self.timer:
@@ -78,16 +92,13 @@ class ConfirmScreen(KioskScreen):
             self.timer = None
 
     def on_key(self, event: events.Key) -> None:
-        # KioskScreen.on_key (which keeps the typed characters) runs too: Textual
-        # dispatches a handler of every class in the MRO.
         if event.key == "enter":
             event.stop()
-            code = self.take_scanned()
-            if code:
-                self.identify_scanned(code)
-            else:
-                self.post_message(HomeRequested())
+            self.next_visitor()
+        elif event.character and len(event.character) == 1 and event.character.isprintable():
+            event.stop()
+            self.app.type_ahead(event.character)  # type: ignore[attr-defined]
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "ok":
-            self.post_message(HomeRequested())
+            self.next_visitor()

@@ -8,6 +8,7 @@ from textual.widgets import Button, Static
 
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.notice import Notice
+from kiosk.widgets.speak import SpeakButton
 
 QUESTIONS = ("confidence", "pleasant")
 FACES = ((1, "survey_sad"), (2, "survey_neutral"), (3, "survey_happy"))
@@ -32,6 +33,14 @@ class SurveyScreen(KioskScreen):
             yield Notice()
             with Horizontal(classes="bottom-row"):
                 yield Button(self.t("skip"), id="skip")
+                yield SpeakButton()
+
+    def speech_text(self) -> str:
+        parts = [self.t("survey_title")]
+        for question in QUESTIONS:
+            parts.append(self.t(f"survey_{question}"))
+            parts.extend(self.t(key).split(" ", 1)[-1] + "." for _, key in FACES)
+        return " ".join(parts)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button_id = event.button.id or ""

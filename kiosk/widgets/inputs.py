@@ -11,3 +11,4 @@ class KioskInput(Input):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.cursor_blink = self.BLINK
+        self.select_on_focus = False  # a tap on a pad key or "Meer…" must not wipe the name

@@ -1,20 +1,23 @@
-"""The language choice: always visible on the welcome and closed screens."""
+"""The language choice: always visible on the welcome and closed screens.
+
+No flags (a language is not a country): each button shows the language's own
+name and a short greeting in it, so a visitor recognises their language even
+when they do not read the name.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.widgets import Button
 
 from kiosk.messages import LanguageChosen
-from shared.i18n import LANGUAGES, language_name
+from shared.i18n import LANGUAGES, language_name, t
 
 
 class LanguageBar(Horizontal):
-    DEFAULT_CSS = """
-    LanguageBar { height: 3; width: 100%; align-horizontal: center; }
-    LanguageBar Button { min-width: 12; margin: 0 1 0 0; }
-    """
+    # sizes live in kiosk.tcss (the app's CSS beats a widget's DEFAULT_CSS)
 
     def __init__(self, current: str):
         super().__init__(id="langbar")
@@ -22,7 +25,8 @@ class LanguageBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         for lang in LANGUAGES:
-            yield Button(language_name(lang), id=f"lang-{lang}", name=lang, compact=False,
+            label = Content(f"{language_name(lang)}\n{t(lang, 'lang_greeting')}")
+            yield Button(label, id=f"lang-{lang}", name=lang, compact=False,
                          variant="primary" if lang == self.current else "default",
                          classes="lang")
 
