@@ -10,6 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from kiosk.lifecycle import TerminalGuard
 from shared.config import ConfigError, load_room_config
 
 DEMO_ROOM = "cjm"
@@ -69,12 +70,19 @@ def _run(store, room_name: str, settings) -> int:
 
     # one small read before the screen starts, so the first screen is the right one
     settings.initially_open = queries.room_state(store.conn, store.room).is_open
+    guard = None if HEADLESS else TerminalGuard().install()  # before any thread starts
     app = KioskApp(store, current_catalog(store.path), settings)
+    app.terminal_guard = guard
     try:
         result = app.run(headless=HEADLESS)
+    except OSError:
+        if guard is None or not guard.terminal_lost:
+            raise
+        result = 0  # Textual's last words to a terminal that is gone
     finally:
         store.close()
-    return app.return_code if app.return_code is not None else int(result or 0)
+    code = app.return_code if app.return_code is not None else int(result or 0)
+    return guard.finish(code) if guard else code
 
 
 def run_room(config_path: str, log: str | None) -> int:
