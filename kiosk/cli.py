@@ -65,11 +65,14 @@ HEADLESS = False
 
 def _run(store, room_name: str, settings) -> int:
     from kiosk.app import KioskApp
+    from kiosk.memory import release_dead_widgets, tune_malloc
     from shared import queries
     from shared.catalog import current_catalog
 
     # one small read before the screen starts, so the first screen is the right one
     settings.initially_open = queries.room_state(store.conn, store.room).is_open
+    tune_malloc()
+    release_dead_widgets()
     guard = None if HEADLESS else TerminalGuard().install()  # before any thread starts
     app = KioskApp(store, current_catalog(store.path), settings)
     app.terminal_guard = guard
