@@ -33,12 +33,13 @@ WARM_UP = 300  # growth is counted after the first 300 check-ins (caches fill up
 
 
 def soak(checkins: int, every: int = 500, seed: int = 9, size: tuple[int, int] = (120, 40),
-         echo=print) -> dict:
+         echo=print, code_from: str | None = None) -> dict:
     from shared.i18n import LANGUAGES
 
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="bwk-p9-") as home, \
-            PtyKiosk(Path(home), size=size) as kiosk:
+            PtyKiosk(Path(home), size=size,
+                     env={"PYTHONPATH": code_from} if code_from else None) as kiosk:
         flow = VisitorFlow(kiosk, timeout=30)
         flow.started()
         rss_start = kiosk.status("VmRSS")
@@ -94,10 +95,13 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=500)
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--size", default="120x40", help="terminal COLSxROWS")
+    parser.add_argument("--code-from", metavar="CHECKOUT",
+                        help="run the kiosk code of another checkout (e.g. main, to compare)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     cols, rows = (int(x) for x in args.size.split("x"))
-    result = soak(args.checkins, args.every, args.seed, (cols, rows))
+    result = soak(args.checkins, args.every, args.seed, (cols, rows),
+                  echo=lambda *a, **k: print(*a, file=sys.stderr, **k), code_from=args.code_from)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
