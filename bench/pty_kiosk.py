@@ -18,7 +18,6 @@ import fcntl
 import os
 import re
 import select
-import signal
 import sqlite3
 import struct
 import subprocess
@@ -28,7 +27,6 @@ import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
 ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78MDE]"
                   rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1bP[^\x1b]*\x1b\\")
 KEYS = {"enter": "\r", "tab": "\t", "shift+tab": "\x1b[Z", "escape": "\x1b",
@@ -167,6 +165,11 @@ class PtyKiosk:
         self._closing.set()
         self._reader.join(5)
 
+    def drained(self, timeout: float) -> None:
+        """Wait until the kiosk's side of the terminal is closed and all of its
+        output has been read (call after it has exited)."""
+        self._reader.join(timeout)
+
     # --- the process ----------------------------------------------------
     def status(self, field: str) -> int:
         """A kB field of /proc/PID/status (VmRSS, VmHWM)."""
@@ -299,13 +302,3 @@ class VisitorFlow:
         seen = self.expect(text(lang, "welcome_been_here"), text("nl", "welcome_been_here"))
         self.lang = lang if seen == text(lang, "welcome_been_here") else "nl"
 
-
-def hwm_of(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0

@@ -18,6 +18,7 @@ import random
 import signal
 import sys
 import threading
+import zlib
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,7 @@ def stop_at_random_moment(tmp_path: Path, how: str, seed: int) -> tuple[int | No
         done = threading.Event()
         visitors = threading.Thread(target=visitor_session, args=(flow, rng, done), daemon=True)
         visitors.start()
-        time.sleep(rng.uniform(0.0, 3.0))  # opening the room, check-ins: anywhere
+        time.sleep(rng.uniform(0.0, 2.5))  # opening the room, check-ins: anywhere
         assert kiosk.proc.poll() is None, f"the kiosk ended by itself: {kiosk.text()[-600:]!r}"
         if how == "frozen-term":  # the terminal stops reading; shutdown output cannot drain
             kiosk.frozen.set()
@@ -80,7 +81,7 @@ def stop_at_random_moment(tmp_path: Path, how: str, seed: int) -> tuple[int | No
         took = time.monotonic() - started
         done.set()
         kiosk.frozen.clear()
-        time.sleep(0.1)  # the last bytes reach the reader
+        kiosk.drained(5.0)  # all the kiosk wrote before it exited has been read
         written = kiosk.raw()
     visitors.join(20)
     return code, took, written
@@ -90,7 +91,7 @@ def stop_at_random_moment(tmp_path: Path, how: str, seed: int) -> tuple[int | No
                                  "frozen-term"])
 def test_the_kiosk_stops_at_any_moment(tmp_path, how):
     for round_ in range(ROUNDS):
-        seed = hash((how, round_)) & 0xFFFF if ROUNDS > 1 else len(how)
+        seed = zlib.crc32(f"{how}{round_}".encode()) & 0xFFFF if ROUNDS > 1 else len(how)
         code, took, written = stop_at_random_moment(tmp_path, how, seed)
         assert code is not None, f"{how} (seed {seed}): still running after {EXIT_WITHIN} s"
         assert code == 0, f"{how} (seed {seed}): exit code {code}"
