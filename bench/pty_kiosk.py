@@ -69,6 +69,7 @@ class PtyKiosk:
         self._lock = threading.Condition()
         self._closing = threading.Event()
         self.frozen = threading.Event()
+        self._capture: bytearray | None = None
         self.total_bytes = 0
         self._reader = threading.Thread(target=self._drain, daemon=True, name="pty-reader")
         self._reader.start()
@@ -104,6 +105,8 @@ class PtyKiosk:
                 if chunk:
                     self.total_bytes += len(chunk)
                     self._screen += chunk
+                    if self._capture is not None:
+                        self._capture += chunk
                     if len(self._screen) > 1 << 20:
                         del self._screen[: len(self._screen) - (1 << 19)]
                 self._lock.notify_all()
@@ -118,9 +121,14 @@ class PtyKiosk:
         with self._lock:
             self._screen.clear()
 
-    def raw(self) -> bytes:
+    def capture(self) -> None:
+        """Keep everything drawn from now on (``mark`` does not clear it): ``captured``."""
         with self._lock:
-            return bytes(self._screen)
+            self._capture = bytearray()
+
+    def captured(self) -> bytes:
+        with self._lock:
+            return bytes(self._capture or b"")
 
     def text(self) -> str:
         with self._lock:

@@ -63,7 +63,7 @@ def stop_at_random_moment(tmp_path: Path, how: str, seed: int) -> tuple[int | No
         if how == "frozen-term":  # the terminal stops reading; shutdown output cannot drain
             kiosk.frozen.set()
             time.sleep(rng.uniform(0.2, 1.0))
-        kiosk.mark()
+        kiosk.capture()  # the visitors' keys clear what wait_for sees, not this
         started = time.monotonic()
         if how in ("term", "frozen-term", "term-twice"):
             kiosk.signal(signal.SIGTERM)
@@ -82,7 +82,7 @@ def stop_at_random_moment(tmp_path: Path, how: str, seed: int) -> tuple[int | No
         done.set()
         kiosk.frozen.clear()
         kiosk.drained(5.0)  # all the kiosk wrote before it exited has been read
-        written = kiosk.raw()
+        written = kiosk.captured()
     visitors.join(20)
     return code, took, written
 
