@@ -52,3 +52,22 @@ def test_malloc_tuning_is_harmless_to_call_twice():
     first = tune_malloc()
     assert tune_malloc() == first
     assert release_dead_widgets() and release_dead_widgets()
+
+
+def test_pins_hashed_before_the_change_still_match():
+    """The kiosk hashes PINs with hashlib's scrypt (no `cryptography` extension loaded);
+    a hash stored by the earlier code (cryptography's Scrypt) must still match."""
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    from shared.people import SCRYPT_N, SCRYPT_P, SCRYPT_R, hash_pin, pin_matches
+
+    salt = os.urandom(16)
+    old = Scrypt(salt=salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P).derive(b"2468")
+    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    stored = f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt)}${b64(old)}"
+    assert pin_matches(stored, "2468") and not pin_matches(stored, "2469")
+    assert pin_matches(hash_pin("2468"), "2468")
+    assert not pin_matches("scrypt$3$8$1$AAAA$AAAA", "2468")  # n not a power of two
