@@ -22,8 +22,8 @@ before the app starts any) and one watcher thread takes them with
 A forced end uses ``os._exit``: the database is safe (every event is its own
 committed transaction; an unfinished one is rolled back by SQLite), and
 nothing else needs saving. Children started by the kiosk inherit the blocked
-signals; start them with ``start_new_session`` or unblock them in the child if
-they must see SIGTERM.
+signals: start them with ``preexec_fn=unblock_stop_signals`` if they must obey
+``terminate()`` (or stop them with ``kill()``).
 """
 
 from __future__ import annotations
@@ -170,6 +170,11 @@ class TerminalGuard:
             _flush_logs()
             os._exit(code)
         return code
+
+
+def unblock_stop_signals() -> None:
+    """``preexec_fn`` for a child process: SIGTERM, SIGHUP and SIGINT work in it again."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 def _is_tty(fd: int) -> bool:

@@ -99,3 +99,19 @@ def test_the_kiosk_stops_at_any_moment(tmp_path, how):
             assert LEAVE_ALT_SCREEN not in written, f"seed {seed}: wrote to the terminal"
         if how == "term":  # a terminal that is there gets its screen back
             assert LEAVE_ALT_SCREEN in written, f"seed {seed}: screen not restored"
+
+
+def test_a_child_of_the_kiosk_can_be_terminated():
+    """The kiosk blocks the stop signals in its threads; a child it starts (say, the
+    speaker) with ``unblock_stop_signals`` still obeys ``terminate()``."""
+    import subprocess
+
+    from kiosk.lifecycle import STOP_SIGNALS, unblock_stop_signals
+
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        child = subprocess.Popen(["sleep", "30"], preexec_fn=unblock_stop_signals)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    child.terminate()
+    assert child.wait(5) == -signal.SIGTERM
