@@ -63,6 +63,8 @@ Bare().run(headless=True)
 KIOSK_CHILD = """
 import sys, time, resource
 from kiosk.app import KioskApp, KioskSettings
+from kiosk.memory import release_dead_widgets, tune_malloc
+tune_malloc(); release_dead_widgets()  # as bwk-kiosk does at start
 from shared import queries
 from shared.catalog import current_catalog
 from shared.db import UI_BUSY_TIMEOUT_MS
@@ -102,12 +104,15 @@ async def flow_timings(db: Path, checkins: int) -> dict:
     from textual._time import get_time
 
     from kiosk.app import KioskApp, KioskSettings
+    from kiosk.memory import release_dead_widgets, tune_malloc
     from kiosk.widgets.inputs import KioskInput
     from shared.catalog import current_catalog
     from shared.db import UI_BUSY_TIMEOUT_MS
     from shared.store import RoomStore
 
     KioskInput.BLINK = False
+    tune_malloc()  # as bwk-kiosk does at start
+    release_dead_widgets()
     store = RoomStore(db, "cjm", busy_timeout_ms=UI_BUSY_TIMEOUT_MS)  # durable: synchronous=FULL
     people = [store.register_visitor(f"Bench {i}") for i in range(checkins)]
     if not store.conn.execute("SELECT is_open FROM room_state WHERE room='cjm'").fetchone()[0]:

@@ -67,6 +67,7 @@ class KioskApp(App[int], inherit_bindings=False):
     AUTO_FOCUS = None
     BINDINGS = [Binding(key, "nothing", show=False, priority=True, system=True)
                 for key in LOCKED_KEYS]
+    terminal_guard: Any = None  # set by kiosk.cli before run(): stop signals, lost terminal
 
     def __init__(self, store: RoomStore, catalog: Catalog, settings: KioskSettings):
         super().__init__()
@@ -113,7 +114,9 @@ class KioskApp(App[int], inherit_bindings=False):
     # --- lifecycle --------------------------------------------------------
     def on_mount(self) -> None:
         self.set_interval(1.0, self.idle_tick, name="idle")
-        if self.settings.handle_signals:
+        if self.terminal_guard is not None:  # a real terminal: kiosk/lifecycle.py
+            self.terminal_guard.attach(self)
+        elif self.settings.handle_signals:
             try:
                 loop = asyncio.get_running_loop()
                 for sig in (signal.SIGTERM, signal.SIGHUP):

@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from kiosk.lifecycle import TerminalGuard
 from shared.config import ConfigError, load_room_config
 
 DEMO_ROOM = "cjm"
@@ -72,17 +73,27 @@ HEADLESS = False
 
 def _run(store, room_name: str, settings) -> int:
     from kiosk.app import KioskApp
+    from kiosk.memory import release_dead_widgets, tune_malloc
     from shared import queries
     from shared.catalog import current_catalog
 
     # one small read before the screen starts, so the first screen is the right one
     settings.initially_open = queries.room_state(store.conn, store.room).is_open
+    tune_malloc()
+    release_dead_widgets()
+    guard = None if HEADLESS else TerminalGuard().install()  # before any thread starts
     app = KioskApp(store, current_catalog(store.path), settings)
+    app.terminal_guard = guard
     try:
         result = app.run(headless=HEADLESS)
+    except OSError:
+        if guard is None or not guard.terminal_lost:
+            raise
+        result = 0  # Textual's last words to a terminal that is gone
     finally:
         store.close()
-    return app.return_code if app.return_code is not None else int(result or 0)
+    code = app.return_code if app.return_code is not None else int(result or 0)
+    return guard.finish(code) if guard else code
 
 
 def run_room(config_path: str, log: str | None) -> int:

@@ -8,13 +8,12 @@ Deleting them (forget, retention) also scrubs the bytes from the file:
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import os
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
-
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 MIN_SEARCH_LETTERS = 2
 # scrypt cost: ~50 ms on a cheap machine, enough to make a stolen file's PINs slow to guess.
@@ -116,10 +115,15 @@ def is_trivial_pin(pin: str) -> bool:
     return (steps in ({1}, {-1}) or repeated_block or doubled_digits or pin in GUESSED_FIRST)
 
 
+def _scrypt(secret_input: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
+    # hashlib's scrypt (OpenSSL, already loaded): the same bytes as cryptography's,
+    # without loading its 7 MB extension into the kiosk
+    return hashlib.scrypt(secret_input, salt=salt, n=n, r=r, p=p, dklen=32, maxmem=64 << 20)
+
+
 def hash_pin(pin: str, pepper: bytes | None = None) -> str:
     salt = os.urandom(16)
-    digest = Scrypt(salt=salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P
-                    ).derive(_pin_bytes(pin, pepper))
+    digest = _scrypt(_pin_bytes(pin, pepper), salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
     scheme = PEPPERED if pepper else UNPEPPERED
     return f"{scheme}${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt)}${b64(digest)}"
@@ -136,8 +140,7 @@ def pin_matches(stored: str | None, pin: str, pepper: bytes | None = None) -> bo
             secret_input = pin.encode()
         else:
             return False
-        derived = Scrypt(salt=base64.b64decode(salt), length=32, n=int(n), r=int(r), p=int(p)
-                         ).derive(secret_input)
+        derived = _scrypt(secret_input, base64.b64decode(salt), int(n), int(r), int(p))
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(derived, base64.b64decode(digest))
