@@ -239,12 +239,27 @@ def test_a_name_that_is_not_utf8_is_quarantined_recorded_and_listed(site, node):
 
 
 # --- item 5: a 65 KiB bundle of ``{}`` lines ------------------------------------------------
+# The child reports its own peak (VmHWM of its fresh address space) as it exits: wait4's
+# ru_maxrss would carry the forking pytest's own peak, hundreds of MiB in a full run.
+_REPORT_PEAK = (
+    "import atexit, runpy, sys\n"
+    "peak_file = sys.argv[1]\n"
+    "def report():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            open(peak_file, 'w').write(line.split()[1])\n"
+    "atexit.register(report)\n"
+    "sys.argv = ['bwk-syncd', *sys.argv[2:]]\n"
+    "runpy.run_module('syncd', run_name='__main__')\n"
+)
+
+
 def _peak_rss_mib(args, site) -> tuple[int, float]:
-    proc = subprocess.Popen([sys.executable, "-m", "syncd", *args], cwd=site.root,
-                            env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss / 1024  # KiB on Linux
+    peak_file = site.root / "peak-kib"
+    proc = subprocess.run([sys.executable, "-c", _REPORT_PEAK, str(peak_file), *args],
+                          cwd=site.root, env=child_env(), stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    return proc.returncode, int(peak_file.read_text()) / 1024
 
 
 @pytest.mark.parametrize("lines, count", [
