@@ -3,7 +3,7 @@ a physical keyboard keeps working; language buttons with the language's own gree
 
 from __future__ import annotations
 
-from test_kiosk_support import SIZE, checkins, make_app, settle, type_text
+from test_kiosk_support import SIZE, checkins, make_app, screen_text, settle, type_text
 from textual.app import App, ComposeResult
 
 from kiosk.screens.activities import ActivitiesScreen
@@ -11,7 +11,7 @@ from kiosk.screens.base import KioskScreen
 from kiosk.screens.register import CodeScreen
 from kiosk.widgets.inputs import KioskInput
 from kiosk.widgets.keypads import CodePad, DigitPad, LetterPad
-from shared import codes, i18n
+from shared import codes, i18n, queries
 
 
 async def tap(pilot, pad: str, keys) -> None:
@@ -153,3 +153,32 @@ async def test_pad_keys_stay_put_when_matches_appear(tmp_path):
         assert app.screen.query_one("#letters-enter").region == before
         person = app.screen.query(".person").first()
         assert person.region.y + person.region.height <= 24  # the names are on the screen too
+
+
+async def test_a_key_holder_opens_the_room_by_touch_alone(tmp_path):
+    """The closed screen, the name on the letter pad, the PIN on the digit pad: no keyboard."""
+    from test_kiosk_support import PIN
+
+    for size in (SIZE, (80, 24)):
+        folder = tmp_path / f"{size[0]}x{size[1]}"
+        folder.mkdir()
+        app, store, anna, _ = make_app(folder, open_room=False)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await pilot.click("#open")
+            await settle(pilot)
+            await pilot.click("#pad-letters")
+            await settle(pilot)
+            await tap(pilot, "pin-letters", anna.name[:2].upper())
+            await settle(pilot)
+            await pilot.click("#pad-digits")
+            await settle(pilot)
+            assert app.screen.query_one("#pin-digits").display
+            assert not app.screen.query_one("#pin-letters").display  # one pad at a time
+            await tap(pilot, "pin-digits", "9")
+            await pilot.click("#pin-digits-backspace")  # a mistyped digit is taken back
+            await tap(pilot, "pin-digits", PIN)
+            assert app.screen.query_one("#pin").value == PIN, (size, screen_text(app))
+            await pilot.click("#pin-digits-enter")
+            await settle(pilot)
+        assert queries.room_state(store.conn, store.room).is_open, size

@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Static
 from kiosk.messages import HomeRequested, KeyHolderVerified
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.inputs import KioskInput
+from kiosk.widgets.keypads import BACKSPACE, ENTER, DigitPad, KeyPad, LetterPad
 from kiosk.widgets.notice import Notice
 from shared.people import Person, name_key
 from shared.store import PinLocked, PinWrong, RoomStore
@@ -52,6 +53,14 @@ def button_label(person: Person, names: list[str]) -> str:
     return person.name
 
 
+class PinPad(DigitPad):
+    """The digits in two rows: beside the name, its matches and the PIN box, a phone-style
+    pad of four rows would not fit an 80x24 screen."""
+
+    KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", BACKSPACE, ENTER)
+    COLUMNS = 6
+
+
 @dataclass
 class Refused:
     """Why a log-in did not succeed, as catalog keys with their fields."""
@@ -81,14 +90,41 @@ class PinScreen(KioskScreen):
         with Vertical(id="pin-page", classes="page"):
             yield Static(self.t("pin_title"), classes="title", markup=False)
             yield Static(self.t("pin_name"), classes="text", markup=False)
-            yield KioskInput(placeholder=self.t("pin_name_hint"), id="kh-name", max_length=40)
+            with Horizontal(id="kh-name-row", classes="pad-row"):
+                yield KioskInput(placeholder=self.t("pin_name_hint"), id="kh-name", max_length=40)
+                yield Button(self.t("pad_letters"), id="pad-letters", classes="pad-toggle")
             yield Horizontal(id="kh-matches")
             yield Static(self.t("pin_pin"), classes="text", markup=False)
-            yield KioskInput(password=True, id="pin", max_length=8, restrict=r"[0-9]*")
+            with Horizontal(id="pin-row", classes="pad-row"):
+                yield KioskInput(password=True, id="pin", max_length=8, restrict=r"[0-9]*")
+                yield Button(self.t("pad_digits"), id="pad-digits", classes="pad-toggle")
+            # built on first use, like the visitor screens' pads (touch screens only)
+            yield Vertical(id="pin-pads")
             yield Notice()
             with Horizontal(classes="bottom-row"):
                 yield Button(self.t("back"), id="back")
                 yield Button(self.t("pin_ok"), id="login", variant="primary")
+
+    def on_mount(self) -> None:
+        for toggle in self.query(".pad-toggle"):
+            toggle.can_focus = False  # a touch on a toggle leaves the focus in its box
+
+    async def toggle_pad(self, pad_id: str) -> None:
+        """Show the letter pad (for the name) or the digit pad (for the PIN), or hide it."""
+        pads = self.query(f"#{pad_id}")
+        if not pads:
+            pad: KeyPad = LetterPad(id=pad_id, classes="pad", target="#kh-name") \
+                if pad_id == "pin-letters" else PinPad(id=pad_id, classes="pad", target="#pin")
+            pad.display = False
+            await self.query_one("#pin-pads", Vertical).mount(pad)
+        show = not (pads and pads.first().display)
+        for pad in self.query(KeyPad):
+            pad.display = show and pad.id == pad_id
+        self.query_one("#pad-letters").set_class(show and pad_id == "pin-letters", "-chosen")
+        self.query_one("#pad-digits").set_class(show and pad_id == "pin-digits", "-chosen")
+        for widget in self.query(".title, .text"):  # a small screen: the pad takes their place
+            widget.display = not show
+        self.query_one("#kh-name" if pad_id == "pin-letters" else "#pin").focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "kh-name":
@@ -121,9 +157,11 @@ class PinScreen(KioskScreen):
         else:
             self.login()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button
-        if button.has_class("person"):
+        if button.id in ("pad-letters", "pad-digits"):
+            await self.toggle_pad("pin-letters" if button.id == "pad-letters" else "pin-digits")
+        elif button.has_class("person"):
             self.chosen = next((p for p in self.matches if p.code == button.name), None)
             for other in self.query(".person"):
                 other.set_class(other is button, "-chosen")
