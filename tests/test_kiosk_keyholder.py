@@ -135,6 +135,9 @@ async def test_handgeld_expense_against_the_monthly_cap(tmp_path):
         await type_text(pilot, "koffie")
         await pilot.click("#save")
         await settle(pilot)
+        assert "boven € 500,00" in screen_text(app)  # asked before it is saved
+        await pilot.click("#save")
+        await settle(pilot)
         assert "€ 505,00" in screen_text(app) and "meer dan € 500,00" in screen_text(app)
         row = store.conn.execute(
             "SELECT payload FROM events WHERE kind = 'cash_expense' ORDER BY seq DESC").fetchone()

@@ -59,3 +59,112 @@ async def test_totals_without_survey_answers_say_so(tmp_path):
     assert "None" not in text
     assert "Survey: more confidence in own abilities: no answers yet   (target 50%)" in text
     assert "Different participants (all activities): 0   (target 500)" in text
+
+
+# --- 13 handgeld ----------------------------------------------------------------------
+def expenses(store) -> list[dict]:
+    return [json.loads(r[0]) for r in store.conn.execute(
+        "SELECT payload FROM events WHERE kind = 'cash_expense' ORDER BY seq")]
+
+
+async def open_handgeld(pilot, lang: str = "nl") -> None:
+    await as_key_holder(pilot)
+    pilot.app.lang = lang
+    await pilot.click("#kh-handgeld")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", [SIZE, SMALL])
+async def test_handgeld_categories_are_whole_and_translated(tmp_path, size):
+    app, *_ = make_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await open_handgeld(pilot, "en")
+        labels = [str(b.label) for b in app.screen.query(".category")]
+        assert "D  Toilet paper, washing-up liquid, sponges" in labels
+        assert "E  Office supplies (stamps, ink, paper)" in labels
+        shown = app.export_screenshot().replace("&#160;", " ")
+        assert "sponges" in shown and "Coffee" in shown  # wrapped, not cut off
+        assert app.screen.query_one("#save").region.bottom <= size[1]  # Save stays in view
+
+
+async def test_handgeld_dutch_categories_are_not_cut(tmp_path):
+    app, *_ = make_app(tmp_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await open_handgeld(pilot)
+        shown = app.export_screenshot().replace("&#160;", " ")
+        assert "sponsjes" in shown and "activiteiten" in shown
+
+
+async def test_handgeld_large_amount_warns_before_saving(tmp_path):
+    app, store, key_holder, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_handgeld(pilot)
+        await type_text(pilot, "600")
+        await pilot.click("#cat-B")
+        await pilot.click("#save")
+        await settle(pilot)
+        assert expenses(store) == []  # nothing saved yet
+        assert "Met € 600,00 komt deze maand boven € 500,00" in screen_text(app)
+        assert str(app.screen.query_one("#save").label) == "💾 Ja, toch opslaan"
+        await pilot.click("#save")
+        await settle(pilot)
+        assert [e["cents"] for e in expenses(store)] == [60000]
+        assert "Uitgave van € 600,00 opgeslagen." in screen_text(app)
+
+
+async def test_handgeld_unusual_amount_within_the_cap_asks_too(tmp_path):
+    app, store, _, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_handgeld(pilot)
+        await type_text(pilot, "200")
+        await pilot.click("#cat-F")
+        await pilot.click("#save")
+        await settle(pilot)
+        assert expenses(store) == []
+        assert "€ 200,00 is veel" in screen_text(app)
+        # a changed amount needs its own warning: 20 is ordinary and saves at once
+        app.screen.query_one("#amount").value = ""
+        await pilot.click("#amount")
+        await type_text(pilot, "20")
+        assert str(app.screen.query_one("#save").label) == "💾 Opslaan"
+        await pilot.click("#save")
+        await settle(pilot)
+        assert [e["cents"] for e in expenses(store)] == [2000]
+
+
+async def test_handgeld_accepts_dutch_thousands_separators(tmp_path):
+    app, store, _, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_handgeld(pilot)
+        await type_text(pilot, "1.234,56")
+        await pilot.click("#cat-B")
+        await pilot.click("#save")
+        await settle(pilot)
+        assert "€ 1234,56 in één uitgave kan hier niet" in screen_text(app)
+        assert "Dat bedrag klopt niet" not in screen_text(app)
+        app.screen.query_one("#amount").value = ""
+        await pilot.click("#amount")
+        await type_text(pilot, "1.000")
+        await pilot.click("#save")
+        await settle(pilot)
+        await pilot.click("#save")  # yes, save anyway
+        await settle(pilot)
+        assert [e["cents"] for e in expenses(store)] == [100000]
+
+
+async def test_handgeld_category_is_cleared_for_the_next_entry(tmp_path):
+    app, store, _, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_handgeld(pilot)
+        await type_text(pilot, "12,50")
+        await pilot.click("#cat-A")
+        await pilot.click("#save")
+        await settle(pilot)
+        assert [e["category"] for e in expenses(store)] == ["A"]
+        assert not app.screen.query(".category.-chosen")
+        await pilot.click("#amount")
+        await type_text(pilot, "3")
+        await pilot.click("#save")
+        await settle(pilot)
+        assert len(expenses(store)) == 1  # the next entry needs its own category
+        assert app.t("category_invalid") in screen_text(app)
