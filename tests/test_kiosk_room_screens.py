@@ -168,3 +168,28 @@ async def test_handgeld_category_is_cleared_for_the_next_entry(tmp_path):
         await settle(pilot)
         assert len(expenses(store)) == 1  # the next entry needs its own category
         assert app.t("category_invalid") in screen_text(app)
+
+
+# --- 14 people ------------------------------------------------------------------------
+async def test_people_panel_is_cleared_when_the_search_changes(tmp_path):
+    app, store, _, _ = make_app(tmp_path)
+    store.register_visitor("Kwame")
+    store.register_visitor("Esther")
+    async with app.run_test(size=SIZE) as pilot:
+        await as_key_holder(pilot)
+        await pilot.click("#kh-people")
+        await settle(pilot)
+        await type_text(pilot, "kw")
+        await settle(pilot)
+        await pilot.click(".person")
+        await settle(pilot)
+        assert "Kwame" in str(app.screen.query_one("#selected").render())
+        assert app.screen.query("#forget")
+        app.screen.query_one("#people-search").value = ""
+        await pilot.click("#people-search")
+        await type_text(pilot, "est")
+        await settle(pilot)
+        assert str(app.screen.query_one("#selected").render()) == ""
+        assert not app.screen.query("#person-actions > *")  # no "Vergeet" under Esther's result
+        assert app.screen.selected is None
+        assert [str(b.label) for b in app.screen.query(".person")] == ["Esther"]
