@@ -41,9 +41,12 @@ SELECT_DAY_CASH = (
 )
 CORRECTABLE_KINDS = ("checkin", "job_done", "shift_started", "shift_ended", "cash_expense",
                      "survey_answered")
+# ``by``: the key holder who entered a handgeld line, named through the room's own people
 SELECT_DAY_ENTRIES = (
-    "SELECT e.id, e.at, e.kind, e.visitor, p.name, e.activity, e.payload FROM events e "
-    "LEFT JOIN people p ON p.code = e.visitor WHERE e.room = ? AND e.at >= ? AND e.at < ? "
+    "SELECT e.id, e.at, e.kind, e.visitor, p.name, e.activity, e.payload, b.name FROM events e "
+    "LEFT JOIN people p ON p.code = e.visitor "
+    "LEFT JOIN people b ON b.code = json_extract(e.payload, '$.by') "
+    "WHERE e.room = ? AND e.at >= ? AND e.at < ? "
     f"AND e.kind IN ({', '.join(repr(k) for k in CORRECTABLE_KINDS)}) AND {NOT_VOIDED} "
     "ORDER BY e.seq DESC LIMIT ?"
 )
@@ -91,6 +94,11 @@ class Entry:
     name: str | None
     activity: str | None
     payload: dict
+    by_name: str | None = None  # the name of the payload's ``by`` code, if the room knows it
+
+    @property
+    def by(self) -> str | None:
+        return self.payload.get("by")
 
 
 @dataclass(frozen=True)
@@ -137,8 +145,8 @@ def day_summary(conn: sqlite3.Connection, room: str, day: date) -> DaySummary:
 
 def day_entries(conn: sqlite3.Connection, room: str, day: date, limit: int = 60) -> list[Entry]:
     """The day's correctable entries, newest first (already voided ones left out)."""
-    return [Entry(i, at, kind, visitor, name, activity, json.loads(payload or "{}"))
-            for i, at, kind, visitor, name, activity, payload
+    return [Entry(i, at, kind, visitor, name, activity, json.loads(payload or "{}"), by_name)
+            for i, at, kind, visitor, name, activity, payload, by_name
             in conn.execute(SELECT_DAY_ENTRIES, (room, *day_bounds(day), limit))]
 
 

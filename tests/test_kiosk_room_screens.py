@@ -193,3 +193,54 @@ async def test_people_panel_is_cleared_when_the_search_changes(tmp_path):
         assert not app.screen.query("#person-actions > *")  # no "Vergeet" under Esther's result
         assert app.screen.selected is None
         assert [str(b.label) for b in app.screen.query(".person")] == ["Esther"]
+
+
+# --- 15 corrections -------------------------------------------------------------------
+async def open_corrections(pilot) -> None:
+    await as_key_holder(pilot)
+    await pilot.click("#kh-corrections")
+    await settle(pilot)
+
+
+async def test_corrections_name_the_key_holder_of_a_handgeld_line(tmp_path):
+    app, store, key_holder, _ = make_app(tmp_path)
+    store.record_expense(1250, "A", "koffie", by=key_holder.code)
+    store.check_in(None, ["kookclub"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_corrections(pilot)
+        lines = [str(b.label) for b in app.screen.query(".entry")]
+    assert any("handgeld € 12,50" in line and line.endswith("door Anna") for line in lines)
+    assert any("Kookclub" in line and line.endswith("anoniem") for line in lines)
+
+
+def test_day_entries_name_who_entered_a_line(tmp_path):
+    from test_kiosk_support import make_room
+
+    from shared import queries
+
+    store, key_holder, clock = make_room(tmp_path)
+    store.record_expense(500, "C", "", by=key_holder.code)
+    store.record_expense(700, "C", "", by="XXXX-XXXX")  # a code the room has no name for
+    entries = queries.day_entries(store.conn, "cjm", clock().date())
+    assert [(e.by, e.by_name) for e in entries] == [("XXXX-XXXX", None),
+                                                    (key_holder.code, "Anna")]
+
+
+async def test_corrections_void_with_nothing_chosen_says_what_to_do(tmp_path):
+    app, store, _, _ = make_app(tmp_path)
+    store.check_in(None, ["kookclub"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_corrections(pilot)
+        await pilot.click("#void")
+        await settle(pilot)
+        assert "Tik eerst op de regel die ongedaan moet worden." in screen_text(app)
+        assert not store.conn.execute("SELECT 1 FROM events WHERE kind = 'void'").fetchone()
+        await pilot.click(".entry")
+        await pilot.click("#void")
+        await settle(pilot)
+        assert "Ongedaan gemaakt." in screen_text(app)
+        await pilot.click("#void")  # the voided line is gone: nothing is chosen again
+        await settle(pilot)
+        assert "Tik eerst op de regel" in screen_text(app)
+        assert store.conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'void'"
+                                  ).fetchone()[0] == 1
