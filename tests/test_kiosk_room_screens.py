@@ -13,6 +13,14 @@ from test_kiosk_support import SIZE, make_app, screen_text, settle, type_text
 SMALL = (80, 24)
 
 
+async def tap_again(pilot, selector: str) -> None:
+    """A second tap on the same button: a Button ignores clicks during its short press effect."""
+    button = pilot.app.screen.query_one(selector)
+    while button.has_class("-active"):
+        await pilot.pause(0.05)
+    await pilot.click(selector)
+
+
 async def open_totals(pilot, lang: str = "nl") -> str:
     await as_key_holder(pilot)
     pilot.app.lang = lang  # the key holder's screens follow the chosen language
@@ -106,7 +114,7 @@ async def test_handgeld_large_amount_warns_before_saving(tmp_path):
         assert expenses(store) == []  # nothing saved yet
         assert "Met € 600,00 komt deze maand boven € 500,00" in screen_text(app)
         assert str(app.screen.query_one("#save").label) == "💾 Ja, toch opslaan"
-        await pilot.click("#save")
+        await tap_again(pilot, "#save")
         await settle(pilot)
         assert [e["cents"] for e in expenses(store)] == [60000]
         assert "Uitgave van € 600,00 opgeslagen." in screen_text(app)
@@ -127,7 +135,7 @@ async def test_handgeld_unusual_amount_within_the_cap_asks_too(tmp_path):
         await pilot.click("#amount")
         await type_text(pilot, "20")
         assert str(app.screen.query_one("#save").label) == "💾 Opslaan"
-        await pilot.click("#save")
+        await tap_again(pilot, "#save")
         await settle(pilot)
         assert [e["cents"] for e in expenses(store)] == [2000]
 
@@ -145,9 +153,9 @@ async def test_handgeld_accepts_dutch_thousands_separators(tmp_path):
         app.screen.query_one("#amount").value = ""
         await pilot.click("#amount")
         await type_text(pilot, "1.000")
-        await pilot.click("#save")
+        await tap_again(pilot, "#save")
         await settle(pilot)
-        await pilot.click("#save")  # yes, save anyway
+        await tap_again(pilot, "#save")  # yes, save anyway
         await settle(pilot)
         assert [e["cents"] for e in expenses(store)] == [100000]
 
@@ -164,7 +172,7 @@ async def test_handgeld_category_is_cleared_for_the_next_entry(tmp_path):
         assert not app.screen.query(".category.-chosen")
         await pilot.click("#amount")
         await type_text(pilot, "3")
-        await pilot.click("#save")
+        await tap_again(pilot, "#save")
         await settle(pilot)
         assert len(expenses(store)) == 1  # the next entry needs its own category
         assert app.t("category_invalid") in screen_text(app)
@@ -236,10 +244,10 @@ async def test_corrections_void_with_nothing_chosen_says_what_to_do(tmp_path):
         assert "Tik eerst op de regel die ongedaan moet worden." in screen_text(app)
         assert not store.conn.execute("SELECT 1 FROM events WHERE kind = 'void'").fetchone()
         await pilot.click(".entry")
-        await pilot.click("#void")
+        await tap_again(pilot, "#void")
         await settle(pilot)
         assert "Ongedaan gemaakt." in screen_text(app)
-        await pilot.click("#void")  # the voided line is gone: nothing is chosen again
+        await tap_again(pilot, "#void")  # the voided line is gone: nothing is chosen again
         await settle(pilot)
         assert "Tik eerst op de regel" in screen_text(app)
         assert store.conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'void'"
