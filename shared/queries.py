@@ -74,9 +74,9 @@ class ShiftLine:
 @dataclass(frozen=True)
 class DaySummary:
     day: str
-    visits: int  # one visit = one check-in moment, whatever the number of activities
+    visits: int  # check-in events (one per activity chosen), as the funders' report counts them
     distinct_visitors: int  # known codes only
-    anonymous_visits: int
+    anonymous_visits: int  # check-in events without a code
     per_activity: dict[str, int]  # activity -> check-ins
     jobs: dict[str, int]  # activity -> jobs done
     shifts: tuple[ShiftLine, ...]  # shifts ended today
@@ -119,8 +119,8 @@ def room_state(conn: sqlite3.Connection, room: str) -> RoomState:
 
 def day_summary(conn: sqlite3.Connection, room: str, day: date) -> DaySummary:
     bounds = (room, *day_bounds(day))
+    # Count events: two visits in the same second (or two anonymous visitors) stay two.
     rows = conn.execute(SELECT_DAY_CHECKINS, bounds).fetchall()
-    moments = {(at, visitor) for at, visitor, _ in rows}
     per_activity = Counter(activity for _, _, activity in rows)
     jobs = dict(conn.execute(SELECT_DAY_JOBS, bounds).fetchall())
     shifts = tuple(ShiftLine(code, name, float(json.loads(payload).get("hours", 0)))
@@ -131,9 +131,9 @@ def day_summary(conn: sqlite3.Connection, room: str, day: date) -> DaySummary:
                    for kind, p in conn.execute(SELECT_DAY_CASH, bounds) if kind == "cash_expense")
     return DaySummary(
         day=day.isoformat(),
-        visits=len(moments),
-        distinct_visitors=len({v for _, v in moments if v}),
-        anonymous_visits=sum(1 for _, v in moments if not v),
+        visits=len(rows),
+        distinct_visitors=len({v for _, v, _ in rows if v}),
+        anonymous_visits=sum(1 for _, v, _ in rows if not v),
         per_activity=dict(sorted(per_activity.items(), key=lambda kv: (-kv[1], kv[0]))),
         jobs=jobs,
         shifts=shifts,

@@ -104,7 +104,7 @@ async def test_close_shows_the_day_and_ends_open_shifts(tmp_path):
         await pilot.click("#kh-close")
         await settle(pilot)
         text = screen_text(app)
-        assert "Bezoeken: 2" in text and "Verschillende bezoekers: 1" in text
+        assert "Aanmeldingen: 3" in text and "Verschillende bezoekers: 1" in text
         assert "Anoniem: 1" in text and "Kookclub: 1" in text
         assert "Roy" in text  # the running shift, ended at closing
         await type_text(pilot, "12,50")

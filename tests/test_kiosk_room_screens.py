@@ -4,13 +4,24 @@ screens, the day summary, status.json and a sync set-up that says what is missin
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import pytest
 from test_kiosk_keyholder import as_key_holder
 from test_kiosk_support import SIZE, make_app, screen_text, settle, type_text
 
 SMALL = (80, 24)
+
+
+def shown(app) -> str:
+    """What is visible on the terminal now, line by line (from a screenshot, not the widgets)."""
+    lines: dict[int, str] = {}
+    for line, text in re.findall(r'clip-path="url\(#[^)]*-line-(\d+)\)">(.*?)</text>',
+                                 app.export_screenshot()):
+        lines[int(line)] = lines.get(int(line), "") + html.unescape(text).replace("\xa0", " ")
+    return "\n".join(lines[n] for n in sorted(lines))
 
 
 async def tap_again(pilot, selector: str) -> None:
@@ -90,8 +101,8 @@ async def test_handgeld_categories_are_whole_and_translated(tmp_path, size):
         labels = [str(b.label) for b in app.screen.query(".category")]
         assert "D  Toilet paper, washing-up liquid, sponges" in labels
         assert "E  Office supplies (stamps, ink, paper)" in labels
-        shown = app.export_screenshot().replace("&#160;", " ")
-        assert "sponges" in shown and "Coffee" in shown  # wrapped, not cut off
+        text = shown(app)
+        assert "sponges" in text and "Coffee" in text  # wrapped, not cut off
         assert app.screen.query_one("#save").region.bottom <= size[1]  # Save stays in view
 
 
@@ -99,8 +110,8 @@ async def test_handgeld_dutch_categories_are_not_cut(tmp_path):
     app, *_ = make_app(tmp_path)
     async with app.run_test(size=SMALL) as pilot:
         await open_handgeld(pilot)
-        shown = app.export_screenshot().replace("&#160;", " ")
-        assert "sponsjes" in shown and "activiteiten" in shown
+        text = shown(app)
+        assert "sponsjes" in text and "activiteiten" in text
 
 
 async def test_handgeld_large_amount_warns_before_saving(tmp_path):
@@ -252,3 +263,64 @@ async def test_corrections_void_with_nothing_chosen_says_what_to_do(tmp_path):
         assert "Tik eerst op de regel" in screen_text(app)
         assert store.conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'void'"
                                   ).fetchone()[0] == 1
+
+
+# --- 16 day summary -------------------------------------------------------------------
+def test_day_summary_counts_events_not_moments(tmp_path):
+    from test_kiosk_support import make_room
+
+    from shared import queries
+
+    store, _, clock = make_room(tmp_path)
+    kofi = store.register_visitor("Kofi")
+    store.check_in(kofi.code, [])
+    store.check_in(kofi.code, [])  # the same visitor twice in the same second
+    store.check_in(None, [])
+    store.check_in(None, [])  # two anonymous visitors in the same second
+    summary = queries.day_summary(store.conn, "cjm", clock().date())
+    assert (summary.visits, summary.distinct_visitors, summary.anonymous_visits) == (4, 1, 2)
+    assert summary.per_activity == {"inloop": 4}
+
+
+def busy_day(store, key_holder, clock, people: int) -> None:
+    for i in range(people):
+        person = store.register_visitor(f"Vrijwilliger {i}")
+        store.set_volunteer(person.code, True, by=key_holder.code)
+        store.start_shift(person.code)
+        store.check_in(person.code, ["kookclub", "computerles"])
+    store.record_expense(1250, "A", "", by=key_holder.code)
+    clock.advance(hours=2)
+
+
+async def open_close(pilot) -> None:
+    await as_key_holder(pilot)
+    await pilot.click("#kh-close")
+    await settle(pilot)
+
+
+async def test_close_summary_fits_a_small_screen(tmp_path):
+    app, store, key_holder, clock = make_app(tmp_path)
+    busy_day(store, key_holder, clock, 3)
+    async with app.run_test(size=SMALL) as pilot:
+        await open_close(pilot)
+        text = shown(app)
+        assert "Aanmeldingen: 6" in text and "🕐 Vrijwilliger 2 (10:00)" in text
+        assert "Handgeld uitgegeven vandaag: € 12,50" in text  # the last line is in view
+        assert not app.screen.query_one("#summary-more").display
+
+
+async def test_close_summary_that_does_not_fit_says_so_and_scrolls(tmp_path):
+    app, store, key_holder, clock = make_app(tmp_path)
+    busy_day(store, key_holder, clock, 40)
+    async with app.run_test(size=SMALL) as pilot:
+        await open_close(pilot)
+        assert app.screen.query_one("#summary-more").display
+        text = shown(app)
+        assert "Er staat meer in het vak" in text
+        assert "Handgeld uitgegeven vandaag" not in text
+        await pilot.click("#summary")
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        await pilot.wait_for_scheduled_animations()
+        await settle(pilot)
+        text = shown(app)
+        assert "Handgeld uitgegeven vandaag: € 12,50" in text
