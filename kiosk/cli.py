@@ -96,9 +96,11 @@ def run_room(config_path: str, log: str | None) -> int:
         store.purge_idle_names(room.retention_months)
     except Exception:  # noqa: BLE001 - a busy database must not keep the kiosk down
         logging.getLogger("bwk.kiosk").exception("purging idle names failed")
+    from shared.spaceapi import room_details
+
     settings = KioskSettings(room.id, name, status_file=room.status_file,
                              opening_hours=room.opening_hours, idle_seconds=room.idle_seconds,
-                             sync=config.sync)
+                             sync=config.sync, status_details=room_details(room))
     return _run(store, name, settings)
 
 

@@ -324,3 +324,59 @@ async def test_close_summary_that_does_not_fit_says_so_and_scrolls(tmp_path):
         await settle(pilot)
         text = shown(app)
         assert "Handgeld uitgegeven vandaag: € 12,50" in text
+
+
+# --- 18 status.json -------------------------------------------------------------------
+async def test_status_lastchange_stays_when_a_restart_finds_the_same_state(tmp_path):
+    from kiosk.app import KioskApp
+
+    app, store, _, clock = make_app(tmp_path)
+    status = tmp_path / "status.json"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+    first = json.loads(status.read_text())["state"]
+    assert first["open"] is True
+    clock.advance(hours=3)
+    again = KioskApp(store, app.catalog, app.settings)  # the kiosk restarts, room still open
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert json.loads(status.read_text())["state"]["lastchange"] == first["lastchange"]
+        await as_key_holder(pilot)  # closing is a change: a new time
+        await pilot.click("#kh-close")
+        await settle(pilot)
+        await pilot.click("#close-confirm")
+        await settle(pilot)
+    state = json.loads(status.read_text())["state"]
+    assert state["open"] is False and state["lastchange"] == first["lastchange"] + 3 * 3600
+
+
+async def test_status_carries_the_spaceapi_fields_from_the_room_config(tmp_path):
+    from shared.config import load_room_config
+    from shared.spaceapi import room_details
+
+    config = tmp_path / "room.toml"
+    config.write_text('[room]\nid = "cjm"\ndatabase = "room.db"\nstatus_file = "status.json"\n'
+                      'space_name = "Casa Jepie"\nspace_url = "https://example.org/cjm"\n'
+                      'space_address = "Voorbeeldstraat 1, Amsterdam"\nspace_lat = 52.3\n'
+                      'space_lon = 4.97\nspace_email = "cjm@example.org"\n', "utf-8")
+    details = room_details(load_room_config(config).room)
+    app, *_ = make_app(tmp_path, status_details=details)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+    doc = json.loads((tmp_path / "status.json").read_text())
+    assert doc["space"] == "Casa Jepie" and doc["url"] == "https://example.org/cjm"
+    assert doc["location"] == {"address": "Voorbeeldstraat 1, Amsterdam", "lat": 52.3, "lon": 4.97}
+    assert doc["contact"] == {"email": "cjm@example.org"}
+    assert doc["state"]["open"] is True and "logo" not in doc
+
+
+def test_spaceapi_config_keys_are_checked(tmp_path):
+    from shared.config import ConfigError, load_room_config
+
+    config = tmp_path / "room.toml"
+    config.write_text('[room]\nid = "cjm"\ndatabase = "room.db"\nspace_lat = 152.0\n', "utf-8")
+    with pytest.raises(ConfigError, match=r"room.toml:4: \[room\] space_lat: expected degrees"):
+        load_room_config(config)
+    config.write_text('[room]\nid = "cjm"\ndatabase = "room.db"\nspace_lon = "east"\n', "utf-8")
+    with pytest.raises(ConfigError, match="space_lon: expected a number"):
+        load_room_config(config)
