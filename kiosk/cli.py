@@ -90,6 +90,10 @@ def run_room(config_path: str, log: str | None) -> int:
               f"'bwk-kiosk init --config {config_path}' first", file=sys.stderr)
         return 2
     _setup_logging(Path(log) if log else room.database.with_suffix(".kiosk.log"))
+    from kiosk.screens.sync import log_sync_problems
+
+    for problem in log_sync_problems(config.sync, room.id):  # before Textual owns the terminal
+        print(f"bwk-kiosk: {problem}", file=sys.stderr)
     store = RoomStore(room.database, room.id, busy_timeout_ms=UI_BUSY_TIMEOUT_MS)
     name = current_catalog(room.database).room_name(room.id)
     try:

@@ -284,7 +284,7 @@ def test_day_summary_counts_events_not_moments(tmp_path):
 
 def busy_day(store, key_holder, clock, people: int) -> None:
     for i in range(people):
-        person = store.register_visitor(f"Vrijwilliger {i}")
+        person = store.register_visitor(f"Ria{i}")
         store.set_volunteer(person.code, True, by=key_holder.code)
         store.start_shift(person.code)
         store.check_in(person.code, ["kookclub", "computerles"])
@@ -304,7 +304,7 @@ async def test_close_summary_fits_a_small_screen(tmp_path):
     async with app.run_test(size=SMALL) as pilot:
         await open_close(pilot)
         text = shown(app)
-        assert "Aanmeldingen: 6" in text and "🕐 Vrijwilliger 2 (10:00)" in text
+        assert "Aanmeldingen: 6" in text and "Ria2" in text
         assert "Handgeld uitgegeven vandaag: € 12,50" in text  # the last line is in view
         assert not app.screen.query_one("#summary-more").display
 
@@ -380,3 +380,79 @@ def test_spaceapi_config_keys_are_checked(tmp_path):
     config.write_text('[room]\nid = "cjm"\ndatabase = "room.db"\nspace_lon = "east"\n', "utf-8")
     with pytest.raises(ConfigError, match="space_lon: expected a number"):
         load_room_config(config)
+
+
+# --- 19 a [sync] section whose key files are missing ----------------------------------
+def sync_section(tmp_path, *, room_key: bool = False, central_key: bool = False):
+    from shared.config import SyncSection
+
+    keys = tmp_path / "keys"
+    keys.mkdir(exist_ok=True)
+    if room_key:
+        (keys / "cjm.key").write_text("not read by the kiosk")
+    if central_key:
+        (keys / "central.pub").write_text("not read by the kiosk")
+    return SyncSection(key=keys / "cjm.key", central_key=keys / "central.pub",
+                       outbox=tmp_path / "outbox", inbox=tmp_path / "inbox")
+
+
+async def open_sync(pilot) -> str:
+    await as_key_holder(pilot)
+    await pilot.click("#kh-sync")
+    await settle(pilot)
+    return screen_text(pilot.app)
+
+
+async def test_sync_screen_says_which_key_file_is_missing(tmp_path):
+    app, *_ = make_app(tmp_path, sync=sync_section(tmp_path, room_key=True))
+    async with app.run_test(size=SIZE) as pilot:
+        text = await open_sync(pilot)
+        assert app.screen.query_one("#sync-missing").display
+    assert "Er wordt niets verstuurd: er ontbreekt iets." in text
+    assert f"coöperatie ontbreekt: {tmp_path / 'keys' / 'central.pub'}" in text
+    assert "central.pub" in text and "sleutel van deze kamer ontbreekt" not in text
+
+
+async def test_sync_screen_without_problems_shows_no_warning(tmp_path):
+    app, *_ = make_app(tmp_path, sync=sync_section(tmp_path, room_key=True, central_key=True))
+    async with app.run_test(size=SIZE) as pilot:
+        text = await open_sync(pilot)
+        assert not app.screen.query_one("#sync-missing").display
+    assert "ontbreekt" not in text and "Wachtend om te versturen: 0" in text
+
+
+def test_the_example_config_starts_and_says_what_is_missing(tmp_path):
+    """``bwk-kiosk --config`` with the example's [sync]: the log and stderr name both files."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from shared.store import RoomStore
+
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copy(repo / "config" / "room.example.toml", tmp_path / "room.toml")
+    store = RoomStore(tmp_path / "room.db", "multibron")
+    store.add_key_holder("Anna", "2468", by=None)
+    store.close()
+    log = tmp_path / "kiosk.log"
+    kiosk = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", "--headless", "--config", str(tmp_path / "room.toml"),
+         "--log", str(log)], cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(repo)})
+    try:
+        deadline = time.monotonic() + 60  # a bound on waiting for the start, not a measurement
+        while "kiosk ready" not in (log.read_text() if log.exists() else ""):
+            assert kiosk.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        kiosk.send_signal(signal.SIGTERM)
+        _, err = kiosk.communicate(timeout=30)
+    text = log.read_text()
+    assert f"This room's key is missing: {tmp_path / 'keys' / 'multibron.key'}" in text
+    assert "bwk-syncd keygen multibron" in text
+    assert f"The cooperative's public key is missing: {tmp_path / 'keys' / 'central.pub'}" in text
+    assert "central.pub" in err.decode()
