@@ -125,6 +125,7 @@ async def test_handgeld_large_amount_warns_before_saving(tmp_path):
         assert expenses(store) == []  # nothing saved yet
         assert "Met € 600,00 komt deze maand boven € 500,00" in screen_text(app)
         assert str(app.screen.query_one("#save").label) == "💾 Ja, toch opslaan"
+        assert "💾 Ja, toch opslaan" in shown(app)  # the whole label, not cut to "Ja,"
         await tap_again(pilot, "#save")
         await settle(pilot)
         assert [e["cents"] for e in expenses(store)] == [60000]

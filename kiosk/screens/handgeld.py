@@ -6,6 +6,7 @@ cash, is saved only after a second, explicit "save anyway".
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
@@ -75,6 +76,9 @@ class HandgeldScreen(KioskScreen):
                 yield Button(self.t("hg_save"), id="save", variant="success")
 
     def on_mount(self) -> None:
+        # wide enough for "save anyway" too: the label changes, the row does not re-measure it
+        widest = max(cell_len(self.t("hg_save")), cell_len(self.t("hg_save_anyway")))
+        self.query_one("#save", Button).styles.min_width = widest + 4
         self.load_month()
 
     def load_month(self) -> None:
