@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import logging
 import os
 import sys
@@ -24,8 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--log", help="log file (default: beside the database; never the screen)")
     parser.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)  # tests, bench
     sub = parser.add_subparsers(dest="command")
-    init = sub.add_parser("init", help="create the room database and its first key holder")
+    init = sub.add_parser("init", help="create the room database and its first key holder; "
+                                       "give a restored key holder a name and PIN")
     init.add_argument("--config", required=True, dest="init_config")
+    init.add_argument("--add-key-holder", action="store_true",
+                      help="when nobody can log in: a new PIN for a key holder, or a new one "
+                           "(needs write access to the room database)")
     imp = sub.add_parser("import-csv", help="paper sign-in lists into the room log")
     imp.add_argument("file")
     imp.add_argument("--config", required=True, dest="import_config")
@@ -38,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     HEADLESS = args.headless
     try:
         if args.command == "init":
-            return init_room(args.init_config)
+            from kiosk.init_cli import init_room
+
+            return init_room(args.init_config, args.add_key_holder)
         if args.command == "import-csv":
             from shared.csv_import import import_csv_command
 
@@ -55,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _setup_logging(path: Path) -> None:
+    from shared.db import make_private
+
+    make_private(path, create=True)  # 0600: a log can name what went wrong with whom
     logging.basicConfig(filename=str(path), level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -137,39 +145,6 @@ def run_demo(log: str | None) -> int:
                              opening_hours="ma-vr 10:00-16:00",
                              demo_key_holder=(demo.key_holder_name, demo.key_holder_pin))
     return _run(store, name, settings)
-
-
-def init_room(config_path: str) -> int:
-    from shared.store import RoomStore, StoreError, validate_pin
-
-    config = load_room_config(config_path)
-    room = config.room
-    room.database.parent.mkdir(parents=True, exist_ok=True)
-    store = RoomStore(room.database, room.id)
-    try:
-        if store.people_with_role("key_holder"):
-            print(f"{room.database} already has key holders; add more at the kiosk "
-                  "(Sleutelbeheer > Mensen).")
-            return 0
-        name = input("Naam van de eerste sleutelbeheerder: ").strip()
-        while True:
-            pin = getpass.getpass("Pincode (4-8 cijfers): ")
-            try:
-                validate_pin(pin)
-            except StoreError:
-                print("Een pincode is 4 tot 8 cijfers.")
-                continue
-            if getpass.getpass("Nog een keer: ") == pin:
-                break
-            print("De twee pincodes zijn niet gelijk. Nog een keer.")
-        if not name:
-            print("bwk-kiosk: a name is needed", file=sys.stderr)
-            return 2
-        store.add_key_holder(name, pin, by=None)
-        print(f"{room.database}: room '{room.id}' is ready; {name} is key holder.")
-        return 0
-    finally:
-        store.close()
 
 
 if __name__ == "__main__":

@@ -45,6 +45,14 @@ MAX_PAYLOAD_BYTES = 64 * 1024 * 1024  # after decompression
 MAX_RESTORE_BYTES = 512 * 1024 * 1024  # an operator-supplied restore file
 MAX_RESTORE_PAYLOAD = 4 * 1024 * 1024 * 1024
 SIGNATURE_BYTES = 64
+# Bounds checked on the raw bytes before any JSON parser allocates: a bundle of
+# twenty million ``{}`` lines must cost a count of newlines, not two GiB of dicts.
+MAX_RECORDS = 200_000  # records in one bundle from a transport folder
+MAX_RESTORE_RECORDS = 20_000_000  # an operator-supplied restore file
+MAX_LINE_BYTES = 1024 * 1024  # one record line (a published catalog is the longest)
+MAX_CONTAINERS_PER_RECORD = 4  # ours: 1 (the row) + 1 (the payload's JSON text)
+MAX_VALUES_PER_RECORD = 64  # ours: 9 fields and a small payload
+MAX_EXTRA_VALUES = 65_536  # a published catalog is one record of much text
 NAME_RE = re.compile(r"^(events|ack|config|restore)-([a-z][a-z0-9_-]{0,31})-([0-9a-f]{40})\.bwk$")
 _HEADER_FIELDS = {
     "bwk": int, "kind": str, "sender": str, "sender_key": str, "recipient": str,
@@ -56,10 +64,11 @@ _HEADER_FIELDS = {
 class BundleRejected(ValueError):
     """A bundle that must not be used; ``reason`` is short, fixed text (no personal data)."""
 
-    def __init__(self, reason: str, detail: str = ""):
+    def __init__(self, reason: str, detail: str = "", signer: str | None = None):
         super().__init__(f"{reason}{': ' + detail if detail else ''}")
         self.reason = reason
         self.detail = detail
+        self.signer = signer  # the sender whose signature was verified, else None
 
 
 @dataclass(frozen=True)
@@ -114,9 +123,11 @@ def read_header(data: bytes) -> tuple[dict[str, Any], bytes, bytes, bytes]:
     if end < 0:
         raise BundleRejected("no header", "no header line within the first 4 KiB")
     line = data[:end + 1]
+    if deeper_than(line, 1):  # a header is one flat object: "[" * 4000 is no header
+        raise BundleRejected("bad header", "header is not one flat JSON object")
     try:
         header = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BundleRejected("bad header", "header is not JSON") from None
     if not isinstance(header, dict) or set(header) != set(_HEADER_FIELDS):
         raise BundleRejected("bad header", "unexpected header fields")
@@ -136,7 +147,7 @@ def read_header(data: bytes) -> tuple[dict[str, Any], bytes, bytes, bytes]:
 
 def open_bundle(data: bytes, me: PrivateKey, senders: dict[str, PublicKey], *,
                 kinds: tuple[str, ...] = KINDS, max_bytes: int = MAX_BUNDLE_BYTES,
-                max_payload: int = MAX_PAYLOAD_BYTES) -> Opened:
+                max_payload: int = MAX_PAYLOAD_BYTES, max_records: int = MAX_RECORDS) -> Opened:
     """Verify, decrypt and decode a bundle; raises ``BundleRejected``.
 
     ``senders`` maps an enrolled node name to its public key: a sender not in
@@ -145,6 +156,8 @@ def open_bundle(data: bytes, me: PrivateKey, senders: dict[str, PublicKey], *,
     if len(data) > max_bytes:
         raise BundleRejected("too large", f"{len(data)} bytes > {max_bytes}")
     header, line, signature, ciphertext = read_header(data)
+    if not 0 <= header["count"] <= max_records:
+        raise BundleRejected("too large", f"{header['count']} records > {max_records}")
     if header["kind"] not in kinds:
         raise BundleRejected("unexpected kind", header["kind"])
     enrolled = senders.get(header["sender"])
@@ -162,7 +175,22 @@ def open_bundle(data: bytes, me: PrivateKey, senders: dict[str, PublicKey], *,
         compressed = SUITE.decrypt(ciphertext, me.kem_key, info=line)
     except (InvalidTag, ValueError):
         raise BundleRejected("cannot decrypt") from None
-    payload = bounded_decompress(compressed, max_payload)
+    signer = header["sender"]
+    try:
+        return _decode(header, compressed, max_payload, hashlib.sha256(data).hexdigest())
+    except BundleRejected as exc:
+        exc.signer = signer  # verified: the sender answers for what it signed
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever a signed payload makes the decoder do
+        raise BundleRejected("bad payload", type(exc).__name__, signer) from None
+
+
+def _decode(header: dict[str, Any], compressed: bytes, max_payload: int, digest: str) -> Opened:
+    # One line per record (and the column line of a table): a record line can
+    # never need more than MAX_LINE_BYTES, so the payload is bounded by the count.
+    lines = header["count"] + (header["bwk"] == TABLE_FORMAT_VERSION)
+    payload = bounded_decompress(compressed, min(max_payload, (lines + 1) * MAX_LINE_BYTES))
+    check_lines(payload, lines)
     records, columns = decode_records(payload), None
     if header["bwk"] == TABLE_FORMAT_VERSION:
         columns, records = table_columns(records), records[1:]
@@ -170,7 +198,68 @@ def open_bundle(data: bytes, me: PrivateKey, senders: dict[str, PublicKey], *,
         raise BundleRejected("bad payload", "a line is not an object")
     if len(records) != header["count"]:
         raise BundleRejected("bad payload", "record count differs from the header")
-    return Opened(header, records, hashlib.sha256(data).hexdigest(), columns)
+    return Opened(header, records, digest, columns)
+
+
+_STRINGS = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
+_INNERMOST = re.compile(rb"[\[{][^\[\]{}]*[\]}]")  # a container holding no container
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def deeper_than(text: bytes, depth: int) -> bool:
+    """Is the JSON nesting of ``text`` deeper than ``depth`` (or unbalanced)?
+
+    At C speed and without parsing: strings removed, then the innermost
+    containers removed ``depth`` times; anything left nests deeper. Our own
+    lines are flat, so one round of two regular expressions settles them.
+    """
+    bare = _STRINGS.sub(b"", text)
+    for _ in range(depth):
+        if not _BRACKETS.search(bare):
+            return False
+        bare = _INNERMOST.sub(b"", bare)
+    return _BRACKETS.search(bare) is not None
+
+
+_STRUCTURE = b"[{,:\n"  # what makes the JSON parser allocate: containers, values, records
+_NOT_STRUCTURE = bytes(sorted(set(range(256)) - set(_STRUCTURE)))
+
+
+def check_lines(payload: bytes, expected: int) -> None:
+    """Bounds on the raw payload before the JSON parser allocates anything.
+
+    Line count (= records), line length, then what parsing would allocate: the
+    lists and objects, and the values (counted by their separators), per
+    record. Our records are flat, one list or object a line with JSON text in
+    strings, so these counts hold everything an honest bundle holds with room
+    to spare. Nesting is bounded by the container count and, within a line, by
+    the parser's own recursion guard (refused as "not JSON lines" at about
+    1,000 levels, before anything is kept). All at C speed: one ``translate``
+    pass keeps only the structural bytes, then a few counts over what is left.
+    """
+    body = payload.strip(b"\n")
+    structure = body.translate(None, _NOT_STRUCTURE)
+    count = structure.count(b"\n") + 1 if body else 0
+    if count != expected:
+        raise BundleRejected("bad payload", "record count differs from the header")
+    if not count:
+        return
+    if _has_long_line(body):
+        raise BundleRejected("bad payload", f"a line of {MAX_LINE_BYTES} bytes or more")
+    if structure.count(b"[") + structure.count(b"{") \
+            > MAX_CONTAINERS_PER_RECORD * count + MAX_EXTRA_VALUES:
+        raise BundleRejected("bad payload", "too many lists or objects for its records")
+    if len(structure) > (MAX_CONTAINERS_PER_RECORD + MAX_VALUES_PER_RECORD + 1) * count \
+            + 2 * MAX_EXTRA_VALUES:
+        raise BundleRejected("bad payload", "too many values for its records")
+
+
+def _has_long_line(body: bytes) -> bool:
+    """A line of MAX_LINE_BYTES or more holds an aligned block of half that size with no
+    newline; lines under half of it never do. A few ``find`` calls, no copies."""
+    block = MAX_LINE_BYTES // 2
+    return any(body.find(b"\n", start, start + block) < 0
+               for start in range(0, len(body) - block + 1, block))
 
 
 def bounded_decompress(compressed: bytes, limit: int) -> bytes:
@@ -197,6 +286,9 @@ def decode_records(payload: bytes) -> list[Any]:
         return json.loads(b"[" + body.replace(b"\n", b",") + b"]")
     except (ValueError, UnicodeDecodeError):
         raise BundleRejected("bad payload", "not JSON lines") from None
+    except RecursionError:  # a record nested deeper than the parser goes: name its seq
+        from shared.records import nested_too_deep
+        raise nested_too_deep(body) from None
 
 
 def table_columns(lines: list[Any]) -> tuple[str, ...]:

@@ -53,6 +53,12 @@ class SyncSection:
     inbox: Path = _f("path", "Acknowledgements and config from central arrive here.")
     rescan_seconds: int = _f("int", "Rescan folders this often even when no change is seen.", 30)
     force_polling: bool = _f("bool", "Poll instead of inotify (network shares).", False)
+    quarantine_max_files: int = _f(
+        "int", "Keep at most this many quarantined files (the oldest go first).", 1000)
+    quarantine_max_mb: int = _f("int", "Keep at most this many MB of quarantined files.", 512)
+    quarantine_max_days: int = _f("int", "Quarantined files older than this are removed.", 90)
+    failed_passes_alarm: int = _f(
+        "int", "After this many failed passes in a row the daemon stops the systemd watchdog.", 3)
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,12 @@ class CentralSection:
     inbox: Path = _f("path", "Bundles from all rooms arrive here.")
     rescan_seconds: int = _f("int", "Rescan folders this often even when no change is seen.", 30)
     force_polling: bool = _f("bool", "Poll instead of inotify (network shares).", False)
+    quarantine_max_files: int = _f(
+        "int", "Keep at most this many quarantined files (the oldest go first).", 1000)
+    quarantine_max_mb: int = _f("int", "Keep at most this many MB of quarantined files.", 512)
+    quarantine_max_days: int = _f("int", "Quarantined files older than this are removed.", 90)
+    failed_passes_alarm: int = _f(
+        "int", "After this many failed passes in a row the daemon stops the systemd watchdog.", 3)
 
 
 @dataclass(frozen=True)

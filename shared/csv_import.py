@@ -2,14 +2,20 @@
 
 Contract (DESIGN.md): UTF-8, header ``date,time,activity,code[,name]``; the
 whole file is checked first and any bad row refuses the whole file with
-``FILE:LINE: reason`` for every bad row. Event ids derive from the room, the
-row's content and its occurrence number, so importing a file again adds nothing.
+``FILE:LINE: reason`` for every bad row. Event ids are a keyed hash (HMAC
+with the room secret, which never leaves the room) of the room, the row's
+content and its occurrence number, so importing a file again adds nothing and
+nobody without the secret can test a guessed name against an id.
+
+Ids made before the keyed form (an unkeyed sha256 of the same parts) are still
+recognised, so a list imported before the upgrade is not added twice.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import io
 import json
 import re
@@ -25,8 +31,10 @@ from shared import codes, people
 from shared.catalog import Catalog, CatalogError, current_catalog
 from shared.clock import TZ, system_clock
 from shared.config import ConfigError, load_room_config
-from shared.db import DatabaseError, connect, transaction
+from shared.db import DatabaseError, transaction
 from shared.events import Draft, Kind, append_many
+from shared.room_secret import SecretError
+from shared.store import RoomStore
 
 COLUMNS = ("date", "time", "activity", "code", "name")
 MAX_ROWS = 1_000_000
@@ -35,6 +43,8 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
 SELECT_EXISTING_IDS = "SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?))"
 SELECT_BY_NAME_KEY = "SELECT code FROM people WHERE name_key = ? ORDER BY code"
+ANY_PAPER_EVENT = "SELECT 1 FROM events WHERE kind IN ('checkin', 'job_done') AND payload = ? LIMIT 1"
+PAPER_PAYLOAD = {"source": "paper"}
 
 
 class ImportRefused(ValueError):
@@ -51,7 +61,14 @@ class Row(NamedTuple):
     activity: str
     code: str | None
     name: str
-    event_id: str
+    content: tuple[str, ...]  # room, date, time, activity, code, name key, occurrence
+
+    def event_id(self, secret: bytes) -> str:
+        return keyed_id(secret, "csv", *self.content)
+
+    def legacy_id(self) -> str:
+        """The id an import made before ids were keyed (recognised, never made again)."""
+        return hashlib.sha256("\x1f".join(("csv", *self.content)).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -62,8 +79,8 @@ class ImportResult:
     registered: int
 
 
-def _event_id(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+def keyed_id(secret: bytes, *parts: str) -> str:
+    return hmac.digest(secret, "\x1f".join(parts).encode(), "sha256").hex()[:32]
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -97,8 +114,7 @@ def parse(text: str, name: str, room: str, catalog: Catalog, now: datetime) -> l
         date, time, at, activity, code, person = row
         content = (room, date, time, activity, code or "", people.name_key(person))
         seen[content] += 1
-        rows.append(Row(line, at, activity, code, person,
-                        _event_id("csv", *content, str(seen[content]))))
+        rows.append(Row(line, at, activity, code, person, (*content, str(seen[content]))))
         if len(rows) > MAX_ROWS:
             raise ImportRefused([f"{name}:{line}: more than {MAX_ROWS} rows; split the file"])
     if problems:
@@ -158,16 +174,25 @@ def _code(code: str):
         return f"code '{code}' {explain[exc.reason]}", None
 
 
-def import_rows(conn, room: str, catalog: Catalog, rows: list[Row]) -> ImportResult:
-    """Write the new rows in one transaction; rows imported before are skipped."""
+def import_rows(store: RoomStore, catalog: Catalog, rows: list[Row]) -> ImportResult:
+    """Write the new rows in one transaction; rows imported before are skipped.
+
+    A name without a code finds that person here or registers them the way the
+    kiosk does (``RoomStore.register_within``: a fresh code, never one in use).
+    """
+    conn, secret = store.conn, store.secret
     with transaction(conn):
-        existing = {r[0] for r in conn.execute(
-            SELECT_EXISTING_IDS, (_json_list(r.event_id for r in rows),))}
+        ids = [row.event_id(secret) for row in rows]
+        legacy = [""] * len(rows)  # no paper rows here yet: no old id to look for
+        if conn.execute(ANY_PAPER_EVENT, (PAPER,)).fetchone():
+            legacy = [row.legacy_id() for row in rows]
+        lookup = ids + legacy if legacy[0] else ids
+        existing = {r[0] for r in conn.execute(SELECT_EXISTING_IDS, (_json_list(lookup),))}
         drafts: list[Draft] = []
         registered = 0
         names: dict[str, str] = {}
-        for row in rows:
-            if row.event_id in existing:
+        for row, event_id, old_id in zip(rows, ids, legacy):
+            if event_id in existing or old_id in existing:
                 continue
             code = row.code
             if code is None and row.name:
@@ -176,21 +201,17 @@ def import_rows(conn, room: str, catalog: Catalog, rows: list[Row]) -> ImportRes
                     found = [r[0] for r in conn.execute(SELECT_BY_NAME_KEY, (key,))]
                     if found:
                         names[key] = found[0]
-                    else:  # a registration whose id also derives from the room and the name
-                        names[key] = codes.new_code()
-                        people.remember(conn, names[key], row.name, row.at)
-                        drafts.append(Draft(_event_id("csv-register", room, key), row.at,
-                                            Kind.VISITOR_REGISTERED, names[key], None, None,
-                                            PAPER))
+                    else:
+                        names[key] = store.register_within(row.name, at=row.at,
+                                                           payload=PAPER_PAYLOAD).code
                         registered += 1
                 code = names[key]
             elif code and row.name and people.get_person(conn, code) is None:
                 people.remember(conn, code, row.name, row.at)  # re-learn a name
             kind = Kind.JOB_DONE if catalog.activity(row.activity).unit == "jobs" else Kind.CHECKIN
-            drafts.append(Draft(row.event_id, row.at, kind, code, row.activity, None, PAPER))
-        added = sum(1 for d in drafts if d.kind != Kind.VISITOR_REGISTERED)
-        append_many(conn, room, drafts)
-    return ImportResult(len(rows), added, len(rows) - added, registered)
+            drafts.append(Draft(event_id, row.at, kind, code, row.activity, None, PAPER))
+        append_many(conn, store.room, drafts)
+    return ImportResult(len(rows), len(drafts), len(rows) - len(drafts), registered)
 
 
 def _json_list(values) -> str:
@@ -203,11 +224,11 @@ def import_file(path: Path, config_path: Path, now: datetime | None = None) -> I
     catalog = current_catalog(config.room.database)
     rows = parse(_decode(data, str(path)), str(path), config.room.id, catalog,
                  now or system_clock())
-    conn = connect(config.room.database)
+    store = RoomStore(config.room.database, config.room.id)
     try:
-        return import_rows(conn, config.room.id, catalog, rows)
+        return import_rows(store, catalog, rows)
     finally:
-        conn.close()
+        store.close()
 
 
 def import_csv_command(file: str | Path, config: str | Path) -> int:
@@ -224,7 +245,7 @@ def import_csv_command(file: str | Path, config: str | Path) -> int:
     except FileNotFoundError:
         print(f"import-csv: {path}: file not found", file=sys.stderr)
         return 2
-    except (ConfigError, CatalogError, DatabaseError) as exc:
+    except (ConfigError, CatalogError, DatabaseError, SecretError) as exc:
         print(f"import-csv: {exc}", file=sys.stderr)
         return 2
     if result.added == 0:

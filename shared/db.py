@@ -6,7 +6,9 @@ Connections are in autocommit mode; every write runs inside ``transaction``
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +37,8 @@ def connect(
     ``durable`` selects ``synchronous=FULL`` (a room machine can lose power at
     any moment); central may use NORMAL, which WAL keeps consistent.
     """
+    if str(path) != ":memory:":
+        _private_files(Path(path))
     conn = sqlite3.connect(
         str(path), isolation_level=None, timeout=busy_timeout_ms / 1000, check_same_thread=False
     )
@@ -50,6 +54,38 @@ def connect(
     if migrate:
         apply_migrations(conn)
     return conn
+
+
+# SQLite gives the WAL, SHM and journal files the database file's mode.
+SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def make_private(path: str | Path, *, create: bool = False) -> None:
+    """Mode 0600 for ``path`` (made empty first when ``create`` and missing).
+
+    A file owned by someone else is left alone (chmod would fail): the
+    operator sees its mode in the docs' checklist, the program keeps running.
+    """
+    path = Path(path)
+    if create:
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            return
+        except OSError:  # exists already (the usual case), or a folder SQLite will name
+            pass
+    try:
+        mode = os.lstat(path).st_mode
+        if stat.S_ISREG(mode) and stat.S_IMODE(mode) & 0o077:
+            os.chmod(path, stat.S_IMODE(mode) & 0o600)
+    except OSError:  # missing, or not ours
+        pass
+
+
+def _private_files(database: Path) -> None:
+    """A new database is created 0600; an existing one and its side files are fixed."""
+    make_private(database, create=True)
+    for suffix in SIDE_FILES[1:]:
+        make_private(database.with_name(database.name + suffix))
 
 
 @contextmanager

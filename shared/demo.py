@@ -18,7 +18,7 @@ from shared.clock import TZ, system_clock
 from shared.store import HEARD_VIA, RoomStore
 
 DEMO_KEY_HOLDER = "Demo"
-DEMO_PIN = "1234"
+DEMO_PIN = "2468"
 NICKNAMES = (
     "Zoë", "Mo", "Ayşe", "Roy", "Shanice", "Kofi", "Marisol", "Henk", "Priya", "Dewi",
     "Jorge", "Fatma", "Glenn", "Ineke", "Kwame", "Lucía", "Naomi", "Omar", "Rinia", "Sandra",

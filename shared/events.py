@@ -3,7 +3,8 @@
 ``append`` assigns the room's next gapless ``seq`` inside the caller's
 ``BEGIN IMMEDIATE`` transaction and keeps the small projection tables
 (roles, room state, open shifts, voided) current in that same transaction.
-``project`` is also what central runs for every merged event.
+``project_many`` is what central runs for every merged batch: in bulk, and
+order-free (``shared.projections``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from shared import tallies
+from shared.projections import (  # ROLE_EVENTS: also read from here by callers
+    DELETE_OPEN_SHIFT, DELETE_ROLE, INSERT_OPEN_SHIFT, ROLE_EVENTS,
+    UPSERT_ROLE, UPSERT_ROOM_STATE, drop_voids_of_other_rooms, record_voids, refresh_state)
 
 
 class Kind:
@@ -39,12 +43,6 @@ class Kind:
 
 
 ALL_KINDS = frozenset(v for k, v in vars(Kind).items() if not k.startswith("_"))
-ROLE_EVENTS = {
-    Kind.KEY_HOLDER_ADDED: ("key_holder", True),
-    Kind.KEY_HOLDER_REMOVED: ("key_holder", False),
-    Kind.VOLUNTEER_ADDED: ("volunteer", True),
-    Kind.VOLUNTEER_REMOVED: ("volunteer", False),
-}
 
 
 @dataclass(frozen=True)
@@ -79,19 +77,6 @@ SELECT_EVENT = f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?"
 SELECT_EVENTS_AFTER = (
     f"SELECT {EVENT_COLUMNS} FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?"
 )
-UPSERT_ROLE = "INSERT OR IGNORE INTO roles (room, code, role, since) VALUES (?, ?, ?, ?)"
-DELETE_ROLE = "DELETE FROM roles WHERE room = ? AND code = ? AND role = ?"
-UPSERT_ROOM_STATE = (
-    "INSERT INTO room_state (room, is_open, changed_at, by_code, event_id) VALUES (?, ?, ?, ?, ?) "
-    "ON CONFLICT(room) DO UPDATE SET is_open = excluded.is_open, changed_at = excluded.changed_at, "
-    "by_code = excluded.by_code, event_id = excluded.event_id"
-)
-INSERT_OPEN_SHIFT = (
-    "INSERT OR REPLACE INTO open_shifts (room, code, start_id, started_at) VALUES (?, ?, ?, ?)"
-)
-DELETE_OPEN_SHIFT = "DELETE FROM open_shifts WHERE room = ? AND start_id = ?"
-DELETE_VOIDED_SHIFT = "DELETE FROM open_shifts WHERE start_id = ?"
-INSERT_VOIDED = "INSERT OR IGNORE INTO voided (event_id, void_id) VALUES (?, ?)"
 
 
 
@@ -153,21 +138,9 @@ def project(conn: sqlite3.Connection, event: Event, *, tally: bool = True) -> No
     elif kind == Kind.SHIFT_ENDED and event.ref:
         conn.execute(DELETE_OPEN_SHIFT, (event.room, event.ref))
     elif kind == Kind.VOID and event.ref:
-        record_voids(conn, [(event.ref, event.id)])
+        record_voids(conn, [(event.ref, event.id, event.room, event.seq)])
     if tally and kind in tallies.TALLIED:
         tallies.on_stored(conn, event)
-
-
-def record_voids(conn: sqlite3.Connection, voids: list[tuple[str, str]]) -> None:
-    """(target id, void id) pairs: the first void of a target counts, later ones change nothing."""
-    first: dict[str, str] = {}
-    for target, void_id in voids:
-        first.setdefault(target, void_id)
-    already = {r[0] for r in conn.execute(tallies.VOIDED_AMONG, (json.dumps(list(first)),))}
-    fresh = [(t, v) for t, v in first.items() if t not in already]
-    tallies.before_voiding(conn, [t for t, _ in fresh])
-    conn.executemany(INSERT_VOIDED, fresh)
-    conn.executemany(DELETE_VOIDED_SHIFT, [(t,) for t, _ in fresh])  # a mistaken clock-in
 
 
 def get(conn: sqlite3.Connection, event_id: str) -> Event | None:
@@ -180,13 +153,17 @@ def events_after(conn: sqlite3.Connection, room: str, after_seq: int, limit: int
     return [Event.from_row(r) for r in conn.execute(SELECT_EVENTS_AFTER, (room, after_seq, limit))]
 
 
-def rebuild_projections(conn: sqlite3.Connection) -> None:
-    """Recompute every projection from the log (after a restore); inside a transaction."""
+def rebuild_projections(conn: sqlite3.Connection, chunk: int = 50_000) -> None:
+    """Recompute every projection from the log; inside a transaction.
+
+    The same bulk path central merges with, room by room in seq order, in chunks.
+    """
     for table in ("roles", "room_state", "open_shifts", "voided", "tallies",
                   "monthly_visits"):
         conn.execute(f"DELETE FROM {table}")
-    for row in conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY room, seq").fetchall():
-        project(conn, Event.from_row(row))
+    cursor = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY room, seq")
+    while rows := list(map(tuple, cursor.fetchmany(chunk))):
+        project_many(conn, rows)
 
 
 class Draft(NamedTuple):
@@ -208,19 +185,17 @@ NO_PROJECTION = frozenset({Kind.CHECKIN, Kind.JOB_DONE, Kind.SHIFT_ENDED, Kind.V
 
 
 def project_many(conn: sqlite3.Connection, rows: list[tuple]) -> None:
-    """``project`` for many stored rows: the common kinds in bulk, the rare ones one by one."""
+    """``project`` for many stored rows, in bulk and independent of their order: voids of
+    another room dropped, tallies counted, voids recorded, then the state they touch
+    recomputed from the log."""
     of_kind = by_kind(rows)
+    drop_voids_of_other_rooms(conn, rows)
     tallies.on_stored_many(conn, of_kind)
-    if of_kind.keys() - NO_PROJECTION:
-        for row in rows:  # in log order: a room opened and closed in one batch ends closed
-            if row[4] not in NO_PROJECTION:
-                project(conn, Event.from_row(row), tally=False)
     if Kind.VOID in of_kind:
-        record_voids(conn, [(r[7], r[0]) for r in of_kind[Kind.VOID] if r[7]])
-    if Kind.SHIFT_ENDED in of_kind:
-        # After the loop: a shift started in this batch is closed by its end in it too.
-        conn.executemany(DELETE_OPEN_SHIFT, [(r[1], r[7]) for r in of_kind[Kind.SHIFT_ENDED]
-                                             if r[7]])
+        record_voids(conn, [(r[7], r[0], r[1], r[2]) for r in of_kind[Kind.VOID] if r[7]])
+    if of_kind.keys() - NO_PROJECTION or Kind.SHIFT_ENDED in of_kind:
+        refresh_state(conn, [r for kind, group in of_kind.items() if kind not in NO_PROJECTION
+                             or kind == Kind.SHIFT_ENDED for r in group])
 
 
 def by_kind(rows: list[tuple]) -> dict[str, list[tuple]]:

@@ -9,6 +9,7 @@ code once: per room, and once across rooms in the total.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
@@ -117,7 +118,7 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
     hours: dict = defaultdict(float)
     volunteers: dict = defaultdict(set)
     for room, visitor, amount in conn.execute(SELECT_SHIFTS, (year,)):
-        if room in keep:
+        if room in keep and _finite(amount):
             hours[room] += amount
             volunteers[room].add(visitor)
     holders: dict = defaultdict(dict)
@@ -126,29 +127,45 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
     new_residents: dict = defaultdict(set)
     referred: dict = defaultdict(set)
     for room, visitor, payload in conn.execute(SELECT_REGISTRATIONS, (start, end)):
-        answers = json.loads(payload)
+        answers = _object(payload)
         if room in keep and answers.get("new_in_area") is True:
             new_residents[room].add(visitor)
         if room in keep and answers.get("heard_via") == "benefits_agency":
             referred[room].add(visitor)
     survey: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for room, payload in conn.execute(SELECT_SURVEY, (start, end)):
-        answer = json.loads(payload)
+        answer = _object(payload)
         if room in keep:
-            tally = survey[answer.get("question", "?")][room]
+            question = answer.get("question")
+            tally = survey[question if type(question) is str else "?"][room]
             tally[0] += 1
             tally[1] += answer.get("answer") == POSITIVE_ANSWER
     handgeld: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     for room, month, payload in conn.execute(SELECT_EXPENSES, (start, end)):
-        expense = json.loads(payload)
-        if room in keep:
-            handgeld[room][month][expense.get("category", "?")] += int(expense.get("cents", 0))
+        expense = _object(payload)
+        cents, category = expense.get("cents", 0), expense.get("category")
+        if room in keep and type(cents) is int and abs(cents) < 2**53:
+            handgeld[room][month][category if type(category) is str else "?"] += cents
     return YearFigures(
         year, tuple(rooms), unique, unique_total, people, people_total, jobs, anonymous, hours,
         volunteers,
         {room: sum(holders.get(room, {}).values()) for room in rooms},
         new_residents, referred, survey, handgeld,
     )
+
+
+def _object(payload: str) -> dict:
+    """A stored payload as a dict; anything else (stored before records were checked at
+    the boundary) counts as empty, so no stored text can break a report."""
+    try:
+        value = json.loads(payload)
+    except (ValueError, RecursionError, TypeError):
+        return {}
+    return value if type(value) is dict else {}
+
+
+def _finite(value: object) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
 
 
 def _indicator(unit: str, per_room: dict[str, float], total: float,

@@ -7,12 +7,14 @@ Key file format, version 1 (UTF-8 text, one ``field: value`` per line)::
     ed25519: <base64, 32 bytes: the signing seed / the verifying key>
     mlkem768: <base64, 64 bytes: the ML-KEM-768 seed / 1184 bytes: its public key>
     x25519: <base64, 32 bytes: the X25519 private / public key>
-    fingerprint: ABCD-EFGH-JKMN-PQRS   (public files only, informative)
+    fingerprint: ABCD-EFGH-JKMN-PQRS   (public files only; must match the key)
 
 The private file is written with mode 0600 and holds everything needed to
 derive the public half. The fingerprint is the first 80 bits of SHA-256 over
 the three public keys, in Crockford base32: 16 characters two people can
-compare by phone when a room is enrolled.
+compare by phone when a room is enrolled. A public file whose fingerprint line
+differs from the fingerprint of the key it holds is refused: otherwise a
+forged file could carry the real room's fingerprint and pass the phone check.
 """
 
 from __future__ import annotations
@@ -219,4 +221,16 @@ def load_public(path: str | Path) -> PublicKey:
         key = _public_from_raw(name, ed, kem, x)
     except ValueError as exc:
         raise KeyFileError(f"{path}: invalid key material ({exc})") from None
+    claimed = _fields_of(path).get("fingerprint")
+    if claimed is not None and claimed.upper() != key.fingerprint:
+        raise KeyFileError(
+            f"{path}: the fingerprint line says {claimed}, but the key in this file has "
+            f"fingerprint {key.fingerprint}. This file was altered or forged: do not use it; "
+            "get the public key again and compare its fingerprint by phone")
     return key
+
+
+def _fields_of(path: Path) -> dict[str, str]:
+    """The ``field: value`` lines of a key file already read once by ``_parse``."""
+    lines = path.read_text("ascii").splitlines()[1:]
+    return {k.strip(): v.strip() for k, sep, v in (line.partition(":") for line in lines) if sep}

@@ -11,8 +11,9 @@ Nothing here reads or writes ``people``: names never leave the room.
 
 from __future__ import annotations
 
-from operator import itemgetter
+import json
 import sqlite3
+from operator import itemgetter
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +56,12 @@ SELECT_ROWS_AFTER = (
 INSERT_QUARANTINE = "INSERT INTO sync_quarantine (name, room, reason, at) VALUES (?, ?, ?, ?)"
 COUNT_QUARANTINE = "SELECT room, COUNT(*) FROM sync_quarantine GROUP BY room"
 SELECT_DISTINCT_ROOMS = "SELECT DISTINCT room FROM events"
+SELECT_HELD_ELSEWHERE = ("SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?)) "
+                         "AND room != ?")
 ACK_SENT = "ack_sent:"  # central's sync_state key prefix: the seq last acknowledged to a room
+MERGE_FAILED = "merge failed"  # MergeRefused reason: the content made the merge itself fail
+PRUNE_QUARANTINE = ("DELETE FROM sync_quarantine WHERE at < ? OR id <= "
+                    "(SELECT id FROM sync_quarantine ORDER BY id DESC LIMIT 1 OFFSET ?)")
 
 @dataclass(frozen=True)
 class Merged:
@@ -217,11 +223,22 @@ def merge_bundles(conn: sqlite3.Connection, bundles: list[Incoming], now: str
                   ) -> list[Merged | MergeRefused]:
     """Merge verified bundles in one transaction; a result per bundle, in order.
 
-    Each bundle is all or nothing under its own savepoint (a conflict refuses it
-    whole and the others still merge). The projections of everything added are
-    updated once, and there is one commit (one fsync) for the lot: a backlog of
-    bundles merges much faster than one transaction per bundle.
+    Each bundle is all or nothing under its own savepoint: a conflict, or any
+    error its content causes (a number too large for SQLite, a value a
+    projection cannot use), refuses that bundle alone and the others still
+    merge. The projections of everything added are updated once, and there is
+    one commit (one fsync) for the lot: a backlog of bundles merges much faster
+    than one transaction per bundle. Should that shared projection fail, the
+    pass is redone projecting bundle by bundle, so the one to blame is found.
     """
+    try:
+        return _merge_in_one_transaction(conn, bundles, now, project_each=False)
+    except Exception:  # noqa: BLE001 - rolled back whole; the slow path finds the culprit
+        return _merge_in_one_transaction(conn, bundles, now, project_each=True)
+
+
+def _merge_in_one_transaction(conn: sqlite3.Connection, bundles: list[Incoming], now: str,
+                              project_each: bool) -> list[Merged | MergeRefused]:
     results: list[Merged | MergeRefused] = []
     added: list[tuple] = []
     with transaction(conn):
@@ -229,16 +246,24 @@ def merge_bundles(conn: sqlite3.Connection, bundles: list[Incoming], now: str
             conn.execute("SAVEPOINT bundle")
             try:
                 merged, new = _merge_one(conn, bundle, now)
+                if project_each:
+                    project_many(conn, new)
             except MergeRefused as refused:
                 conn.execute("ROLLBACK TO bundle")
                 results.append(refused)
+            except Exception as exc:  # noqa: BLE001 - one bundle never stops the others
+                if not conn.in_transaction:
+                    raise  # the engine rolled everything back (disk full, I/O): not this bundle
+                conn.execute("ROLLBACK TO bundle")
+                results.append(MergeRefused(MERGE_FAILED, type(exc).__name__))
             else:
                 added += new
                 results.append(merged)
             finally:
                 if conn.in_transaction:  # not rolled back whole by an error of the engine
                     conn.execute("RELEASE bundle")
-        project_many(conn, added)
+        if not project_each:
+            project_many(conn, added)
     return results
 
 
@@ -246,9 +271,11 @@ def _merge_one(conn: sqlite3.Connection, bundle: Incoming, now: str) -> tuple[Me
     header, rows, room = bundle.header, bundle.rows, bundle.header["room"]
     if is_seen(conn, bundle.digest):
         return Merged(0, len(rows), contiguous_seq(conn, room), already_seen=True), []
+    _refs_are_of(conn, room, rows)
     outcome = merge_rows(conn, rows, all_or_nothing=True, project=False) if rows \
         else MergeOutcome(0, 0, ())
     if outcome.conflicts:
+        _ids_are_of(conn, room, outcome.conflicts)
         seqs = ", ".join(str(r[2]) for r in outcome.conflicts[:5])
         raise MergeRefused("conflict", f"seq {seqs} already held with other content")
     row = conn.execute(SELECT_ROOM, (room,)).fetchone()
@@ -259,6 +286,30 @@ def _merge_one(conn: sqlite3.Connection, bundle: Incoming, now: str) -> tuple[Me
                                header["first_seq"], header["last_seq"], len(rows),
                                outcome.added, header["created"], now))
     return Merged(outcome.added, outcome.duplicates, contiguous), outcome.new
+
+
+def _refs_are_of(conn: sqlite3.Connection, room: str, rows: list[tuple]) -> None:
+    """A void (or a shift end) of ``room`` may only refer to an event of ``room``: one held
+    by another room refuses the bundle. A target not held yet is checked when it arrives
+    (``shared.projections.drop_voids_of_other_rooms``)."""
+    refs = list(filter(None, map(itemgetter(7), rows)))
+    if not refs:
+        return
+    elsewhere = {r[0] for r in conn.execute(SELECT_HELD_ELSEWHERE, (json.dumps(refs), room))}
+    for row in rows if elsewhere else ():
+        if row[7] in elsewhere:
+            what = "void" if row[4] == "void" else "ref"
+            raise MergeRefused("bad event", f"seq {row[2]}: {what} of another room's event")
+
+
+def _ids_are_of(conn: sqlite3.Connection, room: str, conflicts: tuple[tuple, ...]) -> None:
+    """An id already held by another room: this bundle is the squatter (first holder keeps
+    an id; see docs/DATA.md), refused with its own reason."""
+    ids = [r[0] for r in conflicts]
+    elsewhere = {r[0] for r in conn.execute(SELECT_HELD_ELSEWHERE, (json.dumps(ids), room))}
+    for row in conflicts:
+        if row[0] in elsewhere:
+            raise MergeRefused("bad event", f"seq {row[2]}: id of another room")
 
 
 def rooms_to_acknowledge(conn: sqlite3.Connection) -> list[str]:
@@ -303,8 +354,24 @@ def restore_log(conn: sqlite3.Connection, room: str, rows: list[tuple], at: str)
 
 def record_quarantine(conn: sqlite3.Connection, name: str, room: str | None, reason: str,
                       at: str) -> None:
+    """``room``: the sender whose signature was verified, None when none was."""
     with transaction(conn):
         conn.execute(INSERT_QUARANTINE, (name, room, reason, at))
+
+
+def prune_quarantine(conn: sqlite3.Connection, keep: int, before: str) -> None:
+    """Forget quarantine records older than ``before`` or beyond the newest ``keep``."""
+    with transaction(conn):
+        conn.execute(PRUNE_QUARANTINE, (before, keep))
+
+
+def database_problem(conn: sqlite3.Connection) -> str | None:
+    """``PRAGMA quick_check``: None when the database is sound, else what is wrong."""
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None if rows == ["ok"] else "; ".join(map(str, rows))
 
 
 # --- status (also read by shared.report and shared.trends) ----------------------

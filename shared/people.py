@@ -1,4 +1,4 @@
-"""Room-local personal data: nicknames and key holder PIN hashes.
+"""Room-local personal data: nicknames and key holder PIN hashes (peppered with the room secret).
 
 These rows never enter the event log and never leave the room machine.
 Deleting them (forget, retention) also scrubs the bytes from the file:
@@ -35,6 +35,7 @@ TOUCH_PERSON = "UPDATE people SET last_seen = ? WHERE code = ? AND last_seen < ?
 SET_PIN = "UPDATE people SET pin_hash = ? WHERE code = ?"
 CLEAR_PIN = "UPDATE people SET pin_hash = NULL WHERE code = ?"
 SELECT_PIN = "SELECT pin_hash FROM people WHERE code = ?"
+REPLACE_PIN = "UPDATE people SET pin_hash = ? WHERE code = ? AND pin_hash = ?"
 DELETE_PERSON = "DELETE FROM people WHERE code = ?"
 SELECT_IDLE = (
     "SELECT code FROM people WHERE last_seen < ? AND code NOT IN "
@@ -91,25 +92,65 @@ def touch(conn: sqlite3.Connection, code: str, at: str) -> None:
     conn.execute(TOUCH_PERSON, (at, code, at))
 
 
-def hash_pin(pin: str) -> str:
+# "scrypt-hmac": scrypt over HMAC-SHA256(room secret, PIN), so a copied database
+# without the secret file cannot be brute-forced. "scrypt" (the PIN itself) is
+# the older form: still accepted, and replaced at the next successful login.
+PEPPERED, UNPEPPERED = "scrypt-hmac", "scrypt"
+
+
+def _pin_bytes(pin: str, pepper: bytes | None) -> bytes:
+    return hmac.new(pepper, pin.encode(), "sha256").digest() if pepper else pin.encode()
+
+
+# Phone-keypad lines and a few of the most used PINs: the first guesses of anyone.
+GUESSED_FIRST = frozenset({"2580", "0852", "1470", "0741", "3690", "0963", "1004", "2000",
+                           "2001", "6969"})
+
+
+def is_trivial_pin(pin: str) -> bool:
+    """True for a PIN anyone would try first: 1111, 1234, 4321, 1212, 1122, 2580, ..."""
+    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:])}
+    repeated_block = any(len(pin) % size == 0 and pin == pin[:size] * (len(pin) // size)
+                         for size in range(1, len(pin) // 2 + 1))
+    doubled_digits = len(pin) % 2 == 0 and all(pin[i] == pin[i + 1] for i in range(0, len(pin), 2))
+    return (steps in ({1}, {-1}) or repeated_block or doubled_digits or pin in GUESSED_FIRST)
+
+
+def hash_pin(pin: str, pepper: bytes | None = None) -> str:
     salt = os.urandom(16)
-    digest = Scrypt(salt=salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P).derive(pin.encode())
+    digest = Scrypt(salt=salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P
+                    ).derive(_pin_bytes(pin, pepper))
     b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt)}${b64(digest)}"
+    scheme = PEPPERED if pepper else UNPEPPERED
+    return f"{scheme}${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt)}${b64(digest)}"
 
 
-def pin_matches(stored: str | None, pin: str) -> bool:
+def pin_matches(stored: str | None, pin: str, pepper: bytes | None = None) -> bool:
     if not stored:
         return False
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
+        if scheme == PEPPERED and pepper:
+            secret_input = _pin_bytes(pin, pepper)
+        elif scheme == UNPEPPERED:
+            secret_input = pin.encode()
+        else:
             return False
         derived = Scrypt(salt=base64.b64decode(salt), length=32, n=int(n), r=int(r), p=int(p)
-                         ).derive(pin.encode())
+                         ).derive(secret_input)
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(derived, base64.b64decode(digest))
+
+
+def needs_pepper(stored: str | None) -> bool:
+    """An older, unpeppered hash (replace it after the PIN was typed right)."""
+    return bool(stored) and stored.split("$", 1)[0] == UNPEPPERED
+
+
+def replace_pin_hash(conn: sqlite3.Connection, code: str, old: str, new: str) -> bool:
+    """Swap one hash for another unless the PIN was changed meanwhile."""
+    return conn.execute(REPLACE_PIN, (new, code, old)).rowcount > 0
 
 
 def set_pin(conn: sqlite3.Connection, code: str, pin_hash: str | None) -> None:

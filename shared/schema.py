@@ -2,8 +2,9 @@
 
 The same schema serves a room database and the central copy. ``events`` is
 the replicated, append-only log. Every other table is either a projection of
-the log (cheap current state, rebuilt by ``shared.store.rebuild_projections``)
-or room-local personal data (``people``) that is never exported.
+the log (cheap current state, rebuilt by ``shared.events.rebuild_projections``)
+or room-local personal data (``people``, ``cash_notes``, ``forget_notices``)
+that is never exported.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def m002_create_people(db: Database) -> None:
             "code": str,
             "name": str,  # first name or nickname as typed
             "name_key": str,  # case- and accent-folded, for search
-            "pin_hash": str,  # scrypt hash of a key holder's PIN, else NULL
+            "pin_hash": str,  # scrypt of HMAC(room secret, PIN) (older: of the PIN), else NULL
             "first_seen": str,
             "last_seen": str,
         },
@@ -133,6 +134,55 @@ def m007_create_monthly_visits(db: Database) -> None:
     )
 
 
+def m008_create_state_index(db: Database) -> None:
+    # Central recomputes the roles and open shifts a merged event touches from the log
+    # (order-free, shared.projections.refresh_state): a small partial index of those rare kinds.
+    # Its WHERE term is repeated verbatim by the query (SQLite's rule for partial indexes).
+    from shared.projections import STATE_KINDS_TERM
+    db.execute(f"CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE {STATE_KINDS_TERM}")
+
+
+def m009_keep_notes_in_room(db: Database) -> None:
+    # Room-only: handgeld notes (free text) and forgets relayed from other
+    # rooms that need this room's key holders (shared/room_local.py).
+    db.execute("CREATE TABLE cash_notes (event_id TEXT PRIMARY KEY, note TEXT NOT NULL, "
+               "at TEXT NOT NULL)")
+    db.execute("CREATE INDEX idx_cash_notes_at ON cash_notes(at)")
+    db.execute("CREATE TABLE forget_notices (code TEXT PRIMARY KEY, event_id TEXT NOT NULL, "
+               "received_at TEXT NOT NULL)")
+    _move_cash_notes(db.conn)
+
+
+def _move_cash_notes(conn) -> None:
+    """Notes out of cash_expense payloads: kept in a room, dropped at central.
+
+    The payload is written again in the rooms' canonical form (sorted keys, not
+    ASCII-escaped), the same form central uses when it strips a note on merge,
+    so a room's re-sent event still equals central's copy.
+    """
+    import json
+
+    central = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM sync_rooms) OR EXISTS (SELECT 1 FROM sync_bundles) "
+        "OR (SELECT COUNT(*) FROM (SELECT room FROM events GROUP BY room LIMIT 2)) > 1"
+    ).fetchone()[0]
+    rows = conn.execute(
+        "SELECT id, at, payload FROM events WHERE kind = 'cash_expense' AND CASE WHEN "
+        "json_valid(payload) THEN json_type(payload, '$.note') END IS NOT NULL").fetchall()
+    for event_id, at, text in rows:
+        try:
+            payload = json.loads(text)
+            note = payload.pop("note")
+            stripped = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        except (ValueError, RecursionError):  # hostile nesting at central: let SQLite cut it
+            note, stripped = None, conn.execute(
+                "SELECT json_remove(?, '$.note')", (text,)).fetchone()[0]
+        if not central and isinstance(note, str) and note.strip():
+            conn.execute("INSERT OR REPLACE INTO cash_notes (event_id, note, at) VALUES (?, ?, ?)",
+                         (event_id, " ".join(note.split())[:80], at))
+        conn.execute("UPDATE events SET payload = ? WHERE id = ?", (stripped, event_id))
+
+
 MIGRATIONS = [
     m001_create_events,
     m002_create_people,
@@ -141,9 +191,11 @@ MIGRATIONS = [
     m005_create_tallies,
     m006_create_sync_tables,
     m007_create_monthly_visits,
+    m008_create_state_index,
+    m009_keep_notes_in_room,
 ]
 
 # Tables whose rows may leave the room (the replicated log).
 REPLICATED_TABLES = ("events",)
 # Tables that hold names or secrets and must never leave the room.
-LOCAL_PERSONAL_TABLES = ("people", "pin_attempts")
+LOCAL_PERSONAL_TABLES = ("people", "pin_attempts", "cash_notes", "forget_notices")

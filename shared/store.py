@@ -7,26 +7,25 @@ is on disk. Reads for screens live in ``shared.queries``.
 
 from __future__ import annotations
 
-import math
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterable
 
-from shared import clock_check, codes, people
+from shared import clock_check, codes, people, pin_attempts, room_local, room_secret
 from shared.clock import Clock, local_iso, parse_iso, system_clock
 from shared.db import DAEMON_BUSY_TIMEOUT_MS, ThreadConnections, transaction
 from shared.events import Event, Kind, append
 from shared.people import Person
+from shared.room_local import delete_person as _delete_person
+from shared.room_local import forget_local  # noqa: F401 - syncd imports it from here
 
 INLOOP = "inloop"
 HEARD_VIA = ("neighbours", "housing_corporation", "benefits_agency", "other")
 CASH_CATEGORIES = "ABCDEF"
 SURVEY_ANSWERS = (1, 2, 3)  # sad, neutral, happy smiley
 SURVEY_INTERVAL_DAYS = 91  # at most once a quarter per person
-PIN_FREE_TRIES = 5
-PIN_FIRST_LOCK_SECONDS = 60
 
 SELECT_ROLE = "SELECT 1 FROM roles WHERE room = ? AND code = ? AND role = ?"
 SELECT_ROLE_PEOPLE = (
@@ -39,12 +38,6 @@ SELECT_LAST_SURVEY = (
     "SELECT MAX(at) FROM events WHERE kind = 'survey_answered' AND visitor = ?"
 )
 SELECT_REGISTERED = "SELECT 1 FROM events WHERE kind = 'visitor_registered' AND visitor = ? LIMIT 1"
-SELECT_PIN_ATTEMPTS = "SELECT failures, locked_until FROM pin_attempts WHERE scope = ?"
-UPSERT_PIN_ATTEMPTS = (
-    "INSERT INTO pin_attempts (scope, failures, locked_until) VALUES (?, ?, ?) "
-    "ON CONFLICT(scope) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until"
-)
-CLEAR_PIN_ATTEMPTS = "DELETE FROM pin_attempts WHERE scope = ?"
 SELECT_EVENT_KIND = "SELECT kind, room FROM events WHERE id = ?"
 SELECT_IS_VOIDED = "SELECT 1 FROM voided WHERE event_id = ?"
 
@@ -58,9 +51,20 @@ class StoreError(ValueError):
 
 
 class PinLocked(StoreError):
-    def __init__(self, seconds: int):
+    """Too many wrong tries: wait ``seconds``; ``unknown_name`` when the typed name is no key holder."""
+
+    def __init__(self, seconds: int, *, unknown_name: bool = False):
         super().__init__("pin_locked", f"{seconds} s")
         self.seconds = seconds
+        self.unknown_name = unknown_name
+
+
+class PinWrong(StoreError):
+    """A wrong PIN; ``wait_seconds`` is set when this miss started a wait."""
+
+    def __init__(self, reason: str = "pin_wrong", wait_seconds: int | None = None):
+        super().__init__(reason)
+        self.wait_seconds = wait_seconds
 
 
 @dataclass(frozen=True)
@@ -95,11 +99,15 @@ class RoomStore:
     """The room database for one room; safe to share between threads."""
 
     def __init__(self, path: str | Path, room: str, *, clock: Clock = system_clock,
-                 busy_timeout_ms: int = DAEMON_BUSY_TIMEOUT_MS, durable: bool = True):
+                 busy_timeout_ms: int = DAEMON_BUSY_TIMEOUT_MS, durable: bool = True,
+                 secret_file: str | Path | None = None):
         self.room = room
         self.clock = clock
         self.path = Path(path)
         self._connections = ThreadConnections(path, busy_timeout_ms=busy_timeout_ms, durable=durable)
+        # Made at first start; keys PIN hashes and paper-list ids, never leaves the room.
+        self.secret_file = Path(secret_file) if secret_file else room_secret.secret_path(self.path)
+        self.secret = room_secret.load_or_create(self.secret_file)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -127,9 +135,15 @@ class RoomStore:
         payload = {k: v for k, v in (("new_in_area", new_in_area), ("heard_via", heard_via),
                                      ("lang", lang)) if v is not None}
         with transaction(self.conn):
-            code = self._unused_code()
-            event = self._append(Kind.VISITOR_REGISTERED, visitor=code, payload=payload)
-            return people.remember(self.conn, code, name, event.at)
+            return self.register_within(name, payload=payload)
+
+    def register_within(self, name: str, *, at: str | None = None,
+                        payload: dict | None = None) -> Person:
+        """Register inside the caller's write transaction (the paper-list import uses this)."""
+        code = self._unused_code()
+        event = self._append(Kind.VISITOR_REGISTERED, at=at or self.now(), visitor=code,
+                             payload=payload or {})
+        return people.remember(self.conn, code, name, event.at)
 
     def _unused_code(self) -> str:
         while True:
@@ -237,7 +251,7 @@ class RoomStore:
                        ) -> Person:
         """A key holder: an existing person (``code``) or a new one; ``by`` None only at init."""
         validate_pin(pin)
-        pin_hash = people.hash_pin(pin)  # slow: outside the write lock
+        pin_hash = people.hash_pin(pin, self.secret)  # slow: outside the write lock
         with transaction(self.conn):
             if code is None:
                 code = self._unused_code()
@@ -248,6 +262,8 @@ class RoomStore:
             if not self.has_role(code, "key_holder"):
                 self._append(Kind.KEY_HOLDER_ADDED, visitor=code, payload={"by": by} if by else {})
             people.set_pin(self.conn, code, pin_hash)
+            # a new PIN from a colleague also ends a wait someone else's wrong PINs started
+            pin_attempts.clear(self.conn, pin_attempts.key_holder_counter("kiosk", code))
             return self.person(code)  # type: ignore[return-value]
 
     def remove_key_holder(self, code: str, *, by: str) -> Event:
@@ -257,33 +273,63 @@ class RoomStore:
             if len(self.people_with_role("key_holder")) <= 1:
                 raise StoreError("last_key_holder")
             people.set_pin(self.conn, code, None)
-            return self._append(Kind.KEY_HOLDER_REMOVED, visitor=code, payload={"by": by})
+            event = self._append(Kind.KEY_HOLDER_REMOVED, visitor=code, payload={"by": by})
+            waiting = room_local.drop_forget_notice(self.conn, code)
+            if waiting:  # another room's forget waited for the key: it applies now
+                _delete_person(self.conn, code)
+        if waiting:
+            people.scrub(self.conn)
+        return event
 
     def verify_key_holder(self, code: str, pin: str, scope: str = "kiosk") -> Person:
-        """The key holder if the PIN is right; wrong PINs are rate limited per ``scope``.
+        """The key holder if the PIN is right; wrong PINs are rate limited per key holder.
 
-        After 5 wrong PINs the next try must wait 60 s, doubling with every further miss.
+        After 5 wrong PINs for one key holder, the next try for that key holder
+        waits 60 s, doubling with every further miss up to an hour; other key
+        holders are not affected. A code that is no key holder counts as an
+        unknown name (``unknown_name_tried``). ``scope`` keeps separate counters
+        for separate doors (the kiosk, a test).
         """
-        now = self.clock()
-        row = self.conn.execute(SELECT_PIN_ATTEMPTS, (scope,)).fetchone()
-        failures = row[0] if row else 0
-        if row and row[1] and parse_iso(row[1]) > now:
-            raise PinLocked(math.ceil((parse_iso(row[1]) - now).total_seconds()))
-        ok = self.has_role(code, "key_holder") and people.pin_matches(
-            people.stored_pin(self.conn, code), pin)
-        with transaction(self.conn):
-            if ok:
-                self.conn.execute(CLEAR_PIN_ATTEMPTS, (scope,))
-            else:
-                failures += 1
-                locked = None
-                if failures >= PIN_FREE_TRIES:
-                    wait = PIN_FIRST_LOCK_SECONDS * 2 ** (failures - PIN_FREE_TRIES)
-                    locked = local_iso(now + timedelta(seconds=min(wait, 86_400)))
-                self.conn.execute(UPSERT_PIN_ATTEMPTS, (scope, failures, locked))
-        if not ok:
-            raise StoreError("pin_wrong")
-        return self.person(code)  # type: ignore[return-value]
+        if not self.has_role(code, "key_holder"):
+            self.unknown_name_tried(scope)
+        counter = pin_attempts.key_holder_counter(scope, code)
+        self._wait_if_locked(counter, unknown_name=False)
+        if self._pin_ok(code, pin):
+            with transaction(self.conn):  # a key holder got in: both counts start again
+                pin_attempts.clear(self.conn, counter)
+                pin_attempts.clear(self.conn, pin_attempts.unknown_name_counter(scope))
+            return self.person(code)  # type: ignore[return-value]
+        wait = pin_attempts.count_miss(self.conn, counter, pin_attempts.KEY_HOLDER_LIMIT,
+                                       self.clock())
+        raise PinWrong("pin_wrong", wait)
+
+    def unknown_name_tried(self, scope: str = "kiosk") -> None:
+        """Someone tried to log in with a name that is no key holder: always raises.
+
+        ``PinWrong("pin_no_match")`` (with the wait it started, if any) or
+        ``PinLocked`` once the gentle limit for unknown names is reached.
+        """
+        counter = pin_attempts.unknown_name_counter(scope)
+        self._wait_if_locked(counter, unknown_name=True)
+        wait = pin_attempts.count_miss(self.conn, counter, pin_attempts.UNKNOWN_NAME_LIMIT,
+                                       self.clock())
+        raise PinWrong("pin_no_match", wait)
+
+    def _wait_if_locked(self, counter: str, *, unknown_name: bool) -> None:
+        seconds = pin_attempts.seconds_locked(self.conn, counter, self.clock())
+        if seconds:
+            raise PinLocked(seconds, unknown_name=unknown_name)
+
+    def _pin_ok(self, code: str, pin: str) -> bool:
+        """The PIN checked against the peppered hash; an older unpeppered one is replaced."""
+        stored = people.stored_pin(self.conn, code)
+        if not people.pin_matches(stored, pin, self.secret):
+            return False
+        if people.needs_pepper(stored):
+            peppered = people.hash_pin(pin, self.secret)  # slow: outside the write lock
+            with transaction(self.conn):
+                people.replace_pin_hash(self.conn, code, stored, peppered)  # type: ignore[arg-type]
+        return True
 
     # --- the room ---------------------------------------------------------
     def open_room(self, *, by: str) -> Event:
@@ -312,8 +358,17 @@ class RoomStore:
         if category not in CASH_CATEGORIES or len(category) != 1:
             raise StoreError("category_invalid", category)
         with transaction(self.conn):
-            return self._append(Kind.CASH_EXPENSE, payload={
-                "cents": amount_cents, "category": category, "note": note.strip()[:80], "by": by})
+            event = self._append(Kind.CASH_EXPENSE, payload={
+                "cents": amount_cents, "category": category, "by": by})
+            room_local.keep_note(self.conn, event.id, note, event.at)  # the note stays here
+            return event
+
+    def expense_note(self, event_id: str) -> str | None:
+        """The handgeld note typed with an expense (room-only; None when there was none)."""
+        return room_local.note_of(self.conn, event_id)
+
+    def expense_notes(self, event_ids: list[str]) -> dict[str, str]:
+        return room_local.notes_of(self.conn, event_ids)
 
     # --- corrections and privacy -------------------------------------------
     def void(self, event_id: str, *, by: str) -> Event:
@@ -332,7 +387,7 @@ class RoomStore:
         with transaction(self.conn):
             if self.has_role(code, "key_holder"):
                 raise StoreError("forget_key_holder")
-            people.delete(self.conn, code)
+            _delete_person(self.conn, code)
             event = self._append(Kind.FORGET, visitor=code, payload={"by": by})
         people.scrub(self.conn)
         return event
@@ -348,24 +403,43 @@ class RoomStore:
         with transaction(self.conn):
             idle = people.idle_codes(self.conn, self.room, cutoff)
             for code in idle:
-                people.delete(self.conn, code)
-        if idle:
+                _delete_person(self.conn, code)
+            old_notes = room_local.delete_notes_before(self.conn, cutoff)
+        if idle or old_notes:
             people.scrub(self.conn)
         return len(idle)
 
+    # --- forgets relayed from other rooms ----------------------------------------
+    def forget_notices(self) -> list[tuple[Person, str]]:
+        """Key holders here whom another room was asked to forget: (person, received at)."""
+        return [(self.person(code), at) for code, _, _, at in room_local.forget_notices(self.conn)
+                if self.person(code) is not None]
 
-def forget_local(conn: sqlite3.Connection, code: str) -> bool:
-    """Apply another room's forget: delete this room's name for ``code`` (sync uses this)."""
-    with transaction(conn):
-        deleted = people.delete(conn, code)
-    if deleted:
-        people.scrub(conn)
-    return deleted
+    def dismiss_forget_notice(self, code: str) -> bool:
+        """Keep the key holder as is (they stay a key holder here, by name)."""
+        with transaction(self.conn):
+            return room_local.drop_forget_notice(self.conn, code)
+
+    def forget_here(self, code: str, *, by: str) -> Event | None:
+        """Act on a relayed forget: the key and PIN go, then the name (never the last key holder)."""
+        with transaction(self.conn):
+            removed = None
+            if self.has_role(code, "key_holder"):
+                if len(self.people_with_role("key_holder")) <= 1:
+                    raise StoreError("last_key_holder")
+                people.set_pin(self.conn, code, None)
+                removed = self._append(Kind.KEY_HOLDER_REMOVED, visitor=code, payload={"by": by})
+            _delete_person(self.conn, code)
+        people.scrub(self.conn)
+        return removed
 
 
 def validate_pin(pin: str) -> None:
+    """A PIN to set: 4 to 8 digits, and not one anyone would try first (1111, 1234, ...)."""
     if not (pin.isdigit() and 4 <= len(pin) <= 8):
         raise StoreError("pin_format")
+    if people.is_trivial_pin(pin):
+        raise StoreError("pin_trivial")
 
 
 def _months_before(moment: datetime, months: int) -> datetime:

@@ -23,7 +23,7 @@ _ROOM, _VISITOR, _ACTIVITY, _PAYLOAD, _YEAR, _MONTH = 1, 5, 6, 8, (3, 4), (3, 7)
 ADD = (
     "INSERT INTO tallies (room, year, kind, activity, visitor, n, amount) VALUES (?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT(year, kind, room, activity, visitor) DO UPDATE SET "
-    "n = n + excluded.n, amount = amount + excluded.amount"
+    "n = n + excluded.n, amount = ROUND(amount + excluded.amount, 2)"
 )
 ADD_MONTH = (
     "INSERT INTO monthly_visits (room, month, visitor, n) VALUES (?, ?, ?, ?) "
@@ -43,10 +43,16 @@ def _key(room: str, at: str, kind: str, visitor: str | None, activity: str | Non
           payload: str | dict, sign: int) -> tuple:
     """The tally row an event adds to (``sign`` 1) or takes from (-1)."""
     if kind == "shift_ended":
-        hours = (payload if isinstance(payload, dict) else json.loads(payload or "{}")).get("hours", 0)
-        return (room, int(at[:4]), kind, "", visitor or "", sign, sign * float(hours))
+        hours = _hours(payload if isinstance(payload, dict) else json.loads(payload or "{}"))
+        return (room, int(at[:4]), kind, "", visitor or "", sign, sign * hours)
     who = visitor or "" if kind == "checkin" else ""  # jobs count per activity only
     return (room, int(at[:4]), kind, activity or "", who, sign, 0.0)
+
+
+def _hours(payload: dict) -> float:
+    """A shift's hours in hundredths, as every sum of them is kept: sums of 2-decimal
+    values rounded to 2 decimals are exact, so they never depend on the order of adding."""
+    return round(float(payload.get("hours", 0)), 2)
 
 
 def _voided(conn: sqlite3.Connection, event_id: str | None) -> bool:
@@ -125,10 +131,10 @@ def on_stored_many(conn: sqlite3.Connection, of_kind: dict[str, list[tuple]]) ->
             [r for r in shifts if r[0] not in voided and r[7] not in voided],
             _ROOM, _YEAR, _VISITOR, _PAYLOAD).items():
         if payload not in hours_in:
-            hours_in[payload] = float(json.loads(payload or "{}").get("hours", 0))
+            hours_in[payload] = _hours(json.loads(payload or "{}"))
         total = hours.setdefault((room, int(year), visitor or ""), [0, 0.0])
         total[0] += n
-        total[1] += n * hours_in[payload]
+        total[1] = round(total[1] + n * hours_in[payload], 2)
     conn.executemany(ADD, [(room, int(year), "checkin", activity or "", visitor or "", n, 0.0)
                            for (room, year, activity, visitor), n in yearly.items() if n]
                      + [(room, int(year), "job_done", activity or "", "", n, 0.0)

@@ -69,8 +69,8 @@ def years_with_data(conn: sqlite3.Connection, this_year: int, rooms: list[str]) 
     """The years a selector offers: from the rooms' first event to this year (newest first)."""
     spans = room_spans(conn, rooms).values()
     years = {this_year}
-    years |= {int(first[:4]) for first, _, _ in spans}
-    years |= {int(last[:4]) for _, last, _ in spans}
+    # A time stored before records were checked may not start with a year: skipped.
+    years |= {int(at[:4]) for first, last, _ in spans for at in (first, last) if at[:4].isdigit()}
     return sorted(range(min(years), max(years) + 1), reverse=True)
 
 
@@ -102,6 +102,15 @@ def _syncd_status(conn: sqlite3.Connection) -> dict:
     return dict(room_status(conn))
 
 
+def _hours_since(now: datetime, last: str | None) -> float | None:
+    """Hours from ``last`` to ``now``; None for no time or one that is not a time (stored
+    before times were checked in full)."""
+    try:
+        return round((now - parse_iso(last)).total_seconds() / 3600, 1) if last else None
+    except (ValueError, TypeError):
+        return None
+
+
 def freshness(conn: sqlite3.Connection, report: dict, now: datetime,
               inbox: Path | None = None) -> dict:
     """Per room: last event/bundle, lag in hours, stale (> 2 days silent); plus queue totals."""
@@ -110,9 +119,7 @@ def freshness(conn: sqlite3.Connection, report: dict, now: datetime,
     rooms = {}
     for room, sync in report["sync"].items():
         last = sync.get("last_bundle_at") or sync.get("last_event_at")
-        lag_hours = None
-        if last:
-            lag_hours = round((now - parse_iso(last)).total_seconds() / 3600, 1)
+        lag_hours = _hours_since(now, last)
         entry = {
             "last_event_at": sync.get("last_event_at"),
             "last_bundle_at": sync.get("last_bundle_at"),

@@ -16,11 +16,12 @@ older one still waiting in that room's folder. Rejected files go to
 from __future__ import annotations
 
 from operator import itemgetter
+import sqlite3
 from pathlib import Path
 
 from shared import merge
 from shared.records import FIELDS, to_rows
-from shared.bundle import (MAX_RESTORE_BYTES, MAX_RESTORE_PAYLOAD, NAME_RE, BundleRejected,
+from shared.bundle import (MAX_RESTORE_BYTES, MAX_RESTORE_PAYLOAD, MAX_RESTORE_RECORDS, NAME_RE, BundleRejected,
                            open_bundle, seal)
 from shared.catalog import CatalogError, catalog_from_text, packaged_text
 from shared.clock import parse_iso, system_clock
@@ -28,7 +29,8 @@ from shared.config import CentralConfig
 from shared.db import connect, schema_version
 from shared.keys import KeyFileError, PublicKey, load_private, load_public
 from syncd import transport
-from syncd.common import PassReport, SetupError, gc_paused, log, now_iso
+from syncd.common import (DAMAGED_HELP, DatabaseDamaged, PassReport, SetupError, gc_paused, log,
+                          now_iso, prune_quarantine)
 
 INBOX_KINDS = ("events", "ack", "config", "restore")
 # Bundles merged in one transaction, counted in events: bounds the rows held in memory
@@ -56,6 +58,8 @@ class CentralNode:
             link.outbox.mkdir(parents=True, exist_ok=True)
         self.conn = connect(self.section.database, durable=True)
         merge.tune_for_merging(self.conn)
+        # Checked at start and after every error: a damaged copy must not merge or ack.
+        self.damaged = merge.database_problem(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -68,10 +72,22 @@ class CentralNode:
 
     # --- one pass ---------------------------------------------------------------------
     def run_pass(self) -> PassReport:
+        if self.damaged:
+            self.damaged = merge.database_problem(self.conn)
+        if self.damaged:
+            raise DatabaseDamaged(f"{self.section.database} is damaged ({self.damaged}); "
+                                  f"nothing is merged or acknowledged. {DAMAGED_HELP}")
+        try:
+            return self._pass()
+        except Exception:
+            self.damaged = merge.database_problem(self.conn)
+            raise
+
+    def _pass(self) -> PassReport:
         report = PassReport()
         inbox = self.section.inbox
-        for name in transport.suspicious(inbox):
-            self._reject(name, None, "bad name", report)
+        for name, reason in transport.suspicious(inbox):
+            self._reject(name, None, reason, report)
         heard: set[str] = set()
         waiting: list[merge.Incoming] = []
         events = 0
@@ -85,35 +101,63 @@ class CentralNode:
                     self._merge(waiting, report, heard)
                     waiting, events = [], 0
             self._merge(waiting, report, heard)
+        if self.damaged:  # an error of the engine while merging: no ack from a damaged copy
+            raise DatabaseDamaged(f"{self.section.database} is damaged ({self.damaged}); "
+                                  f"nothing is acknowledged. {DAMAGED_HELP}")
         heard |= set(merge.rooms_to_acknowledge(self.conn)) & set(self.rooms)
+        failed = []
         for room in sorted(heard):
-            self.write_ack(room)
+            try:
+                self.write_ack(room)
+            except OSError as exc:  # one room's folder must not keep the others' acks back
+                log.error("could not write the acknowledgement for %s: %s", room, exc)
+                failed.append(room)
+                continue
             report.acks_written += 1
+        if report.quarantined:
+            prune_quarantine(self.section, inbox, self.conn, self.clock)
+        if failed:  # merged and committed; the acks are written again by the next pass
+            raise OSError(f"could not write the acknowledgement for {', '.join(failed)}")
         return report
 
     def _open(self, name: str, report: PassReport) -> merge.Incoming | None:
-        """Verify, decrypt and check one bundle of the inbox; None if it was quarantined."""
-        room = NAME_RE.match(name).group(2)
+        """Verify, decrypt and check one bundle of the inbox; None if it was quarantined.
+
+        Whatever goes wrong with one file quarantines that file, attributed to
+        the sender whose signature was verified (never to the room a name claims).
+        """
+        signer = None
         try:
             data = transport.read_bounded(self.section.inbox, name)
             opened = open_bundle(data, self.me, self.rooms, kinds=("events",))
             header = opened.header
+            signer = header["sender"]
             if header["room"] != header["sender"]:
-                raise BundleRejected("bad header", "room differs from sender")
+                raise BundleRejected("bad header", "room differs from sender", signer)
             rows = to_rows(header["room"], opened.records, header["first_seq"],
                            header["last_seq"], opened.columns)
-        except (BundleRejected, merge.MergeRefused) as exc:
-            self._reject(name, room if room in self.rooms else None, str(exc), report)
+        except BundleRejected as exc:
+            self._reject(name, exc.signer, str(exc), report)
+            return None
+        except merge.MergeRefused as exc:
+            self._reject(name, signer, str(exc), report)
+            return None
+        except Exception as exc:  # noqa: BLE001 - one file never stops the pass
+            self._reject(name, signer, f"could not be checked: {type(exc).__name__}", report)
             return None
         return merge.Incoming(name, header, rows, opened.digest)
 
     def _merge(self, waiting: list[merge.Incoming], report: PassReport, heard: set[str]) -> None:
         """Merge in one transaction; only then are the bundles deleted from the inbox."""
-        if not waiting:
+        if not waiting or self.damaged:  # damaged by an earlier batch: the files wait
             return
         # Names are content hashes: in seq order, each bundle extends the contiguous run.
         waiting = sorted(waiting, key=lambda w: (w.header["room"], w.header["first_seq"] or 0))
-        for incoming, result in zip(waiting, merge.merge_bundles(self.conn, waiting, self.now())):
+        results = merge.merge_bundles(self.conn, waiting, self.now())
+        if any(isinstance(r, merge.MergeRefused) and r.reason == merge.MERGE_FAILED
+               for r in results):
+            self.damaged = merge.database_problem(self.conn)
+        for incoming, result in zip(waiting, results):
             room = incoming.header["room"]
             if isinstance(result, merge.MergeRefused):
                 self._reject(incoming.name, room, str(result), report)
@@ -125,11 +169,22 @@ class CentralNode:
             if result.added and "forget" in map(itemgetter(4), incoming.rows):
                 heard |= set(self.rooms)  # relay the forget to every room now
 
-    def _reject(self, name: str, room: str | None, reason: str, report: PassReport) -> None:
-        if transport.quarantine(self.section.inbox, name, reason) is not None:
-            merge.record_quarantine(self.conn, name, room, reason, self.now())
-            report.quarantined += 1
-            log.warning("quarantined %s: %s", name, reason)
+    def _reject(self, name: str | bytes, room: str | None, reason: str,
+                report: PassReport) -> None:
+        """Quarantine one file; never raises (a pass must get past any file)."""
+        try:
+            moved = transport.quarantine(self.section.inbox, name, reason)
+        except OSError as exc:
+            log.error("could not quarantine %s: %s", transport.safe_name(name), exc)
+            return
+        if moved is None:
+            return
+        report.quarantined += 1
+        log.warning("quarantined %s: %s", moved.name, reason)
+        try:
+            merge.record_quarantine(self.conn, moved.name, room, reason, self.now())
+        except sqlite3.Error as exc:
+            log.error("could not record the quarantine of %s: %s", moved.name, exc)
 
     def write_ack(self, room: str) -> str:
         seq = merge.contiguous_seq(self.conn, room)
@@ -186,6 +241,24 @@ class CentralNode:
 
     # --- status ---------------------------------------------------------------------
     def status(self) -> dict:
+        from syncd import health
+        base = {"role": "central", "key_fingerprint": self.me.fingerprint,
+                "database": {"ok": not self.damaged, "problem": self.damaged,
+                             "help": DAMAGED_HELP if self.damaged else None},
+                "daemon": health.read(self),
+                "inbox_waiting": transport.waiting_count(self.section.inbox),
+                "quarantined": [{"file": n, "reason": r}
+                                for n, r in transport.quarantined(self.section.inbox)],
+                "checked_at": self.now()}
+        try:
+            base["rooms"] = self._room_status()
+        except sqlite3.DatabaseError as exc:  # damaged: say so, show what can be shown
+            base["rooms"] = {room: {"key_fingerprint": key.fingerprint, "enrolled": True}
+                             for room, key in self.rooms.items()}
+            base["database"].update(ok=False, problem=self.damaged or str(exc), help=DAMAGED_HELP)
+        return base
+
+    def _room_status(self) -> dict:
         now = self.clock()
         rooms = merge.room_status(self.conn)
         for room_id in self.rooms:
@@ -198,17 +271,15 @@ class CentralNode:
             last = entry.get("last_bundle_at")
             entry["lag_seconds"] = round((now - parse_iso(last)).total_seconds()) if last else None
             entry["enrolled"] = room_id in self.rooms
+            # Computed from the enrolled key itself, to compare by phone with the room.
+            entry["key_fingerprint"] = self.rooms[room_id].fingerprint \
+                if room_id in self.rooms else None
             link = self.config.rooms.get(room_id)
             entry["to_room_waiting"] = transport.waiting_count(link.outbox) if link else None
-        return {
-            "role": "central", "key_fingerprint": self.me.fingerprint, "rooms": rooms,
-            "inbox_waiting": transport.waiting_count(self.section.inbox),
-            "quarantined": [{"file": n, "reason": r}
-                            for n, r in transport.quarantined(self.section.inbox)],
-            "checked_at": self.now(),
-        }
+        return rooms
 
 
 def open_restore(data: bytes, me, central: PublicKey):
     return open_bundle(data, me, {central.name: central}, kinds=("restore",),
-                       max_bytes=MAX_RESTORE_BYTES, max_payload=MAX_RESTORE_PAYLOAD)
+                       max_bytes=MAX_RESTORE_BYTES, max_payload=MAX_RESTORE_PAYLOAD,
+                       max_records=MAX_RESTORE_RECORDS)

@@ -1,8 +1,9 @@
 """``bwk-syncd``: keys, the daemon, one pass, status, restore, config publishing, a demo.
 
 Exit codes: 0 done (also when files were quarantined: that is normal work);
-2 the command could not run at all (bad config, missing or wrong keys), with
-one clear message on stderr.
+2 the command could not run at all (bad config, missing or wrong keys), or the
+pass failed as a whole (e.g. central's database is damaged), with one clear
+message on stderr.
 """
 
 from __future__ import annotations
@@ -86,9 +87,18 @@ def _run(args) -> int:
 
 
 def _once(args) -> int:
+    from syncd.daemon import _health
     node = _node(args.config)
     try:
-        report = node.run_pass()
+        health = _health(node)
+        try:
+            report = node.run_pass()
+        except Exception as exc:
+            health.failed_pass(f"{type(exc).__name__}: {exc}", node.now())
+            if isinstance(exc, SetupError):
+                raise
+            raise SetupError(f"the pass failed: {type(exc).__name__}: {exc}") from exc
+        health.passed(node.now())
     finally:
         node.close()
     print(f"{'central' if hasattr(node, 'rooms') else node.room}: {report.summary()}")

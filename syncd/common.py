@@ -23,6 +23,29 @@ class SetupError(RuntimeError):
     """The node cannot run at all (bad keys, bad folders); the message is for an operator."""
 
 
+class DatabaseDamaged(SetupError):
+    """``quick_check`` failed: the node refuses to merge or acknowledge until it is repaired."""
+
+
+DAMAGED_HELP = ("Stop the daemon, then restore the database from a backup or rebuild it from "
+                "the rooms' logs (docs/RELIABILITY.md, \"central.db is damaged\").")
+
+
+def prune_quarantine(section, inbox, conn, clock) -> None:
+    """Keep the quarantine within the configured count, size and age (files and records)."""
+    from datetime import timedelta
+
+    from shared import merge
+    from shared.clock import local_iso
+    from syncd import transport
+
+    days = section.quarantine_max_days
+    transport.prune_quarantine(inbox, section.quarantine_max_files,
+                               section.quarantine_max_mb * 1024 * 1024, days * 86400.0)
+    merge.prune_quarantine(conn, section.quarantine_max_files,
+                           local_iso(clock() - timedelta(days=days)))
+
+
 @dataclass
 class PassReport:
     exported: int = 0  # events written to the outbox

@@ -8,7 +8,10 @@ rebuilds the node and watches again. ``yield_on_timeout`` makes the watch
 return empty at least every half second: the heartbeat for ``WATCHDOG=1``,
 the periodic rescan for missed events (network shares) every
 ``rescan_seconds``, and the pass owed when a watch (re)starts, for a file that
-landed after the previous pass but before the new watcher ran. A pass that fails is logged and the loop goes on.
+landed after the previous pass but before the new watcher ran. A pass that fails is logged and the loop goes on;
+after ``failed_passes_alarm`` failed passes in a row the heartbeat stops (systemd
+restarts the daemon), ``STATUS=`` and ``bwk-syncd status`` say why, and the first
+pass that succeeds again resumes it.
 """
 
 from __future__ import annotations
@@ -108,7 +111,8 @@ def run(config_path: Path) -> int:
         return 2
     log.info("started (%s) watching %s", type(node).__name__,
              ", ".join(str(p) for p in node.watch_paths()))
-    _safe_pass(node)
+    health = _health(node)
+    _safe_pass(node, health)
     sd_notify("READY=1\nSTATUS=running")
     pending, last_pass = True, time.monotonic()
     try:
@@ -120,13 +124,14 @@ def run(config_path: Path) -> int:
                     step=STEP_MS, stop_event=wake, rust_timeout=min(rescan_ms, TICK_MS),
                     yield_on_timeout=True, raise_interrupt=False, recursive=False,
                     force_polling=bool(getattr(section, "force_polling", False)) or None):
-                sd_notify("WATCHDOG=1")
+                if not health.alarming:  # passes keep failing: let systemd step in
+                    sd_notify("WATCHDOG=1")
                 if flags["stop"] or flags["reload"]:
                     break
                 # ``pending``: the first yield comes once the watcher runs; a file that
                 # landed between the last pass and that moment has no event of its own.
                 if changes or pending or time.monotonic() - last_pass >= rescan_ms / 1000:
-                    _safe_pass(node)
+                    _safe_pass(node, health)
                     pending, last_pass = False, time.monotonic()
             if flags["stop"]:
                 break
@@ -134,7 +139,8 @@ def run(config_path: Path) -> int:
                 flags["reload"] = False
                 wake.clear()
                 node = _reload(node, config_path)
-                _safe_pass(node)
+                health = _health(node, health)
+                _safe_pass(node, health)
             else:  # the watch ended by itself (a watched folder vanished): retry shortly
                 wake.wait(0.5)
             pending, last_pass = True, time.monotonic()
@@ -159,12 +165,32 @@ def _reload(node, config_path: Path):
     return fresh
 
 
-def _safe_pass(node) -> None:
+def _health(node, previous=None):
+    from syncd.health import Health
+    section = getattr(node, "sync", None) or getattr(node, "section", None)
+    health = Health(node, int(getattr(section, "failed_passes_alarm", 3)))
+    if previous is not None:
+        health.failed = previous.failed
+    return health
+
+
+def _safe_pass(node, health) -> None:
     started = time.perf_counter()
     try:
         report = node.run_pass()
     except Exception as exc:  # noqa: BLE001 - the daemon keeps going; the next pass retries
-        log.error("pass failed: %s: %s", type(exc).__name__, exc)
+        was_alarming = health.alarming
+        health.failed_pass(f"{type(exc).__name__}: {exc}", node.now())
+        log.error("pass failed (%d in a row): %s: %s", health.failed, type(exc).__name__, exc)
+        if health.alarming and not was_alarming:
+            log.error("%d passes failed in a row: no more watchdog heartbeats", health.failed)
+        if health.alarming:
+            sd_notify(f"STATUS=failing: {health.failed} passes failed in a row; last: "
+                      f"{type(exc).__name__}: {str(exc)[:200]}")
         return
+    if health.alarming:
+        sd_notify("STATUS=running")
+        log.info("a pass succeeded again after %d failed ones", health.failed)
+    health.passed(node.now())
     if report.summary() != "nothing to do":
         log.info("pass: %s (%.0f ms)", report.summary(), (time.perf_counter() - started) * 1000)

@@ -17,6 +17,7 @@ One pass (``RoomNode.run_pass``):
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from shared import merge
@@ -29,7 +30,8 @@ from shared.db import connect, schema_version
 from shared.keys import KeyFileError, load_private, load_public
 from shared.store import RoomStore, forget_local
 from syncd import transport
-from syncd.common import MAX_EVENTS_PER_BUNDLE, RESEND_AFTER, PassReport, SetupError, log, now_iso
+from syncd.common import (MAX_EVENTS_PER_BUNDLE, RESEND_AFTER, PassReport, SetupError, log,
+                          now_iso, prune_quarantine)
 
 INBOX_KINDS = ("ack", "config", "restore", "events")
 
@@ -77,49 +79,79 @@ class RoomNode:
 
     def read_inbox(self, report: PassReport) -> None:
         inbox = self.sync.inbox
-        for name in transport.suspicious(inbox):
-            self._reject(name, "bad name", report)
+        for name, reason in transport.suspicious(inbox):
+            self._reject(name, reason, report)
         for name in transport.incoming(inbox, INBOX_KINDS):
+            signer = None
             try:
                 data = transport.read_bounded(inbox, name)
                 opened = open_bundle(data, self.me, {self.central.name: self.central},
                                      kinds=("ack", "config"))
+                signer = opened.header["sender"]
                 if opened.header["room"] != self.room:
-                    raise BundleRejected("not for this room")
+                    raise BundleRejected("not for this room", "", signer)
                 self._apply(opened.header["kind"], opened.records)
                 if opened.header["kind"] == "ack":
                     merge.note_central_time(self.conn, opened.header["created"], self.now())
-            except (BundleRejected, merge.MergeRefused) as exc:
-                self._reject(name, str(exc), report)
+            except BundleRejected as exc:
+                self._reject(name, str(exc), report, exc.signer)
+                continue
+            except merge.MergeRefused as exc:
+                self._reject(name, str(exc), report, signer)
+                continue
+            except Exception as exc:  # noqa: BLE001 - one file never stops the room's exports
+                self._reject(name, f"could not be applied: {type(exc).__name__}", report, signer)
                 continue
             transport.remove(inbox, name)
             report.bundles_read += 1
+        if report.quarantined:
+            prune_quarantine(self.sync, inbox, self.conn, self.clock)
 
-    def _reject(self, name: str, reason: str, report: PassReport) -> None:
-        if transport.quarantine(self.sync.inbox, name, reason) is not None:
-            merge.record_quarantine(self.conn, name, None, reason, self.now())
-            report.quarantined += 1
-            log.warning("quarantined %s: %s", name, reason)
+    def _reject(self, name: str | bytes, reason: str, report: PassReport,
+                signer: str | None = None) -> None:
+        """Quarantine one file; never raises (a pass must get past any file)."""
+        try:
+            moved = transport.quarantine(self.sync.inbox, name, reason)
+        except OSError as exc:
+            log.error("could not quarantine %s: %s", transport.safe_name(name), exc)
+            return
+        if moved is None:
+            return
+        report.quarantined += 1
+        log.warning("quarantined %s: %s", moved.name, reason)
+        try:
+            merge.record_quarantine(self.conn, moved.name, signer, reason, self.now())
+        except sqlite3.Error as exc:
+            log.error("could not record the quarantine of %s: %s", moved.name, exc)
 
     def _apply(self, kind: str, records: list[dict]) -> None:
+        """Check every record first, then apply: a bad record refuses the file whole."""
         for record in records:
             rtype = record.get("type")
             if kind == "ack" and rtype == "ack":
                 seq = record.get("seq")
-                if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+                if type(seq) is not int or not 0 <= seq < 2 ** 53:
                     raise merge.MergeRefused("bad ack")
-                merge.apply_ack(self.conn, self.room, seq, self.now())
             elif kind == "ack" and rtype == "forget":
                 event_id, code = record.get("id"), record.get("code")
-                if not (isinstance(event_id, str) and isinstance(code, str)):
+                if not (type(event_id) is str and type(code) is str
+                        and 0 < len(event_id) <= 64 and 0 < len(code) <= 32):
                     raise merge.MergeRefused("bad forget")
-                if not merge.forget_applied(self.conn, event_id):
-                    forget_local(self.conn, code)
-                    merge.mark_forget_applied(self.conn, event_id, self.now())
             elif kind == "config" and rtype == "catalog":
-                self._apply_catalog(record)
+                if type(record.get("text")) is not str:
+                    raise merge.MergeRefused("bad config")
             else:
                 raise merge.MergeRefused("unknown record")
+        for record in records:
+            rtype = record["type"]
+            if rtype == "ack":
+                merge.apply_ack(self.conn, self.room, record["seq"], self.now())
+            elif rtype == "forget":
+                if not merge.forget_applied(self.conn, record["id"]):
+                    forget_local(self.conn, record["code"])
+                    merge.mark_forget_applied(self.conn, record["id"], self.now())
+            else:
+                self._apply_catalog(record)
 
     def _apply_catalog(self, record: dict) -> None:
         text = record.get("text")
@@ -215,8 +247,12 @@ class RoomNode:
         lag = None
         if last_ack and top > acked:
             lag = round((self.clock() - parse_iso(last_ack)).total_seconds())
+        from syncd import health
         return {
             "role": "room", "room": self.room, "key_fingerprint": self.me.fingerprint,
+            # Computed from central's key file itself, to compare by phone with central.
+            "central_key_fingerprint": self.central.fingerprint,
+            "daemon": health.read(self),
             "max_seq": top, "exported_seq": int(state.get("exported_seq", 0)),
             "acked_seq": acked, "unacknowledged": max(top - acked, 0),
             "last_export_at": state.get("last_export_at"), "last_ack_at": last_ack,

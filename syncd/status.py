@@ -5,8 +5,19 @@ from __future__ import annotations
 
 def render(status: dict) -> str:
     lines = []
+    database = status.get("database") or {}
+    if database and not database.get("ok", True):
+        lines.append(f"DATABASE DAMAGED: {database.get('problem')}")
+        lines.append(f"  nothing is merged or acknowledged. {database.get('help') or ''}".rstrip())
+    daemon = status.get("daemon") or {}
+    if daemon.get("failed_passes"):
+        lines.append(f"PASSES FAILING: {daemon['failed_passes']} in a row since "
+                     f"{daemon.get('failing_since') or '-'} (last success "
+                     f"{daemon.get('last_ok') or '-'}); last error: {daemon.get('last_error')}")
     if status["role"] == "room":
         lines.append(f"room {status['room']}  key {status['key_fingerprint']}")
+        lines.append(f"  central's key {status.get('central_key_fingerprint', '-')} "
+                     "(computed from keys; compare by phone)")
         lines.append(f"  events: up to seq {status['max_seq']}, exported {status['exported_seq']}, "
                      f"acknowledged {status['acked_seq']} ({status['unacknowledged']} waiting)")
         lines.append(f"  last export {status['last_export_at'] or '-'}, "
@@ -21,10 +32,14 @@ def render(status: dict) -> str:
             lag = entry.get("lag_seconds")
             lag_text = "-" if lag is None else _duration(lag)
             flag = "" if entry.get("enrolled", True) else "  (not enrolled: revoked)"
+            if "contiguous_seq" not in entry:  # a damaged database: the keys alone
+                lines.append(f"  {room:<14} key {entry.get('key_fingerprint') or '-'}")
+                continue
             lines.append(f"  {room:<14} seq {entry['contiguous_seq']} contiguous "
                          f"(max {entry['max_seq']}), {entry['bundles']} bundles, last "
                          f"{entry['last_bundle_at'] or '-'} ({lag_text} ago), "
-                         f"{entry['quarantined']} quarantined{flag}")
+                         f"{entry['quarantined']} quarantined, key "
+                         f"{entry.get('key_fingerprint') or '-'}{flag}")
     quarantined = status.get("quarantined", [])
     lines.append(f"  quarantine: {len(quarantined)} file(s)")
     for item in quarantined[:20]:

@@ -133,7 +133,7 @@ def test_transport_ignores_temporary_and_foreign_names(tmp_path, nodes):
                   f"{name}.part", "notes.txt", "../evil.bwk".replace("/", "_"), "EVENTS-x.bwk"):
         (tmp_path / other).write_bytes(b"junk")
     assert transport.incoming(tmp_path, ("events",)) == [name]
-    assert transport.suspicious(tmp_path) == ["EVENTS-x.bwk"]  # ours by suffix, not by name
+    assert transport.suspicious(tmp_path) == [(b"EVENTS-x.bwk", "bad name")]  # ours by suffix, not by name
     assert transport.read_bounded(tmp_path, name) == data
     with pytest.raises(BundleRejected, match="too large"):
         transport.read_bounded(tmp_path, name, limit=10)
@@ -196,7 +196,8 @@ def test_table_bundle_round_trip_and_smaller_than_objects(nodes):
 ])
 def test_bad_table_payloads_are_refused(nodes, payload, reason):
     with pytest.raises(BundleRejected, match=reason):
-        _open(nodes, _seal_payload(nodes, payload, bwk=2, count=1))
+        # the header counts the rows: every line but the column names
+        _open(nodes, _seal_payload(nodes, payload, bwk=2, count=payload.count(b"\n") - 1))
 
 
 def test_format_1_lines_must_be_objects_and_unknown_formats_refused(nodes):

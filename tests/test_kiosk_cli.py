@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import builtins
+import subprocess
+import sys
 
 from kiosk import cli
 from shared.store import RoomStore
+from test_syncd_site import child_env
 
 
 def _config(tmp_path):
@@ -14,21 +16,30 @@ def _config(tmp_path):
     return path
 
 
-def test_init_creates_the_database_and_first_key_holder(tmp_path, monkeypatch):
+def run_init(config, answers: str, *extra: str) -> subprocess.CompletedProcess:
+    """``bwk-kiosk init`` as a real process, its answers on stdin (not a terminal)."""
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", "init", "--config", str(config),
+                           *extra], input=answers, capture_output=True, text=True, timeout=60,
+                          env=child_env())
+
+
+def test_init_creates_the_database_and_first_key_holder(tmp_path):
     config = _config(tmp_path)
-    pins = iter(["12", "4321", "9999", "4321", "4321"])  # too short, then a mismatch, then ok
-    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt="": next(pins))
-    monkeypatch.setattr(builtins, "input", lambda prompt="": "Ruth")
-    assert cli.main(["init", "--config", str(config)]) == 0
+    # a name; a PIN too short, a trivial one, then a mismatch, then a good one twice
+    done = run_init(config, "Ruth\n12\n4321\n9157\n9158\n9157\n9157\n")
+    assert done.returncode == 0, done.stderr
+    assert "4 tot 8 cijfers" in done.stdout and "te makkelijk te raden" in done.stdout
+    assert "niet gelijk" in done.stdout
     store = RoomStore(tmp_path / "data" / "room.db", "multibron")
     try:
         holders = store.people_with_role("key_holder")
         assert [p.name for p in holders] == ["Ruth"]
-        assert store.verify_key_holder(holders[0].code, "4321").name == "Ruth"
+        assert store.verify_key_holder(holders[0].code, "9157").name == "Ruth"
     finally:
         store.close()
-    # a second init changes nothing
-    assert cli.main(["init", "--config", str(config)]) == 0
+    # a second init changes nothing and says how to add one
+    again = run_init(config, "")
+    assert again.returncode == 0 and "--add-key-holder" in again.stdout
 
 
 def test_run_without_database_or_config_is_a_clear_error(tmp_path, capsys):

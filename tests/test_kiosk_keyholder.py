@@ -142,9 +142,9 @@ async def test_handgeld_expense_against_the_monthly_cap(tmp_path):
         await settle(pilot)
         assert "€ 505,00" in screen_text(app) and "meer dan € 500,00" in screen_text(app)
         row = store.conn.execute(
-            "SELECT payload FROM events WHERE kind = 'cash_expense' ORDER BY seq DESC").fetchone()
-        assert json.loads(row[0]) == {"by": key_holder.code, "category": "A", "cents": 2500,
-                                      "note": "koffie"}
+            "SELECT payload, id FROM events WHERE kind = 'cash_expense' ORDER BY seq DESC").fetchone()
+        assert json.loads(row[0]) == {"by": key_holder.code, "category": "A", "cents": 2500}
+        assert store.expense_note(row[1]) == "koffie"  # the note stays in the room
 
 
 async def test_correction_voids_an_entry_and_keeps_history(tmp_path):
@@ -226,8 +226,24 @@ async def test_key_holder_can_leave_the_kiosk(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await as_key_holder(pilot)
         await pilot.click("#kh-leave")
-        await pilot.pause()
+        await settle(pilot)
+        assert app.return_code is None  # one tap is not enough: the PIN again
+        await type_text(pilot, PIN)
+        await pilot.click("#leave-confirm")
+        await until_exit(pilot)
     assert app.return_code == EXIT_MAINTENANCE
+
+
+async def until_exit(pilot) -> None:
+    """The PIN check runs in a worker; when it passes the app exits, which may cancel
+    that worker as it winds down (the assertions after this say whether it exited)."""
+    from textual.worker import WorkerCancelled
+
+    try:
+        await pilot.app.workers.wait_for_complete()
+    except WorkerCancelled:
+        pass
+    await pilot.pause()
 
 
 async def test_sync_screen_shows_what_central_acknowledged(tmp_path):

@@ -14,6 +14,7 @@ from shared.db import connect, transaction
 from shared.events import Event, events_after, merge_many, rebuild_projections, to_row
 from shared.indicators import year_indicators
 from shared.merge import Incoming, merge_bundles
+from shared.report import build_report
 from shared.store import RoomStore, StoreError
 from tests.conftest import FakeClock
 
@@ -21,7 +22,19 @@ CATALOG = load_catalog()
 TALLIES = "SELECT room, year, kind, activity, visitor, n, ROUND(amount, 6) FROM tallies WHERE n != 0 ORDER BY 1, 2, 3, 4, 5"
 MONTHLY = "SELECT room, month, visitor, n FROM monthly_visits WHERE n != 0 ORDER BY 1, 2, 3"
 
-steps = st.lists(st.tuples(st.sampled_from(["visit", "anon", "job", "shift", "void"]),
+PROJECTIONS = {  # every projection table, in a fixed order
+    "roles": "SELECT room, code, role, since FROM roles ORDER BY 1, 2, 3",
+    "room_state": "SELECT room, is_open, changed_at, by_code, event_id FROM room_state ORDER BY 1",
+    "open_shifts": "SELECT room, code, start_id, started_at FROM open_shifts ORDER BY 1, 2",
+    "voided": "SELECT event_id, void_id FROM voided ORDER BY 1",
+    "tallies": "SELECT room, year, kind, activity, visitor, n, amount FROM tallies WHERE n != 0 "
+               "ORDER BY 1, 2, 3, 4, 5",
+    "monthly_visits": MONTHLY,
+}
+REPORT_NOW = datetime(2018, 1, 5, 12, tzinfo=TZ)
+
+steps = st.lists(st.tuples(st.sampled_from(["visit", "anon", "job", "shift", "void", "role",
+                                            "open", "expense", "survey"]),
                            st.integers(0, 3), st.sampled_from(list(CATALOG.activities)),
                            st.integers(1, 600)), min_size=1, max_size=30)
 
@@ -41,6 +54,18 @@ def write_room(path, ops, rng) -> list[Event]:
             store.check_in(None, [activity])
         elif kind == "job":
             store.record_jobs("klussendienst", 1, people[who])
+        elif kind == "role":
+            store.set_volunteer(people[who], not store.has_role(people[who], "volunteer"),
+                                by=holder.code)
+        elif kind == "open":
+            if store.conn.execute("SELECT is_open FROM room_state").fetchone() in (None, (0,)):
+                store.open_room(by=holder.code)
+            else:
+                store.close_room(by=holder.code, cash_counted_cents=minutes)
+        elif kind == "expense":
+            store.record_expense(minutes * 7, "ABCDEF"[who], "notitie", by=holder.code)
+        elif kind == "survey":
+            store.answer_survey(people[who], {"pleasant": 1 + who % 3})
         elif kind == "shift":
             if store.open_shift(volunteer):
                 store.end_shift(volunteer)
@@ -48,7 +73,8 @@ def write_room(path, ops, rng) -> list[Event]:
                 store.start_shift(volunteer)
         else:
             candidates = [e for e in events_after(store.conn, "cjm", 0, 10_000)
-                          if e.kind in ("checkin", "job_done", "shift_started", "shift_ended")]
+                          if e.kind in ("checkin", "job_done", "shift_started", "shift_ended",
+                                        "cash_expense", "survey_answered")]
             if candidates:
                 try:
                     store.void(rng.choice(candidates).id, by=holder.code)
@@ -86,10 +112,43 @@ def test_any_arrival_order_gives_the_same_counts(tmp_path_factory, ops, seed, ch
     assert central.execute(MONTHLY).fetchall() == room.execute(MONTHLY).fetchall()
     for year in (2017, 2018):
         assert year_indicators(central, CATALOG, year, ["cjm"]) == year_indicators(room, CATALOG, year, ["cjm"])
-    merged_counts = central.execute(TALLIES).fetchall(), central.execute(MONTHLY).fetchall()
+    merged, merged_report = projections(central), reports(central)
+    assert merged == projections(room)  # roles, room state, open shifts too: the room's own
+    assert merged_report == reports(room)
     with transaction(central):
         rebuild_projections(central)
-    assert (central.execute(TALLIES).fetchall(), central.execute(MONTHLY).fetchall()) == merged_counts
+    assert projections(central) == merged and reports(central) == merged_report
+    room.close()
+    central.close()
+
+
+def projections(conn) -> dict[str, list[tuple]]:
+    return {table: [tuple(r) for r in conn.execute(query)] for table, query in PROJECTIONS.items()}
+
+
+def reports(conn) -> list[dict]:
+    """The report's figures (not its sync section: central alone records bundles)."""
+    out = []
+    for year in (2017, 2018):
+        report = build_report(conn, CATALOG, year, ["cjm"], now=REPORT_NOW)
+        out.append({k: v for k, v in report.items() if k != "sync"})
+    return out
+
+
+def test_a_role_removed_before_it_was_added_second_half_first(tmp_path):
+    """Issue 10 item 9: the second half of a room's log merged first gave central a
+    volunteer the room had removed (and rebuild_projections disagreed)."""
+    ops = [("role", 0, "inloop", 5), ("visit", 0, "kookclub", 5), ("role", 0, "inloop", 5),
+           ("open", 0, "inloop", 5), ("open", 0, "inloop", 5), ("shift", 0, "inloop", 5)]
+    log = write_room(tmp_path / "room.db", ops, random.Random(5))
+    central = connect(tmp_path / "central.db")
+    half = len(log) // 2
+    for part in (log[half:], log[:half]):
+        with transaction(central):
+            merge_many(central, part)
+    room = connect(tmp_path / "room.db")
+    assert projections(central) == projections(room)
+    assert reports(central) == reports(room)
     room.close()
     central.close()
 
@@ -129,3 +188,25 @@ def test_a_restored_log_has_the_same_current_state(tmp_path):
     assert len(restored.execute("SELECT * FROM open_shifts").fetchall()) == 1
     room.close()
     restored.close()
+
+
+def test_a_rooms_own_void_holds_when_another_rooms_void_of_the_same_event_came_first(tmp_path):
+    """Both voids arrive before their target: the other room's never applies, the own one does,
+    and the result equals a rebuild."""
+    log = write_room(tmp_path / "room.db", [("visit", 0, "kookclub", 5), ("visit", 1, "kookclub", 5),
+                                            ("void", 0, "inloop", 5)], random.Random(2))
+    void = next(e for e in log if e.kind == "void")
+    hostile = Event("f" * 32, "handreiking", 1, void.at, "void", None, None, void.ref, {"by": "X"})
+    central = connect(tmp_path / "central.db")
+    for part in ([hostile], [void], [e for e in log if e is not void]):
+        with transaction(central):
+            merge_many(central, part)
+    room = connect(tmp_path / "room.db")
+    assert projections(central)["voided"] == [(void.ref, void.id)]
+    assert projections(central)["tallies"] == projections(room)["tallies"]
+    merged = projections(central)
+    with transaction(central):
+        rebuild_projections(central)
+    assert projections(central) == merged
+    room.close()
+    central.close()

@@ -4,15 +4,23 @@ The transport copies files between each room's outbox and central's inbox (and
 back) and may drop, duplicate, delay/reorder, truncate or bit-flip them,
 replay old ones, deliver them to the wrong room, and inject files signed by
 an unknown key, sealed to another recipient, too large, decompressing to too
-much, or with hostile names. After every step: central holds nothing the
+much, or with hostile names. It also plays the trust boundary's attackers
+(issue 10): files with parseable but hostile headers, bundles validly signed
+by a stolen room key with hostile content (numbers SQLite cannot hold, hours
+that are not numbers, deep nesting, another room's events, unknown kinds),
+forged and hostile acks and config in room inboxes, and file-system tricks
+(symlinks, FIFOs, names that are not UTF-8, folders, a file replaced between
+the listing and the read). After every step: central holds nothing the
 rooms did not write (identical rows), everything a room had acknowledged is
-at central, ``PRAGMA integrity_check`` is ok, and no pass ever raised. At the
+at central, ``PRAGMA integrity_check`` is ok, no pass ever raised, and every
+honest bundle in central's inbox was merged by central's next pass. At the
 end a faithful transport heals everything: central equals the union of the
 room logs. Set BWK_HOSTILE_EXAMPLES for a longer run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -26,11 +34,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from shared.bundle import MAX_PAYLOAD_BYTES, canonical, seal
+from shared.records import FIELDS
 from shared.clock import TZ
 from shared.config import load_config
 from shared.keys import SUITE, generate, write_keypair
 from shared.store import RoomStore
 from syncd.central import CentralNode
+from syncd import transport
 from syncd.room import RoomNode
 
 ROOMS = ("cjm", "multibron")
@@ -43,6 +53,25 @@ BOMB = zlib.compress(b"{" + b" " * (MAX_PAYLOAD_BYTES + 1) + b"}", 9)
 HOSTILE_NAMES = ("events-cjm-zz.bwk", "events-cjm-" + "A" * 40 + ".bwk", "..bwk", "con.bwk",
                  "events-cjm-" + "0" * 40 + ".bwk.part", ".syncthing.x.bwk.tmp",
                  "ack-central-" + "1" * 40 + ".sync-conflict-20170301.bwk", "événement.bwk")
+AT = "2017-03-01T10:00:00+01:00"
+
+
+def _row(seq, kind="checkin", payload="{}", room="cjm"):
+    return (f"{seq % 2 ** 64:032x}", room, seq, AT, kind, None, "inloop", None, payload)
+
+
+# Validly signed by cjm's real key (a stolen machine), content that must never merge.
+SIGNED_HOSTILE = {
+    "seq beyond SQLite": [_row(2 ** 63)],
+    "hours not a number": [_row(9001, "shift_ended", '{"hours": "x"}')],
+    "hours a list": [_row(9002, "shift_ended", '{"hours": [1]}')],
+    "payload nested deep": [_row(9003, payload='{"a":' * 5000 + "1" + "}" * 5000)],
+    "another room's event": [_row(9004, room="multibron")],
+    "unknown kind": [_row(9005, kind="launch_missiles")],
+}
+HOSTILE_HEADERS = (b"[" * 4000, b"{" * 2000 + b"}" * 2000, b'{"bwk": ' + b"9" * 4000 + b"}",
+                   b'"' + b"\\" * 2000 + b'"', b"[" * 50 + b"]" * 50)
+FS_TRICKS = ("symlink", "fifo", "not_utf8", "folder", "dangling")
 
 
 class Clock:
@@ -79,6 +108,8 @@ class HostileTransport(RuleBasedStateMachine):
         self.handled: set[str] = set()
         self.mallory = generate("cjm")  # claims to be cjm
         self.fake_central = generate("central")
+        self.honest_waiting: dict[Path, str] = {}  # honest files in central's inbox -> digest
+        self.serial = 0
 
     # --- folders ---------------------------------------------------------------
     def up_files(self, room):
@@ -101,9 +132,34 @@ class HostileTransport(RuleBasedStateMachine):
             data = bytes(damaged)
         elif fault == "hostile_name":
             name = HOSTILE_NAMES[data_choice % len(HOSTILE_NAMES)]
-        (target_dir / name).write_bytes(data)
+        self._write(target_dir / name, data, honest=fault in ("ok", "duplicate"))
         if fault == "duplicate":
-            (target_dir / name).write_bytes(data)
+            self._write(target_dir / name, data, honest=True)
+
+    def _write(self, path: Path, data: bytes, honest: bool = False) -> None:
+        """Every write into an inbox goes here: central's honest ones must merge."""
+        path.write_bytes(data)
+        if honest and path.parent.name == "c-in" and path.name.startswith("events-"):
+            self.honest_waiting[path] = hashlib.sha256(data).hexdigest()
+        else:
+            self.honest_waiting.pop(path, None)
+
+    def _fresh_name(self, kind: str, sender: str) -> str:
+        self.serial += 1
+        return f"{kind}-{sender}-{self.serial:040x}.bwk"
+
+    def central_pass(self) -> None:
+        """Central's pass; then every honest bundle that waited in its inbox is merged."""
+        self.central.run_pass()
+        conn = sqlite3.connect(self.root / "central.db")
+        try:
+            merged = {r[0] for r in conn.execute("SELECT digest FROM sync_bundles")}
+        finally:
+            conn.close()
+        for path, digest in self.honest_waiting.items():
+            assert not os.path.lexists(path), f"honest {path.name} left in the inbox"
+            assert digest in merged, f"honest {path.name} not merged"
+        self.honest_waiting.clear()
 
     # --- rules -----------------------------------------------------------------
     @rule(room=st.sampled_from(ROOMS), activities=st.integers(0, 3), anonymous=st.booleans())
@@ -140,7 +196,7 @@ class HostileTransport(RuleBasedStateMachine):
             self.rooms[room].run_pass()
             self.deliver_up(room, up, rnd, choice)
         if central:
-            self.central.run_pass()
+            self.central_pass()
             for room in ROOMS:
                 to = ROOMS[(ROOMS.index(room) + 1) % len(ROOMS)] if misroute else room
                 self.deliver_down(room, to, down, choice)
@@ -151,7 +207,7 @@ class HostileTransport(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 10**6), to=st.sampled_from(("c-in",) + tuple(f"{r}-in" for r in ROOMS)))
     def replay_old(self, pick, to):
         name, data = self.seen_files[pick % len(self.seen_files)]
-        (self.root / to / name).write_bytes(data)
+        self._write(self.root / to / name, data, honest=True)
 
     @rule(kind=st.sampled_from(["unknown_key", "other_recipient", "too_large", "bomb", "junk"]))
     def inject(self, kind):
@@ -182,7 +238,90 @@ class HostileTransport(RuleBasedStateMachine):
             return
         else:
             name, data = "events-cjm-" + "d" * 40 + ".bwk", os.urandom(300)
-        (inbox / name).write_bytes(data)
+        self._write(inbox / name, data)
+
+    # --- the trust boundary's attackers (issue 10) ------------------------------------
+    @rule(header=st.sampled_from(HOSTILE_HEADERS), to=st.sampled_from(("c-in", "cjm-in")))
+    def inject_hostile_header(self, header, to):
+        """Unsigned, named like a bundle, a first line a JSON parser may choke on."""
+        kind, sender = ("events", "cjm") if to == "c-in" else ("ack", "central")
+        self._write(self.root / to / self._fresh_name(kind, sender), header + b"\n" + os.urandom(99))
+
+    @rule(what=st.sampled_from(sorted(SIGNED_HOSTILE)))
+    def inject_signed_hostile(self, what):
+        rows = SIGNED_HOSTILE[what]
+        seqs = [r[2] for r in rows]
+        name, data = seal("events", self.rooms["cjm"].me, self.central.me.public, rows,
+                          room="cjm", created=AT, schema=7, first_seq=min(seqs),
+                          last_seq=max(seqs), columns=FIELDS)
+        self._write(self.root / "c-in" / name, data)
+
+    @rule(room=st.sampled_from(ROOMS), what=st.sampled_from(
+        ["forged_ack", "forged_config", "bad_seq", "bad_forget", "bad_catalog", "unknown"]))
+    def inject_into_room_inbox(self, room, what):
+        """Acks and config no honest central would send (or that central never sent)."""
+        me = self.rooms[room].me.public
+        signer, kind = self.central.me, "ack"
+        records = [{"type": "ack", "room": room, "seq": 10 ** 6}]
+        if what in ("forged_ack", "forged_config"):
+            signer = self.fake_central  # named central, not central's enrolled key
+            if what == "forged_config":
+                kind, records = "config", [{"type": "catalog", "revision": 10 ** 6, "text": ""}]
+        elif what == "bad_seq":
+            records = [{"type": "ack", "room": room, "seq": 2 ** 70}]
+        elif what == "bad_forget":
+            records = [{"type": "forget", "id": ["x"], "code": {"a": 1}}]
+        elif what == "bad_catalog":
+            kind, records = "config", [{"type": "catalog", "revision": 10 ** 6, "text": "[[[["}]
+        else:
+            records = [{"type": "something", "seq": 1}]
+        name, data = seal(kind, signer, me, records, room=room, created=AT, schema=7)
+        self._write(self.root / f"{room}-in" / name, data)
+
+    @rule(trick=st.sampled_from(FS_TRICKS), to=st.sampled_from(("c-in",) + tuple(f"{r}-in" for r in ROOMS)))
+    def file_system_trick(self, trick, to):
+        folder = self.root / to
+        name = self._fresh_name("events" if to == "c-in" else "ack", "cjm" if to == "c-in" else "central")
+        honest = next(iter(self.up_files("cjm")), None)  # a link to honest data is still a link
+        path = folder / name
+        self.honest_waiting.pop(path, None)
+        if trick == "symlink" and honest is not None:
+            os.symlink(honest, path)
+        elif trick == "dangling":
+            os.symlink(self.root / "nowhere", path)
+        elif trick == "fifo":
+            os.mkfifo(path)
+        elif trick == "folder":
+            path.mkdir()
+        elif trick == "not_utf8":
+            with open(os.path.join(os.fsencode(folder), b"\xff\xfe" + os.urandom(3).hex().encode()
+                                   + b".bwk"), "wb") as handle:
+                handle.write(b"junk")
+
+    @rule(trick=st.sampled_from(["fifo", "symlink", "garbage", "vanish"]), pick=st.integers(0, 99))
+    def replace_during_a_pass(self, trick, pick):
+        """Between central's listing and its read, the transport swaps one listed file."""
+        real = transport.incoming
+
+        def listing_then_swap(folder, kinds):
+            names = real(folder, kinds)
+            if names:
+                path = Path(folder) / names[pick % len(names)]
+                path.unlink()
+                self.honest_waiting.pop(path, None)  # the honest file is gone: lost in transit
+                if trick == "fifo":
+                    os.mkfifo(path)
+                elif trick == "symlink":
+                    os.symlink(self.root / "central.toml", path)
+                elif trick == "garbage":
+                    path.write_bytes(os.urandom(200))
+            return names
+
+        transport.incoming = listing_then_swap
+        try:
+            self.central_pass()
+        finally:
+            transport.incoming = real
 
     @rule(minutes=st.sampled_from([1, 11, 30]))
     def time_passes(self, minutes):
@@ -232,8 +371,8 @@ class HostileTransport(RuleBasedStateMachine):
             for room in ROOMS:
                 self.rooms[room].run_pass()
                 for path in self.up_files(room):
-                    shutil.copy(path, self.root / "c-in" / path.name)
-            self.central.run_pass()
+                    self._write(self.root / "c-in" / path.name, path.read_bytes(), honest=True)
+            self.central_pass()
             for room in ROOMS:
                 for path in self.down_files(room):
                     shutil.move(path, self.root / f"{room}-in" / path.name)

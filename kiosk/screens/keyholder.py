@@ -8,6 +8,7 @@ from textual.widgets import Button, Static
 
 from kiosk.messages import HomeRequested
 from kiosk.screens.base import KioskScreen
+from kiosk.widgets.forget_notices import ForgetNotices
 from kiosk.widgets.notice import Notice
 from shared.people import Person
 
@@ -31,6 +32,7 @@ class KeyHolderScreen(KioskScreen):
                 yield Static(f"⚠  {self.t(self.warning)}", id="clock-warning", markup=False)
             notice = self.t("room_opened") if self.opened else self.notice_text
             yield Notice(notice, classes="-ok" if notice else "")
+            yield ForgetNotices(self.person)  # forgets relayed from other rooms (hidden if none)
             with Grid(id="kh-menu"):
                 if room_open:
                     yield Button(self.t("kh_close"), id="kh-close", variant="warning")
@@ -67,8 +69,10 @@ class KeyHolderScreen(KioskScreen):
             from kiosk.screens.close import CloseScreen
 
             app.show(CloseScreen(who))  # type: ignore[attr-defined]
-        elif target == "kh-leave":
-            app.leave()  # type: ignore[attr-defined]
+        elif target == "kh-leave":  # asks for the PIN again and says what happens next
+            from kiosk.screens.leave import LeaveScreen
+
+            app.show(LeaveScreen(who))  # type: ignore[attr-defined]
         elif target in SUBSCREENS:
             module, cls = SUBSCREENS[target]
             screen_cls = getattr(__import__(module, fromlist=[cls]), cls)

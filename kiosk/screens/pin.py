@@ -1,6 +1,14 @@
-"""A key holder says who they are (name, 2+ letters) and types the PIN."""
+"""A key holder says who they are (a name, or its first letter) and types the PIN.
+
+Key holder names are listed from the first letter: this screen is for key
+holders only, and a one-letter name ("E") must be able to log in. Wrong PINs
+count per key holder (see ``shared.pin_attempts``), so one prankster cannot
+lock every key holder out; the screen says how long to wait.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -11,18 +19,52 @@ from kiosk.messages import HomeRequested, KeyHolderVerified
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.inputs import KioskInput
 from kiosk.widgets.notice import Notice
-from shared.people import MIN_SEARCH_LETTERS, Person, name_key
-from shared.store import RoomStore
+from shared.people import Person, name_key
+from shared.store import PinLocked, PinWrong, RoomStore
+
+MAX_SHOWN = 6
 
 
 def matching_key_holders(store: RoomStore, typed: str) -> list[Person]:
+    """Key holders whose name (or a word of it) starts with ``typed``; exact names first."""
     key = name_key(typed)
-    if len(key) < MIN_SEARCH_LETTERS:
+    if not key:
         return []
-    found = [p for p in store.people_with_role("key_holder")
-             if any(word.startswith(key) for word in [name_key(p.name), *name_key(p.name).split()])]
-    exact = [p for p in found if name_key(p.name) == key]
-    return exact or found[:6]
+    holders = store.people_with_role("key_holder")
+    exact = [p for p in holders if name_key(p.name) == key]
+    starting = [p for p in holders if p not in exact
+                and any(word.startswith(key) for word in [name_key(p.name), *name_key(p.name).split()])]
+    return (exact + starting)[:MAX_SHOWN]
+
+
+def the_one_meant(typed: str, found: list[Person]) -> Person | None:
+    """The key holder a name clearly means: the only match, or the only exact one."""
+    exact = [p for p in found if name_key(p.name) == name_key(typed)]
+    if len(exact) == 1:
+        return exact[0]
+    return found[0] if len(found) == 1 else None
+
+
+def button_label(person: Person, names: list[str]) -> str:
+    """The name; two key holders with one name also show their code's last characters."""
+    if names.count(name_key(person.name)) > 1:
+        return f"{person.name} ·{person.code[-3:]}"
+    return person.name
+
+
+@dataclass
+class Refused:
+    """Why a log-in did not succeed, as catalog keys with their fields."""
+
+    parts: list[tuple[str, dict]] = field(default_factory=list)
+
+
+def wait_text(t, seconds: int) -> str:
+    if seconds <= 1:
+        return t("wait_one_second")
+    if seconds <= 90:
+        return t("wait_seconds", n=seconds)
+    return t("wait_minutes", n=-(-seconds // 60))
 
 
 class PinScreen(KioskScreen):
@@ -39,7 +81,7 @@ class PinScreen(KioskScreen):
         with Vertical(id="pin-page", classes="page"):
             yield Static(self.t("pin_title"), classes="title", markup=False)
             yield Static(self.t("pin_name"), classes="text", markup=False)
-            yield KioskInput(placeholder=self.t("pin_name_placeholder"), id="kh-name", max_length=40)
+            yield KioskInput(placeholder=self.t("pin_name_hint"), id="kh-name", max_length=40)
             yield Horizontal(id="kh-matches")
             yield Static(self.t("pin_pin"), classes="text", markup=False)
             yield KioskInput(password=True, id="pin", max_length=8, restrict=r"[0-9]*")
@@ -60,13 +102,15 @@ class PinScreen(KioskScreen):
         if self.query_one("#kh-name", Input).value != typed:
             return
         self.matches = found
-        self.chosen = found[0] if len(found) == 1 else None
+        self.chosen = the_one_meant(typed, found)
         box = self.query_one("#kh-matches", Horizontal)
         box.remove_children()
-        box.mount_all(Button(Content(p.name), name=p.code, classes="person small") for p in found)
-        if len(found) > 1:
+        names = [name_key(p.name) for p in found]
+        box.mount_all(Button(Content(button_label(p, names)), name=p.code, classes="person small"
+                             ).set_class(p == self.chosen, "-chosen") for p in found)
+        if len(found) > 1 and self.chosen is None:
             self.say("pin_choose")
-        elif not found and len(name_key(typed)) >= MIN_SEARCH_LETTERS:
+        elif not found and name_key(typed):
             self.say("pin_no_match")
         else:
             self.say_text("")
@@ -92,8 +136,13 @@ class PinScreen(KioskScreen):
     def login(self) -> None:
         pin_box = self.query_one("#pin", Input)
         pin, chosen = pin_box.value, self.chosen
-        if chosen is None:
-            self.say("pin_no_match", "error")
+        typed = self.query_one("#kh-name", Input).value
+        if chosen is None and not name_key(typed):
+            self.say("pin_name_needed", "error")
+            return
+        if not (pin.isdigit() and 4 <= len(pin) <= 8):
+            pin_box.value = ""
+            self.say("pin_format", "error")  # cannot be right: not counted as a wrong PIN
             return
         if self.busy:
             return
@@ -102,8 +151,27 @@ class PinScreen(KioskScreen):
         opening = self.purpose == "open"
         app = self.app
 
-        def job(store: RoomStore) -> KeyHolderVerified:
-            person = store.verify_key_holder(chosen.code, pin)
+        def job(store: RoomStore) -> KeyHolderVerified | Refused:
+            # The name is resolved here too, so Enter before the search result landed still works.
+            person = chosen
+            try:
+                if person is None:
+                    found = matching_key_holders(store, typed)
+                    person = the_one_meant(typed, found)
+                    if person is None and found:
+                        return Refused([("pin_choose", {})])
+                    if person is None:
+                        store.unknown_name_tried()  # always raises
+                person = store.verify_key_holder(person.code, pin)  # type: ignore[union-attr]
+            except PinLocked as exc:
+                wait = wait_text(self.t, exc.seconds)
+                if exc.unknown_name:
+                    return Refused([("pin_locked_unknown", {"wait": wait})])
+                return Refused([("pin_locked_holder", {"wait": wait, "name": person.name})])  # type: ignore[union-attr]
+            except PinWrong as exc:
+                then = [("pin_wait_now", {"wait": wait_text(self.t, exc.wait_seconds)})] \
+                    if exc.wait_seconds else []
+                return Refused([(exc.reason, {}), *then])
             if not opening:
                 return KeyHolderVerified(person)
             warning = store.clock_warning()
@@ -111,7 +179,14 @@ class PinScreen(KioskScreen):
             app.write_status_file(True)  # type: ignore[attr-defined]
             return KeyHolderVerified(person, opened=True, warning=warning)
 
-        self.run_db(job, self.post_message)
+        self.run_db(job, self.done)
+
+    def done(self, result: KeyHolderVerified | Refused) -> None:
+        if isinstance(result, KeyHolderVerified):
+            self.post_message(result)
+            return
+        self.busy = False
+        self.say_text(" ".join(self.t(key, **fields) for key, fields in result.parts), "error")
 
     def failed(self, key: str, fields: dict) -> None:
         self.busy = False

@@ -7,6 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from rich.text import Text
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -128,7 +130,8 @@ class DashboardScreen(Screen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group in ("load", "trends") and event.state == WorkerState.ERROR:
-            self.query_one(StaleBanner).update(tr(self.lang, "error", error=event.worker.error))
+            self.query_one(StaleBanner).update(
+                Text(tr(self.lang, "error", error=event.worker.error)))  # not markup
 
     @on(ReportLoaded)
     def show_loaded(self, message: ReportLoaded) -> None:
@@ -159,9 +162,9 @@ class DashboardScreen(Screen):
         self.query_one(BudgetTable).show(report, lang)
         self.query_one(HandgeldTable).show(report, lang)
         section = report.get("handgeld", {"categories": {}, "monthly_cap": 0})
-        self.query_one("#cat-legend", Static).update(
+        self.query_one("#cat-legend", Static).update(Text(
             f"{tr(lang, 'cap')}: {euro(section['monthly_cap'], lang)} / {tr(lang, 'month')} · "
-            + " · ".join(f"{c}: {d}" for c, d in section["categories"].items()))
+            + " · ".join(f"{c}: {d}" for c, d in section["categories"].items())))
         self.query_one(FreshnessTable).show(report, lang)
         fresh = report.get("freshness", {})
         self.query_one("#queue-totals", Static).update(

@@ -26,7 +26,7 @@ class RoomTrend(Vertical):
         self.room_name, self.series, self.lang = name, series, lang
 
     def compose(self) -> ComposeResult:
-        yield Label(self.room_name, classes="room-name")
+        yield Label(self.room_name, classes="room-name", markup=False)
         for key in ("checkins", "visitors"):
             values = self.series[key]
             total = (f"{tr(self.lang, 'sum')} {number(sum(values), self.lang)}, "
@@ -58,7 +58,7 @@ class BudgetTable(DataTable):
         self.add_column(tr(lang, "value"), key="value")
         hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
         for room, name in report["rooms"].items():
-            self.add_row(name, number(hours["rooms"].get(room), lang), rate,
+            self.add_row(Text(name), number(hours["rooms"].get(room), lang), rate,
                          euro(value.get("rooms", {}).get(room), lang), key=room)
         self.add_row(Text(tr(lang, "total"), style="bold"), number(hours["total"], lang), rate,
                      Text(euro(value.get("total"), lang), style="bold"), key="total")
@@ -80,7 +80,7 @@ class HandgeldTable(DataTable):
         for row in handgeld_table(report):
             style = "bold red" if row["over_cap"] else ""
             spent = Text(euro(row["spent"], lang) + (" ⚠" if row["over_cap"] else ""), style=style)
-            self.add_row(report["rooms"].get(row["room"], row["room"]), row["month"],
+            self.add_row(Text(report["rooms"].get(row["room"], row["room"])), Text(row["month"]),
                          *(euro(row[c], lang) if row[c] else "·" for c in cats), spent,
                          euro(row["cap"], lang), key=f"{row['room']}:{row['month']}")
 
@@ -108,8 +108,9 @@ class FreshnessTable(DataTable):
             style = "bold red" if stale else "green"
             self.add_row(
                 Text(name, style="bold red" if stale else ""),
-                (sync.get("last_event_at") or tr(lang, "never"))[:16].replace("T", " "),
-                (sync.get("last_bundle_at") or "–")[:16].replace("T", " "),
+                # Stored text is shown as it is, never read as markup.
+                Text((sync.get("last_event_at") or tr(lang, "never"))[:16].replace("T", " ")),
+                Text((sync.get("last_bundle_at") or "–")[:16].replace("T", " ")),
                 lag_text(info.get("lag_hours"), lang),
                 number(info.get("waiting"), lang),
                 number(info.get("quarantined"), lang),
@@ -130,6 +131,6 @@ class StaleBanner(Static):
         stale = [report["rooms"][r] for r, i in fresh["rooms"].items()
                  if i.get("stale") and r in report["rooms"]]
         self.set_class(bool(stale), "-stale")
-        self.update(tr(lang, "stale_banner", rooms=", ".join(stale)) if stale
+        self.update(Text(tr(lang, "stale_banner", rooms=", ".join(stale))) if stale
                     else tr(lang, "all_fresh"))
         return stale

@@ -53,7 +53,7 @@ class ResultsTable(DataTable):
         self.add_column(tr(lang, "unit"), key="unit")
         for column in columns(report):
             name = tr(lang, "total") if column == "total" else report["rooms"][column]
-            self.add_column(name, key=column)
+            self.add_column(Text(name), key=column)
         for indicator, entry in report["indicators"].items():
             cells = [cell_text(*cell(entry, c), entry["unit"], lang) for c in columns(report)]
             self.add_row(label(indicator, catalog, lang), unit_label(entry["unit"], lang), *cells,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from html import escape
 
 from shared.catalog import Catalog
@@ -130,8 +131,21 @@ def euro(value: float | None, lang: str = "nl") -> str:
 
 
 # --- json and csv ----------------------------------------------------------
+def finite(value: object) -> object:
+    """The report with every number that is not finite (NaN, infinity) as None: JSON has
+    no such numbers, and no renderer can draw them. Checked records cannot produce one;
+    this holds for whatever was stored before the checks existed."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(item) for item in value]
+    return value
+
+
 def to_json(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
-    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(finite(report), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 CSV_HEADER = ["year", "indicator", "label", "unit", "room", "room_name", "value", "target",
@@ -213,6 +227,7 @@ def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") 
 def render(report: dict, fmt: str, catalog: Catalog | None = None, lang: str = "nl"
            ) -> str | bytes:
     """The report in ``fmt``: text for json/csv/md/html, bytes for xlsx."""
+    report = finite(report)
     if fmt == "json":
         return to_json(report)
     if fmt == "csv":
