@@ -55,6 +55,7 @@ class KioskSettings:
     seed: int | None = None
     initially_open: bool | None = None  # known before start-up: the first screen comes at once
     speaker: Speaker | None = None  # read-aloud; None: espeak-ng if installed
+    status_details: dict | None = None  # SpaceAPI fields from the room config (url, location...)
 
 
 class KioskApp(App[int], inherit_bindings=False):
@@ -109,7 +110,8 @@ class KioskApp(App[int], inherit_bindings=False):
         if self.settings.status_file:
             write_status(self.settings.status_file, self.settings.room_name, is_open,
                          self.store.clock(), room_id=self.settings.room_id,
-                         opening_hours=self.settings.opening_hours)
+                         opening_hours=self.settings.opening_hours,
+                         details=self.settings.status_details)
 
     # --- lifecycle --------------------------------------------------------
     def on_mount(self) -> None:

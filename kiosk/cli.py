@@ -109,15 +109,21 @@ def run_room(config_path: str, log: str | None) -> int:
               f"'bwk-kiosk init --config {config_path}' first", file=sys.stderr)
         return 2
     _setup_logging(Path(log) if log else room.database.with_suffix(".kiosk.log"))
+    from kiosk.screens.sync import log_sync_problems
+
+    for problem in log_sync_problems(config.sync, room.id):  # before Textual owns the terminal
+        print(f"bwk-kiosk: {problem}", file=sys.stderr)
     store = RoomStore(room.database, room.id, busy_timeout_ms=UI_BUSY_TIMEOUT_MS)
     name = current_catalog(room.database).room_name(room.id)
     try:
         store.purge_idle_names(room.retention_months)
     except Exception:  # noqa: BLE001 - a busy database must not keep the kiosk down
         logging.getLogger("bwk.kiosk").exception("purging idle names failed")
+    from shared.spaceapi import room_details
+
     settings = KioskSettings(room.id, name, status_file=room.status_file,
                              opening_hours=room.opening_hours, idle_seconds=room.idle_seconds,
-                             sync=config.sync)
+                             sync=config.sync, status_details=room_details(room))
     return _run(store, name, settings)
 
 

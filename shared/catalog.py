@@ -66,6 +66,11 @@ class Catalog:
     handgeld_cap: float
     handgeld_categories: dict[str, str]
     source: str = field(default="", compare=False)
+    handgeld_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # letter -> lang -> text
+
+    def handgeld_label(self, letter: str, lang: str = "nl") -> str:
+        """A handgeld category in ``lang`` where the catalog has it, else the Dutch text."""
+        return self.handgeld_labels.get(letter, {}).get(lang) or self.handgeld_categories[letter]
 
     def activity(self, activity_id: str) -> Activity:
         return self.activities[activity_id]
@@ -150,6 +155,8 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
         handgeld_cap=float(handgeld.get("monthly_cap", 500.0)),
         handgeld_categories=dict(handgeld.get("categories", {})),
         source=source,
+        handgeld_labels={k: dict(v) for k, v in handgeld.get("labels", {}).items()
+                         if isinstance(v, dict)},
     )
 
 

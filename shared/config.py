@@ -34,6 +34,15 @@ class RoomSection:
     opening_hours: str = _f("str", "Shown on the closed screen, e.g. \"ma-vr 10-16 uur\".", "")
     retention_months: int = _f("int", "Names of people not seen for this long are purged.", 24)
     idle_seconds: int = _f("int", "Any screen returns to welcome after this much quiet.", 60)
+    # SpaceAPI fields for status.json (all optional; names of people never go there)
+    space_name: str = _f("str", "The room's public name in status.json (default: the catalog's).", "")
+    space_url: str = _f("str", "The room's website, e.g. \"https://example.org/multibron\".", "")
+    space_logo: str = _f("str", "Address (URL) of the room's logo.", "")
+    space_address: str = _f("str", "The room's street address.", "")
+    space_lat: float | None = _f("float", "Latitude of the room (decimal degrees).", None)
+    space_lon: float | None = _f("float", "Longitude of the room (decimal degrees).", None)
+    space_email: str = _f("str", "A public e-mail address of the room.", "")
+    space_phone: str = _f("str", "A public phone number of the room.", "")
 
 
 @dataclass(frozen=True)
@@ -141,11 +150,12 @@ class _Reader:
         return cls(**values)
 
     def value(self, section: str, key: str, kind: str, value: Any) -> Any:
-        expected = {"path": str, "str": str, "room_id": str, "int": int, "bool": bool}[kind]
+        expected = {"path": str, "str": str, "room_id": str, "int": int, "bool": bool,
+                    "float": (int, float)}[kind]
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             noun = {"path": "a file or folder path (text)", "str": "text",
                     "room_id": "a room id (text)", "int": "a whole number",
-                    "bool": "true or false"}[kind]
+                    "bool": "true or false", "float": "a number"}[kind]
             raise self.error(section, key, f"expected {noun}, got {value!r}")
         if kind == "path":
             if not value.strip():
@@ -155,6 +165,11 @@ class _Reader:
             raise self.error(section, key, "expected lower-case letters, digits, - or _")
         if kind == "int" and value <= 0:
             raise self.error(section, key, f"expected a number above 0, got {value}")
+        if kind == "float":
+            limit = 90 if key.endswith("lat") else 180
+            if not -limit <= value <= limit:
+                raise self.error(section, key, f"expected degrees from -{limit} to {limit}, got {value}")
+            return float(value)
         return value
 
 

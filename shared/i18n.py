@@ -9,6 +9,7 @@ Store and code errors carry ``reason`` values that are keys here.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import lru_cache
 from importlib import resources
@@ -58,17 +59,24 @@ def euros(cents: int) -> str:
     return f"{sign}{cents // 100},{cents % 100:02d}"
 
 
+# An amount: optional thousands groups ("1.234" or "1,234.56"), then 1-2 decimals after , or .
+_AMOUNT = re.compile(r"(?P<whole>\d{1,3}(?P<group>[.,])\d{3}(?:(?P=group)\d{3})*|\d*)"
+                     r"(?:(?P<decimal>[.,])(?P<frac>\d{1,2}))?")
+
+
 def parse_euros(typed: str) -> int | None:
-    """'12,50' / '12.50' / '€ 12' -> cents; None when it is not an amount."""
+    """'12,50' / '12.50' / '€ 12' / '1.234,56' / '1.234' -> cents; None when it is not an amount.
+
+    A comma before three digits ("1,234") is refused: in Dutch it is a typo, in English 1234.
+    """
     cleaned = typed.replace("€", "").replace(" ", "").strip()
-    if not cleaned:
+    match = _AMOUNT.fullmatch(cleaned)
+    if not cleaned or match is None:
         return None
-    if "," in cleaned and "." in cleaned:
-        cleaned = cleaned.replace(".", "")
-    cleaned = cleaned.replace(",", ".")
-    whole, _, frac = cleaned.partition(".")
-    if not whole.isdigit() and not (whole == "" and frac.isdigit()):
+    group, decimal = match["group"], match["decimal"]
+    if not match["whole"] and not match["frac"] or group and group == decimal:
         return None
-    if frac and (not frac.isdigit() or len(frac) > 2):
+    if group == "," and decimal != ".":
         return None
-    return int(whole or "0") * 100 + int((frac + "00")[:2] if frac else "0")
+    whole = int((match["whole"] or "0").replace(group or "_", ""))
+    return whole * 100 + int(((match["frac"] or "") + "00")[:2])

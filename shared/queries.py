@@ -41,9 +41,12 @@ SELECT_DAY_CASH = (
 )
 CORRECTABLE_KINDS = ("checkin", "job_done", "shift_started", "shift_ended", "cash_expense",
                      "survey_answered")
+# ``by``: the key holder who entered a handgeld line, named through the room's own people
 SELECT_DAY_ENTRIES = (
-    "SELECT e.id, e.at, e.kind, e.visitor, p.name, e.activity, e.payload FROM events e "
-    "LEFT JOIN people p ON p.code = e.visitor WHERE e.room = ? AND e.at >= ? AND e.at < ? "
+    "SELECT e.id, e.at, e.kind, e.visitor, p.name, e.activity, e.payload, b.name FROM events e "
+    "LEFT JOIN people p ON p.code = e.visitor "
+    "LEFT JOIN people b ON b.code = json_extract(e.payload, '$.by') "
+    "WHERE e.room = ? AND e.at >= ? AND e.at < ? "
     f"AND e.kind IN ({', '.join(repr(k) for k in CORRECTABLE_KINDS)}) AND {NOT_VOIDED} "
     "ORDER BY e.seq DESC LIMIT ?"
 )
@@ -71,9 +74,9 @@ class ShiftLine:
 @dataclass(frozen=True)
 class DaySummary:
     day: str
-    visits: int  # one visit = one check-in moment, whatever the number of activities
+    visits: int  # check-in events (one per activity chosen), as the funders' report counts them
     distinct_visitors: int  # known codes only
-    anonymous_visits: int
+    anonymous_visits: int  # check-in events without a code
     per_activity: dict[str, int]  # activity -> check-ins
     jobs: dict[str, int]  # activity -> jobs done
     shifts: tuple[ShiftLine, ...]  # shifts ended today
@@ -91,6 +94,11 @@ class Entry:
     name: str | None
     activity: str | None
     payload: dict
+    by_name: str | None = None  # the name of the payload's ``by`` code, if the room knows it
+
+    @property
+    def by(self) -> str | None:
+        return self.payload.get("by")
 
 
 @dataclass(frozen=True)
@@ -111,8 +119,8 @@ def room_state(conn: sqlite3.Connection, room: str) -> RoomState:
 
 def day_summary(conn: sqlite3.Connection, room: str, day: date) -> DaySummary:
     bounds = (room, *day_bounds(day))
+    # Count events: two visits in the same second (or two anonymous visitors) stay two.
     rows = conn.execute(SELECT_DAY_CHECKINS, bounds).fetchall()
-    moments = {(at, visitor) for at, visitor, _ in rows}
     per_activity = Counter(activity for _, _, activity in rows)
     jobs = dict(conn.execute(SELECT_DAY_JOBS, bounds).fetchall())
     shifts = tuple(ShiftLine(code, name, float(json.loads(payload).get("hours", 0)))
@@ -123,9 +131,9 @@ def day_summary(conn: sqlite3.Connection, room: str, day: date) -> DaySummary:
                    for kind, p in conn.execute(SELECT_DAY_CASH, bounds) if kind == "cash_expense")
     return DaySummary(
         day=day.isoformat(),
-        visits=len(moments),
-        distinct_visitors=len({v for _, v in moments if v}),
-        anonymous_visits=sum(1 for _, v in moments if not v),
+        visits=len(rows),
+        distinct_visitors=len({v for _, v, _ in rows if v}),
+        anonymous_visits=sum(1 for _, v, _ in rows if not v),
         per_activity=dict(sorted(per_activity.items(), key=lambda kv: (-kv[1], kv[0]))),
         jobs=jobs,
         shifts=shifts,
@@ -137,8 +145,8 @@ def day_summary(conn: sqlite3.Connection, room: str, day: date) -> DaySummary:
 
 def day_entries(conn: sqlite3.Connection, room: str, day: date, limit: int = 60) -> list[Entry]:
     """The day's correctable entries, newest first (already voided ones left out)."""
-    return [Entry(i, at, kind, visitor, name, activity, json.loads(payload or "{}"))
-            for i, at, kind, visitor, name, activity, payload
+    return [Entry(i, at, kind, visitor, name, activity, json.loads(payload or "{}"), by_name)
+            for i, at, kind, visitor, name, activity, payload, by_name
             in conn.execute(SELECT_DAY_ENTRIES, (room, *day_bounds(day), limit))]
 
 

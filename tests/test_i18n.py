@@ -69,6 +69,8 @@ def test_translation_falls_back_and_fills_fields():
 
 @pytest.mark.parametrize("typed,cents", [
     ("12,50", 1250), ("12.50", 1250), ("€ 3", 300), ("0,5", 50), ("1.234,56", 123456),
+    ("1.234", 123400), ("1,234.56", 123456), ("12.345.678", 1234567800),
+    ("1.23.456", None), ("1.234.56", None), ("1.234,567", None),
     ("", None), ("abc", None), ("1,234", None), ("-5", None)])
 def test_parse_euros(typed, cents):
     assert i18n.parse_euros(typed) == cents

@@ -26,7 +26,7 @@ def test_day_summary_counts_visits_people_anonymous_and_leaves_out_voids(tmp_pat
     store.record_jobs("tuindienst", 2, roy.code)
     store.record_expense(350, "A", "koffie", by=key_holder.code)
     summary = queries.day_summary(store.conn, "cjm", clock().date())
-    assert summary.visits == 3 and summary.distinct_visitors == 1 and summary.anonymous_visits == 1
+    assert summary.visits == 4 and summary.distinct_visitors == 1 and summary.anonymous_visits == 1
     assert summary.per_activity == {"computerles": 1, "inloop": 2, "kookclub": 1}
     assert summary.jobs == {"tuindienst": 2}
     assert [s.name for s in summary.open_shifts] == ["Roy"]

@@ -21,6 +21,12 @@ def hours_text(hours: float) -> str:
 
 class CloseScreen(KioskScreen):
     AUTO_FOCUS = "#cash"
+    CSS = """
+    #close #summary { margin: 0; }
+    #close #summary-text { height: auto; }
+    #close #summary-more { padding: 0; display: none; }
+    #close .choice-row { margin: 0; }
+    """
 
     def __init__(self, person: Person):
         super().__init__()
@@ -31,6 +37,7 @@ class CloseScreen(KioskScreen):
         with Vertical(id="close", classes="page"):
             yield Static(self.t("close_title"), classes="title", markup=False)
             yield VerticalScroll(Static(self.t("loading"), markup=False), id="summary")
+            yield Static(self.t("close_more"), id="summary-more", classes="muted", markup=False)
             with Horizontal(classes="choice-row"):
                 yield Static(self.t("close_cash"), classes="label", markup=False)
                 yield KioskInput(placeholder=self.t("amount_placeholder"), id="cash", max_length=10)
@@ -40,37 +47,50 @@ class CloseScreen(KioskScreen):
                 yield Button(self.t("close_confirm"), id="close-confirm", variant="warning")
 
     def on_mount(self) -> None:
+        box = self.query_one("#summary", VerticalScroll)
+        self.watch(box, "virtual_size", self.show_more_hint, init=False)
+        self.watch(box, "size", self.show_more_hint, init=False)
         self.run_db(lambda store: queries.day_summary(store.conn, store.room, store.clock().date()),
                     self.show_summary)
 
-    def show_summary(self, summary: queries.DaySummary) -> None:
+    def summary_lines(self, summary: queries.DaySummary) -> list[str]:
+        """Compact lines, what closing changes (running shifts) first, so a small screen fits."""
         app = self.app
-        label = lambda a: (f"{app.catalog.activities[a].icon} {app.catalog.activities[a].label(app.lang)}"  # noqa: E731,E501
-                           if a in app.catalog.activities else a)  # type: ignore[attr-defined]
-        none = self.t("close_none")
-        lines = [
-            self.t("close_visits", n=summary.visits) + "   " +
-            self.t("close_people", n=summary.distinct_visitors) + "   " +
-            self.t("close_anonymous", n=summary.anonymous_visits),
-            "",
-            self.t("close_per_activity"),
-            *([f"  {label(a)}: {n}" for a, n in summary.per_activity.items()] or [f"  {none}"]),
-        ]
-        if summary.jobs:
-            lines += [self.t("close_jobs"), *[f"  {label(a)}: {n}" for a, n in summary.jobs.items()]]
-        unnamed = self.t("no_name")
-        lines += [self.t("close_volunteers"),
-                  *([f"  {s.name or unnamed}: {hours_text(s.hours)} {self.t('hours_unit')}"
-                     for s in summary.shifts] or [f"  {none}"])]
+        catalog = app.catalog  # type: ignore[attr-defined]
+
+        def label(a: str) -> str:
+            activity = catalog.activities.get(a)
+            return f"{activity.icon} {activity.label(app.lang)}" if activity else a  # type: ignore
+
+        unnamed, none = self.t("no_name"), self.t("close_none")
+        lines = ["   ".join([self.t("close_checkins", n=summary.visits),
+                             self.t("close_people", n=summary.distinct_visitors),
+                             self.t("close_anonymous", n=summary.anonymous_visits)])]
         if summary.open_shifts:
-            lines += [self.t("close_open_shifts"),
-                      *[f"  🕐 {s.name or unnamed} ({s.started_at[11:16]})"
-                        for s in summary.open_shifts]]
+            lines.append(self.t("close_open_shifts") + " " + ", ".join(
+                f"🕐 {s.name or unnamed} ({s.started_at[11:16]})" for s in summary.open_shifts))
+        lines.append(self.t("close_per_activity") + " " + ("  ·  ".join(
+            f"{label(a)}: {n}" for a, n in summary.per_activity.items()) or none))
+        if summary.jobs:
+            lines.append(self.t("close_jobs") + " " + "  ·  ".join(
+                f"{label(a)}: {n}" for a, n in summary.jobs.items()))
+        lines.append(self.t("close_volunteers") + " " + ("  ·  ".join(
+            f"{s.name or unnamed}: {hours_text(s.hours)} {self.t('hours_unit')}"
+            for s in summary.shifts) or none))
         if summary.expenses_cents:
             lines.append(self.t("close_expenses", amount=i18n.euros(summary.expenses_cents)))
+        return lines
+
+    def show_summary(self, summary: queries.DaySummary) -> None:
         box = self.query_one("#summary", VerticalScroll)
         box.remove_children()
-        box.mount(Static("\n".join(lines), id="summary-text", markup=False))
+        box.mount(Static("\n".join(self.summary_lines(summary)), id="summary-text", markup=False))
+
+    def show_more_hint(self, *_sizes) -> None:
+        """Say so when the summary does not fit: the scroll bar alone is easy to miss."""
+        box = self.query_one("#summary", VerticalScroll)
+        self.query_one("#summary-more", Static).display = (
+            box.virtual_size.height > box.scrollable_content_region.height)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.close_room()

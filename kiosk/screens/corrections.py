@@ -28,7 +28,7 @@ class CorrectionsScreen(KioskScreen):
             yield Notice()
             with Horizontal(classes="bottom-row"):
                 yield Button(self.t("back"), id="back")
-                yield Button(self.t("corr_void"), id="void", variant="error", disabled=True)
+                yield Button(self.t("corr_void"), id="void", variant="error")
 
     def on_mount(self) -> None:
         self.load()
@@ -45,13 +45,15 @@ class CorrectionsScreen(KioskScreen):
             what = f"{activity.icon} {activity.label(app.lang)}"  # type: ignore[attr-defined]
         if entry.kind == "cash_expense":
             what += f" € {i18n.euros(int(entry.payload.get('cents', 0)))}"
-        who = entry.name or (self.t("anonymous") if not entry.visitor else self.t("no_name"))
+        if entry.visitor is None and entry.by:  # handgeld: the key holder who entered it
+            who = self.t("corr_by", name=entry.by_name or self.t("no_name"))
+        else:
+            who = entry.name or (self.t("anonymous") if not entry.visitor else self.t("no_name"))
         return f"{entry.at[11:16]}  {what}  ·  {who}"
 
     def show_entries(self, entries: list[queries.Entry]) -> None:
         self.entries = {e.id: e for e in entries}
         self.pending = None
-        self.query_one("#void", Button).disabled = True
         box = self.query_one("#entries", VerticalScroll)
         box.remove_children()
         if not entries:
@@ -66,8 +68,9 @@ class CorrectionsScreen(KioskScreen):
             self.pending = button.name
             for other in self.query(".entry"):
                 other.set_class(other is button, "-chosen")
-            self.query_one("#void", Button).disabled = False
             self.say_text(self.t("corr_confirm", what=self.describe(self.entries[button.name])))
+        elif button.id == "void" and not self.pending:
+            self.say("corr_pick_first", "error")
         elif button.id == "void" and self.pending:
             event_id, by = self.pending, self.person.code
 

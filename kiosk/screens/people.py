@@ -41,6 +41,7 @@ class PeopleScreen(KioskScreen):
         if event.input.id != "people-search":
             return
         typed = event.value
+        self.clear_selected()  # the panel belongs to the old result, not the new search
         self.run_search(lambda store: store.find_people(typed, 9),
                         lambda found: self.show_found(typed, found))
 
@@ -52,12 +53,21 @@ class PeopleScreen(KioskScreen):
         box.remove_children()
         box.mount_all(Button(Content(p.name), name=p.code, classes="person") for p in found)
 
+    def clear_selected(self) -> None:
+        self.selected, self.roles, self.confirm_forget = None, (), False
+        self.query_one("#selected", Static).update("")
+        self.query_one("#person-actions", Vertical).remove_children()
+
     def select(self, code: str) -> None:
         room = self.app.settings.room_id  # type: ignore[attr-defined]
+        typed = self.query_one("#people-search", Input).value
         self.run_db(lambda store: (store.person(code), queries.roles_of(store.conn, room, code)),
-                    self.show_selected)
+                    lambda state: self.show_selected(state, typed))
 
-    async def show_selected(self, state: tuple[Person | None, tuple[str, ...]]) -> None:
+    async def show_selected(self, state: tuple[Person | None, tuple[str, ...]],
+                            typed: str | None = None) -> None:
+        if typed is not None and self.query_one("#people-search", Input).value != typed:
+            return  # the search changed while this person was being read
         person, roles = state
         self.selected, self.roles, self.confirm_forget = person, roles, False
         actions = self.query_one("#person-actions", Vertical)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -11,9 +12,32 @@ from textual.widgets import Button, Static
 
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.notice import Notice
+from shared import i18n
 from shared.clock import TZ, parse_iso
+from shared.config import SyncSection
 from shared.merge import room_sync_summary
 from shared.people import Person
+
+log = logging.getLogger("bwk.kiosk")
+
+
+def missing_sync_files(sync: SyncSection) -> list[tuple[str, Path]]:
+    """The key files a [sync] section names that are not there: (text key, path).
+
+    Only existence is checked: the kiosk never reads the room's private key."""
+    wanted = (("sync_missing_key", sync.key), ("sync_missing_central", sync.central_key))
+    return [(key, path) for key, path in wanted if not path.exists()]
+
+
+def log_sync_problems(sync: SyncSection | None, room: str) -> list[str]:
+    """At start-up: say in the log (and return) what keeps this room from syncing."""
+    if sync is None:
+        return []
+    lines = [f"sync: {i18n.t('en', key, path=path, room=room)} Nothing is sent to central until "
+             "it is there." for key, path in missing_sync_files(sync)]
+    for line in lines:
+        log.warning(line)
+    return lines
 
 
 def folder_state(folder: Path) -> tuple[int, float | None]:
@@ -28,6 +52,7 @@ def folder_state(folder: Path) -> tuple[int, float | None]:
 
 class SyncScreen(KioskScreen):
     AUTO_FOCUS = "#back"
+    CSS = "#sync-missing { color: $text-warning; text-style: bold; }"
 
     def __init__(self, person: Person):
         super().__init__()
@@ -36,6 +61,7 @@ class SyncScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="sync", classes="page"):
             yield Static(self.t("sync_title"), classes="title", markup=False)
+            yield Static("", id="sync-missing", classes="text", markup=False)
             yield Static(self.t("loading"), id="sync-text", classes="text", markup=False)
             yield Notice()
             with Horizontal(classes="bottom-row"):
@@ -43,9 +69,17 @@ class SyncScreen(KioskScreen):
 
     def on_mount(self) -> None:
         sync = self.app.settings.sync  # type: ignore[attr-defined]
+        self.query_one("#sync-missing", Static).display = False
         if sync is None:
             self.query_one("#sync-text", Static).update(self.t("sync_none"))
             return
+        missing = self.query_one("#sync-missing", Static)
+        problems = missing_sync_files(sync)
+        if problems:
+            room = self.app.settings.room_id  # type: ignore[attr-defined]
+            missing.display = True
+            missing.update("\n".join([self.t("sync_missing"), *(
+                "• " + self.t(key, path=path, room=room) for key, path in problems)]))
         self.run_db(lambda store: (folder_state(sync.outbox), folder_state(sync.inbox),
                                    room_sync_summary(store.conn, store.room)), self.show)
 

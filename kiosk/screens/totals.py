@@ -8,8 +8,19 @@ from textual.widgets import Button, Static
 
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.notice import Notice
+from shared import i18n
 from shared.people import Person
 from shared.store import RoomStore
+
+
+def number_text(value: float | int, lang: str, decimals: int = 1) -> str:
+    """A number in the language's own format: 10.000 and 3,5 in Dutch, 10,000 and 3.5 in English."""
+    if isinstance(value, float) and not value.is_integer():
+        text = f"{value:,.{decimals}f}"
+    else:
+        text = f"{int(value):,}"
+    group, decimal = i18n.t(lang, "num_group"), i18n.t(lang, "num_decimal")
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
 
 
 class TotalsScreen(KioskScreen):
@@ -41,20 +52,41 @@ class TotalsScreen(KioskScreen):
 
         self.run_db(job, self.show)
 
-    def show(self, indicators: dict) -> None:
+    def label(self, key: str) -> str:
+        """The catalog's label for an activity, the kiosk's words for the other indicators."""
         app = self.app
-        room = app.settings.room_id  # type: ignore[attr-defined]
+        activity = app.catalog.activities.get(key)  # type: ignore[attr-defined]
+        if activity:
+            return f"{activity.icon} {activity.label(app.lang)}"  # type: ignore[attr-defined]
+        if i18n.has(f"ind_{key}"):
+            return self.t(f"ind_{key}")
+        question = app.catalog.survey.get(key.removeprefix("enquete_"))  # type: ignore
+        if question:
+            text = question.texts.get(app.lang) or question.texts.get("nl") or question.id  # type: ignore
+            return self.t("ind_enquete", question=text)
+        return key.replace("_", " ")
+
+    def amount(self, unit: str, value: float | int | None) -> str:
+        lang = self.app.lang  # type: ignore[attr-defined]
+        if value is None:
+            return self.t("totals_no_answers")
+        text = number_text(value, lang)
+        if unit == "percent":
+            return self.t("totals_percent", n=text)
+        if unit == "hours":
+            return self.t("totals_hours", n=text)
+        return text
+
+    def show(self, indicators: dict) -> None:
+        room = self.app.settings.room_id  # type: ignore[attr-defined]
         lines = []
         for key, item in indicators.items():
-            activity = app.catalog.activities.get(key)  # type: ignore[attr-defined]
-            label = (f"{activity.icon} {activity.label(app.lang)}" if activity  # type: ignore
-                     else key.replace("_", " "))
+            unit = item.get("unit", "")
             value = item.get("rooms", {}).get(room, item.get("total", 0))
-            if isinstance(value, float):
-                value = f"{value:.1f}".replace(".", ",")
             target = (item.get("targets") or {}).get(room)
-            goal = f"   ({self.t('totals_target')} {target})" if target is not None else ""
-            lines.append(f"{label}: {value}{goal}")
+            goal = (f"   ({self.t('totals_target')} {self.amount(unit, target)})"
+                    if target is not None else "")
+            lines.append(f"{self.label(key)}: {self.amount(unit, value)}{goal}")
         self.query_one("#totals-text", Static).update("\n".join(lines))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
