@@ -277,6 +277,7 @@ class KioskApp(App[int], inherit_bindings=False):
         if len(self.survey_offered) > 5000:  # a long-running kiosk: keep it small
             self.survey_offered.clear()
         self.survey_offered[code] = today
+        self._db.submit(_note_survey_offered, self.store, code)  # kept across restarts
         return True
 
     def on_visitor_identified(self, message: VisitorIdentified) -> None:
@@ -315,3 +316,10 @@ class KioskApp(App[int], inherit_bindings=False):
     def leave(self) -> None:
         """A key holder leaves the kiosk for maintenance."""
         self.exit(EXIT_MAINTENANCE, return_code=EXIT_MAINTENANCE)
+
+
+def _note_survey_offered(store: RoomStore, code: str) -> None:
+    try:
+        store.note_survey_offered(code)
+    except Exception:  # noqa: BLE001 - logged; at worst the survey is offered again
+        log.exception("could not note a survey offer")

@@ -168,16 +168,21 @@ SELECT_FIRST_SEEN = "SELECT first_seen FROM people WHERE code = ?"
 SELECT_LAST_SURVEY_OF = (
     "SELECT MAX(at) FROM events WHERE kind = 'survey_answered' AND visitor = ?"
 )
+SELECT_SURVEY_OFFERED = "SELECT offered_on FROM survey_offers WHERE code = ?"
 
 
 def survey_eligible(conn: sqlite3.Connection, code: str | None, today: date,
                     quarter_start: date) -> bool:
     """A visitor to ask: known here since before ``today`` (so this is at least a
-    second visit, on another day) and no answer since ``quarter_start``."""
+    second visit, on another day), not offered the survey (answered or skipped) and
+    no answer since ``quarter_start``."""
     if not code:
         return False
     row = conn.execute(SELECT_FIRST_SEEN, (code,)).fetchone()
     if row is None or row[0] >= today.isoformat():
+        return False
+    offered = conn.execute(SELECT_SURVEY_OFFERED, (code,)).fetchone()
+    if offered and offered[0] >= quarter_start.isoformat():
         return False
     last = conn.execute(SELECT_LAST_SURVEY_OF, (code,)).fetchone()[0]
     return last is None or last < quarter_start.isoformat()

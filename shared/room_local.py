@@ -28,6 +28,9 @@ SELECT_NOTES_AMONG = (
 )
 SELECT_ALL_NOTES = "SELECT event_id, note FROM cash_notes"
 DELETE_NOTE = "DELETE FROM cash_notes WHERE event_id = ?"
+DELETE_SURVEY_OFFER = "DELETE FROM survey_offers WHERE code = ?"
+UPSERT_SURVEY_OFFER = ("INSERT INTO survey_offers (code, offered_on) VALUES (?, ?) "
+                       "ON CONFLICT(code) DO UPDATE SET offered_on = excluded.offered_on")
 DELETE_NOTES_BEFORE = "DELETE FROM cash_notes WHERE at < ?"
 
 INSERT_NOTICE = (
@@ -120,4 +123,10 @@ def delete_person(conn: sqlite3.Connection, code: str) -> bool:
     if person is not None:
         delete_notes_mentioning(conn, [person.name])
     drop_forget_notice(conn, code)
+    conn.execute(DELETE_SURVEY_OFFER, (code,))
     return people.delete(conn, code)
+
+
+def note_survey_offered(conn: sqlite3.Connection, code: str, day: str) -> None:
+    """``code`` was offered the survey on ``day`` (YYYY-MM-DD): a skip counts as asked."""
+    conn.execute(UPSERT_SURVEY_OFFER, (code, day))

@@ -183,6 +183,12 @@ def _move_cash_notes(conn) -> None:
         conn.execute("UPDATE events SET payload = ? WHERE id = ?", (stripped, event_id))
 
 
+def m011_create_survey_offers(db: Database) -> None:
+    # Room-only: the day a visitor was last offered the survey (answered or skipped),
+    # so a skip counts as asked for a quarter, across kiosk restarts.
+    db.execute("CREATE TABLE survey_offers (code TEXT PRIMARY KEY, offered_on TEXT NOT NULL)")
+
+
 MIGRATIONS = [
     m001_create_events,
     m002_create_people,
@@ -193,9 +199,11 @@ MIGRATIONS = [
     m007_create_monthly_visits,
     m008_create_state_index,
     m009_keep_notes_in_room,
+    m011_create_survey_offers,
 ]
 
 # Tables whose rows may leave the room (the replicated log).
 REPLICATED_TABLES = ("events",)
 # Tables that hold names or secrets and must never leave the room.
-LOCAL_PERSONAL_TABLES = ("people", "pin_attempts", "cash_notes", "forget_notices")
+LOCAL_PERSONAL_TABLES = ("people", "pin_attempts", "cash_notes", "forget_notices",
+                         "survey_offers")

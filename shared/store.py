@@ -181,6 +181,11 @@ class RoomStore:
         return last is None or parse_iso(self.now()) - parse_iso(last) >= timedelta(
             days=SURVEY_INTERVAL_DAYS)
 
+    def note_survey_offered(self, code: str) -> None:
+        """The survey was shown to ``code`` today: not again this quarter, even if skipped."""
+        with transaction(self.conn):
+            room_local.note_survey_offered(self.conn, code, self.clock().date().isoformat())
+
     def answer_survey(self, code: str | None, answers: dict[str, int]) -> tuple[Event, ...]:
         """Smiley answers (1 sad, 2 neutral, 3 happy); skipped questions are simply absent."""
         for question, answer in answers.items():

@@ -325,3 +325,28 @@ async def test_survey_asks_returning_visitors_only_and_a_skip_counts(tmp_path):
         clock.advance(days=40)
         await check_in_by_code(pilot, code)
         assert isinstance(app.screen, SurveyScreen)  # a new quarter
+
+
+async def test_a_skipped_survey_stays_skipped_after_the_kiosk_restarts(tmp_path):
+    from kiosk.app import KioskApp, KioskSettings
+    from shared.catalog import load_catalog
+    from shared.store import RoomStore
+
+    app, store, _, clock = make_app(tmp_path, survey_chance=1.0)
+    nia = store.register_visitor("Nia")
+    clock.advance(days=1)  # a returning visitor
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await check_in_by_code(pilot, nia.code)
+        assert isinstance(app.screen, SurveyScreen)
+        await pilot.click("#skip")
+        await settle(pilot)
+    restarted = KioskApp(RoomStore(tmp_path / "room.db", "cjm", clock=clock, durable=False),
+                         load_catalog(), KioskSettings(
+                             "cjm", "Casa Jepie Makandra", status_file=tmp_path / "status.json",
+                             clock=clock, handle_signals=False, survey_chance=1.0, seed=0))
+    clock.advance(days=30)  # same quarter, a fresh kiosk process (nothing kept in memory)
+    async with restarted.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await check_in_by_code(pilot, nia.code)
+        assert isinstance(restarted.screen, ConfirmScreen)  # the skip counted as asked
