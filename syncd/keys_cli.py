@@ -108,9 +108,8 @@ def _write_config(path: Path, text: str) -> CentralConfig:
 
 
 def _path_text(config: CentralConfig, target: Path) -> str:
-    """A path as the config should hold it: relative to the config's folder when below it."""
-    relative = os.path.relpath(target.resolve(), config.path.parent)
-    return json.dumps(relative if not relative.startswith("..") else str(target.resolve()))
+    """A path as the config holds its others: relative to the config's folder."""
+    return json.dumps(os.path.relpath(target.resolve(), config.path.parent))
 
 
 # --- commands ------------------------------------------------------------------------------

@@ -219,3 +219,11 @@ def test_the_new_central_key_is_read_before_acks_it_signed_in_the_same_pass(site
     site.once("cjm")
     assert _reasons(inbox) == []
     assert site.status("cjm")["acked_seq"] == 1
+
+
+def test_the_example_configs_revoked_line_loads_when_uncommented(tmp_path):
+    example = Path(__file__).resolve().parents[1] / "config" / "central.example.toml"
+    text = example.read_text().replace("# revoked = ", "revoked = ")
+    (tmp_path / "central.toml").write_text(text)
+    config = load_central_config(tmp_path / "central.toml")
+    assert [r.fingerprint for r in config.rooms["cjm"].revoked] == ["ABCD-EFGH-JKMN-PQRS"]
