@@ -14,9 +14,11 @@ for), ``first_seq`` / ``last_seq`` (events and restore; else null), ``count``
 version). The header is not secret (it names rooms and seq numbers only).
 
 ``open_bundle`` checks, in this order, and stops at the first failure: total
-size; header shape; kind expected; sender enrolled and its key fingerprint
-the enrolled one; recipient is us; the signature against the ENROLLED key;
-only then HPKE decryption; decompression bounded while it runs; every line a
+size; header shape and a format this program knows (a newer one is refused
+naming both versions and the side to upgrade); kind expected; sender
+enrolled, its key not revoked and its fingerprint the enrolled one;
+recipient is us; the signature against the ENROLLED key; a schema this
+program knows (newer: refused the same way); only then HPKE decryption; decompression bounded while it runs; every line a
 JSON object (format 1), or a list of column names then arrays of that length
 (format 2). File names are content addressed:
 ``KIND-SENDER-<first 40 hex of SHA-256 of the file>.bwk``.
@@ -34,10 +36,16 @@ from typing import Any, Iterable
 from cryptography.exceptions import InvalidSignature, InvalidTag
 
 from shared.keys import SUITE, PrivateKey, PublicKey
+from shared.schema import MIGRATIONS
 
 FORMAT_VERSION = 1  # records as JSON objects
 TABLE_FORMAT_VERSION = 2  # records as a table: column names, then arrays
 KINDS = ("events", "ack", "config", "restore")
+NEWEST_FORMAT = TABLE_FORMAT_VERSION  # the newest format this program reads
+SCHEMA_VERSION = len(MIGRATIONS)  # the newest schema this program knows
+# Who reads, and what its operator must do when a bundle is newer than the program.
+UPGRADE_ADVICE = {"central": ("central", "upgrade central first"),
+                  "room": ("this room", "upgrade this room")}
 SUFFIX = ".bwk"
 MAX_HEADER = 4096
 MAX_BUNDLE_BYTES = 8 * 1024 * 1024  # a bundle file from a transport folder
@@ -135,6 +143,8 @@ def read_header(data: bytes) -> tuple[dict[str, Any], bytes, bytes, bytes]:
         value = header[key]
         if not isinstance(value, kind) or (isinstance(value, bool)):
             raise BundleRejected("bad header", f"field {key} has the wrong type")
+    if header["bwk"] > NEWEST_FORMAT:
+        raise BundleRejected("too new", too_new(header, "format", header["bwk"], NEWEST_FORMAT))
     if header["bwk"] not in (FORMAT_VERSION, TABLE_FORMAT_VERSION):
         raise BundleRejected("unsupported format", f"format {header['bwk']}")
     if header["kind"] not in KINDS:
@@ -145,13 +155,27 @@ def read_header(data: bytes) -> tuple[dict[str, Any], bytes, bytes, bytes]:
     return header, line, rest[:SIGNATURE_BYTES], rest[SIGNATURE_BYTES:]
 
 
+def too_new(header: dict[str, Any], what: str, theirs: int, ours: int) -> str:
+    """"central runs format 2, this bundle is format 3: upgrade central first".
+
+    Events travel to central; acks, config and restore files to a room."""
+    reader = "central" if header.get("kind") == "events" else "room"
+    who, advice = UPGRADE_ADVICE[reader]
+    noun = "this restore file" if header.get("kind") == "restore" else "this bundle"
+    return f"{who} runs {what} {ours}, {noun} is {what} {theirs}: {advice}"
+
+
 def open_bundle(data: bytes, me: PrivateKey, senders: dict[str, PublicKey], *,
                 kinds: tuple[str, ...] = KINDS, max_bytes: int = MAX_BUNDLE_BYTES,
-                max_payload: int = MAX_PAYLOAD_BYTES, max_records: int = MAX_RECORDS) -> Opened:
+                max_payload: int = MAX_PAYLOAD_BYTES, max_records: int = MAX_RECORDS,
+                revoked: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset()
+                ) -> Opened:
     """Verify, decrypt and decode a bundle; raises ``BundleRejected``.
 
     ``senders`` maps an enrolled node name to its public key: a sender not in
     it (never enrolled, or removed = revoked) is refused before any crypto.
+    ``revoked`` holds (sender, key fingerprint) pairs refused as "revoked key".
+    A format or schema newer than this program is refused whole, naming both.
     """
     if len(data) > max_bytes:
         raise BundleRejected("too large", f"{len(data)} bytes > {max_bytes}")
@@ -163,6 +187,8 @@ def open_bundle(data: bytes, me: PrivateKey, senders: dict[str, PublicKey], *,
     enrolled = senders.get(header["sender"])
     if enrolled is None:
         raise BundleRejected("unknown sender", header["sender"])
+    if (header["sender"], header["sender_key"]) in revoked:
+        raise BundleRejected("revoked key", f"{header['sender']} {header['sender_key']}")
     if header["sender_key"] != enrolled.fingerprint:
         raise BundleRejected("unknown sender key", header["sender"])
     if header["recipient_key"] != me.fingerprint or header["recipient"] != me.name:
@@ -171,6 +197,9 @@ def open_bundle(data: bytes, me: PrivateKey, senders: dict[str, PublicKey], *,
         enrolled.verify_key.verify(signature, line + ciphertext)
     except InvalidSignature:
         raise BundleRejected("bad signature") from None
+    if header["schema"] > SCHEMA_VERSION:  # signed: the sender answers for it
+        raise BundleRejected("too new", too_new(header, "schema", header["schema"],
+                                                SCHEMA_VERSION), header["sender"])
     try:
         compressed = SUITE.decrypt(ciphertext, me.kem_key, info=line)
     except (InvalidTag, ValueError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ def _f(kind: str, doc: str, default: Any = MISSING) -> Any:
 
 
 _ROOM_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+FINGERPRINT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,22 @@ class CentralSection:
 
 
 @dataclass(frozen=True)
+class Revocation:
+    """A room key central refuses (``bwk-syncd revoke``), from ``at`` on (central's clock)."""
+    fingerprint: str
+    at: datetime | None = None  # None: always
+
+    def in_force(self, now: datetime) -> bool:
+        return self.at is None or self.at <= now
+
+
+@dataclass(frozen=True)
 class RoomLink:
     key: Path = _f("path", "The room's public key file; removing the room revokes it.")
     outbox: Path = _f("path", "Acknowledgements and config for this room are written here.")
+    revoked: tuple[Revocation, ...] = _f(
+        "revocations", "Key fingerprints of this room that are refused (bwk-syncd revoke): "
+        "[\"FP\", {fingerprint = \"FP\", at = \"ISO time\"}].", ())
 
 
 @dataclass(frozen=True)
@@ -150,6 +165,8 @@ class _Reader:
         return cls(**values)
 
     def value(self, section: str, key: str, kind: str, value: Any) -> Any:
+        if kind == "revocations":
+            return self.revocations(section, key, value)
         expected = {"path": str, "str": str, "room_id": str, "int": int, "bool": bool,
                     "float": (int, float)}[kind]
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
@@ -171,6 +188,33 @@ class _Reader:
                 raise self.error(section, key, f"expected degrees from -{limit} to {limit}, got {value}")
             return float(value)
         return value
+
+
+    def revocations(self, section: str, key: str, value: Any) -> tuple[Revocation, ...]:
+        if not isinstance(value, list):
+            raise self.error(section, key, f"expected a list of key fingerprints, got {value!r}")
+        found = []
+        for item in value:
+            at = None
+            if isinstance(item, dict):
+                unknown = set(item) - {"fingerprint", "at"}
+                if unknown or "fingerprint" not in item:
+                    raise self.error(section, key, "each entry is a fingerprint, or "
+                                     "{fingerprint = \"FP\", at = \"ISO time\"}")
+                item, at = item["fingerprint"], item.get("at")
+            if not isinstance(item, str) or not FINGERPRINT.match(item.upper()):
+                raise self.error(section, key, f"expected a key fingerprint like "
+                                 f"\"ABCD-EFGH-JKMN-PQRS\", got {item!r}")
+            if at is not None:
+                try:
+                    at = datetime.fromisoformat(at) if isinstance(at, str) else None
+                except ValueError:
+                    at = None
+                if at is None or at.tzinfo is None:
+                    raise self.error(section, key, f"{item}: 'at' must be an ISO time with its "
+                                     "offset, e.g. \"2026-11-29T10:00:00+01:00\"")
+            found.append(Revocation(item.upper(), at))
+        return tuple(found)
 
 
 def load_config(path: str | Path) -> RoomConfig | CentralConfig:

@@ -60,6 +60,7 @@ class CentralNode:
         merge.tune_for_merging(self.conn)
         # Checked at start and after every error: a damaged copy must not merge or ack.
         self.damaged = merge.database_problem(self.conn)
+        self.revoked = self.revoked_keys()
 
     def close(self) -> None:
         self.conn.close()
@@ -83,8 +84,15 @@ class CentralNode:
             self.damaged = merge.database_problem(self.conn)
             raise
 
+    def revoked_keys(self) -> frozenset[tuple[str, str]]:
+        """(room, fingerprint) of every key revocation in force now (``bwk-syncd revoke``)."""
+        now = self.clock()
+        return frozenset((room, r.fingerprint) for room, link in self.config.rooms.items()
+                         for r in link.revoked if r.in_force(now))
+
     def _pass(self) -> PassReport:
         report = PassReport()
+        self.revoked = self.revoked_keys()
         inbox = self.section.inbox
         for name, reason in transport.suspicious(inbox):
             self._reject(name, None, reason, report)
@@ -129,7 +137,8 @@ class CentralNode:
         signer = None
         try:
             data = transport.read_bounded(self.section.inbox, name)
-            opened = open_bundle(data, self.me, self.rooms, kinds=("events",))
+            opened = open_bundle(data, self.me, self.rooms, kinds=("events",),
+                                 revoked=self.revoked)
             header = opened.header
             signer = header["sender"]
             if header["room"] != header["sender"]:
@@ -274,6 +283,7 @@ class CentralNode:
             # Computed from the enrolled key itself, to compare by phone with the room.
             entry["key_fingerprint"] = self.rooms[room_id].fingerprint \
                 if room_id in self.rooms else None
+            entry["revoked_keys"] = sorted(fp for room, fp in self.revoked if room == room_id)
             link = self.config.rooms.get(room_id)
             entry["to_room_waiting"] = transport.waiting_count(link.outbox) if link else None
         return rooms

@@ -18,6 +18,7 @@ from pathlib import Path
 from shared.config import ConfigError, load_central_config
 from shared.db import DatabaseError
 from shared.keys import KeyFileError, write_keypair
+from syncd import keys_cli
 from syncd.common import SetupError
 
 
@@ -49,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="the catalog TOML (default: catalog.toml beside the config, else packaged)")
     p = sub.add_parser("demo", help="three rooms + central with keys and invented data, synced")
     p.add_argument("--dir", type=Path, required=True)
+    keys_cli.add_parsers(sub)  # enrol, revoke
     return parser
 
 
@@ -157,7 +159,7 @@ def _demo(args) -> int:
 
 COMMANDS = {"keygen": _keygen, "run": _run, "once": _once, "status": _status,
             "restore": _restore, "export-room": _export_room, "publish-config": _publish,
-            "demo": _demo}
+            "demo": _demo, **keys_cli.COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())

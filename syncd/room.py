@@ -29,7 +29,7 @@ from shared.config import RoomConfig
 from shared.db import connect, schema_version
 from shared.keys import KeyFileError, load_private, load_public
 from shared.store import RoomStore, forget_local
-from syncd import transport
+from syncd import central_keys, transport
 from syncd.common import (MAX_EVENTS_PER_BUNDLE, RESEND_AFTER, PassReport, SetupError, log,
                           now_iso, prune_quarantine)
 
@@ -55,6 +55,7 @@ class RoomNode:
             folder.mkdir(parents=True, exist_ok=True)
         self.conn = connect(config.room.database)
         self._store: RoomStore | None = None
+        self.central = central_keys.key_in_use(self.conn, self.central)
 
     def close(self) -> None:
         if self._store:
@@ -81,12 +82,15 @@ class RoomNode:
         inbox = self.sync.inbox
         for name, reason in transport.suspicious(inbox):
             self._reject(name, reason, report)
-        for name in transport.incoming(inbox, INBOX_KINDS):
+        # Config first: a new central key (signed by the old one) before acks signed by the new.
+        names = transport.incoming(inbox, INBOX_KINDS)
+        for name in sorted(names, key=lambda n: not n.startswith("config-")):
             signer = None
             try:
                 data = transport.read_bounded(inbox, name)
                 opened = open_bundle(data, self.me, {self.central.name: self.central},
-                                     kinds=("ack", "config"))
+                                     kinds=("ack", "config"),
+                                     revoked=central_keys.replaced(self.conn, self.central.name))
                 signer = opened.header["sender"]
                 if opened.header["room"] != self.room:
                     raise BundleRejected("not for this room", "", signer)
@@ -140,6 +144,8 @@ class RoomNode:
             elif kind == "config" and rtype == "catalog":
                 if type(record.get("text")) is not str:
                     raise merge.MergeRefused("bad config")
+            elif kind == "config" and rtype == "central_key":
+                central_keys.check_record(record)
             else:
                 raise merge.MergeRefused("unknown record")
         for record in records:
@@ -150,6 +156,8 @@ class RoomNode:
                 if not merge.forget_applied(self.conn, record["id"]):
                     forget_local(self.conn, record["code"])
                     merge.mark_forget_applied(self.conn, record["id"], self.now())
+            elif rtype == "central_key":
+                self.central = central_keys.adopt(self.conn, self.central, record["key"])
             else:
                 self._apply_catalog(record)
 

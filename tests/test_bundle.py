@@ -204,4 +204,6 @@ def test_format_1_lines_must_be_objects_and_unknown_formats_refused(nodes):
     with pytest.raises(BundleRejected, match="not an object"):
         _open(nodes, _seal_payload(nodes, b'["id", "seq"]\n["a", 1]\n', bwk=1, count=2))
     with pytest.raises(BundleRejected, match="unsupported format"):
+        _open(nodes, _seal_payload(nodes, b'{"id": "a"}\n', bwk=0, count=1))
+    with pytest.raises(BundleRejected, match="central runs format 2, this bundle is format 3"):
         _open(nodes, _seal_payload(nodes, b'{"id": "a"}\n', bwk=3, count=1))
