@@ -9,6 +9,7 @@ from shared import merge, verify_queries
 from shared.clock import system_clock
 from shared.config import CentralConfig, RoomConfig, load_config
 from shared.db import connect
+from syncd import transport
 from syncd.common import SetupError, now_iso
 
 
@@ -27,9 +28,13 @@ def backup(config_path: Path, out: Path) -> int:
     return verify_queries.back_up(database, out)
 
 
-def resend_all(config_path: Path, clock=system_clock) -> tuple[str, int]:
+def resend_all(config_path: Path, clock=system_clock) -> tuple[str, int, int]:
     """Forget what central acknowledged: the next pass exports from seq 1. Returns the
-    room and its highest seq."""
+    room, its highest seq and the number of old acknowledgements dropped.
+
+    Acknowledgements still waiting in the inbox were written by the central that was
+    lost: read after the reset they would say central holds what it no longer holds.
+    """
     config = load_config(config_path)
     if not isinstance(config, RoomConfig):
         raise SetupError(f"{config_path}: resend runs in a room (with the room's config); "
@@ -41,6 +46,9 @@ def resend_all(config_path: Path, clock=system_clock) -> tuple[str, int]:
     conn = connect(config.room.database)
     try:
         verify_queries.reset_export_marks(conn, now_iso(clock))
-        return config.room.id, merge.max_seq(conn, config.room.id)
+        stale = transport.incoming(config.sync.inbox, ("ack",))
+        for name in stale:
+            transport.remove(config.sync.inbox, name)
+        return config.room.id, merge.max_seq(conn, config.room.id), len(stale)
     finally:
         conn.close()

@@ -187,8 +187,10 @@ def _backup(args) -> int:
 
 def _resend(args) -> int:
     from syncd.backup import resend_all
-    room, top = resend_all(args.config)
+    room, top, stale = resend_all(args.config)
     print(f"{room}: the whole log (seq 1 to {top}) goes to central again with the next pass")
+    if stale:
+        print(f"removed {stale} old acknowledgement(s) of the lost central from the inbox")
     return 0
 
 
