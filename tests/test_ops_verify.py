@@ -100,3 +100,27 @@ def test_a_damaged_file_and_a_missing_one_are_said_plainly(site):
     result = _verify(site, "cjm")
     assert result.returncode == 1 and "does not exist" in result.stdout
     assert not site.db("cjm").exists()  # verify never creates a database
+
+
+def test_every_syncd_command_in_the_operations_guide_parses_and_is_run_by_a_test():
+    """docs/OPERATIONS.md: each ``bwk-syncd`` line is one the program accepts, and each
+    subcommand it uses is run by some test (as a quoted argument of ``site.syncd``)."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    from syncd.cli import _parser
+
+    repo = Path(__file__).resolve().parents[1]
+    text = (repo / "docs" / "OPERATIONS.md").read_text("utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
+    inline = re.findall(r"`(bwk-syncd [^`]+)`", text)
+    lines = [line.strip() for block in blocks for line in block.splitlines()] + inline
+    commands = [line.split("#")[0].strip() for line in lines if line.startswith("bwk-syncd ")]
+    commands = [c for c in commands if "..." not in c]  # "resend --all" style mentions
+    assert len(commands) >= 8
+    tests = "".join(p.read_text("utf-8") for p in (repo / "tests").glob("test_*.py"))
+    for command in commands:
+        args = shlex.split(command)[1:]
+        _parser().parse_args(args)  # SystemExit (a failed test) when not accepted
+        assert f'"{args[0]}"' in tests, f"no test runs bwk-syncd {args[0]}"
