@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from shared import merge, verify_queries as vq
-from shared.catalog import current_catalog
+from shared.catalog import CatalogError, catalog_from_text, current_catalog, packaged_text
 from shared.config import CentralConfig, load_config
 from shared.db import connect
 
@@ -113,6 +113,7 @@ def _verify_central(conn: sqlite3.Connection, config: CentralConfig, result: dic
                      f"{recorded.get(room, 0)} is held without a gap, the log says {contiguous}",
                      REBUILD_HELP)
     result["rooms"] = rooms
+    _catalog_to_publish(config, result)
     differences = vq.projection_differences(config.central.database)
     result["projections"] = {t: {"only_held": a, "only_rebuilt": b}
                              for t, (a, b) in differences.items()}
@@ -123,6 +124,22 @@ def _verify_central(conn: sqlite3.Connection, config: CentralConfig, result: dic
     else:
         _fine(result, "projections", "every count (tallies, roles, open shifts, voids) "
               "equals a rebuild from the log")
+
+
+def _catalog_to_publish(config: CentralConfig, result: dict) -> None:
+    """Central does not hear which catalog a room applied (each room's verify says so):
+    what it can say is the revision ``publish-config`` sends, to compare by phone."""
+    beside = config.path.parent / "catalog.toml"
+    try:
+        text = beside.read_text("utf-8") if beside.exists() else packaged_text()
+        revision = catalog_from_text(text, str(beside)).revision
+    except (OSError, UnicodeDecodeError, CatalogError) as exc:
+        _problem(result, "catalog", f"the catalog publish-config would send cannot be read: "
+                 f"{exc}", f"Fix {beside} (or remove it to send the packaged catalog).")
+        return
+    result["catalog_revision"] = revision
+    _fine(result, "catalog", f"publish-config sends catalog revision {revision}; each room's "
+          "verify says the revision it uses")
 
 
 def _runs(gaps: list[tuple[int, int]]) -> str:

@@ -41,8 +41,10 @@ def test_a_synced_site_adds_up_everywhere(site):
     assert data["ok"] and data["role"] == "central" and data["projections"] == {}
     assert data["rooms"]["cjm"]["max_seq"] == site.status("cjm")["max_seq"]
     assert data["rooms"]["cjm"]["gaps"] == []
+    assert data["catalog_revision"] >= 1
     room = json.loads(_verify(site, "cjm", "--json").stdout)
     assert room["ok"] and room["acked_seq"] == room["max_seq"] > 0
+    assert room["catalog_revision"] == data["catalog_revision"]  # nothing newer published
 
 
 def test_a_tally_that_differs_from_the_log_is_named(site):
