@@ -25,6 +25,8 @@ ROOM_DAMAGED = ("Stop the kiosk and the daemon; restore the room from central's 
 GAP_HELP = ("A bundle is missing: the room sends again by itself when nothing is acknowledged "
             "for a while; if this stays, run 'bwk-syncd resend --config ROOM.toml --all' "
             "in that room.")
+BOOKKEEPING_HELP = ("Central's record of what it holds (which its acknowledgements follow) is off: "
+                    "stop the daemon and rebuild central from the rooms (docs/OPERATIONS.md).")
 REBUILD_HELP = ("The counts central keeps do not match its log: stop the daemon and rebuild "
                 "central from the rooms, or restore a backup (docs/OPERATIONS.md).")
 
@@ -111,7 +113,7 @@ def _verify_central(conn: sqlite3.Connection, config: CentralConfig, result: dic
         if recorded.get(room, 0) != contiguous:
             _problem(result, f"room {room}", f"{room}: the bookkeeping says seq "
                      f"{recorded.get(room, 0)} is held without a gap, the log says {contiguous}",
-                     REBUILD_HELP)
+                     BOOKKEEPING_HELP)
     result["rooms"] = rooms
     _catalog_to_publish(config, result)
     differences = vq.projection_differences(config.central.database)

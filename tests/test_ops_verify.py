@@ -68,6 +68,13 @@ def test_a_gap_at_central_is_named_with_the_missing_seq(site):
     assert data["rooms"]["cjm"]["contiguous_seq"] == 1
 
 
+def test_central_bookkeeping_that_differs_from_its_log_is_named(site):
+    _tamper(site, "central", "UPDATE sync_rooms SET contiguous_seq = 3 WHERE room = 'cjm'")
+    result = _verify(site, "central")
+    assert result.returncode == 1
+    assert "the bookkeeping says seq 3" in result.stdout and "rebuild central" in result.stdout
+
+
 def test_a_room_that_holds_less_than_central_acknowledged_is_named(site):
     _tamper(site, "cjm", "UPDATE sync_state SET value = '999' WHERE key = 'acked_seq'")
     result = _verify(site, "cjm")
