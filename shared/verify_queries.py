@@ -72,7 +72,7 @@ def projection_differences(database: Path) -> dict[str, tuple[int, int]]:
     """
     with tempfile.TemporaryDirectory(prefix="bwk-verify-") as folder:
         copy_path = Path(folder) / "copy.db"
-        source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        source = _read_only(database)
         copy = sqlite3.connect(copy_path, isolation_level=None)
         try:
             source.backup(copy)
@@ -95,6 +95,11 @@ def projection_differences(database: Path) -> dict[str, tuple[int, int]]:
             copy.close()
 
 
+def _read_only(database: Path) -> sqlite3.Connection:
+    # as_uri() escapes what a file name may hold ("?", "#", "%") that a URI would misread.
+    return sqlite3.connect(f"{Path(database).resolve().as_uri()}?mode=ro", uri=True)
+
+
 def _count(conn: sqlite3.Connection, select: str) -> int:
     return conn.execute(f"SELECT COUNT(*) FROM ({select})").fetchone()[0]
 
@@ -111,7 +116,7 @@ def back_up(database: Path, out: Path) -> int:
     for suffix in ("", "-journal", "-wal", "-shm"):
         Path(f"{tmp}{suffix}").unlink(missing_ok=True)
     make_private(tmp, create=True)
-    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    source = _read_only(database)
     copy = sqlite3.connect(tmp, isolation_level=None)
     try:
         source.backup(copy)
