@@ -1,6 +1,8 @@
-"""``bwk-syncd``: keys, the daemon, one pass, status, restore, config publishing, a demo.
+"""``bwk-syncd``: keys, the daemon, one pass, status, restore, config publishing, a demo;
+operations: verify, backup, resend.
 
 Exit codes: 0 done (also when files were quarantined: that is normal work);
+1 ``verify`` found something wrong (it says what, and what to do);
 2 the command could not run at all (bad config, missing or wrong keys), or the
 pass failed as a whole (e.g. central's database is damaged), with one clear
 message on stderr.
@@ -50,8 +52,22 @@ def _parser() -> argparse.ArgumentParser:
                    help="the catalog TOML (default: catalog.toml beside the config, else packaged)")
     p = sub.add_parser("demo", help="three rooms + central with keys and invented data, synced")
     p.add_argument("--dir", type=Path, required=True)
+    _add_operations(sub)
     keys_cli.add_parsers(sub)  # enrol, revoke
     return parser
+
+
+def _add_operations(sub) -> None:
+    p = sub.add_parser("verify", help="check that everything adds up (exit 1 when not)")
+    p.add_argument("--config", type=Path, required=True)
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("backup", help="a consistent copy of the database, safe while running")
+    p.add_argument("--config", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p = sub.add_parser("resend", help="room: send the whole log to central again (rebuild)")
+    p.add_argument("--config", type=Path, required=True)
+    p.add_argument("--all", action="store_true", required=True,
+                   help="from seq 1 (required: the only kind of resend there is)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,9 +173,33 @@ def _demo(args) -> int:
     return 0
 
 
+def _verify(args) -> int:
+    from syncd.verify import render, verify
+    result = verify(args.config)
+    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else render(result))
+    return 0 if result["ok"] else 1
+
+
+def _backup(args) -> int:
+    from syncd.backup import backup
+    size = backup(args.config, args.out)
+    print(f"wrote {args.out} ({size} bytes, mode 0600): a consistent copy, checked")
+    return 0
+
+
+def _resend(args) -> int:
+    from syncd.backup import resend_all
+    room, top, stale = resend_all(args.config)
+    print(f"{room}: the whole log (seq 1 to {top}) goes to central again with the next pass")
+    if stale:
+        print(f"removed {stale} old acknowledgement(s) of the lost central from the inbox")
+    return 0
+
+
 COMMANDS = {"keygen": _keygen, "run": _run, "once": _once, "status": _status,
             "restore": _restore, "export-room": _export_room, "publish-config": _publish,
-            "demo": _demo, **keys_cli.COMMANDS}
+            "demo": _demo, "verify": _verify, "backup": _backup, "resend": _resend,
+            **keys_cli.COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())

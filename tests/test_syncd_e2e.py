@@ -44,6 +44,13 @@ def _report(site: Site) -> dict:
     return json.loads(result.stdout)
 
 
+def _verify_all(site: Site) -> None:
+    """``bwk-syncd verify`` at the end of a scenario: every node adds up."""
+    for node in ("central", *site.rooms):
+        result = site.syncd("verify", "--config", str(site.config(node)), check=False)
+        assert result.returncode == 0, f"verify {node}:\n{result.stdout}{result.stderr}"
+
+
 def test_three_rooms_once_central_report_and_no_names_at_central(site):
     site.subprocess = True  # every pass and status a real `bwk-syncd` process
     _populate(site)
@@ -77,6 +84,7 @@ def test_three_rooms_once_central_report_and_no_names_at_central(site):
     central = site.status("central")
     assert {r: e["contiguous_seq"] for r, e in central["rooms"].items()} == {
         r: len(event_ids(site.db(r))) for r in site.rooms}
+    _verify_all(site)
 
 
 def test_second_pass_is_idempotent_and_new_events_follow(site):
@@ -88,6 +96,7 @@ def test_second_pass_is_idempotent_and_new_events_follow(site):
     site.sync_all()
     assert event_ids(site.db("central")) == before | event_ids(site.db("cjm"))
     assert site.status("cjm")["unacknowledged"] == 0
+    _verify_all(site)
 
 
 def test_forget_in_one_room_removes_the_name_in_the_others(site):
@@ -109,6 +118,7 @@ def test_forget_in_one_room_removes_the_name_in_the_others(site):
     site.store("multibron").check_in(codes["mo"], [])
     site.sync_all()
     assert site.store("multibron").person(codes["mo"]) is not None
+    _verify_all(site)
 
 
 def test_publish_config_reaches_rooms_only_when_newer(site):
@@ -150,6 +160,7 @@ def test_restore_rebuilds_a_lost_room_and_seq_continues(site):
     assert status["acked_seq"] == top and status["exported_seq"] == top
     site.sync_all()
     assert event.id in event_ids(site.db("central"))
+    _verify_all(site)
     # restoring into a database that already has events is refused, nothing changes
     again = site.syncd("restore", "--config", str(site.config("cjm")), "--from", str(export),
                        check=False)

@@ -1,0 +1,173 @@
+"""``bwk-syncd verify``: does everything add up? Plain findings, each with what to do.
+
+A room: SQLite's integrity check, its log's seq gapless from 1, and what central
+has acknowledged (never more than the room holds). Central: the integrity
+check, per enrolled room the seq range held and any gap, its bookkeeping of
+that, and every projection (the tallies the report reads included) equal to a
+rebuild from the log, done in a private copy. Nothing is changed; safe while the
+daemon runs. The result is a dict (``--json``) with ``ok`` and a list of findings.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from shared import merge, verify_queries as vq
+from shared.catalog import CatalogError, catalog_from_text, current_catalog, packaged_text
+from shared.config import CentralConfig, load_config
+from shared.db import connect
+
+DAMAGED = ("Stop the daemon and restore the database from a backup (docs/OPERATIONS.md, "
+           "\"Backups\"); central can also be rebuilt from the rooms (\"Rebuild central\").")
+ROOM_DAMAGED = ("Stop the kiosk and the daemon; restore the room from central's export "
+                "(bwk-syncd export-room at central, then bwk-syncd restore here).")
+GAP_HELP = ("A bundle is missing: the room sends again by itself when nothing is acknowledged "
+            "for a while; if this stays, run 'bwk-syncd resend --config ROOM.toml --all' "
+            "in that room.")
+BOOKKEEPING_HELP = ("Central's record of what it holds (which its acknowledgements follow) is off: "
+                    "stop the daemon and rebuild central from the rooms (docs/OPERATIONS.md).")
+REBUILD_HELP = ("The counts central keeps do not match its log: stop the daemon and rebuild "
+                "central from the rooms, or restore a backup (docs/OPERATIONS.md).")
+
+
+def verify(config_path: Path) -> dict:
+    config = load_config(config_path)
+    central = isinstance(config, CentralConfig)
+    database = config.central.database if central else config.room.database
+    result = {"role": "central" if central else "room", "database": str(database),
+              "findings": []}
+    if not central:
+        result["room"] = config.room.id
+    if not database.exists():
+        _problem(result, "database", f"{database} does not exist",
+                 "Check the path in the config; see docs/OPERATIONS.md for restoring it.")
+        return _done(result)
+    try:
+        conn = connect(database, migrate=False)
+    except sqlite3.DatabaseError as exc:
+        _problem(result, "integrity", f"{database} cannot be opened: {exc}",
+                 DAMAGED if central else ROOM_DAMAGED)
+        return _done(result)
+    try:
+        problems = vq.integrity_problems(conn)
+        if problems:
+            _problem(result, "integrity", "SQLite's integrity check fails: " + "; ".join(problems),
+                     DAMAGED if central else ROOM_DAMAGED)
+            return _done(result)
+        _fine(result, "integrity", "SQLite's integrity check: ok")
+        if central:
+            _verify_central(conn, config, result)
+        else:
+            _verify_room(conn, config, result)
+    except sqlite3.DatabaseError as exc:
+        _problem(result, "integrity", f"reading {database} failed: {exc}",
+                 DAMAGED if central else ROOM_DAMAGED)
+    finally:
+        conn.close()
+    return _done(result)
+
+
+def _verify_room(conn: sqlite3.Connection, config, result: dict) -> None:
+    room = config.room.id
+    count, low, high = vq.seq_range(conn, room)
+    gaps = vq.seq_gaps(conn, room)
+    result.update(events=count, max_seq=high, gaps=[list(g) for g in gaps])
+    if gaps:
+        _problem(result, "log", f"the log of {room} has gaps in its seq: {_runs(gaps)}",
+                 ROOM_DAMAGED)
+    else:
+        _fine(result, "log", f"the log of {room}: {count} events, seq 1 to {high} without a gap"
+              if count else f"the log of {room} is empty")
+    acked = merge.get_int(conn, "acked_seq")
+    exported = merge.get_int(conn, "exported_seq")
+    result.update(acked_seq=acked, exported_seq=exported,
+                  catalog_revision=current_catalog(config.room.database).revision)
+    if acked > high or exported > high:
+        _problem(result, "acknowledged",
+                 f"central acknowledged seq {acked} and seq {exported} was exported, but this "
+                 f"room holds only up to seq {high}: this database is older than what central has",
+                 ROOM_DAMAGED)
+    else:
+        _fine(result, "acknowledged", f"central has acknowledged up to seq {acked} "
+              f"({high - acked} waiting)")
+
+
+def _verify_central(conn: sqlite3.Connection, config: CentralConfig, result: dict) -> None:
+    recorded = vq.recorded_contiguous(conn)
+    rooms = {}
+    for room in sorted(set(config.rooms) | set(vq.rooms_in_log(conn))):
+        count, low, high = vq.seq_range(conn, room)
+        gaps = vq.seq_gaps(conn, room)
+        contiguous = gaps[0][0] - 1 if gaps else high
+        enrolled = room in config.rooms
+        rooms[room] = {"enrolled": enrolled, "events": count, "first_seq": low, "max_seq": high,
+                       "contiguous_seq": contiguous, "gaps": [list(g) for g in gaps]}
+        held = f"seq 1 to {high}" if count else "nothing yet"
+        if gaps:
+            _problem(result, f"room {room}", f"{room}: holds {count} events up to seq {high}, "
+                     f"missing {_runs(gaps)}", GAP_HELP)
+        else:
+            _fine(result, f"room {room}", f"{room}: {held}, no gap"
+                  + ("" if enrolled else " (not enrolled: revoked or removed)"))
+        if recorded.get(room, 0) != contiguous:
+            _problem(result, f"room {room}", f"{room}: the bookkeeping says seq "
+                     f"{recorded.get(room, 0)} is held without a gap, the log says {contiguous}",
+                     BOOKKEEPING_HELP)
+    result["rooms"] = rooms
+    _catalog_to_publish(config, result)
+    differences = vq.projection_differences(config.central.database)
+    result["projections"] = {t: {"only_held": a, "only_rebuilt": b}
+                             for t, (a, b) in differences.items()}
+    if differences:
+        _problem(result, "projections", "these counts differ from a rebuild from the log: "
+                 + ", ".join(f"{t} ({a} rows not in the rebuild, {b} missing)"
+                             for t, (a, b) in differences.items()), REBUILD_HELP)
+    else:
+        _fine(result, "projections", "every count (tallies, roles, open shifts, voids) "
+              "equals a rebuild from the log")
+
+
+def _catalog_to_publish(config: CentralConfig, result: dict) -> None:
+    """Central does not hear which catalog a room applied (each room's verify says so):
+    what it can say is the revision ``publish-config`` sends, to compare by phone."""
+    beside = config.path.parent / "catalog.toml"
+    try:
+        text = beside.read_text("utf-8") if beside.exists() else packaged_text()
+        revision = catalog_from_text(text, str(beside)).revision
+    except (OSError, UnicodeDecodeError, CatalogError) as exc:
+        _problem(result, "catalog", f"the catalog publish-config would send cannot be read: "
+                 f"{exc}", f"Fix {beside} (or remove it to send the packaged catalog).")
+        return
+    result["catalog_revision"] = revision
+    _fine(result, "catalog", f"publish-config sends catalog revision {revision}; each room's "
+          "verify says the revision it uses")
+
+
+def _runs(gaps: list[tuple[int, int]]) -> str:
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in gaps)
+
+
+def _fine(result: dict, check: str, message: str) -> None:
+    result["findings"].append({"check": check, "ok": True, "message": message})
+
+
+def _problem(result: dict, check: str, message: str, help_text: str) -> None:
+    result["findings"].append({"check": check, "ok": False, "message": message,
+                               "help": help_text})
+
+
+def _done(result: dict) -> dict:
+    result["ok"] = all(f["ok"] for f in result["findings"])
+    return result
+
+
+def render(result: dict) -> str:
+    who = f"room {result['room']}" if result["role"] == "room" else "central"
+    lines = [f"{who}: {result['database']}"]
+    for finding in result["findings"]:
+        lines.append(f"  {'ok     ' if finding['ok'] else 'PROBLEM'} {finding['message']}")
+        if not finding["ok"]:
+            lines.append(f"          what to do: {finding['help']}")
+    lines.append("everything adds up" if result["ok"] else "NOT OK: see the problems above")
+    return "\n".join(lines)
