@@ -71,6 +71,8 @@ class Source:
     def database_problem(self, busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> str | None:
         """``PRAGMA quick_check`` of the database: None when sound; call from a worker."""
         from shared.merge import database_problem
+        if not self.database.exists():
+            return None  # not damaged, missing: report() says so (and nothing creates it)
         try:
             conn = connect(self.database, busy_timeout_ms=busy_timeout_ms, durable=False,
                            migrate=False)
@@ -182,9 +184,13 @@ def dashboard_main(argv: list[str]) -> int:
         print(f"bwk-staff: {exc}", file=sys.stderr)
         return 2
     from kiosk.staff_app import StaffApp
-    app = StaffApp(source, year=args.year, lang=args.lang)
-    app.run()
-    # A crash ends run() with the traceback printed: exit non-zero so a supervisor notices.
+    return run_app(StaffApp(source, year=args.year, lang=args.lang))
+
+
+def run_app(app, *, headless: bool = False) -> int:
+    """Run a Textual app; its exit code. A crash ends ``run()`` with the traceback printed
+    and return code 1: passed on, so a supervisor notices."""
+    app.run(headless=headless)
     return app.return_code or 0
 
 
