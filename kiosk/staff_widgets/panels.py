@@ -61,7 +61,9 @@ class BudgetTable(DataTable):
     def show(self, report: dict, lang: str) -> None:
         self.clear(columns=True)
         value = report.get("volunteer_value", {})
-        rate = euro(value.get("hourly_rate"), lang)
+        # No minimum wage known for the year: a dash and why, never a silent zero.
+        no_rate = not isinstance(value.get("hourly_rate"), (int, float))
+        rate = f"– {tr(lang, 'no_rate')}" if no_rate else euro(value.get("hourly_rate"), lang)
         self.add_column(tr(lang, "room"), key="room")
         self.add_column(tr(lang, "hours"), key="hours")
         self.add_column(f"{tr(lang, 'rate')}", key="rate")
@@ -69,9 +71,11 @@ class BudgetTable(DataTable):
         hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
         for room, name in report["rooms"].items():
             self.add_row(Text(name), number(hours["rooms"].get(room), lang), rate,
-                         euro(value.get("rooms", {}).get(room), lang), key=room)
+                         "–" if no_rate else euro(value.get("rooms", {}).get(room), lang),
+                         key=room)
         self.add_row(Text(tr(lang, "total"), style="bold"), number(hours["total"], lang), rate,
-                     Text(euro(value.get("total"), lang), style="bold"), key="total")
+                     Text("–" if no_rate else euro(value.get("total"), lang), style="bold"),
+                     key="total")
 
 
 ROOM_NAME_WIDTH = 16  # room names in the narrow tables: cut, the full name is on Resultaten

@@ -18,7 +18,7 @@ from textual.widgets import DataTable
 
 from kiosk.staff_widgets.labels import tr
 from shared.catalog import Catalog
-from shared.report_formats import cell, explanation, label, number, progress, unit_label
+from shared.report_formats import explanation, label, number, progress, unit_label
 
 BAR_WIDTH = 4
 MIN_LABEL_WIDTH = 20
@@ -99,8 +99,16 @@ class Layout:
     one_room: bool
 
 
+def safe_cell(entry: dict, column: str) -> tuple[object, object]:
+    """(value, target) of one cell; missing parts are None (an entry may lack a room)."""
+    if not isinstance(entry, dict):
+        return None, None
+    value = entry.get("total") if column == "total" else (entry.get("rooms") or {}).get(column)
+    return value, (entry.get("targets") or {}).get(column)
+
+
 def _cells(report: dict, lang: str, column: str, bars: bool) -> list[Text]:
-    return [cell_text(*cell(entry, column), entry.get("unit", ""), lang, bars=bars,
+    return [cell_text(*safe_cell(entry, column), entry.get("unit", ""), lang, bars=bars,
                       reason=missing_reason(entry, column, lang))
             for entry in report["indicators"].values()]
 
