@@ -192,3 +192,18 @@ async def test_a_sound_database_shows_no_alarm(central_db):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert not app.screen.query_one("#alarm", Static).display
+
+
+async def test_the_table_refits_when_the_terminal_is_resized(central_db):
+    app = make_app(central_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(ResultsTable)
+        assert not table.fitted.one_room
+        assert app.screen.check_action("next_room", ()) is False  # no "v" in the footer
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        assert table.fitted.one_room
+        assert [str(k.value) for k in table.columns][-1] == "total"
+        columns_fit(table, table.size.width)
+        assert app.screen.check_action("next_room", ()) is True

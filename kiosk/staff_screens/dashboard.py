@@ -210,6 +210,7 @@ class DashboardScreen(Screen):
         catalog, lang = self.source.catalog, self.lang
         self.query_one(ResultsTable).show(report, catalog, lang)
         self.row_highlighted()
+        self.refresh_bindings()
         self.query_one(TrendPanel).show(report, lang)
         self.query_one(BudgetTable).show(report, lang)
         self.query_one(HandgeldTable).show(report, lang)
@@ -249,6 +250,13 @@ class DashboardScreen(Screen):
 
     def action_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = f"tab-{name}"
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """``v`` (next room) only when the table shows one room at a time."""
+        if action == "next_room":
+            fitted = self.query_one(ResultsTable).fitted
+            return bool(fitted and fitted.one_room)
+        return True
 
     def action_next_room(self) -> None:
         """When the table shows one room at a time: the next room (the total stays)."""

@@ -160,6 +160,7 @@ class ResultsTable(DataTable):
     def on_resize(self) -> None:
         if self.report is not None and self.fitted != self._fit():
             self._draw()
+            self.screen.refresh_bindings()
 
     def _fit(self) -> Layout:
         width = self.size.width or self.app.size.width
