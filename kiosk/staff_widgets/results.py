@@ -207,7 +207,7 @@ class ResultsTable(DataTable):
         entry = self.report["indicators"][indicator]
         parts = [label(indicator, self.catalog, self.lang),
                  unit_label(entry.get("unit", ""), self.lang)]
-        how = explanation(indicator, entry)
+        how = explanation(indicator, entry) if self.lang == "nl" else ""  # written in Dutch
         if how:
             parts.append(how)
         if self.fitted and self.fitted.one_room and len(self.report["rooms"]) > 1:
