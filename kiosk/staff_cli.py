@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
+import sqlite3
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -65,6 +67,29 @@ class Source:
             return years_with_data(conn, this_year, self.rooms())
         finally:
             conn.close()
+
+    def database_problem(self, busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> str | None:
+        """``PRAGMA quick_check`` of the database: None when sound; call from a worker."""
+        from shared.merge import database_problem
+        if not self.database.exists():
+            return None  # not damaged, missing: report() says so (and nothing creates it)
+        try:
+            conn = connect(self.database, busy_timeout_ms=busy_timeout_ms, durable=False,
+                           migrate=False)
+        except (sqlite3.DatabaseError, DatabaseError) as exc:
+            return str(exc)
+        try:
+            return database_problem(conn)
+        finally:
+            conn.close()
+
+    def sync_health(self) -> dict:
+        """What the daemon recorded about its passes beside the database (syncd/health.py)."""
+        try:
+            data = json.loads(Path(f"{self.database}.syncd-health.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
     def signature(self) -> tuple:
         """Size and mtime of the database and of a non-empty WAL: changes on every write.
@@ -159,8 +184,14 @@ def dashboard_main(argv: list[str]) -> int:
         print(f"bwk-staff: {exc}", file=sys.stderr)
         return 2
     from kiosk.staff_app import StaffApp
-    StaffApp(source, year=args.year, lang=args.lang).run()
-    return 0
+    return run_app(StaffApp(source, year=args.year, lang=args.lang))
+
+
+def run_app(app, *, headless: bool = False) -> int:
+    """Run a Textual app; its exit code. A crash ends ``run()`` with the traceback printed
+    and return code 1: passed on, so a supervisor notices."""
+    app.run(headless=headless)
+    return app.return_code or 0
 
 
 def serve_command(config: str, year: int | None = None, lang: str = "nl") -> str:

@@ -102,6 +102,14 @@ def _syncd_status(conn: sqlite3.Connection) -> dict:
     return dict(room_status(conn))
 
 
+def _minutes_since(now: datetime, last: str | None) -> int | None:
+    """Whole minutes from ``last`` to ``now`` (the dashboard shows a lag under an hour so)."""
+    try:
+        return int((now - parse_iso(last)).total_seconds() // 60) if last else None
+    except (ValueError, TypeError):
+        return None
+
+
 def _hours_since(now: datetime, last: str | None) -> float | None:
     """Hours from ``last`` to ``now``; None for no time or one that is not a time (stored
     before times were checked in full)."""
@@ -124,6 +132,7 @@ def freshness(conn: sqlite3.Connection, report: dict, now: datetime,
             "last_event_at": sync.get("last_event_at"),
             "last_bundle_at": sync.get("last_bundle_at"),
             "lag_hours": lag_hours,
+            "lag_minutes": _minutes_since(now, last),
             "stale": lag_hours is None or lag_hours > STALE_AFTER.total_seconds() / 3600,
         }
         if waiting is not None:

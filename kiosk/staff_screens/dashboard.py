@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,13 +16,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import (DataTable, Footer, Header, Label, Select, Static, TabbedContent,
+                             TabPane)
 from textual.worker import Worker, WorkerState
 
 from kiosk.staff_widgets.labels import tr
 from kiosk.staff_widgets.panels import (BudgetTable, FreshnessTable, HandgeldTable, StaleBanner,
                                         TrendPanel)
 from kiosk.staff_widgets.results import ResultsTable
+from shared.db import DatabaseError
 from shared.report_formats import euro, number
 
 RESCAN_SECONDS = 30  # a missed file-system event (network share) is caught by this timer
@@ -34,6 +37,8 @@ class ReportLoaded(Message):
     report: dict
     years: list[int]
     signature: tuple
+    problem: str | None = None  # the database is damaged: what quick_check said
+    health: dict | None = None  # the daemon's pass record beside the database
 
 
 @dataclass
@@ -47,6 +52,7 @@ class DashboardScreen(Screen):
         Binding("[", "year(-1)", "−1 jaar"),
         Binding("]", "year(1)", "+1 jaar"),
         Binding("r", "reload", "Vernieuw"),
+        Binding("v", "next_room", "Ruimte"),
         Binding("l", "toggle_lang", "NL/EN"),
         *(Binding(str(i), f"tab('{tab}')", show=False)
           for i, tab in enumerate(("results", "trends", "budget", "handgeld", "freshness"), 1)),
@@ -61,19 +67,28 @@ class DashboardScreen(Screen):
         self.loaded_signature: tuple | None = None
         self.stale_rooms: list[str] = []
         self._reload_timer = None
+        self.check_database = True  # quick_check at the first load and after a failed one
+        self.problem: str | None = None
+        self.health: dict = {}
 
     # --- layout -----------------------------------------------------------
+    def year_options(self) -> list[tuple[str, int]]:
+        """The years with data and the year shown (a year without data opens too)."""
+        self.years = sorted({*self.years, self.year}, reverse=True)
+        return [(str(y), y) for y in self.years]
+
     def compose(self) -> ComposeResult:
         lang = self.lang
         yield Header()
+        yield Static("", id="alarm", markup=False)
         with Horizontal(id="toolbar"):
             yield Label(tr(lang, "year"), id="year-label")
-            yield Select([(str(y), y) for y in self.years], value=self.year, allow_blank=False,
-                         id="year")
+            yield Select(self.year_options(), value=self.year, allow_blank=False, id="year")
             yield StaleBanner(tr(lang, "loading"), id="banner")
         with TabbedContent(id="tabs"):
             with TabPane(tr(lang, "results"), id="tab-results"):
                 yield ResultsTable(id="results")
+                yield Static("", id="detail", classes="note", markup=False)
             with TabPane(tr(lang, "trends"), id="tab-trends"):
                 yield TrendPanel(id="trends")
             with TabPane(tr(lang, "budget"), id="tab-budget"):
@@ -99,9 +114,19 @@ class DashboardScreen(Screen):
     def load(self, year: int) -> None:
         signature = self.source.signature()  # before reading: a later write triggers a reload
         now = self.clock()
-        report = self.source.report(year, now=now, trends=False)
-        years = self.source.years(now.year)
-        self.post_message(ReportLoaded(year, report, years, signature))
+        health = self.source.sync_health()
+        problem = self.source.database_problem() if self.check_database else None
+        try:
+            report = self.source.report(year, now=now, trends=False)
+            years = self.source.years(now.year)
+        except (sqlite3.DatabaseError, DatabaseError) as exc:
+            if not self.source.database.exists():
+                raise
+            # Damaged or unreadable: say so at the top, keep the last figures shown.
+            problem = problem or self.source.database_problem() or str(exc)
+            self.post_message(ReportLoaded(year, None, self.years, signature, problem, health))
+            return
+        self.post_message(ReportLoaded(year, report, years, signature, problem, health))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="trends")
     def load_trends(self, year: int, rooms: list[str]) -> None:
@@ -121,6 +146,9 @@ class DashboardScreen(Screen):
 
     def _after_changes(self) -> None:
         self._reload_timer = None
+        self.check_database = True  # quick_check at the first load and after a failed one
+        self.problem: str | None = None
+        self.health: dict = {}
         self.check_changed()
 
     def check_changed(self) -> None:
@@ -138,12 +166,17 @@ class DashboardScreen(Screen):
         if message.year != self.year:
             return  # the user chose another year meanwhile
         self.loaded_signature = message.signature
+        self.problem, self.health = message.problem, message.health or {}
+        self.check_database = message.problem is not None or message.report is None
+        self.show_alarm(message.problem, message.health or {})
+        if message.report is None:
+            return
         self.report = message.report
-        if message.years != self.years:
-            self.years = message.years
+        if sorted({*message.years, self.year}, reverse=True) != self.years:
+            self.years = list(message.years)
             select = self.query_one("#year", Select)
             with self.prevent(Select.Changed):
-                select.set_options([(str(y), y) for y in self.years])
+                select.set_options(self.year_options())
                 select.value = self.year
         self.show(message.report)
         self.load_trends(message.year, list(message.report["rooms"]))
@@ -155,9 +188,29 @@ class DashboardScreen(Screen):
         self.report["trends"] = message.trends
         self.query_one(TrendPanel).show(self.report, self.lang)
 
+    def show_alarm(self, problem: str | None, health: dict) -> None:
+        """A damaged database or failing passes, plainly, above everything else."""
+        lines = []
+        if problem:
+            lines.append(tr(self.lang, "damaged", problem=problem[:200]))
+        failed = health.get("failed_passes")
+        if isinstance(failed, int) and failed > 0 and not problem:
+            lines.append(tr(self.lang, "passes_failing", n=failed,
+                            since=str(health.get("failing_since") or "?")[:16].replace("T", " "),
+                            error=str(health.get("last_error") or "?")[:200]))
+        alarm = self.query_one("#alarm", Static)
+        alarm.update(Text("\n".join(lines)))  # stored text: never markup
+        alarm.display = bool(lines)
+
+    @on(DataTable.RowHighlighted, "#results")
+    def row_highlighted(self) -> None:
+        self.query_one("#detail", Static).update(Text(self.query_one(ResultsTable).detail()))
+
     def show(self, report: dict) -> None:
         catalog, lang = self.source.catalog, self.lang
         self.query_one(ResultsTable).show(report, catalog, lang)
+        self.row_highlighted()
+        self.refresh_bindings()
         self.query_one(TrendPanel).show(report, lang)
         self.query_one(BudgetTable).show(report, lang)
         self.query_one(HandgeldTable).show(report, lang)
@@ -184,9 +237,8 @@ class DashboardScreen(Screen):
         self.year = year
         select = self.query_one("#year", Select)
         if year not in self.years:
-            self.years = sorted({*self.years, year}, reverse=True)
             with self.prevent(Select.Changed):
-                select.set_options([(str(y), y) for y in self.years])
+                select.set_options(self.year_options())
         with self.prevent(Select.Changed):
             select.value = year
         self.load(year)
@@ -199,6 +251,18 @@ class DashboardScreen(Screen):
     def action_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = f"tab-{name}"
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """``v`` (next room) only when the table shows one room at a time."""
+        if action == "next_room":
+            fitted = self.query_one(ResultsTable).fitted
+            return bool(fitted and fitted.one_room)
+        return True
+
+    def action_next_room(self) -> None:
+        """When the table shows one room at a time: the next room (the total stays)."""
+        self.query_one(ResultsTable).action_next_room()
+        self.row_highlighted()
+
     def action_reload(self) -> None:
         self.load(self.year)
 
@@ -207,5 +271,6 @@ class DashboardScreen(Screen):
         self.app.lang = self.lang  # type: ignore[attr-defined]
         await self.recompose()
         self.title = tr(self.lang, "app_title")
+        self.show_alarm(self.problem, self.health)
         if self.report:
             self.show(self.report)

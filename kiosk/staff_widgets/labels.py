@@ -15,7 +15,18 @@ DASHBOARD = {
            "per_month": "per maand", "max": "hoogste", "sum": "totaal",
            "budget_note": "Vrijwilligersuren gewaardeerd tegen het minimumloon (populaire begroting).",
            "cat_legend": "Categorieën", "lang": "English", "refresh": "Vernieuw",
-           "prev_year": "Vorig jaar", "next_year": "Volgend jaar", "quit": "Stop"},
+           "prev_year": "Vorig jaar", "next_year": "Volgend jaar", "quit": "Stop",
+           "no_answers": "geen antwoorden", "not_computable": "niet te berekenen",
+           "no_rate": "geen tarief voor dit jaar",
+           "next_room_hint": "v: volgende ruimte", "months": "JFMAMJJASOND",
+           "minutes": "min", "hours_short": "uur", "days": "dagen",
+           "damaged": "⚠ DE DATABASE IS BESCHADIGD ({problem}). De cijfers hieronder kunnen "
+                      "onvolledig zijn; de synchronisatie neemt niets aan en bevestigt niets. "
+                      "Stop de daemon en herstel de database uit een back-up of bouw hem opnieuw "
+                      "op uit de logs van de ruimtes (docs/RELIABILITY.md, \"central.db is "
+                      "damaged\").",
+           "passes_failing": "⚠ De synchronisatie mislukt al {n} keer op rij sinds {since}: "
+                             "{error}"},
     "en": {"app_title": "BuurtWerkKamer — cooperative", "year": "Year", "results": "Results",
            "trends": "Trends", "budget": "Budget", "handgeld": "Petty cash",
            "freshness": "Freshness", "loading": "Loading…", "all_fresh": "Every room is up to "
@@ -26,7 +37,16 @@ DASHBOARD = {
            "per_month": "per month", "max": "highest", "sum": "total",
            "budget_note": "Volunteer hours valued at the minimum wage (popular budget).",
            "cat_legend": "Categories", "lang": "Nederlands", "refresh": "Refresh",
-           "prev_year": "Previous year", "next_year": "Next year", "quit": "Quit"},
+           "prev_year": "Previous year", "next_year": "Next year", "quit": "Quit",
+           "no_answers": "no answers", "not_computable": "cannot be computed",
+           "no_rate": "no rate for this year",
+           "next_room_hint": "v: next room", "months": "JFMAMJJASOND",
+           "minutes": "min", "hours_short": "h", "days": "days",
+           "damaged": "⚠ THE DATABASE IS DAMAGED ({problem}). The figures below may be "
+                      "incomplete; syncing merges and acknowledges nothing. Stop the daemon, then "
+                      "restore the database from a backup or rebuild it from the rooms' logs "
+                      "(docs/RELIABILITY.md, \"central.db is damaged\").",
+           "passes_failing": "⚠ Syncing has failed {n} times in a row since {since}: {error}"},
 }
 
 

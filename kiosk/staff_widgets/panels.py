@@ -17,7 +17,8 @@ class RoomTrend(Vertical):
 
     DEFAULT_CSS = """
     RoomTrend { height: auto; margin: 0 0 1 0; }
-    RoomTrend Sparkline { height: 2; width: 60; }
+    RoomTrend Sparkline { height: 2; width: 48; }
+    RoomTrend .months { width: 48; color: $text-muted; }
     RoomTrend .room-name { text-style: bold; }
     """
 
@@ -35,6 +36,15 @@ class RoomTrend(Vertical):
                         f"{tr(self.lang, 'max')} {number(max(values), self.lang)}  "
                         f"[{' '.join(str(v) for v in values)}]", classes=f"trend-{key}")
             yield Sparkline(values, summary_function=max)
+            yield Label(month_initials(self.lang), classes="months", markup=False)
+
+
+SPARK_COLUMNS_PER_MONTH = 4  # the sparkline is 48 wide: four columns per month
+
+
+def month_initials(lang: str) -> str:
+    """``J   F   M   …``: one initial under the first column of each month's bar."""
+    return "".join(m.ljust(SPARK_COLUMNS_PER_MONTH) for m in tr(lang, "months")).rstrip()
 
 
 class TrendPanel(VerticalScroll):
@@ -51,7 +61,9 @@ class BudgetTable(DataTable):
     def show(self, report: dict, lang: str) -> None:
         self.clear(columns=True)
         value = report.get("volunteer_value", {})
-        rate = euro(value.get("hourly_rate"), lang)
+        # No minimum wage known for the year: a dash and why, never a silent zero.
+        no_rate = not isinstance(value.get("hourly_rate"), (int, float))
+        rate = f"– {tr(lang, 'no_rate')}" if no_rate else euro(value.get("hourly_rate"), lang)
         self.add_column(tr(lang, "room"), key="room")
         self.add_column(tr(lang, "hours"), key="hours")
         self.add_column(f"{tr(lang, 'rate')}", key="rate")
@@ -59,13 +71,27 @@ class BudgetTable(DataTable):
         hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
         for room, name in report["rooms"].items():
             self.add_row(Text(name), number(hours["rooms"].get(room), lang), rate,
-                         euro(value.get("rooms", {}).get(room), lang), key=room)
+                         "–" if no_rate else euro(value.get("rooms", {}).get(room), lang),
+                         key=room)
         self.add_row(Text(tr(lang, "total"), style="bold"), number(hours["total"], lang), rate,
-                     Text(euro(value.get("total"), lang), style="bold"), key="total")
+                     Text("–" if no_rate else euro(value.get("total"), lang), style="bold"),
+                     key="total")
+
+
+ROOM_NAME_WIDTH = 16  # room names in the narrow tables: cut, the full name is on Resultaten
+
+
+def room_cell(name: str, style: str = "") -> Text:
+    """A room name cut to fit (stored text, never markup)."""
+    short = name if len(name) <= ROOM_NAME_WIDTH else name[:ROOM_NAME_WIDTH - 1] + "…"
+    return Text(short, style=style)
 
 
 class HandgeldTable(DataTable):
-    """Petty cash per room and month by category A–F, against the monthly cap."""
+    """Petty cash per room and month: spent (⚠ over the cap) first, then categories A–F."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(fixed_columns=2, **kwargs)
 
     def show(self, report: dict, lang: str) -> None:
         self.clear(columns=True)
@@ -73,48 +99,58 @@ class HandgeldTable(DataTable):
         cats = list(section["categories"]) or list("ABCDEF")
         self.add_column(tr(lang, "room"), key="room")
         self.add_column(tr(lang, "month"), key="month")
-        for c in cats:
-            self.add_column(c, key=c)
         self.add_column(tr(lang, "spent"), key="spent")
         self.add_column(tr(lang, "cap"), key="cap")
+        for c in cats:
+            self.add_column(c, key=c)
         for row in handgeld_table(report):
             style = "bold red" if row["over_cap"] else ""
             spent = Text(euro(row["spent"], lang) + (" ⚠" if row["over_cap"] else ""), style=style)
-            self.add_row(Text(report["rooms"].get(row["room"], row["room"])), Text(row["month"]),
-                         *(euro(row[c], lang) if row[c] else "·" for c in cats), spent,
-                         euro(row["cap"], lang), key=f"{row['room']}:{row['month']}")
+            self.add_row(room_cell(report["rooms"].get(row["room"], row["room"])),
+                         Text(row["month"]), spent, euro(row["cap"], lang),
+                         *(euro(row[c], lang) if row[c] else "·" for c in cats),
+                         key=f"{row['room']}:{row['month']}")
 
 
-def lag_text(hours: float | None, lang: str) -> str:
-    """Hours under two days, else whole days: "5 uur", "20 dagen"."""
+def lag_text(hours: float | None, lang: str, minutes: int | None = None) -> str:
+    """Minutes under an hour, hours under two days, else whole days: "12 min", "5 uur",
+    "20 dagen"."""
     if hours is None:
         return "–"
+    if minutes is None:
+        minutes = round(hours * 60)
+    if minutes < 60:
+        return f"{max(0, minutes)} {tr(lang, 'minutes')}"
     if hours < 48:
-        return f"{number(round(hours, 1), lang)} {'uur' if lang == 'nl' else 'h'}"
-    return f"{int(hours // 24)} {'dagen' if lang == 'nl' else 'days'}"
+        return f"{number(round(hours, 1), lang)} {tr(lang, 'hours_short')}"
+    return f"{int(hours // 24)} {tr(lang, 'days')}"
 
 
 class FreshnessTable(DataTable):
-    """Per room: last event, last bundle merged, lag, waiting and quarantined files."""
+    """Per room: status and lag first (they must show on a narrow screen), then the last event,
+    last bundle merged, waiting and quarantined files."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(fixed_columns=1, **kwargs)
 
     def show(self, report: dict, lang: str) -> None:
         self.clear(columns=True)
         fresh = report.get("freshness", {"rooms": {}})
-        for key in ("room", "last_event", "last_bundle", "lag", "waiting", "quarantined", "status"):
+        for key in ("room", "status", "lag", "last_event", "last_bundle", "waiting", "quarantined"):
             self.add_column(tr(lang, key), key=key)
         for room, name in report["rooms"].items():
             sync, info = report["sync"].get(room, {}), fresh["rooms"].get(room, {})
             stale = info.get("stale")
             style = "bold red" if stale else "green"
             self.add_row(
-                Text(name, style="bold red" if stale else ""),
+                room_cell(name, "bold red" if stale else ""),
+                Text(tr(lang, "stale_status") if stale else tr(lang, "ok"), style=style),
+                lag_text(info.get("lag_hours"), lang, info.get("lag_minutes")),
                 # Stored text is shown as it is, never read as markup.
-                Text((sync.get("last_event_at") or tr(lang, "never"))[:16].replace("T", " ")),
-                Text((sync.get("last_bundle_at") or "–")[:16].replace("T", " ")),
-                lag_text(info.get("lag_hours"), lang),
+                Text(str(sync.get("last_event_at") or tr(lang, "never"))[:16].replace("T", " ")),
+                Text(str(sync.get("last_bundle_at") or "–")[:16].replace("T", " ")),
                 number(info.get("waiting"), lang),
                 number(info.get("quarantined"), lang),
-                Text(tr(lang, "stale_status") if stale else tr(lang, "ok"), style=style),
                 key=room)
 
 
