@@ -197,8 +197,9 @@ def indicators(figures: YearFigures, catalog: Catalog) -> dict[str, dict]:
     out["totaal_uniek"] = _indicator("unique", figures.people, figures.people_total,
                                      targets.get("totaal_uniek"), rooms)
     hours = {r: round(figures.hours.get(r, 0.0), 2) for r in rooms}
+    total_hours = round(sum(figures.hours.get(r, 0.0) for r in rooms), 2)  # round once
     out["vrijwilligersuren"] = _indicator(
-        "hours", hours, round(sum(hours.values()), 2), targets.get("vrijwilligersuren"), rooms)
+        "hours", hours, total_hours, targets.get("vrijwilligersuren"), rooms)
     out["actieve_vrijwilligers"] = _indicator(
         "count", {r: len(figures.volunteers.get(r, ())) for r in rooms},
         sum(len(figures.volunteers.get(r, ())) for r in rooms),
@@ -229,8 +230,11 @@ def indicators(figures: YearFigures, catalog: Catalog) -> dict[str, dict]:
 def volunteer_value(figures: YearFigures, catalog: Catalog) -> dict:
     """Volunteer hours valued at the year's minimum wage (the "populaire begroting")."""
     rate = catalog.rate_for(figures.year)
-    per_room = {r: round(figures.hours.get(r, 0.0) * (rate or 0), 2) for r in figures.rooms}
-    return {"hourly_rate": rate, "rooms": per_room, "total": round(sum(per_room.values()), 2)}
+    hours = {r: figures.hours.get(r, 0.0) for r in figures.rooms}
+    per_room = {r: round(h * (rate or 0), 2) for r, h in hours.items()}
+    # The total from the unrounded hours, rounded once: summing rounded room values drifts.
+    total = round(sum(hours.values()) * (rate or 0), 2)
+    return {"hourly_rate": rate, "rooms": per_room, "total": total}
 
 
 def handgeld_summary(figures: YearFigures, catalog: Catalog) -> dict:

@@ -1,0 +1,46 @@
+"""The funders' report read as the seed's table: totals, labels, rates, survey and handgeld.
+
+Data is built through the store API with figures known by hand; the seed's
+own text (section 5) is the reference for labels and targets.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from shared import codes
+from shared.catalog import load_catalog
+from shared.clock import TZ
+from shared.report import build_report
+from shared.store import RoomStore
+from tests.conftest import FakeClock
+
+CATALOG = load_catalog()
+ROOMS = ["cjm", "multibron", "handreiking"]
+
+
+def _open(path, clock):
+    return [RoomStore(path, r, clock=clock, durable=False) for r in ROOMS]
+
+
+def test_the_total_value_is_rounded_once_from_the_unrounded_hours(tmp_path):
+    # 0.01 h per room: each room is worth 0.088 -> € 0,09, but the three together are
+    # 0.03 h x € 8,80 = 0.264 -> € 0,26, not 3 x € 0,09 = € 0,27.
+    clock = FakeClock(datetime(2017, 5, 1, 10, tzinfo=TZ))
+    stores = _open(tmp_path / "central.db", clock)
+    for store in stores:
+        boss = store.add_key_holder("Baas", "2468", by=None)
+        helper = codes.new_code()
+        store.set_volunteer(helper, True, by=boss.code)
+        store.start_shift(helper)
+        clock.advance(seconds=36)
+        store.end_shift(helper)
+    report = build_report(stores[0].conn, CATALOG, 2017, ROOMS)
+    for store in stores:
+        store.close()
+    value = report["volunteer_value"]
+    assert value["rooms"] == {"cjm": 0.09, "multibron": 0.09, "handreiking": 0.09}
+    assert value["total"] == 0.26
+    assert report["indicators"]["vrijwilligersuren"]["total"] == 0.03
