@@ -36,9 +36,17 @@ class Activity:
     icon: str
     labels: dict[str, str]
     crew: bool = False  # a jobs crew whose volunteers record jobs done
+    report_label: str = ""  # the seed's exact wording of the row, for the funders' report
 
     def label(self, lang: str = "nl") -> str:
+        """The short, friendly text of the kiosk tile."""
         return self.labels.get(lang) or self.labels["nl"]
+
+    def funder_label(self, lang: str = "nl") -> str:
+        """The row label in the funders' report: the seed's wording in Dutch."""
+        if lang == "nl" and self.report_label:
+            return self.report_label
+        return self.label(lang)
 
 
 @dataclass(frozen=True)
@@ -116,8 +124,11 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
             raise CatalogError(f"{where}: label needs a Dutch text (label.nl)")
         if aid in activities:
             raise CatalogError(f"{where}: duplicate activity id {aid!r}")
+        report_label = a.get("report", "")
+        if not isinstance(report_label, str):
+            raise CatalogError(f"{where}: 'report' must be a text (the report's row label)")
         activities[aid] = Activity(aid, unit, a.get("icon", "•"), dict(labels),
-                                   bool(a.get("crew", False)))
+                                   bool(a.get("crew", False)), report_label)
     known = set(activities) | set(INDICATOR_UNITS)
     targets: dict[int, dict[str, dict[str, int]]] = {}
     for year, table in data.get("targets", {}).items():

@@ -26,7 +26,7 @@ UNITS = {
 }
 # Labels and explanations of the indicators that are not activities: (nl, en, explanation nl).
 INDICATORS = {
-    "totaal_uniek": ("Totaal unieke deelnemers", "Total unique participants",
+    "totaal_uniek": ("Totaal unieke deelnemers aan activiteit/dienst", "Total unique participants",
                      "Verschillende bezoekerscodes over alle activiteiten; over de ruimtes telt "
                      "iemand één keer, ook wie in twee ruimtes komt."),
     "sleutelbeheerders": ("Sleutelbeheerders", "Key holders",
@@ -75,7 +75,7 @@ TEXT = {
 
 def label(indicator: str, catalog: Catalog | None, lang: str = "nl") -> str:
     if catalog and indicator in catalog.activities:
-        return catalog.activities[indicator].label(lang)
+        return catalog.activities[indicator].funder_label(lang)
     if indicator in INDICATORS:
         return INDICATORS[indicator][1 if lang == "en" else 0]
     return indicator
