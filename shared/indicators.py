@@ -43,8 +43,8 @@ SELECT_REGISTRATIONS = (
     f"AND e.at >= ? AND e.at < ? AND {NOT_VOIDED}"
 )
 SELECT_SURVEY = (
-    "SELECT e.room, e.payload FROM events e WHERE e.kind = 'survey_answered' "
-    f"AND e.at >= ? AND e.at < ? AND {NOT_VOIDED}"
+    "SELECT e.room, e.visitor, e.id, e.payload FROM events e WHERE e.kind = 'survey_answered' "
+    f"AND e.at >= ? AND e.at < ? AND {NOT_VOIDED} ORDER BY e.at, e.room, e.seq"
 )
 SELECT_EXPENSES = (
     "SELECT e.room, substr(e.at, 1, 7), e.payload FROM events e WHERE e.kind = 'cash_expense' "
@@ -52,6 +52,8 @@ SELECT_EXPENSES = (
 )
 SELECT_ROOMS_WITH_EVENTS = "SELECT DISTINCT room FROM tallies WHERE year = ? AND n != 0"
 POSITIVE_ANSWER = 3
+# Below this many people a survey percentage is shown as indicative only.
+SURVEY_MIN_PEOPLE = 20
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,11 @@ class YearFigures:
     key_holders: dict[str, int]  # room -> key holders at the end of the year
     new_residents: dict[str, set]
     referred_by_wpi: dict[str, set]
-    survey: dict[str, dict[str, list[int]]]  # question -> room -> [answered, positive]
+    # question -> room -> person -> positive?, each person's latest answer in the year
+    # (in that room); anonymous answers cannot be told apart and count one person each.
+    survey: dict[str, dict[str, dict[str, bool]]]
+    survey_total: dict[str, dict[str, bool]]  # question -> person -> latest answer over rooms
+    survey_answers: dict[str, dict[str, int]]  # question -> room -> answers given
     handgeld: dict[str, dict[str, dict[str, int]]]  # room -> "YYYY-MM" -> category -> cents
 
 
@@ -132,14 +138,19 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
             new_residents[room].add(visitor)
         if room in keep and answers.get("heard_via") == "benefits_agency":
             referred[room].add(visitor)
-    survey: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for room, payload in conn.execute(SELECT_SURVEY, (start, end)):
+    survey: dict = defaultdict(lambda: defaultdict(dict))
+    survey_total: dict = defaultdict(dict)
+    survey_answers: dict = defaultdict(lambda: defaultdict(int))
+    for room, visitor, event_id, payload in conn.execute(SELECT_SURVEY, (start, end)):
         answer = _object(payload)
         if room in keep:
             question = answer.get("question")
-            tally = survey[question if type(question) is str else "?"][room]
-            tally[0] += 1
-            tally[1] += answer.get("answer") == POSITIVE_ANSWER
+            question = question if type(question) is str else "?"
+            person = visitor or f"anonymous:{event_id}"
+            positive = answer.get("answer") == POSITIVE_ANSWER
+            survey[question][room][person] = positive  # in time order: the latest stays
+            survey_total[question][person] = positive
+            survey_answers[question][room] += 1
     handgeld: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     for room, month, payload in conn.execute(SELECT_EXPENSES, (start, end)):
         expense = _object(payload)
@@ -150,7 +161,7 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
         year, tuple(rooms), unique, unique_total, people, people_total, jobs, anonymous, hours,
         volunteers,
         {room: sum(holders.get(room, {}).values()) for room in rooms},
-        new_residents, referred, survey, handgeld,
+        new_residents, referred, survey, survey_total, survey_answers, handgeld,
     )
 
 
@@ -215,16 +226,28 @@ def indicators(figures: YearFigures, catalog: Catalog) -> dict[str, dict]:
     anonymous = {r: sum(figures.anonymous.get(r, {}).values()) for r in rooms}
     out["anonieme_bezoeken"] = _indicator("visits", anonymous, sum(anonymous.values()), None, rooms)
     for question in catalog.survey.values():
-        tallies = figures.survey.get(question.id, {})
-        per_room = {r: _percent(*tallies.get(r, [0, 0])) for r in rooms}
-        answered = sum(tallies.get(r, [0, 0])[0] for r in rooms)
-        positive = sum(tallies.get(r, [0, 0])[1] for r in rooms)
-        entry = _indicator("percent", per_room, _percent(answered, positive), None, rooms)
-        goal = round(question.goal * 100, 1)
-        entry["targets"] = {**{r: goal for r in rooms}, "total": goal}
-        entry["answers"] = {r: tallies.get(r, [0, 0])[0] for r in rooms} | {"total": answered}
-        out[f"enquete_{question.id}"] = entry
+        out[f"enquete_{question.id}"] = _survey_entry(figures, question.id, question.goal)
     return out
+
+
+def _survey_entry(figures: YearFigures, question: str, goal: float) -> dict:
+    """Share of people whose latest answer in the year is positive, with n and whether
+    it rests on too few people to be more than indicative."""
+    rooms = figures.rooms
+    by_room = figures.survey.get(question, {})
+    people = {r: by_room.get(r, {}) for r in rooms}
+    total = figures.survey_total.get(question, {})
+    per_room = {r: _percent(len(people[r]), sum(people[r].values())) for r in rooms}
+    entry = _indicator("percent", per_room, _percent(len(total), sum(total.values())), None, rooms)
+    goal_percent = round(goal * 100, 1)
+    entry["targets"] = {**{r: goal_percent for r in rooms}, "total": goal_percent}
+    answers = figures.survey_answers.get(question, {})
+    entry["answers"] = {r: answers.get(r, 0) for r in rooms} | {
+        "total": sum(answers.get(r, 0) for r in rooms)}
+    entry["respondents"] = {r: len(people[r]) for r in rooms} | {"total": len(total)}
+    entry["indicative"] = {key: 0 < n < SURVEY_MIN_PEOPLE
+                           for key, n in entry["respondents"].items()}
+    return entry
 
 
 def volunteer_value(figures: YearFigures, catalog: Catalog) -> dict:

@@ -104,6 +104,10 @@ def test_markdown_is_the_seed_table_with_the_json_numbers(report):
             continue
         indicator = by_label[cells[0]]
         for column, shown in zip(columns(report), cells[2:]):
+            shown, _, note = shown.partition(" (")
+            respondents = report["indicators"][indicator].get("respondents")
+            if respondents is not None:  # a survey percentage says how many people it rests on
+                assert note.startswith(f"n={respondents[column]}"), (indicator, column, note)
             value, _, target = shown.partition(" / ")
             exp_value, exp_target = expected[indicator, column]
             assert same(nl_num(value), exp_value), (indicator, column, shown)
@@ -122,11 +126,19 @@ def test_xlsx_sheets_carry_the_json_numbers(report, tmp_path):
     ws = wb["Resultaten"]
     expected = expected_cells(report)
     indicators = list(report["indicators"])
-    for r, indicator in enumerate(indicators, start=5):
+    from shared.report_formats import label
+    rows = {ws.cell(r, 1).value: r for r in range(5, ws.max_row + 1)}
+    for indicator in indicators:
+        r = rows[label(indicator, CATALOG)]
         for i, column in enumerate(columns(report)):
             value, target = expected[indicator, column]
             assert same(ws.cell(r, 3 + 3 * i).value, value), (indicator, column)
             assert same(ws.cell(r, 4 + 3 * i).value, target), (indicator, column)
+            people = report["indicators"][indicator].get("respondents")
+            if people is not None:  # the row below says how many people, and if indicative
+                assert ws.cell(r + 1, 3 + 3 * i).value == people[column]
+                assert (ws.cell(r + 1, 4 + 3 * i).value == "indicatief") == (
+                    report["indicators"][indicator]["indicative"][column])
     assert ws.conditional_formatting  # progress bars and colours
     vol = wb["Vrijwilligers"]
     values = {vol.cell(r, 1).value: (vol.cell(r, 2).value, vol.cell(r, 3).value) for r in range(5, 9)}

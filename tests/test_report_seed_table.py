@@ -6,9 +6,13 @@ own text (section 5) is the reference for labels and targets.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import datetime
 from pathlib import Path
+
+import openpyxl
 
 from shared import codes
 from shared.catalog import load_catalog
@@ -85,3 +89,53 @@ def test_every_proces_row_has_the_seeds_label_and_targets(tmp_path):
         assert f"| {seed_label} |" in md
     # The kiosk tiles keep their short labels.
     assert CATALOG.activities["schuldhulp"].label() == "Schuldhulp en budgetadvies"
+
+
+def test_survey_counts_each_persons_latest_answer_and_says_on_how_many(tmp_path):
+    clock = FakeClock(datetime(2017, 1, 10, 10, tzinfo=TZ))
+    cjm, mb, hr = _open(tmp_path / "central.db", clock)
+    often = codes.new_code()  # asked every quarter: sad three times, happy the last time
+    for month, answer in ((1, 1), (4, 1), (7, 1), (10, 3)):
+        clock.set(2017, month, 10, 10)
+        cjm.answer_survey(often, {"confidence": answer})
+    once = codes.new_code()
+    cjm.answer_survey(once, {"confidence": 1})
+    cjm.answer_survey(None, {"confidence": 3})  # anonymous: one person of its own
+    traveller = codes.new_code()  # happy in MultiBron, then sad in CJM in December
+    clock.set(2017, 11, 1, 10)
+    mb.answer_survey(traveller, {"confidence": 3})
+    clock.set(2017, 12, 1, 10)
+    cjm.answer_survey(traveller, {"confidence": 1})
+    for _ in range(20):  # De Handreiking: twenty people, fifteen happy
+        hr.answer_survey(codes.new_code(), {"confidence": 3 if _ < 15 else 2})
+    clock.set(2018, 1, 2, 10)
+    cjm.answer_survey(once, {"confidence": 3})  # next year: does not count for 2017
+    report = build_report(cjm.conn, CATALOG, 2017, ROOMS)
+    for store in (cjm, mb, hr):
+        store.close()
+    entry = report["indicators"]["enquete_confidence"]
+    # CJM: often (happy), once (sad), anonymous (happy), traveller (sad) = 2 of 4.
+    assert entry["respondents"] == {"cjm": 4, "multibron": 1, "handreiking": 20, "total": 24}
+    assert entry["rooms"] == {"cjm": 50.0, "multibron": 100.0, "handreiking": 75.0}
+    # Total: the traveller's latest answer (sad, CJM) counts once: 2 + 15 of 24.
+    assert entry["total"] == round(100 * 17 / 24, 1)
+    assert entry["answers"] == {"cjm": 7, "multibron": 1, "handreiking": 20, "total": 28}
+    assert entry["indicative"] == {"cjm": True, "multibron": True, "handreiking": False,
+                                   "total": False}
+    assert report["indicators"]["enquete_pleasant"]["respondents"]["total"] == 0
+    assert report["indicators"]["enquete_pleasant"]["indicative"]["total"] is False
+    md = render(report, "md", CATALOG)
+    row = next(line for line in md.splitlines() if line.startswith("| Meer vertrouwen"))
+    assert "50% / 50% (n=4, indicatief)" in row and "75% / 50% (n=20) |" in row
+    rows = list(csv.DictReader(io.StringIO(render(report, "csv", CATALOG))))
+    cjm_row = next(r for r in rows if r["indicator"] == "enquete_confidence" and r["room"] == "cjm")
+    assert (cjm_row["n"], cjm_row["indicative"]) == ("4", "yes")
+    html = render(report, "html", CATALOG)
+    assert 'data-room="cjm" data-value="50.0" data-target="50.0" data-n="4" ' \
+           'data-indicative="true"' in html and "n=4, indicatief" in html
+    wb = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", CATALOG)))
+    ws = wb["Resultaten"]
+    r = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == "Meer vertrouwen in "
+             "eigen kunnen")
+    assert [ws.cell(r + 1, c).value for c in (3, 4, 6, 7, 9, 10, 12, 13)] == [
+        4, "indicatief", 1, "indicatief", 20, None, 24, None]

@@ -43,9 +43,11 @@ INDICATORS = {
     "anonieme_bezoeken": ("Anonieme bezoeken", "Anonymous visits",
                           "Aanmeldingen zonder code: geteld als bezoek, niet als persoon."),
     "enquete_confidence": ("Meer vertrouwen in eigen kunnen", "More confidence in own abilities",
-                           "Deel van de enquête-antwoorden dat positief is (blije smiley)."),
+                           "Deel van de mensen van wie het laatste enquête-antwoord in het jaar "
+                           "positief is (blije smiley); n = aantal mensen; onder 20 indicatief."),
     "enquete_pleasant": ("Prettiger wonen in de buurt", "Living here is more pleasant",
-                         "Deel van de enquête-antwoorden dat positief is (blije smiley)."),
+                         "Deel van de mensen van wie het laatste enquête-antwoord in het jaar "
+                         "positief is (blije smiley); n = aantal mensen; onder 20 indicatief."),
 }
 ACTIVITY_EXPLANATION = {"unique": "Unieke deelnemers aan deze activiteit in het jaar.",
                         "jobs": "Aantal uitgevoerde klussen in het jaar."}
@@ -59,7 +61,8 @@ TEXT = {
            "last_event": "Laatste gebeurtenis", "last_bundle": "Laatste bundel",
            "lag": "Achterstand (uur)", "stale": "Stil > 2 dagen", "trends": "Verloop per maand",
            "checkins": "aanmeldingen", "visitors": "verschillende bezoekers",
-           "explanation": "Toelichting", "yes": "ja", "no": "nee", "none": "geen uitgaven"},
+           "explanation": "Toelichting", "yes": "ja", "no": "nee", "none": "geen uitgaven",
+           "indicative": "indicatief", "people": "personen"},
     "en": {"title": "Neighbourhood rooms: results", "indicator": "Indicator", "unit": "Unit",
            "total": "Total", "year": "Year", "generated": "Generated", "target": "target",
            "hours": "Volunteer hours", "rate": "Hourly rate (minimum wage)", "value": "Value",
@@ -69,7 +72,8 @@ TEXT = {
            "last_event": "Last event", "last_bundle": "Last bundle",
            "lag": "Lag (hours)", "stale": "Silent > 2 days", "trends": "Month by month",
            "checkins": "check-ins", "visitors": "distinct visitors",
-           "explanation": "Explanation", "yes": "yes", "no": "no", "none": "no spending"},
+           "explanation": "Explanation", "yes": "yes", "no": "no", "none": "no spending",
+           "indicative": "indicative", "people": "people"},
 }
 
 
@@ -100,6 +104,22 @@ def cell(entry: dict, column: str) -> tuple[float | None, float | None]:
     """(value, target) of one indicator in one room or the total."""
     value = entry["total"] if column == "total" else entry["rooms"].get(column)
     return value, entry.get("targets", {}).get(column)
+
+
+def respondents(entry: dict, column: str) -> tuple[int | None, bool]:
+    """(people a survey percentage rests on, indicative?); (None, False) for other rows."""
+    people = entry.get("respondents")
+    if people is None:
+        return None, False
+    return people.get(column, 0), bool(entry.get("indicative", {}).get(column))
+
+
+def survey_note(entry: dict, column: str, lang: str = "nl") -> str:
+    """"n=12, indicatief" under a survey percentage; "" for other rows."""
+    n, indicative = respondents(entry, column)
+    if n is None:
+        return ""
+    return f"n={n}" + (f", {TEXT[lang]['indicative']}" if indicative else "")
 
 
 def progress(value: float | None, target: float | None) -> float | None:
@@ -149,7 +169,7 @@ def to_json(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> s
 
 
 CSV_HEADER = ["year", "indicator", "label", "unit", "room", "room_name", "value", "target",
-              "percent_of_target"]
+              "percent_of_target", "n", "indicative"]
 
 
 def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
@@ -162,10 +182,12 @@ def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> st
         for column in columns(report):
             value, target = cell(entry, column)
             share = progress(value, target)
+            n, indicative = respondents(entry, column)
             writer.writerow([report["year"], indicator, label(indicator, catalog, lang),
                              entry["unit"], column, names[column],
                              "" if value is None else value, "" if target is None else target,
-                             "" if share is None else round(100 * share, 1)])
+                             "" if share is None else round(100 * share, 1),
+                             "" if n is None else n, "yes" if indicative else ""])
     return out.getvalue()
 
 
@@ -179,7 +201,10 @@ def shown(value: float | None, unit: str, lang: str = "nl") -> str:
 def _md_cell(entry: dict, column: str, lang: str) -> str:
     value, target = cell(entry, column)
     text = shown(value, entry["unit"], lang)
-    return f"{text} / {shown(target, entry['unit'], lang)}" if target is not None else text
+    if target is not None:
+        text += f" / {shown(target, entry['unit'], lang)}"
+    note = survey_note(entry, column, lang)
+    return f"{text} ({note})" if note else text
 
 
 def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from shared.catalog import Catalog
 from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro, label, number,
-                                   progress, shown, unit_label)
+                                   progress, respondents, shown, survey_note, unit_label)
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem;color:#1d2733}
@@ -50,9 +50,13 @@ def _results_table(report: dict, catalog: Catalog | None, lang: str) -> list[str
                 text += f" / {shown(target, entry['unit'], lang)}"
             if share is not None:
                 text += f" ({round(100 * share)}%)"
+            note = survey_note(entry, column, lang)
+            n, indicative = respondents(entry, column)
+            extra = "" if n is None else f' data-n="{n}" data-indicative="{str(indicative).lower()}"'
             out.append(f'<td class="{_level(share)}" data-room="{esc(column)}" '
                        f'data-value="{"" if value is None else value}" '
-                       f'data-target="{"" if target is None else target}">{esc(text)}</td>')
+                       f'data-target="{"" if target is None else target}"{extra}>{esc(text)}'
+                       + (f'<br><small class="n">{esc(note)}</small>' if note else "") + "</td>")
         out.append("</tr>")
     out.append("</tbody></table>")
     return out

@@ -17,7 +17,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from shared.catalog import Catalog
-from shared.report_formats import TEXT, cell, columns, explanation, label, progress, unit_label
+from shared.report_formats import (TEXT, cell, columns, explanation, label, progress,
+                                   respondents, unit_label)
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
@@ -64,6 +65,8 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
             pct = ws.cell(row=row, column=base + 2, value=None if share is None else round(share, 4))
             pct.number_format = "0%"
         row += 1
+        if "respondents" in entry:
+            row = _respondents_row(ws, row, entry, report, lang)
     last = row - 1
     for i in range(len(names)):
         letter = get_column_letter(5 + 3 * i)
@@ -77,6 +80,19 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
                                                        formula=["0.5"], fill=RED))
     ws.freeze_panes = "C5"
     _widths(ws, {1: 38, 2: 10, **{c: 11 for c in range(3, 3 + 3 * len(names))}})
+
+
+def _respondents_row(ws, row: int, entry: dict, report: dict, lang: str) -> int:
+    """Under a survey percentage: the people it rests on, and "indicatief" below 20."""
+    t = TEXT[lang]
+    ws.cell(row=row, column=1, value=f"  n ({t['people']})")
+    ws.cell(row=row, column=2, value=t["people"])
+    for i, column in enumerate(columns(report)):
+        n, indicative = respondents(entry, column)
+        ws.cell(row=row, column=3 + 3 * i, value=n)
+        if indicative:
+            ws.cell(row=row, column=4 + 3 * i, value=t["indicative"])
+    return row + 1
 
 
 def _volunteers(ws, report: dict, lang: str) -> None:
