@@ -89,8 +89,14 @@ class Catalog:
         return self.targets[max(years)] if years else {}
 
     def rate_for(self, year: int) -> float | None:
+        """The hourly rate of ``year``, or else of the latest earlier year that has one."""
+        rate_year = self.rate_year_for(year)
+        return None if rate_year is None else self.hourly_rate[rate_year]
+
+    def rate_year_for(self, year: int) -> int | None:
+        """The year whose rate ``rate_for(year)`` uses (``year`` itself when it has one)."""
         years = [y for y in self.hourly_rate if y <= year]
-        return self.hourly_rate[max(years)] if years else None
+        return max(years) if years else None
 
     def room_name(self, room_id: str) -> str:
         room = self.rooms.get(room_id)

@@ -253,11 +253,25 @@ def _survey_entry(figures: YearFigures, question: str, goal: float) -> dict:
 def volunteer_value(figures: YearFigures, catalog: Catalog) -> dict:
     """Volunteer hours valued at the year's minimum wage (the "populaire begroting")."""
     rate = catalog.rate_for(figures.year)
+    rate_year = catalog.rate_year_for(figures.year)
     hours = {r: figures.hours.get(r, 0.0) for r in figures.rooms}
     per_room = {r: round(h * (rate or 0), 2) for r, h in hours.items()}
     # The total from the unrounded hours, rounded once: summing rounded room values drifts.
     total = round(sum(hours.values()) * (rate or 0), 2)
-    return {"hourly_rate": rate, "rooms": per_room, "total": total}
+    return {"hourly_rate": rate, "rooms": per_room, "total": total, "rate_year": rate_year,
+            "warning": rate_warning(figures.year, rate, rate_year)}
+
+
+def rate_warning(year: int, rate: float | None, rate_year: int | None) -> str | None:
+    """Plain Dutch words when the hours are not valued at the year's own minimum wage."""
+    if rate_year == year:
+        return None
+    if rate is None:
+        return (f"Let op: de catalogus heeft geen minimumloon (WML) per uur voor {year} of "
+                "eerder; de vrijwilligersuren zijn niet gewaardeerd.")
+    amount = f"{rate:.2f}".replace(".", ",")
+    return (f"Let op: de catalogus heeft geen minimumloon (WML) per uur voor {year}; de uren "
+            f"zijn gewaardeerd tegen het tarief van {rate_year} (€ {amount}).")
 
 
 def handgeld_summary(figures: YearFigures, catalog: Catalog) -> dict:

@@ -77,6 +77,10 @@ def test_json_is_the_contract_shape_and_round_trips(report):
 
 def test_csv_has_a_row_per_indicator_and_room_with_the_json_numbers(report):
     rows = list(csv.DictReader(io.StringIO(render(report, "csv", CATALOG))))
+    value_rows = [r for r in rows if r["indicator"] == "vrijwilligerswaarde"]
+    rows = [r for r in rows if r["indicator"] != "vrijwilligerswaarde"]
+    assert {r["room"]: float(r["value"]) for r in value_rows} == {
+        **report["volunteer_value"]["rooms"], "total": report["volunteer_value"]["total"]}
     expected = expected_cells(report)
     assert len(rows) == len(expected)
     for row in rows:
@@ -114,7 +118,7 @@ def test_markdown_is_the_seed_table_with_the_json_numbers(report):
             assert same(nl_num(target) if target else None, exp_target), (indicator, column)
             seen += 1
     assert seen == len(expected)
-    assert "€ 39,60" in text  # 4.5 h x € 8,80 for CJM
+    assert "€ 40,32" in text  # 4.5 h x € 8,96 (the WML of 2017) for CJM
     assert "€ 550,00 ⚠" in text  # March in CJM is over the cap
 
 

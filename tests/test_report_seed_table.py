@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from shared import codes
 from shared.catalog import load_catalog
@@ -31,9 +32,9 @@ def _open(path, clock):
 
 
 def test_the_total_value_is_rounded_once_from_the_unrounded_hours(tmp_path):
-    # 0.01 h per room: each room is worth 0.088 -> € 0,09, but the three together are
-    # 0.03 h x € 8,80 = 0.264 -> € 0,26, not 3 x € 0,09 = € 0,27.
-    clock = FakeClock(datetime(2017, 5, 1, 10, tzinfo=TZ))
+    # 2016 (€ 8,80): 0.01 h per room: each room is worth 0.088 -> € 0,09, but the three
+    # together are 0.03 h x € 8,80 = 0.264 -> € 0,26, not 3 x € 0,09 = € 0,27.
+    clock = FakeClock(datetime(2016, 5, 1, 10, tzinfo=TZ))
     stores = _open(tmp_path / "central.db", clock)
     for store in stores:
         boss = store.add_key_holder("Baas", "2468", by=None)
@@ -42,7 +43,7 @@ def test_the_total_value_is_rounded_once_from_the_unrounded_hours(tmp_path):
         store.start_shift(helper)
         clock.advance(seconds=36)
         store.end_shift(helper)
-    report = build_report(stores[0].conn, CATALOG, 2017, ROOMS)
+    report = build_report(stores[0].conn, CATALOG, 2016, ROOMS)
     for store in stores:
         store.close()
     value = report["volunteer_value"]
@@ -139,3 +140,60 @@ def test_survey_counts_each_persons_latest_answer_and_says_on_how_many(tmp_path)
              "eigen kunnen")
     assert [ws.cell(r + 1, c).value for c in (3, 4, 6, 7, 9, 10, 12, 13)] == [
         4, "indicatief", 1, "indicatief", 20, None, 24, None]
+
+
+def _one_shift_in(tmp_path, year: int) -> dict:
+    clock = FakeClock(datetime(year, 6, 1, 10, tzinfo=TZ))
+    store = RoomStore(tmp_path / f"central-{year}.db", "cjm", clock=clock, durable=False)
+    boss = store.add_key_holder("Baas", "2468", by=None)
+    helper = codes.new_code()
+    store.set_volunteer(helper, True, by=boss.code)
+    store.start_shift(helper)
+    clock.advance(hours=10)
+    store.end_shift(helper)
+    report = build_report(store.conn, CATALOG, year, ["cjm"])
+    store.close()
+    return report
+
+
+def _every_format(report) -> dict[str, str]:
+    wb = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", CATALOG)))
+    sheets = {name: "\n".join(str(c.value) for row in wb[name].iter_rows() for c in row
+                              if c.value is not None) for name in wb.sheetnames}
+    return {"json": render(report, "json"), "csv": render(report, "csv", CATALOG),
+            "md": render(report, "md", CATALOG), "html": render(report, "html", CATALOG),
+            "xlsx Vrijwilligers": sheets["Vrijwilligers"],
+            "xlsx Toelichting": sheets["Toelichting"]}
+
+
+@pytest.mark.parametrize("year, rate, rate_year", [(2017, 8.96, 2017), (2018, 9.11, 2018),
+                                                   (2024, 13.27, 2024), (2026, 14.71, 2026)])
+def test_hours_are_valued_at_the_wml_of_their_own_year(tmp_path, year, rate, rate_year):
+    value = _one_shift_in(tmp_path, year)["volunteer_value"]
+    assert (value["hourly_rate"], value["rate_year"], value["warning"]) == (rate, rate_year, None)
+    assert value["total"] == round(10 * rate, 2)
+
+
+def test_a_year_without_its_own_wml_warns_in_every_format(tmp_path):
+    report = _one_shift_in(tmp_path, 2020)  # 2019-2022 are not in the catalog
+    value = report["volunteer_value"]
+    assert (value["hourly_rate"], value["rate_year"]) == (9.11, 2018)
+    assert value["total"] == 91.1
+    warning = value["warning"]
+    assert "geen minimumloon (WML) per uur voor 2020" in warning and "2018" in warning
+    for fmt, text in _every_format(report).items():
+        assert "geen minimumloon (WML) per uur voor 2020" in text, fmt
+    toelichting = _every_format(report)["xlsx Toelichting"]
+    assert "minimumloon (WML) van het jaar" not in toelichting  # it no longer claims so
+    own_year = _every_format(_one_shift_in(tmp_path, 2017))
+    for fmt, text in own_year.items():
+        assert "geen minimumloon" not in text, fmt
+    assert "minimumloon (WML) van het jaar" in own_year["xlsx Toelichting"]
+
+
+def test_a_year_before_any_wml_is_not_valued_and_says_so(tmp_path):
+    report = _one_shift_in(tmp_path, 2015)
+    value = report["volunteer_value"]
+    assert (value["hourly_rate"], value["total"]) == (None, 0)
+    for fmt, text in _every_format(report).items():
+        assert "niet gewaardeerd" in text, fmt

@@ -62,7 +62,8 @@ TEXT = {
            "lag": "Achterstand (uur)", "stale": "Stil > 2 dagen", "trends": "Verloop per maand",
            "checkins": "aanmeldingen", "visitors": "verschillende bezoekers",
            "explanation": "Toelichting", "yes": "ja", "no": "nee", "none": "geen uitgaven",
-           "indicative": "indicatief", "people": "personen"},
+           "indicative": "indicatief", "people": "personen",
+           "value_label": "Waarde vrijwilligersuren (WML)", "rate_of": "tarief van"},
     "en": {"title": "Neighbourhood rooms: results", "indicator": "Indicator", "unit": "Unit",
            "total": "Total", "year": "Year", "generated": "Generated", "target": "target",
            "hours": "Volunteer hours", "rate": "Hourly rate (minimum wage)", "value": "Value",
@@ -73,7 +74,8 @@ TEXT = {
            "lag": "Lag (hours)", "stale": "Silent > 2 days", "trends": "Month by month",
            "checkins": "check-ins", "visitors": "distinct visitors",
            "explanation": "Explanation", "yes": "yes", "no": "no", "none": "no spending",
-           "indicative": "indicative", "people": "people"},
+           "indicative": "indicative", "people": "people",
+           "value_label": "Value of volunteer hours (minimum wage)", "rate_of": "rate of"},
 }
 
 
@@ -141,6 +143,15 @@ def number(value: float | None, lang: str = "nl", empty: str = "–") -> str:
     return text
 
 
+def rate_line(value: dict, lang: str = "nl") -> str:
+    """"Tarief per uur (WML): € 8,96 (tarief van 2017)"."""
+    t = TEXT[lang]
+    text = f"{t['rate']}: {euro(value.get('hourly_rate'), lang)}"
+    if value.get("rate_year") is not None:
+        text += f" ({t['rate_of']} {value['rate_year']})"
+    return text
+
+
 def euro(value: float | None, lang: str = "nl") -> str:
     if value is None:
         return "–"
@@ -169,7 +180,7 @@ def to_json(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> s
 
 
 CSV_HEADER = ["year", "indicator", "label", "unit", "room", "room_name", "value", "target",
-              "percent_of_target", "n", "indicative"]
+              "percent_of_target", "n", "indicative", "note"]
 
 
 def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
@@ -187,7 +198,14 @@ def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> st
                              entry["unit"], column, names[column],
                              "" if value is None else value, "" if target is None else target,
                              "" if share is None else round(100 * share, 1),
-                             "" if n is None else n, "yes" if indicative else ""])
+                             "" if n is None else n, "yes" if indicative else "", ""])
+    value = report.get("volunteer_value")
+    if value:  # the populaire begroting: the hours' value, with any warning on the rate
+        for column in columns(report):
+            amount = value.get("total") if column == "total" else value["rooms"].get(column)
+            writer.writerow([report["year"], "vrijwilligerswaarde", TEXT[lang]["value_label"],
+                             "euro", column, names[column], "" if amount is None else amount,
+                             "", "", "", "", value.get("warning") or ""])
     return out.getvalue()
 
 
@@ -222,9 +240,10 @@ def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") 
                                         unit_label(entry["unit"], lang), *cells]) + " |")
     value = report.get("volunteer_value", {})
     hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
-    lines += ["", f"## {t['budget']}", "",
-              f"{t['rate']}: {euro(value.get('hourly_rate'), lang)}", "",
-              f"| {t['room']} | {t['hours']} | {t['value']} |", "|---|---:|---:|"]
+    lines += ["", f"## {t['budget']}", "", rate_line(value, lang), ""]
+    if value.get("warning"):
+        lines += [f"> ⚠ {value['warning']}", ""]
+    lines += [f"| {t['room']} | {t['hours']} | {t['value']} |", "|---|---:|---:|"]
     for room, name in report["rooms"].items():
         lines.append(f"| {name} | {number(hours['rooms'].get(room), lang)} | "
                      f"{euro(value.get('rooms', {}).get(room), lang)} |")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from shared.catalog import Catalog
 from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro, label, number,
-                                   progress, respondents, shown, survey_note, unit_label)
+                                   progress, rate_line, respondents, shown, survey_note,
+                                   unit_label)
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem;color:#1d2733}
@@ -121,8 +122,10 @@ def _budget(report: dict, lang: str) -> list[str]:
     t = TEXT[lang]
     value = report.get("volunteer_value", {})
     hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
-    out = [f"<h2>{esc(t['budget'])}</h2>",
-           f"<p>{esc(t['rate'])}: {esc(euro(value.get('hourly_rate'), lang))}</p>",
+    out = [f"<h2>{esc(t['budget'])}</h2>", f'<p id="rate">{esc(rate_line(value, lang))}</p>']
+    if value.get("warning"):
+        out.append(f'<p class="stale" id="rate-warning">⚠ {esc(value["warning"])}</p>')
+    out += [
            f'<table id="budget"><thead><tr><th>{esc(t["room"])}</th><th>{esc(t["hours"])}</th>'
            f'<th>{esc(t["value"])}</th></tr></thead><tbody>']
     rows = [(r, n) for r, n in report["rooms"].items()] + [("total", t["total"])]

@@ -103,6 +103,11 @@ def _volunteers(ws, report: dict, lang: str) -> None:
     ws["A1"].font = TITLE
     ws["A2"], ws["B2"] = t["rate"], value.get("hourly_rate")
     ws["B2"].number_format = EURO
+    if value.get("rate_year") is not None:
+        ws["C2"] = f"{t['rate_of']} {value['rate_year']}"
+    if value.get("warning"):
+        ws["A3"] = f"⚠ {value['warning']}"
+        ws["A3"].font = Font(bold=True, color="A40000")
     _header(ws, 4, [t["room"], t["hours"], t["value"]])
     row = 5
     for room, name in report["rooms"].items():
@@ -188,11 +193,18 @@ def _explain(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
         "alle ruimtes, dus het totaal is hooguit de som van de ruimtes.",
         "Een bezoek zonder gekozen activiteit telt als inloop. Ongedaan gemaakte registraties "
         "tellen niet mee.",
-        "Vrijwilligersuren worden gewaardeerd tegen het minimumloon (WML) van het jaar.",
+        _rate_note(report.get("volunteer_value", {})),
     ]
     for i, note in enumerate(notes, start=row + 1):
         ws.cell(row=i, column=1, value=note)
     _widths(ws, {1: 22, 2: 38, 3: 10, 4: 80})
+
+
+def _rate_note(value: dict) -> str:
+    """What the Toelichting says of the rate: the year's own, or the warning."""
+    if value.get("warning"):
+        return value["warning"]
+    return "Vrijwilligersuren worden gewaardeerd tegen het minimumloon (WML) van het jaar."
 
 
 def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> bytes:
