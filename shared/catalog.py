@@ -73,6 +73,8 @@ class Catalog:
     hourly_rate: dict[int, float]
     handgeld_cap: float
     handgeld_categories: dict[str, str]
+    handgeld_monthly_budget: float = 250.0  # the budget line (section 7), below the cap
+    handgeld_yearly_budget: float = 3000.0
     source: str = field(default="", compare=False)
 
     def activity(self, activity_id: str) -> Activity:
@@ -166,6 +168,8 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
         hourly_rate=rates,
         handgeld_cap=float(handgeld.get("monthly_cap", 500.0)),
         handgeld_categories=dict(handgeld.get("categories", {})),
+        handgeld_monthly_budget=float(handgeld.get("monthly_budget", 250.0)),
+        handgeld_yearly_budget=float(handgeld.get("yearly_budget", 3000.0)),
         source=source,
     )
 

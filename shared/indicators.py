@@ -275,17 +275,30 @@ def rate_warning(year: int, rate: float | None, rate_year: int | None) -> str | 
 
 
 def handgeld_summary(figures: YearFigures, catalog: Catalog) -> dict:
-    """Petty cash spent per room and month (euros), by category, against the monthly cap."""
-    rooms = {}
+    """Petty cash spent per room and month (euros), by category, against both the monthly
+    cap (note 22) and the lower budget line (section 7), and per room for the year."""
+    rooms, year = {}, {}
+    cap, budget = catalog.handgeld_cap, catalog.handgeld_monthly_budget
     for room in figures.rooms:
         months = {}
         for month, by_category in sorted(figures.handgeld.get(room, {}).items()):
-            spent = sum(by_category.values()) / 100
-            months[month] = {"spent": spent, "over_cap": spent > catalog.handgeld_cap,
+            cents = sum(by_category.values())
+            spent = cents / 100
+            months[month] = {"spent": spent, "over_cap": spent > cap,
+                             "over_budget": spent > budget,
                              "categories": {c: v / 100 for c, v in sorted(by_category.items())}}
         rooms[room] = months
-    return {"monthly_cap": catalog.handgeld_cap, "categories": catalog.handgeld_categories,
-            "rooms": rooms}
+        # Summed in cents, so the year's figure is exact.
+        spent = sum(sum(m.values()) for m in figures.handgeld.get(room, {}).values()) / 100
+        year[room] = {"spent": spent, "budget": catalog.handgeld_yearly_budget,
+                      "cap": round(12 * cap, 2),
+                      "over_budget": spent > catalog.handgeld_yearly_budget,
+                      "over_cap": spent > 12 * cap,
+                      "months_over_budget": sum(m["over_budget"] for m in months.values()),
+                      "months_over_cap": sum(m["over_cap"] for m in months.values())}
+    return {"monthly_cap": cap, "monthly_budget": budget,
+            "yearly_budget": catalog.handgeld_yearly_budget,
+            "categories": catalog.handgeld_categories, "rooms": rooms, "year": year}
 
 
 def year_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,

@@ -197,3 +197,58 @@ def test_a_year_before_any_wml_is_not_valued_and_says_so(tmp_path):
     assert (value["hourly_rate"], value["total"]) == (None, 0)
     for fmt, text in _every_format(report).items():
         assert "niet gewaardeerd" in text, fmt
+
+
+def test_handgeld_against_the_cap_and_the_budget_line_per_month_and_year(tmp_path):
+    clock = FakeClock(datetime(2017, 1, 5, 10, tzinfo=TZ))
+    cjm, mb, hr = _open(tmp_path / "central.db", clock)
+    boss = cjm.add_key_holder("Baas", "2468", by=None).code
+    cjm.record_expense(24000, "A", "koffie", by=boss)  # January: under both
+    clock.set(2017, 2, 5, 10)
+    cjm.record_expense(30000, "B", "eten", by=boss)  # February: over the budget line only
+    clock.set(2017, 3, 5, 10)
+    cjm.record_expense(40000, "B", "eten", by=boss)  # March: over the cap as well
+    cjm.record_expense(15001, "F", "verf", by=boss)
+    for month in range(4, 13):  # April to December: exactly the budget line
+        clock.set(2017, month, 5, 10)
+        cjm.record_expense(25000, "A", "koffie", by=boss)
+    mb_boss = mb.add_key_holder("Cas", "1357", by=None).code
+    mb.record_expense(10000, "E", "postzegels", by=mb_boss)
+    report = build_report(cjm.conn, CATALOG, 2017, ROOMS)
+    for store in (cjm, mb, hr):
+        store.close()
+    section = report["handgeld"]
+    assert (section["monthly_cap"], section["monthly_budget"], section["yearly_budget"]) == (
+        500.0, 250.0, 3000.0)
+    months = section["rooms"]["cjm"]
+    assert [(m, months[m]["over_budget"], months[m]["over_cap"]) for m in
+            ("2017-01", "2017-02", "2017-03", "2017-04")] == [
+        ("2017-01", False, False), ("2017-02", True, False), ("2017-03", True, True),
+        ("2017-04", False, False)]
+    # 240 + 300 + 550.01 + 9 x 250 = 3,340.01: over the yearly budget, not over 12 caps.
+    assert section["year"]["cjm"] == {
+        "spent": 3340.01, "budget": 3000.0, "cap": 6000.0, "over_budget": True,
+        "over_cap": False, "months_over_budget": 2, "months_over_cap": 1}
+    assert section["year"]["multibron"]["spent"] == 100.0
+    assert section["year"]["handreiking"] == {
+        "spent": 0.0, "budget": 3000.0, "cap": 6000.0, "over_budget": False,
+        "over_cap": False, "months_over_budget": 0, "months_over_cap": 0}
+    md = render(report, "md", CATALOG)
+    assert "| Casa Jepie Makandra | 2017-02 |" in md
+    feb = next(line for line in md.splitlines() if "| 2017-02 |" in line)
+    assert feb.endswith("| € 300,00 | ja | nee |")
+    mar = next(line for line in md.splitlines() if "| 2017-03 |" in line)
+    assert mar.endswith("| € 550,01 ⚠ | ja | ja |")
+    assert ("| Casa Jepie Makandra | € 3.340,01 | € 3.000,00 | € 6.000,00 | ja | nee | 2 | 1 |"
+            in md)
+    html = render(report, "html", CATALOG)
+    assert ('data-month="2017-02" data-spent="300.0" data-over-budget="true" '
+            'data-over-cap="false"') in html
+    assert 'data-room="cjm" data-year-spent="3340.01"' in html
+    wb = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", CATALOG)))
+    ws = wb["Handgeld"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    feb_row = next(r for r in rows if r[1] == "2017-02")
+    assert feb_row[8:12] == [300.0, 500.0, "nee", 250.0] and feb_row[12] == "ja"
+    year_row = next(r for r in rows if r[0] == "Casa Jepie Makandra" and r[1] == 3340.01)
+    assert year_row[:8] == ["Casa Jepie Makandra", 3340.01, 3000.0, 6000.0, "ja", "nee", 2, 1]

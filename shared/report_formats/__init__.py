@@ -63,7 +63,11 @@ TEXT = {
            "checkins": "aanmeldingen", "visitors": "verschillende bezoekers",
            "explanation": "Toelichting", "yes": "ja", "no": "nee", "none": "geen uitgaven",
            "indicative": "indicatief", "people": "personen",
-           "value_label": "Waarde vrijwilligersuren (WML)", "rate_of": "tarief van"},
+           "value_label": "Waarde vrijwilligersuren (WML)", "rate_of": "tarief van",
+           "budget_line": "Budget", "over_budget": "Boven budget",
+           "handgeld_year": "Handgeld over het jaar",
+           "months_over_budget": "Maanden boven budget",
+           "months_over_cap": "Maanden boven plafond"},
     "en": {"title": "Neighbourhood rooms: results", "indicator": "Indicator", "unit": "Unit",
            "total": "Total", "year": "Year", "generated": "Generated", "target": "target",
            "hours": "Volunteer hours", "rate": "Hourly rate (minimum wage)", "value": "Value",
@@ -75,7 +79,10 @@ TEXT = {
            "checkins": "check-ins", "visitors": "distinct visitors",
            "explanation": "Explanation", "yes": "yes", "no": "no", "none": "no spending",
            "indicative": "indicative", "people": "people",
-           "value_label": "Value of volunteer hours (minimum wage)", "rate_of": "rate of"},
+           "value_label": "Value of volunteer hours (minimum wage)", "rate_of": "rate of",
+           "budget_line": "Budget", "over_budget": "Over budget",
+           "handgeld_year": "Petty cash over the year",
+           "months_over_budget": "Months over budget", "months_over_cap": "Months over the cap"},
 }
 
 
@@ -249,22 +256,70 @@ def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") 
                      f"{euro(value.get('rooms', {}).get(room), lang)} |")
     lines.append(f"| {t['total']} | {number(hours['total'], lang)} | "
                  f"{euro(value.get('total'), lang)} |")
-    from shared.trends import handgeld_table
     section = report.get("handgeld", {"categories": {}, "monthly_cap": 0})
     cats = list(section["categories"]) or list("ABCDEF")
-    lines += ["", f"## {t['handgeld']} ({t['cap']} {euro(section.get('monthly_cap'), lang)})", ""]
-    rows = handgeld_table(report) if "rooms" in section else []
+    lines += ["", f"## {t['handgeld']} ({t['cap']} {euro(section.get('monthly_cap'), lang)}, "
+              f"{t['budget_line']} {euro(section.get('monthly_budget'), lang)})", ""]
+    rows = handgeld_rows(report) if "rooms" in section else []
     if rows:
-        lines += ["| " + " | ".join([t["room"], t["month"], *cats, t["spent"]]) + " |",
-                  "|---|---|" + "---:|" * (len(cats) + 1)]
+        heads = [t["room"], t["month"], *cats, t["spent"], t["over_budget"], t["over_cap"]]
+        lines += ["| " + " | ".join(heads) + " |", "|---|---|" + "---:|" * (len(cats) + 3)]
         for row in rows:
             flag = " ⚠" if row["over_cap"] else ""
             lines.append("| " + " | ".join([report["rooms"][row["room"]], row["month"],
                                             *(euro(row[c], lang) for c in cats),
-                                            euro(row["spent"], lang) + flag]) + " |")
+                                            euro(row["spent"], lang) + flag,
+                                            yes_no(row["over_budget"], lang),
+                                            yes_no(row["over_cap"], lang)]) + " |")
     else:
         lines.append(t["none"])
+    years = handgeld_year_rows(report)
+    if years:
+        lines += ["", f"### {t['handgeld_year']}", "",
+                  "| " + " | ".join(handgeld_year_heads(report, lang)) + " |",
+                  "|---|" + "---:|" * 7]
+        for row in years:
+            lines.append("| " + " | ".join(handgeld_year_cells(row, lang)) + " |")
     return "\n".join(lines) + "\n"
+
+
+def yes_no(value: bool, lang: str = "nl") -> str:
+    return TEXT[lang]["yes"] if value else TEXT[lang]["no"]
+
+
+def handgeld_rows(report: dict) -> list[dict]:
+    """Month rows (room, month, A..F, spent, cap, over_cap, budget, over_budget)."""
+    from shared.trends import handgeld_table
+    section = report["handgeld"]
+    budget = section.get("monthly_budget")
+    rows = []
+    for row in handgeld_table(report):
+        entry = section["rooms"][row["room"]][row["month"]]
+        over = entry.get("over_budget", budget is not None and row["spent"] > budget)
+        rows.append({**row, "budget": budget, "over_budget": over})
+    return rows
+
+
+def handgeld_year_rows(report: dict) -> list[dict]:
+    """Per room, the year's spending against the yearly budget line and twelve caps."""
+    section = report.get("handgeld", {})
+    return [{"room": room, "name": report["rooms"].get(room, room), **entry}
+            for room, entry in section.get("year", {}).items()]
+
+
+def handgeld_year_heads(report: dict, lang: str) -> list[str]:
+    t = TEXT[lang]
+    section = report["handgeld"]
+    return [t["room"], t["spent"], f"{t['budget_line']} {euro(section.get('yearly_budget'), lang)}",
+            f"{t['cap']} 12 × {euro(section.get('monthly_cap'), lang)}", t["over_budget"],
+            t["over_cap"], t["months_over_budget"], t["months_over_cap"]]
+
+
+def handgeld_year_cells(row: dict, lang: str) -> list[str]:
+    return [row["name"], euro(row["spent"], lang), euro(row["budget"], lang),
+            euro(row["cap"], lang), yes_no(row["over_budget"], lang),
+            yes_no(row["over_cap"], lang), str(row["months_over_budget"]),
+            str(row["months_over_cap"])]
 
 
 # --- dispatch --------------------------------------------------------------

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from shared.catalog import Catalog
 from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro, label, number,
-                                   progress, rate_line, respondents, shown, survey_note,
-                                   unit_label)
+                                   handgeld_rows, handgeld_year_cells, handgeld_year_heads,
+                                   handgeld_year_rows, progress, rate_line, respondents, shown,
+                                   survey_note, unit_label, yes_no)
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem;color:#1d2733}
@@ -139,26 +140,42 @@ def _budget(report: dict, lang: str) -> list[str]:
 
 
 def _handgeld(report: dict, lang: str) -> list[str]:
-    from shared.trends import handgeld_table
     t = TEXT[lang]
     section = report.get("handgeld", {"categories": {}, "monthly_cap": None, "rooms": {}})
     cats = list(section["categories"]) or list("ABCDEF")
     out = [f"<h2>{esc(t['handgeld'])}</h2>",
-           f"<p>{esc(t['cap'])}: {esc(euro(section.get('monthly_cap'), lang))} / {esc(t['month'])}. "
+           f"<p>{esc(t['cap'])}: {esc(euro(section.get('monthly_cap'), lang))} / {esc(t['month'])}"
+           f" (note 22); {esc(t['budget_line'])}: {esc(euro(section.get('monthly_budget'), lang))}"
+           f" / {esc(t['month'])}. "
            + "; ".join(f"{esc(c)}: {esc(d)}" for c, d in section["categories"].items()) + "</p>"]
-    rows = handgeld_table(report)
+    rows = handgeld_rows(report)
     if not rows:
         return out + [f"<p>{esc(t['none'])}</p>"]
+    heads = [t["room"], t["month"], *cats, t["spent"], t["over_budget"], t["over_cap"]]
     out.append('<table id="handgeld"><thead><tr>' + "".join(
-        f"<th>{esc(h)}</th>" for h in [t["room"], t["month"], *cats, t["spent"]]) + "</tr></thead><tbody>")
+        f"<th>{esc(h)}</th>" for h in heads) + "</tr></thead><tbody>")
     for row in rows:
+        level = "low" if row["over_cap"] else "mid" if row["over_budget"] else ""
         out.append(f'<tr data-room="{esc(row["room"])}" data-month="{row["month"]}" '
-                   f'data-spent="{row["spent"]}"><td>{esc(report["rooms"].get(row["room"], row["room"]))}'
+                   f'data-spent="{row["spent"]}" data-over-budget="{str(row["over_budget"]).lower()}" '
+                   f'data-over-cap="{str(row["over_cap"]).lower()}">'
+                   f'<td>{esc(report["rooms"].get(row["room"], row["room"]))}'
                    f'</td><td>{row["month"]}</td>'
                    + "".join(f"<td>{esc(euro(row[c], lang))}</td>" for c in cats)
-                   + f'<td class="{"low" if row["over_cap"] else ""}">{esc(euro(row["spent"], lang))}'
-                   + "</td></tr>")
+                   + f'<td class="{level}">{esc(euro(row["spent"], lang))}</td>'
+                   + f"<td>{esc(yes_no(row['over_budget'], lang))}</td>"
+                   + f"<td>{esc(yes_no(row['over_cap'], lang))}</td></tr>")
     out.append("</tbody></table>")
+    years = handgeld_year_rows(report)
+    if years:
+        out.append(f"<h3>{esc(t['handgeld_year'])}</h3>")
+        out.append('<table id="handgeld-year"><thead><tr>' + "".join(
+            f"<th>{esc(h)}</th>" for h in handgeld_year_heads(report, lang))
+            + "</tr></thead><tbody>")
+        for row in years:
+            out.append(f'<tr data-room="{esc(row["room"])}" data-year-spent="{row["spent"]}">' + "".join(
+                f"<td>{esc(c)}</td>" for c in handgeld_year_cells(row, lang)) + "</tr>")
+        out.append("</tbody></table>")
     return out
 
 

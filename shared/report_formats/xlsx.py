@@ -17,8 +17,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from shared.catalog import Catalog
-from shared.report_formats import (TEXT, cell, columns, explanation, label, progress,
-                                   respondents, unit_label)
+from shared.report_formats import (TEXT, cell, columns, explanation, handgeld_rows,
+                                   handgeld_year_rows, label, progress, respondents, unit_label)
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
@@ -123,7 +123,6 @@ def _volunteers(ws, report: dict, lang: str) -> None:
 
 
 def _handgeld(ws, report: dict, lang: str) -> None:
-    from shared.trends import handgeld_table
     t = TEXT[lang]
     section = report.get("handgeld", {"categories": {}, "monthly_cap": None, "rooms": {}})
     cats = list(section["categories"]) or list("ABCDEF")
@@ -131,26 +130,57 @@ def _handgeld(ws, report: dict, lang: str) -> None:
     ws["A1"].font = TITLE
     ws["A2"], ws["B2"] = t["cap"], section.get("monthly_cap")
     ws["B2"].number_format = EURO
-    _header(ws, 4, [t["room"], t["month"], *cats, t["spent"], t["cap"], t["over_cap"]])
+    ws["C2"], ws["D2"] = t["budget_line"], section.get("monthly_budget")
+    ws["D2"].number_format = EURO
+    _header(ws, 4, [t["room"], t["month"], *cats, t["spent"], t["cap"], t["over_cap"],
+                    t["budget_line"], t["over_budget"]])
     row = 5
-    for item in handgeld_table(report):
+    for item in handgeld_rows(report):
         values = [report["rooms"].get(item["room"], item["room"]), item["month"],
                   *(item[c] for c in cats), item["spent"], item["cap"],
-                  t["yes"] if item["over_cap"] else t["no"]]
+                  t["yes"] if item["over_cap"] else t["no"], item["budget"],
+                  t["yes"] if item["over_budget"] else t["no"]]
         for col, v in enumerate(values, start=1):
             c = ws.cell(row=row, column=col, value=v)
-            if 3 <= col <= 4 + len(cats):
+            if 3 <= col <= 4 + len(cats) or col == 6 + len(cats):
                 c.number_format = EURO
         if item["over_cap"]:
             ws.cell(row=row, column=3 + len(cats)).fill = RED
         row += 1
     if row == 5:
         ws.cell(row=5, column=1, value=t["none"])
-    note = 7 + max(row - 5, 1)
+        row = 6
+    row = _handgeld_year(ws, row + 1, report, lang)
+    note = row + 1
     for i, (code, text) in enumerate(section["categories"].items()):
         ws.cell(row=note + i, column=1, value=code).font = BOLD
         ws.cell(row=note + i, column=2, value=text)
-    _widths(ws, {1: 22, 2: 12, **{c: 12 for c in range(3, 6 + len(cats))}})
+    _widths(ws, {1: 22, 2: 12, **{c: 12 for c in range(3, 8 + len(cats))}})
+
+
+def _handgeld_year(ws, row: int, report: dict, lang: str) -> int:
+    """The year per room against the yearly budget line and twelve monthly caps."""
+    t = TEXT[lang]
+    years = handgeld_year_rows(report)
+    if not years:
+        return row
+    ws.cell(row=row, column=1, value=t["handgeld_year"]).font = BOLD
+    _header(ws, row + 1, [t["room"], t["spent"], t["budget_line"], t["cap"], t["over_budget"],
+                          t["over_cap"], t["months_over_budget"], t["months_over_cap"]])
+    row += 2
+    for item in years:
+        values = [item["name"], item["spent"], item["budget"], item["cap"],
+                  t["yes"] if item["over_budget"] else t["no"],
+                  t["yes"] if item["over_cap"] else t["no"],
+                  item["months_over_budget"], item["months_over_cap"]]
+        for col, v in enumerate(values, start=1):
+            c = ws.cell(row=row, column=col, value=v)
+            if 2 <= col <= 4:
+                c.number_format = EURO
+        if item["over_budget"]:
+            ws.cell(row=row, column=2).fill = RED
+        row += 1
+    return row
 
 
 def _freshness(ws, report: dict, lang: str) -> None:
