@@ -252,3 +252,31 @@ def test_handgeld_against_the_cap_and_the_budget_line_per_month_and_year(tmp_pat
     assert feb_row[8:12] == [300.0, 500.0, "nee", 250.0] and feb_row[12] == "ja"
     year_row = next(r for r in rows if r[0] == "Casa Jepie Makandra" and r[1] == 3340.01)
     assert year_row[:8] == ["Casa Jepie Makandra", 3340.01, 3000.0, 6000.0, "ja", "nee", 2, 1]
+
+
+def test_md_html_and_xlsx_follow_the_seeds_table_order(tmp_path):
+    report = _one_shift_in(tmp_path, 2017)
+    seed_labels = [label for label, _ in seed_proces_rows()]
+    md = render(report, "md", CATALOG).splitlines()
+    assert [line.split("**")[1] for line in md if line.startswith("| **")] == [
+        "EFFECT", "OUTPUT", "PROCES", "INPUT"]
+    at = {line.split("**")[1]: i for i, line in enumerate(md) if line.startswith("| **")}
+    proces = md[at["PROCES"]:at["INPUT"]]
+    labels = [line.split(" | ")[0].removeprefix("| ") for line in proces[1:]]
+    assert labels[:13] == seed_labels  # the seed's rows in the seed's order
+    assert at["INPUT"] < md.index("## Populaire begroting")
+    html = render(report, "html", CATALOG)
+    heads = re.findall(r'<tr class="section"><th colspan="\d+">(\w+)</th>', html)
+    assert heads == ["EFFECT", "OUTPUT", "PROCES", "INPUT"]
+    assert html.index(">INPUT<") < html.index("<h2>Populaire begroting</h2>")
+    assert '<tr class="not-counted" data-row="betalende_leden"><td>Betalende leden' in html
+    ws = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", CATALOG)))["Resultaten"]
+    column_a = [c.value for c in ws["A"]]
+    assert [v for v in column_a if v in ("EFFECT", "OUTPUT", "PROCES", "INPUT")] == [
+        "EFFECT", "OUTPUT", "PROCES", "INPUT"]
+    start = column_a.index("PROCES") + 1
+    assert column_a[start:start + 13] == seed_labels
+    assert ws.cell(4, 3).value == "Casa Jepie Makandra: resultaat"
+    assert ws.cell(4, 4).value == "Casa Jepie Makandra: streefcijfer"
+    leden = column_a.index("Betalende leden (bewonersvereniging)") + 1
+    assert [ws.cell(leden, c).value for c in (3, 4)] == ["–", "min. 400"]

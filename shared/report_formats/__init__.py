@@ -134,7 +134,7 @@ TEXT = {
            "explanation": "Toelichting", "yes": "ja", "no": "nee", "none": "geen uitgaven",
            "indicative": "indicatief", "people": "personen",
            "value_label": "Waarde vrijwilligersuren (WML)", "rate_of": "tarief van",
-           "budget_line": "Budget", "over_budget": "Boven budget",
+           "budget_line": "Budget", "over_budget": "Boven budget", "result": "resultaat",
            "handgeld_year": "Handgeld over het jaar",
            "months_over_budget": "Maanden boven budget",
            "months_over_cap": "Maanden boven plafond"},
@@ -150,7 +150,7 @@ TEXT = {
            "explanation": "Explanation", "yes": "yes", "no": "no", "none": "no spending",
            "indicative": "indicative", "people": "people",
            "value_label": "Value of volunteer hours (minimum wage)", "rate_of": "rate of",
-           "budget_line": "Budget", "over_budget": "Over budget",
+           "budget_line": "Budget", "over_budget": "Over budget", "result": "result",
            "handgeld_year": "Petty cash over the year",
            "months_over_budget": "Months over budget", "months_over_cap": "Months over the cap"},
 }

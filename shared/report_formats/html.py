@@ -11,8 +11,8 @@ from __future__ import annotations
 from shared.catalog import Catalog
 from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro, label, number,
                                    handgeld_rows, handgeld_year_cells, handgeld_year_heads,
-                                   handgeld_year_rows, progress, rate_line, respondents, shown,
-                                   survey_note, unit_label, yes_no)
+                                   handgeld_year_rows, not_counted_cell, progress, rate_line,
+                                   respondents, sections, shown, survey_note, unit_label, yes_no)
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem;color:#1d2733}
@@ -20,6 +20,7 @@ h1{margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:2px solid #dde7f0;paddin
 .meta{color:#4a5a6a}table{border-collapse:collapse;margin:.5rem 0;font-size:.92rem}
 th,td{border:1px solid #c9d3dd;padding:.25rem .5rem;text-align:right}
 th:first-child,td:first-child,td.unit{text-align:left}thead th{background:#dde7f0}
+tr.section th{text-align:left;background:#eef3f8}tr.not-counted td{color:#6a7a8a}
 td.ok{background:#d9f2df}td.mid{background:#fff3cd}td.low{background:#f8d7da}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{break-inside:avoid}
 .chart h3{font-size:.9rem;margin:.3rem 0}.stale{color:#a40000;font-weight:bold}
@@ -35,13 +36,29 @@ def _level(share: float | None) -> str:
     return "ok" if share >= 1 else "mid" if share >= 0.5 else "low"
 
 
+def _seed_rows(report: dict, catalog: Catalog | None, lang: str, width: int, out: list[str]):
+    """The indicators in the seed's order; writes section headings and the rows the kiosk
+    cannot count into ``out`` on the way."""
+    for section, rows in sections(report, catalog):
+        out.append(f'<tr class="section"><th colspan="{width}">{esc(section)}</th></tr>')
+        for row in rows:
+            if isinstance(row, tuple):
+                out.append(f'<tr class="not-counted" data-row="{esc(row[0])}"><td>{esc(row[2])}'
+                           f'</td><td class="unit">{esc(row[3])}</td>' + "".join(
+                               f"<td>{esc(not_counted_cell(row, c, lang))}</td>"
+                               for c in columns(report)) + "</tr>")
+            else:
+                yield row, report["indicators"][row]
+
+
 def _results_table(report: dict, catalog: Catalog | None, lang: str) -> list[str]:
     t = TEXT[lang]
     heads = [*report["rooms"].values(), t["total"]]
     out = ['<table id="results"><thead><tr>', f"<th>{esc(t['indicator'])}</th>",
            f"<th>{esc(t['unit'])}</th>", *(f"<th>{esc(h)}</th>" for h in heads),
            "</tr></thead><tbody>"]
-    for indicator, entry in report["indicators"].items():
+    width = len(heads) + 2
+    for indicator, entry in _seed_rows(report, catalog, lang, width, out):
         out.append(f'<tr data-indicator="{esc(indicator)}"><td>{esc(label(indicator, catalog, lang))}'
                    f'</td><td class="unit">{esc(unit_label(entry["unit"], lang))}</td>')
         for column in columns(report):

@@ -18,7 +18,8 @@ from openpyxl.utils import get_column_letter
 
 from shared.catalog import Catalog
 from shared.report_formats import (TEXT, cell, columns, explanation, handgeld_rows,
-                                   handgeld_year_rows, label, progress, respondents, unit_label)
+                                   handgeld_year_rows, label, not_counted_cell, progress,
+                                   respondents, sections, unit_label)
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
@@ -50,10 +51,12 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
     names = [*report["rooms"].values(), t["total"]]
     head = [t["indicator"], t["unit"]]
     for name in names:
-        head += [name, f"{name} {t['target']}", f"{name} %"]
+        head += [f"{name}: {t['result']}", f"{name}: {t['target']}", f"{name}: %"]
     _header(ws, 4, head)
+    ws.row_dimensions[4].height = 45  # wrapped room names must not cover the first row
     row = 5
-    for indicator, entry in report["indicators"].items():
+    for indicator, entry in _seed_rows(ws, report, catalog, lang):
+        row = ws.max_row + 1
         ws.cell(row=row, column=1, value=label(indicator, catalog, lang))
         ws.cell(row=row, column=2, value=unit_label(entry["unit"], lang))
         for i, column in enumerate(columns(report)):
@@ -67,7 +70,7 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
         row += 1
         if "respondents" in entry:
             row = _respondents_row(ws, row, entry, report, lang)
-    last = row - 1
+    last = ws.max_row
     for i in range(len(names)):
         letter = get_column_letter(5 + 3 * i)
         area = f"{letter}5:{letter}{last}"
@@ -80,6 +83,25 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
                                                        formula=["0.5"], fill=RED))
     ws.freeze_panes = "C5"
     _widths(ws, {1: 38, 2: 10, **{c: 11 for c in range(3, 3 + 3 * len(names))}})
+
+
+def _seed_rows(ws, report: dict, catalog: Catalog | None, lang: str):
+    """The indicators in the seed's order; appends section headings and the rows the kiosk
+    cannot count (a dash, the seed's target and the reason) on the way."""
+    for section, rows in sections(report, catalog):
+        ws.cell(row=ws.max_row + 1, column=1, value=section).font = BOLD
+        for row in rows:
+            if isinstance(row, tuple):
+                at = ws.max_row + 1
+                ws.cell(row=at, column=1, value=row[2])
+                ws.cell(row=at, column=2, value=row[3])
+                for i, column in enumerate(columns(report)):
+                    text = not_counted_cell(row, column, lang)
+                    ws.cell(row=at, column=3 + 3 * i, value="–")
+                    ws.cell(row=at, column=4 + 3 * i,
+                            value=text.partition(" / ")[2] or text.removeprefix("– "))
+            else:
+                yield row, report["indicators"][row]
 
 
 def _respondents_row(ws, row: int, entry: dict, report: dict, lang: str) -> int:
