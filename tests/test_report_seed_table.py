@@ -280,3 +280,14 @@ def test_md_html_and_xlsx_follow_the_seeds_table_order(tmp_path):
     assert ws.cell(4, 4).value == "Casa Jepie Makandra: streefcijfer"
     leden = column_a.index("Betalende leden (bewonersvereniging)") + 1
     assert [ws.cell(leden, c).value for c in (3, 4)] == ["–", "min. 400"]
+
+
+def test_the_results_sheet_prints_one_page_wide_and_blank_is_no_shortfall(tmp_path):
+    report = _one_shift_in(tmp_path, 2017)
+    ws = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", CATALOG)))["Resultaten"]
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.row_dimensions[4].height >= 30  # wrapped room names stay in their own row
+    red = [rule for ranges in ws.conditional_formatting for rule in ranges.rules
+           if rule.type == "expression"]
+    assert red and all(rule.formula[0].startswith("AND(ISNUMBER(") for rule in red)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
-from openpyxl.formatting.rule import CellIsRule, DataBarRule
+from openpyxl.formatting.rule import CellIsRule, DataBarRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -79,8 +79,10 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
                                                         color="5B9BD5"))
         ws.conditional_formatting.add(area, CellIsRule(operator="greaterThanOrEqual",
                                                        formula=["1"], fill=GREEN))
-        ws.conditional_formatting.add(area, CellIsRule(operator="lessThan",
-                                                       formula=["0.5"], fill=RED))
+        # An empty cell (no target) is no shortfall: only numbers below half are red.
+        first = f"{letter}5"
+        ws.conditional_formatting.add(area, FormulaRule(
+            formula=[f"AND(ISNUMBER({first}),{first}<0.5)"], fill=RED))
     ws.freeze_panes = "C5"
     _widths(ws, {1: 38, 2: 10, **{c: 11 for c in range(3, 3 + 3 * len(names))}})
 
@@ -271,7 +273,9 @@ def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> b
     _explain(wb.create_sheet(names[4]), report, catalog, lang)
     for ws in wb.worksheets:
         ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True  # without it fitToWidth is ignored
         ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0  # as many pages down as needed
     wb.properties.title = f"{TEXT[lang]['title']} {report['year']}"
     buffer = io.BytesIO()
     wb.save(buffer)
