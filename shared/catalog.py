@@ -36,9 +36,17 @@ class Activity:
     icon: str
     labels: dict[str, str]
     crew: bool = False  # a jobs crew whose volunteers record jobs done
+    report_label: str = ""  # the seed's exact wording of the row, for the funders' report
 
     def label(self, lang: str = "nl") -> str:
+        """The short, friendly text of the kiosk tile."""
         return self.labels.get(lang) or self.labels["nl"]
+
+    def funder_label(self, lang: str = "nl") -> str:
+        """The row label in the funders' report: the seed's wording in Dutch."""
+        if lang == "nl" and self.report_label:
+            return self.report_label
+        return self.label(lang)
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,8 @@ class Catalog:
     hourly_rate: dict[int, float]
     handgeld_cap: float
     handgeld_categories: dict[str, str]
+    handgeld_monthly_budget: float = 250.0  # the budget line (section 7), below the cap
+    handgeld_yearly_budget: float = 3000.0
     source: str = field(default="", compare=False)
     handgeld_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # letter -> lang -> text
 
@@ -86,8 +96,14 @@ class Catalog:
         return self.targets[max(years)] if years else {}
 
     def rate_for(self, year: int) -> float | None:
+        """The hourly rate of ``year``, or else of the latest earlier year that has one."""
+        rate_year = self.rate_year_for(year)
+        return None if rate_year is None else self.hourly_rate[rate_year]
+
+    def rate_year_for(self, year: int) -> int | None:
+        """The year whose rate ``rate_for(year)`` uses (``year`` itself when it has one)."""
         years = [y for y in self.hourly_rate if y <= year]
-        return self.hourly_rate[max(years)] if years else None
+        return max(years) if years else None
 
     def room_name(self, room_id: str) -> str:
         room = self.rooms.get(room_id)
@@ -121,8 +137,11 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
             raise CatalogError(f"{where}: label needs a Dutch text (label.nl)")
         if aid in activities:
             raise CatalogError(f"{where}: duplicate activity id {aid!r}")
+        report_label = a.get("report", "")
+        if not isinstance(report_label, str):
+            raise CatalogError(f"{where}: 'report' must be a text (the report's row label)")
         activities[aid] = Activity(aid, unit, a.get("icon", "•"), dict(labels),
-                                   bool(a.get("crew", False)))
+                                   bool(a.get("crew", False)), report_label)
     known = set(activities) | set(INDICATOR_UNITS)
     targets: dict[int, dict[str, dict[str, int]]] = {}
     for year, table in data.get("targets", {}).items():
@@ -154,6 +173,8 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
         hourly_rate=rates,
         handgeld_cap=float(handgeld.get("monthly_cap", 500.0)),
         handgeld_categories=dict(handgeld.get("categories", {})),
+        handgeld_monthly_budget=float(handgeld.get("monthly_budget", 250.0)),
+        handgeld_yearly_budget=float(handgeld.get("yearly_budget", 3000.0)),
         source=source,
         handgeld_labels={k: dict(v) for k, v in handgeld.get("labels", {}).items()
                          if isinstance(v, dict)},

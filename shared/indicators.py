@@ -43,8 +43,8 @@ SELECT_REGISTRATIONS = (
     f"AND e.at >= ? AND e.at < ? AND {NOT_VOIDED}"
 )
 SELECT_SURVEY = (
-    "SELECT e.room, e.payload FROM events e WHERE e.kind = 'survey_answered' "
-    f"AND e.at >= ? AND e.at < ? AND {NOT_VOIDED}"
+    "SELECT e.room, e.visitor, e.id, e.payload FROM events e WHERE e.kind = 'survey_answered' "
+    f"AND e.at >= ? AND e.at < ? AND {NOT_VOIDED} ORDER BY e.at, e.room, e.seq"
 )
 SELECT_EXPENSES = (
     "SELECT e.room, substr(e.at, 1, 7), e.payload FROM events e WHERE e.kind = 'cash_expense' "
@@ -52,6 +52,8 @@ SELECT_EXPENSES = (
 )
 SELECT_ROOMS_WITH_EVENTS = "SELECT DISTINCT room FROM tallies WHERE year = ? AND n != 0"
 POSITIVE_ANSWER = 3
+# Below this many people a survey percentage is shown as indicative only.
+SURVEY_MIN_PEOPLE = 20
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,11 @@ class YearFigures:
     key_holders: dict[str, int]  # room -> key holders at the end of the year
     new_residents: dict[str, set]
     referred_by_wpi: dict[str, set]
-    survey: dict[str, dict[str, list[int]]]  # question -> room -> [answered, positive]
+    # question -> room -> person -> positive?, each person's latest answer in the year
+    # (in that room); anonymous answers cannot be told apart and count one person each.
+    survey: dict[str, dict[str, dict[str, bool]]]
+    survey_total: dict[str, dict[str, bool]]  # question -> person -> latest answer over rooms
+    survey_answers: dict[str, dict[str, int]]  # question -> room -> answers given
     handgeld: dict[str, dict[str, dict[str, int]]]  # room -> "YYYY-MM" -> category -> cents
 
 
@@ -132,14 +138,19 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
             new_residents[room].add(visitor)
         if room in keep and answers.get("heard_via") == "benefits_agency":
             referred[room].add(visitor)
-    survey: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for room, payload in conn.execute(SELECT_SURVEY, (start, end)):
+    survey: dict = defaultdict(lambda: defaultdict(dict))
+    survey_total: dict = defaultdict(dict)
+    survey_answers: dict = defaultdict(lambda: defaultdict(int))
+    for room, visitor, event_id, payload in conn.execute(SELECT_SURVEY, (start, end)):
         answer = _object(payload)
         if room in keep:
             question = answer.get("question")
-            tally = survey[question if type(question) is str else "?"][room]
-            tally[0] += 1
-            tally[1] += answer.get("answer") == POSITIVE_ANSWER
+            question = question if type(question) is str else "?"
+            person = visitor or f"anonymous:{event_id}"
+            positive = answer.get("answer") == POSITIVE_ANSWER
+            survey[question][room][person] = positive  # in time order: the latest stays
+            survey_total[question][person] = positive
+            survey_answers[question][room] += 1
     handgeld: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     for room, month, payload in conn.execute(SELECT_EXPENSES, (start, end)):
         expense = _object(payload)
@@ -150,7 +161,7 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
         year, tuple(rooms), unique, unique_total, people, people_total, jobs, anonymous, hours,
         volunteers,
         {room: sum(holders.get(room, {}).values()) for room in rooms},
-        new_residents, referred, survey, handgeld,
+        new_residents, referred, survey, survey_total, survey_answers, handgeld,
     )
 
 
@@ -197,8 +208,9 @@ def indicators(figures: YearFigures, catalog: Catalog) -> dict[str, dict]:
     out["totaal_uniek"] = _indicator("unique", figures.people, figures.people_total,
                                      targets.get("totaal_uniek"), rooms)
     hours = {r: round(figures.hours.get(r, 0.0), 2) for r in rooms}
+    total_hours = round(sum(figures.hours.get(r, 0.0) for r in rooms), 2)  # round once
     out["vrijwilligersuren"] = _indicator(
-        "hours", hours, round(sum(hours.values()), 2), targets.get("vrijwilligersuren"), rooms)
+        "hours", hours, total_hours, targets.get("vrijwilligersuren"), rooms)
     out["actieve_vrijwilligers"] = _indicator(
         "count", {r: len(figures.volunteers.get(r, ())) for r in rooms},
         sum(len(figures.volunteers.get(r, ())) for r in rooms),
@@ -214,37 +226,79 @@ def indicators(figures: YearFigures, catalog: Catalog) -> dict[str, dict]:
     anonymous = {r: sum(figures.anonymous.get(r, {}).values()) for r in rooms}
     out["anonieme_bezoeken"] = _indicator("visits", anonymous, sum(anonymous.values()), None, rooms)
     for question in catalog.survey.values():
-        tallies = figures.survey.get(question.id, {})
-        per_room = {r: _percent(*tallies.get(r, [0, 0])) for r in rooms}
-        answered = sum(tallies.get(r, [0, 0])[0] for r in rooms)
-        positive = sum(tallies.get(r, [0, 0])[1] for r in rooms)
-        entry = _indicator("percent", per_room, _percent(answered, positive), None, rooms)
-        goal = round(question.goal * 100, 1)
-        entry["targets"] = {**{r: goal for r in rooms}, "total": goal}
-        entry["answers"] = {r: tallies.get(r, [0, 0])[0] for r in rooms} | {"total": answered}
-        out[f"enquete_{question.id}"] = entry
+        out[f"enquete_{question.id}"] = _survey_entry(figures, question.id, question.goal)
     return out
+
+
+def _survey_entry(figures: YearFigures, question: str, goal: float) -> dict:
+    """Share of people whose latest answer in the year is positive, with n and whether
+    it rests on too few people to be more than indicative."""
+    rooms = figures.rooms
+    by_room = figures.survey.get(question, {})
+    people = {r: by_room.get(r, {}) for r in rooms}
+    total = figures.survey_total.get(question, {})
+    per_room = {r: _percent(len(people[r]), sum(people[r].values())) for r in rooms}
+    entry = _indicator("percent", per_room, _percent(len(total), sum(total.values())), None, rooms)
+    goal_percent = round(goal * 100, 1)
+    entry["targets"] = {**{r: goal_percent for r in rooms}, "total": goal_percent}
+    answers = figures.survey_answers.get(question, {})
+    entry["answers"] = {r: answers.get(r, 0) for r in rooms} | {
+        "total": sum(answers.get(r, 0) for r in rooms)}
+    entry["respondents"] = {r: len(people[r]) for r in rooms} | {"total": len(total)}
+    entry["indicative"] = {key: 0 < n < SURVEY_MIN_PEOPLE
+                           for key, n in entry["respondents"].items()}
+    return entry
 
 
 def volunteer_value(figures: YearFigures, catalog: Catalog) -> dict:
     """Volunteer hours valued at the year's minimum wage (the "populaire begroting")."""
     rate = catalog.rate_for(figures.year)
-    per_room = {r: round(figures.hours.get(r, 0.0) * (rate or 0), 2) for r in figures.rooms}
-    return {"hourly_rate": rate, "rooms": per_room, "total": round(sum(per_room.values()), 2)}
+    rate_year = catalog.rate_year_for(figures.year)
+    hours = {r: figures.hours.get(r, 0.0) for r in figures.rooms}
+    per_room = {r: round(h * (rate or 0), 2) for r, h in hours.items()}
+    # The total from the unrounded hours, rounded once: summing rounded room values drifts.
+    total = round(sum(hours.values()) * (rate or 0), 2)
+    return {"hourly_rate": rate, "rooms": per_room, "total": total, "rate_year": rate_year,
+            "warning": rate_warning(figures.year, rate, rate_year)}
+
+
+def rate_warning(year: int, rate: float | None, rate_year: int | None) -> str | None:
+    """Plain Dutch words when the hours are not valued at the year's own minimum wage."""
+    if rate_year == year:
+        return None
+    if rate is None:
+        return (f"Let op: de catalogus heeft geen minimumloon (WML) per uur voor {year} of "
+                "eerder; de vrijwilligersuren zijn niet gewaardeerd.")
+    amount = f"{rate:.2f}".replace(".", ",")
+    return (f"Let op: de catalogus heeft geen minimumloon (WML) per uur voor {year}; de uren "
+            f"zijn gewaardeerd tegen het tarief van {rate_year} (€ {amount}).")
 
 
 def handgeld_summary(figures: YearFigures, catalog: Catalog) -> dict:
-    """Petty cash spent per room and month (euros), by category, against the monthly cap."""
-    rooms = {}
+    """Petty cash spent per room and month (euros), by category, against both the monthly
+    cap (note 22) and the lower budget line (section 7), and per room for the year."""
+    rooms, year = {}, {}
+    cap, budget = catalog.handgeld_cap, catalog.handgeld_monthly_budget
     for room in figures.rooms:
         months = {}
         for month, by_category in sorted(figures.handgeld.get(room, {}).items()):
-            spent = sum(by_category.values()) / 100
-            months[month] = {"spent": spent, "over_cap": spent > catalog.handgeld_cap,
+            cents = sum(by_category.values())
+            spent = cents / 100
+            months[month] = {"spent": spent, "over_cap": spent > cap,
+                             "over_budget": spent > budget,
                              "categories": {c: v / 100 for c, v in sorted(by_category.items())}}
         rooms[room] = months
-    return {"monthly_cap": catalog.handgeld_cap, "categories": catalog.handgeld_categories,
-            "rooms": rooms}
+        # Summed in cents, so the year's figure is exact.
+        spent = sum(sum(m.values()) for m in figures.handgeld.get(room, {}).values()) / 100
+        year[room] = {"spent": spent, "budget": catalog.handgeld_yearly_budget,
+                      "cap": round(12 * cap, 2),
+                      "over_budget": spent > catalog.handgeld_yearly_budget,
+                      "over_cap": spent > 12 * cap,
+                      "months_over_budget": sum(m["over_budget"] for m in months.values()),
+                      "months_over_cap": sum(m["over_cap"] for m in months.values())}
+    return {"monthly_cap": cap, "monthly_budget": budget,
+            "yearly_budget": catalog.handgeld_yearly_budget,
+            "categories": catalog.handgeld_categories, "rooms": rooms, "year": year}
 
 
 def year_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,

@@ -81,7 +81,7 @@ def test_packaged_catalog_matches_the_seed_table():
         assert targets[indicator] == {"cjm": cjm, "multibron": multibron, "handreiking": handreiking}
     assert set(catalog.rooms) == {"cjm", "multibron", "handreiking", "gk"}
     assert catalog.jobs_activities() == ["klussendienst", "tuindienst", "opruimploeg"]
-    assert catalog.rate_for(2016) == 8.80 and catalog.rate_for(2017) == 8.80
+    assert catalog.rate_for(2016) == 8.80 and catalog.rate_for(2017) == 8.96
     assert catalog.rate_for(2015) is None
     assert catalog.handgeld_cap == 500 and sorted(catalog.handgeld_categories) == list("ABCDEF")
     assert catalog.survey["confidence"].goal == 0.5 and catalog.survey["pleasant"].goal == 0.7

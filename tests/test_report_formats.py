@@ -77,6 +77,10 @@ def test_json_is_the_contract_shape_and_round_trips(report):
 
 def test_csv_has_a_row_per_indicator_and_room_with_the_json_numbers(report):
     rows = list(csv.DictReader(io.StringIO(render(report, "csv", CATALOG))))
+    value_rows = [r for r in rows if r["indicator"] == "vrijwilligerswaarde"]
+    rows = [r for r in rows if r["indicator"] != "vrijwilligerswaarde"]
+    assert {r["room"]: float(r["value"]) for r in value_rows} == {
+        **report["volunteer_value"]["rooms"], "total": report["volunteer_value"]["total"]}
     expected = expected_cells(report)
     assert len(rows) == len(expected)
     for row in rows:
@@ -104,13 +108,17 @@ def test_markdown_is_the_seed_table_with_the_json_numbers(report):
             continue
         indicator = by_label[cells[0]]
         for column, shown in zip(columns(report), cells[2:]):
+            shown, _, note = shown.partition(" (")
+            respondents = report["indicators"][indicator].get("respondents")
+            if respondents is not None:  # a survey percentage says how many people it rests on
+                assert note.startswith(f"n={respondents[column]}"), (indicator, column, note)
             value, _, target = shown.partition(" / ")
             exp_value, exp_target = expected[indicator, column]
             assert same(nl_num(value), exp_value), (indicator, column, shown)
             assert same(nl_num(target) if target else None, exp_target), (indicator, column)
             seen += 1
     assert seen == len(expected)
-    assert "€ 39,60" in text  # 4.5 h x € 8,80 for CJM
+    assert "€ 40,32" in text  # 4.5 h x € 8,96 (the WML of 2017) for CJM
     assert "€ 550,00 ⚠" in text  # March in CJM is over the cap
 
 
@@ -122,11 +130,19 @@ def test_xlsx_sheets_carry_the_json_numbers(report, tmp_path):
     ws = wb["Resultaten"]
     expected = expected_cells(report)
     indicators = list(report["indicators"])
-    for r, indicator in enumerate(indicators, start=5):
+    from shared.report_formats import label
+    rows = {ws.cell(r, 1).value: r for r in range(5, ws.max_row + 1)}
+    for indicator in indicators:
+        r = rows[label(indicator, CATALOG)]
         for i, column in enumerate(columns(report)):
             value, target = expected[indicator, column]
             assert same(ws.cell(r, 3 + 3 * i).value, value), (indicator, column)
             assert same(ws.cell(r, 4 + 3 * i).value, target), (indicator, column)
+            people = report["indicators"][indicator].get("respondents")
+            if people is not None:  # the row below says how many people, and if indicative
+                assert ws.cell(r + 1, 3 + 3 * i).value == people[column]
+                assert (ws.cell(r + 1, 4 + 3 * i).value == "indicatief") == (
+                    report["indicators"][indicator]["indicative"][column])
     assert ws.conditional_formatting  # progress bars and colours
     vol = wb["Vrijwilligers"]
     values = {vol.cell(r, 1).value: (vol.cell(r, 2).value, vol.cell(r, 3).value) for r in range(5, 9)}
@@ -231,6 +247,8 @@ def test_english_workbook_and_page(report, tmp_path):
     path.write_bytes(render(report, "xlsx", CATALOG, "en"))
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Results", "Volunteers", "Petty cash", "Freshness", "Explanation"]
-    assert wb["Results"]["A5"].value == "Drop-in and chat"
+    column_a = [c.value for c in wb["Results"]["A"]]
+    assert column_a[4:6] == ["EFFECT", "More confidence in own abilities"]
+    assert "Drop-in and chat" in column_a
     page = render(report, "html", CATALOG, "en")
     assert '<html lang="en">' in page and "Silent &gt; 2 days: MultiBron" in page

@@ -101,7 +101,7 @@ async def test_trends_budget_and_handgeld_panels(central_db):
         assert len(sparklines) == 2 * len(ROOMS)
         assert list(sparklines[0].data) == [0, 4, 3, 0, 0, 0, 0, 0, 0, 0, 0, 1]
         budget = app.screen.query_one("#budget", DataTable)
-        assert str(budget.get_cell("cjm", "value")) == "€ 39,60"
+        assert str(budget.get_cell("cjm", "value")) == "€ 40,32"
         assert str(budget.get_cell("total", "hours")) == "6,5"
         cash = app.screen.query_one("#handgeld", DataTable)
         assert str(cash.get_cell("cjm:2017-03", "spent")) == "€ 550,00 ⚠"

@@ -78,9 +78,9 @@ async def test_at_120_columns_every_room_and_the_total_fit(central_db):
         assert [str(k.value) for k in table.columns][-4:] == [*ROOMS, "total"]
         assert table.plain("totaal_uniek", "total").startswith("6 / 1.100")
         # The full label, wrapped in its column, never cut at 28 characters.
-        assert table.plain("formulierenbrigade", "indicator") == \
-            "Formulierenbrigade (hulp bij formulieren)"
-        assert table.get_row_height("formulierenbrigade") >= 2
+        assert table.plain("tuindienst", "indicator") == \
+            "Tuindienst (onderhoud binnentuinen/terreinen)"
+        assert table.get_row_height("tuindienst") >= 2
 
 
 async def test_at_80x24_one_room_and_the_total_and_v_shows_the_next(central_db):

@@ -87,7 +87,7 @@ def test_the_data_set_has_the_figures_the_other_tests_expect(tmp_path):
     assert got["totaal_uniek"]["rooms"] == {"cjm": 5, "multibron": 1, "handreiking": 1}
     assert got["totaal_uniek"]["total"] == 6
     assert got["vrijwilligersuren"]["rooms"] == {"cjm": 4.5, "multibron": 0.0, "handreiking": 2.0}
-    assert report["volunteer_value"]["rooms"]["cjm"] == 39.6
+    assert report["volunteer_value"]["rooms"]["cjm"] == 40.32  # 4.5 h x € 8,96 (WML 2017)
     assert report["handgeld"]["rooms"]["cjm"]["2017-03"]["over_cap"] is True
     assert report["trends"]["rooms"]["cjm"]["checkins"][1] == 4  # February
     assert report["trends"]["rooms"]["cjm"]["visitors"][1] == 2

@@ -14,6 +14,7 @@ import math
 from html import escape
 
 from shared.catalog import Catalog
+from shared.report_formats.seed_table import not_counted_cell, sections
 
 FORMATS = ("json", "csv", "md", "xlsx", "html")
 BINARY_FORMATS = ("xlsx",)
@@ -26,7 +27,7 @@ UNITS = {
 }
 # Labels and explanations of the indicators that are not activities: (nl, en, explanation nl).
 INDICATORS = {
-    "totaal_uniek": ("Totaal unieke deelnemers", "Total unique participants",
+    "totaal_uniek": ("Totaal unieke deelnemers aan activiteit/dienst", "Total unique participants",
                      "Verschillende bezoekerscodes over alle activiteiten; over de ruimtes telt "
                      "iemand één keer, ook wie in twee ruimtes komt."),
     "sleutelbeheerders": ("Sleutelbeheerders", "Key holders",
@@ -43,15 +44,17 @@ INDICATORS = {
     "anonieme_bezoeken": ("Anonieme bezoeken", "Anonymous visits",
                           "Aanmeldingen zonder code: geteld als bezoek, niet als persoon."),
     "enquete_confidence": ("Meer vertrouwen in eigen kunnen", "More confidence in own abilities",
-                           "Deel van de enquête-antwoorden dat positief is (blije smiley)."),
+                           "Deel van de mensen van wie het laatste enquête-antwoord in het jaar "
+                           "positief is (blije smiley); n = aantal mensen; onder 20 indicatief."),
     "enquete_pleasant": ("Prettiger wonen in de buurt", "Living here is more pleasant",
-                         "Deel van de enquête-antwoorden dat positief is (blije smiley)."),
+                         "Deel van de mensen van wie het laatste enquête-antwoord in het jaar "
+                         "positief is (blije smiley); n = aantal mensen; onder 20 indicatief."),
 }
 ACTIVITY_EXPLANATION = {"unique": "Unieke deelnemers aan deze activiteit in het jaar.",
                         "jobs": "Aantal uitgevoerde klussen in het jaar."}
 TEXT = {
     "nl": {"title": "Resultaten buurtwerkkamers", "indicator": "Indicator", "unit": "Eenheid",
-           "total": "Totaal", "year": "Jaar", "generated": "Gemaakt op", "target": "doel",
+           "total": "Totaal", "year": "Jaar", "generated": "Gemaakt op", "target": "streefcijfer",
            "hours": "Vrijwilligersuren", "rate": "Tarief per uur (WML)", "value": "Waarde",
            "room": "Ruimte", "month": "Maand", "spent": "Uitgegeven", "cap": "Plafond",
            "over_cap": "Boven plafond", "budget": "Populaire begroting",
@@ -59,7 +62,13 @@ TEXT = {
            "last_event": "Laatste gebeurtenis", "last_bundle": "Laatste bundel",
            "lag": "Achterstand (uur)", "stale": "Stil > 2 dagen", "trends": "Verloop per maand",
            "checkins": "aanmeldingen", "visitors": "verschillende bezoekers",
-           "explanation": "Toelichting", "yes": "ja", "no": "nee", "none": "geen uitgaven"},
+           "explanation": "Toelichting", "yes": "ja", "no": "nee", "none": "geen uitgaven",
+           "indicative": "indicatief", "people": "personen",
+           "value_label": "Waarde vrijwilligersuren (WML)", "rate_of": "tarief van",
+           "budget_line": "Budget", "over_budget": "Boven budget", "result": "resultaat",
+           "handgeld_year": "Handgeld over het jaar",
+           "months_over_budget": "Maanden boven budget",
+           "months_over_cap": "Maanden boven plafond"},
     "en": {"title": "Neighbourhood rooms: results", "indicator": "Indicator", "unit": "Unit",
            "total": "Total", "year": "Year", "generated": "Generated", "target": "target",
            "hours": "Volunteer hours", "rate": "Hourly rate (minimum wage)", "value": "Value",
@@ -69,13 +78,18 @@ TEXT = {
            "last_event": "Last event", "last_bundle": "Last bundle",
            "lag": "Lag (hours)", "stale": "Silent > 2 days", "trends": "Month by month",
            "checkins": "check-ins", "visitors": "distinct visitors",
-           "explanation": "Explanation", "yes": "yes", "no": "no", "none": "no spending"},
+           "explanation": "Explanation", "yes": "yes", "no": "no", "none": "no spending",
+           "indicative": "indicative", "people": "people",
+           "value_label": "Value of volunteer hours (minimum wage)", "rate_of": "rate of",
+           "budget_line": "Budget", "over_budget": "Over budget", "result": "result",
+           "handgeld_year": "Petty cash over the year",
+           "months_over_budget": "Months over budget", "months_over_cap": "Months over the cap"},
 }
 
 
 def label(indicator: str, catalog: Catalog | None, lang: str = "nl") -> str:
     if catalog and indicator in catalog.activities:
-        return catalog.activities[indicator].label(lang)
+        return catalog.activities[indicator].funder_label(lang)
     if indicator in INDICATORS:
         return INDICATORS[indicator][1 if lang == "en" else 0]
     return indicator
@@ -102,6 +116,22 @@ def cell(entry: dict, column: str) -> tuple[float | None, float | None]:
     return value, entry.get("targets", {}).get(column)
 
 
+def respondents(entry: dict, column: str) -> tuple[int | None, bool]:
+    """(people a survey percentage rests on, indicative?); (None, False) for other rows."""
+    people = entry.get("respondents")
+    if people is None:
+        return None, False
+    return people.get(column, 0), bool(entry.get("indicative", {}).get(column))
+
+
+def survey_note(entry: dict, column: str, lang: str = "nl") -> str:
+    """"n=12, indicatief" under a survey percentage; "" for other rows."""
+    n, indicative = respondents(entry, column)
+    if n is None:
+        return ""
+    return f"n={n}" + (f", {TEXT[lang]['indicative']}" if indicative else "")
+
+
 def progress(value: float | None, target: float | None) -> float | None:
     """Value as a fraction of the target (None without a target or value)."""
     if value is None or not target:
@@ -118,6 +148,15 @@ def number(value: float | None, lang: str = "nl", empty: str = "–") -> str:
     text = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
     if lang == "nl":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def rate_line(value: dict, lang: str = "nl") -> str:
+    """"Tarief per uur (WML): € 8,96 (tarief van 2017)"."""
+    t = TEXT[lang]
+    text = f"{t['rate']}: {euro(value.get('hourly_rate'), lang)}"
+    if value.get("rate_year") is not None:
+        text += f" ({t['rate_of']} {value['rate_year']})"
     return text
 
 
@@ -149,7 +188,7 @@ def to_json(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> s
 
 
 CSV_HEADER = ["year", "indicator", "label", "unit", "room", "room_name", "value", "target",
-              "percent_of_target"]
+              "percent_of_target", "n", "indicative", "note"]
 
 
 def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
@@ -162,10 +201,19 @@ def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> st
         for column in columns(report):
             value, target = cell(entry, column)
             share = progress(value, target)
+            n, indicative = respondents(entry, column)
             writer.writerow([report["year"], indicator, label(indicator, catalog, lang),
                              entry["unit"], column, names[column],
                              "" if value is None else value, "" if target is None else target,
-                             "" if share is None else round(100 * share, 1)])
+                             "" if share is None else round(100 * share, 1),
+                             "" if n is None else n, "yes" if indicative else "", ""])
+    value = report.get("volunteer_value")
+    if value:  # the populaire begroting: the hours' value, with any warning on the rate
+        for column in columns(report):
+            amount = value.get("total") if column == "total" else value["rooms"].get(column)
+            writer.writerow([report["year"], "vrijwilligerswaarde", TEXT[lang]["value_label"],
+                             "euro", column, names[column], "" if amount is None else amount,
+                             "", "", "", "", value.get("warning") or ""])
     return out.getvalue()
 
 
@@ -179,7 +227,10 @@ def shown(value: float | None, unit: str, lang: str = "nl") -> str:
 def _md_cell(entry: dict, column: str, lang: str) -> str:
     value, target = cell(entry, column)
     text = shown(value, entry["unit"], lang)
-    return f"{text} / {shown(target, entry['unit'], lang)}" if target is not None else text
+    if target is not None:
+        text += f" / {shown(target, entry['unit'], lang)}"
+    note = survey_note(entry, column, lang)
+    return f"{text} ({note})" if note else text
 
 
 def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
@@ -191,36 +242,92 @@ def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") 
              f"{t['generated']}: {report.get('generated_at', '')}. Cells: result / target.", "",
              "| " + " | ".join([t["indicator"], t["unit"], *names]) + " |",
              "|" + "---|" * 2 + "---:|" * len(names)]
-    for indicator, entry in report["indicators"].items():
-        cells = [_md_cell(entry, c, lang) for c in columns(report)]
-        lines.append("| " + " | ".join([label(indicator, catalog, lang),
-                                        unit_label(entry["unit"], lang), *cells]) + " |")
+    for section, rows in sections(report, catalog):
+        lines.append(f"| **{section}** |" + " |" * (len(names) + 1))
+        for row in rows:
+            if isinstance(row, tuple):  # a row of the seed's table the kiosk cannot count
+                cells = [not_counted_cell(row, c, lang) for c in columns(report)]
+                lines.append("| " + " | ".join([row[2], row[3], *cells]) + " |")
+                continue
+            entry = report["indicators"][row]
+            cells = [_md_cell(entry, c, lang) for c in columns(report)]
+            lines.append("| " + " | ".join([label(row, catalog, lang),
+                                            unit_label(entry["unit"], lang), *cells]) + " |")
     value = report.get("volunteer_value", {})
     hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
-    lines += ["", f"## {t['budget']}", "",
-              f"{t['rate']}: {euro(value.get('hourly_rate'), lang)}", "",
-              f"| {t['room']} | {t['hours']} | {t['value']} |", "|---|---:|---:|"]
+    lines += ["", f"## {t['budget']}", "", rate_line(value, lang), ""]
+    if value.get("warning"):
+        lines += [f"> ⚠ {value['warning']}", ""]
+    lines += [f"| {t['room']} | {t['hours']} | {t['value']} |", "|---|---:|---:|"]
     for room, name in report["rooms"].items():
         lines.append(f"| {name} | {number(hours['rooms'].get(room), lang)} | "
                      f"{euro(value.get('rooms', {}).get(room), lang)} |")
     lines.append(f"| {t['total']} | {number(hours['total'], lang)} | "
                  f"{euro(value.get('total'), lang)} |")
-    from shared.trends import handgeld_table
     section = report.get("handgeld", {"categories": {}, "monthly_cap": 0})
     cats = list(section["categories"]) or list("ABCDEF")
-    lines += ["", f"## {t['handgeld']} ({t['cap']} {euro(section.get('monthly_cap'), lang)})", ""]
-    rows = handgeld_table(report) if "rooms" in section else []
+    lines += ["", f"## {t['handgeld']} ({t['cap']} {euro(section.get('monthly_cap'), lang)}, "
+              f"{t['budget_line']} {euro(section.get('monthly_budget'), lang)})", ""]
+    rows = handgeld_rows(report) if "rooms" in section else []
     if rows:
-        lines += ["| " + " | ".join([t["room"], t["month"], *cats, t["spent"]]) + " |",
-                  "|---|---|" + "---:|" * (len(cats) + 1)]
+        heads = [t["room"], t["month"], *cats, t["spent"], t["over_budget"], t["over_cap"]]
+        lines += ["| " + " | ".join(heads) + " |", "|---|---|" + "---:|" * (len(cats) + 3)]
         for row in rows:
             flag = " ⚠" if row["over_cap"] else ""
             lines.append("| " + " | ".join([report["rooms"][row["room"]], row["month"],
                                             *(euro(row[c], lang) for c in cats),
-                                            euro(row["spent"], lang) + flag]) + " |")
+                                            euro(row["spent"], lang) + flag,
+                                            yes_no(row["over_budget"], lang),
+                                            yes_no(row["over_cap"], lang)]) + " |")
     else:
         lines.append(t["none"])
+    years = handgeld_year_rows(report)
+    if years:
+        lines += ["", f"### {t['handgeld_year']}", "",
+                  "| " + " | ".join(handgeld_year_heads(report, lang)) + " |",
+                  "|---|" + "---:|" * 7]
+        for row in years:
+            lines.append("| " + " | ".join(handgeld_year_cells(row, lang)) + " |")
     return "\n".join(lines) + "\n"
+
+
+def yes_no(value: bool, lang: str = "nl") -> str:
+    return TEXT[lang]["yes"] if value else TEXT[lang]["no"]
+
+
+def handgeld_rows(report: dict) -> list[dict]:
+    """Month rows (room, month, A..F, spent, cap, over_cap, budget, over_budget)."""
+    from shared.trends import handgeld_table
+    section = report["handgeld"]
+    budget = section.get("monthly_budget")
+    rows = []
+    for row in handgeld_table(report):
+        entry = section["rooms"][row["room"]][row["month"]]
+        over = entry.get("over_budget", budget is not None and row["spent"] > budget)
+        rows.append({**row, "budget": budget, "over_budget": over})
+    return rows
+
+
+def handgeld_year_rows(report: dict) -> list[dict]:
+    """Per room, the year's spending against the yearly budget line and twelve caps."""
+    section = report.get("handgeld", {})
+    return [{"room": room, "name": report["rooms"].get(room, room), **entry}
+            for room, entry in section.get("year", {}).items()]
+
+
+def handgeld_year_heads(report: dict, lang: str) -> list[str]:
+    t = TEXT[lang]
+    section = report["handgeld"]
+    return [t["room"], t["spent"], f"{t['budget_line']} {euro(section.get('yearly_budget'), lang)}",
+            f"{t['cap']} 12 × {euro(section.get('monthly_cap'), lang)}", t["over_budget"],
+            t["over_cap"], t["months_over_budget"], t["months_over_cap"]]
+
+
+def handgeld_year_cells(row: dict, lang: str) -> list[str]:
+    return [row["name"], euro(row["spent"], lang), euro(row["budget"], lang),
+            euro(row["cap"], lang), yes_no(row["over_budget"], lang),
+            yes_no(row["over_cap"], lang), str(row["months_over_budget"]),
+            str(row["months_over_cap"])]
 
 
 # --- dispatch --------------------------------------------------------------

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from shared.catalog import Catalog
 from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro, label, number,
-                                   progress, shown, unit_label)
+                                   handgeld_rows, handgeld_year_cells, handgeld_year_heads,
+                                   handgeld_year_rows, not_counted_cell, progress, rate_line,
+                                   respondents, sections, shown, survey_note, unit_label, yes_no)
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem;color:#1d2733}
@@ -18,6 +20,7 @@ h1{margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:2px solid #dde7f0;paddin
 .meta{color:#4a5a6a}table{border-collapse:collapse;margin:.5rem 0;font-size:.92rem}
 th,td{border:1px solid #c9d3dd;padding:.25rem .5rem;text-align:right}
 th:first-child,td:first-child,td.unit{text-align:left}thead th{background:#dde7f0}
+tr.section th{text-align:left;background:#eef3f8}tr.not-counted td{color:#6a7a8a}
 td.ok{background:#d9f2df}td.mid{background:#fff3cd}td.low{background:#f8d7da}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{break-inside:avoid}
 .chart h3{font-size:.9rem;margin:.3rem 0}.stale{color:#a40000;font-weight:bold}
@@ -33,13 +36,29 @@ def _level(share: float | None) -> str:
     return "ok" if share >= 1 else "mid" if share >= 0.5 else "low"
 
 
+def _seed_rows(report: dict, catalog: Catalog | None, lang: str, width: int, out: list[str]):
+    """The indicators in the seed's order; writes section headings and the rows the kiosk
+    cannot count into ``out`` on the way."""
+    for section, rows in sections(report, catalog):
+        out.append(f'<tr class="section"><th colspan="{width}">{esc(section)}</th></tr>')
+        for row in rows:
+            if isinstance(row, tuple):
+                out.append(f'<tr class="not-counted" data-row="{esc(row[0])}"><td>{esc(row[2])}'
+                           f'</td><td class="unit">{esc(row[3])}</td>' + "".join(
+                               f"<td>{esc(not_counted_cell(row, c, lang))}</td>"
+                               for c in columns(report)) + "</tr>")
+            else:
+                yield row, report["indicators"][row]
+
+
 def _results_table(report: dict, catalog: Catalog | None, lang: str) -> list[str]:
     t = TEXT[lang]
     heads = [*report["rooms"].values(), t["total"]]
     out = ['<table id="results"><thead><tr>', f"<th>{esc(t['indicator'])}</th>",
            f"<th>{esc(t['unit'])}</th>", *(f"<th>{esc(h)}</th>" for h in heads),
            "</tr></thead><tbody>"]
-    for indicator, entry in report["indicators"].items():
+    width = len(heads) + 2
+    for indicator, entry in _seed_rows(report, catalog, lang, width, out):
         out.append(f'<tr data-indicator="{esc(indicator)}"><td>{esc(label(indicator, catalog, lang))}'
                    f'</td><td class="unit">{esc(unit_label(entry["unit"], lang))}</td>')
         for column in columns(report):
@@ -50,9 +69,13 @@ def _results_table(report: dict, catalog: Catalog | None, lang: str) -> list[str
                 text += f" / {shown(target, entry['unit'], lang)}"
             if share is not None:
                 text += f" ({round(100 * share)}%)"
+            note = survey_note(entry, column, lang)
+            n, indicative = respondents(entry, column)
+            extra = "" if n is None else f' data-n="{n}" data-indicative="{str(indicative).lower()}"'
             out.append(f'<td class="{_level(share)}" data-room="{esc(column)}" '
                        f'data-value="{"" if value is None else value}" '
-                       f'data-target="{"" if target is None else target}">{esc(text)}</td>')
+                       f'data-target="{"" if target is None else target}"{extra}>{esc(text)}'
+                       + (f'<br><small class="n">{esc(note)}</small>' if note else "") + "</td>")
         out.append("</tr>")
     out.append("</tbody></table>")
     return out
@@ -117,8 +140,10 @@ def _budget(report: dict, lang: str) -> list[str]:
     t = TEXT[lang]
     value = report.get("volunteer_value", {})
     hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
-    out = [f"<h2>{esc(t['budget'])}</h2>",
-           f"<p>{esc(t['rate'])}: {esc(euro(value.get('hourly_rate'), lang))}</p>",
+    out = [f"<h2>{esc(t['budget'])}</h2>", f'<p id="rate">{esc(rate_line(value, lang))}</p>']
+    if value.get("warning"):
+        out.append(f'<p class="stale" id="rate-warning">⚠ {esc(value["warning"])}</p>')
+    out += [
            f'<table id="budget"><thead><tr><th>{esc(t["room"])}</th><th>{esc(t["hours"])}</th>'
            f'<th>{esc(t["value"])}</th></tr></thead><tbody>']
     rows = [(r, n) for r, n in report["rooms"].items()] + [("total", t["total"])]
@@ -132,26 +157,42 @@ def _budget(report: dict, lang: str) -> list[str]:
 
 
 def _handgeld(report: dict, lang: str) -> list[str]:
-    from shared.trends import handgeld_table
     t = TEXT[lang]
     section = report.get("handgeld", {"categories": {}, "monthly_cap": None, "rooms": {}})
     cats = list(section["categories"]) or list("ABCDEF")
     out = [f"<h2>{esc(t['handgeld'])}</h2>",
-           f"<p>{esc(t['cap'])}: {esc(euro(section.get('monthly_cap'), lang))} / {esc(t['month'])}. "
+           f"<p>{esc(t['cap'])}: {esc(euro(section.get('monthly_cap'), lang))} / {esc(t['month'])}"
+           f" (note 22); {esc(t['budget_line'])}: {esc(euro(section.get('monthly_budget'), lang))}"
+           f" / {esc(t['month'])}. "
            + "; ".join(f"{esc(c)}: {esc(d)}" for c, d in section["categories"].items()) + "</p>"]
-    rows = handgeld_table(report)
+    rows = handgeld_rows(report)
     if not rows:
         return out + [f"<p>{esc(t['none'])}</p>"]
+    heads = [t["room"], t["month"], *cats, t["spent"], t["over_budget"], t["over_cap"]]
     out.append('<table id="handgeld"><thead><tr>' + "".join(
-        f"<th>{esc(h)}</th>" for h in [t["room"], t["month"], *cats, t["spent"]]) + "</tr></thead><tbody>")
+        f"<th>{esc(h)}</th>" for h in heads) + "</tr></thead><tbody>")
     for row in rows:
+        level = "low" if row["over_cap"] else "mid" if row["over_budget"] else ""
         out.append(f'<tr data-room="{esc(row["room"])}" data-month="{row["month"]}" '
-                   f'data-spent="{row["spent"]}"><td>{esc(report["rooms"].get(row["room"], row["room"]))}'
+                   f'data-spent="{row["spent"]}" data-over-budget="{str(row["over_budget"]).lower()}" '
+                   f'data-over-cap="{str(row["over_cap"]).lower()}">'
+                   f'<td>{esc(report["rooms"].get(row["room"], row["room"]))}'
                    f'</td><td>{row["month"]}</td>'
                    + "".join(f"<td>{esc(euro(row[c], lang))}</td>" for c in cats)
-                   + f'<td class="{"low" if row["over_cap"] else ""}">{esc(euro(row["spent"], lang))}'
-                   + "</td></tr>")
+                   + f'<td class="{level}">{esc(euro(row["spent"], lang))}</td>'
+                   + f"<td>{esc(yes_no(row['over_budget'], lang))}</td>"
+                   + f"<td>{esc(yes_no(row['over_cap'], lang))}</td></tr>")
     out.append("</tbody></table>")
+    years = handgeld_year_rows(report)
+    if years:
+        out.append(f"<h3>{esc(t['handgeld_year'])}</h3>")
+        out.append('<table id="handgeld-year"><thead><tr>' + "".join(
+            f"<th>{esc(h)}</th>" for h in handgeld_year_heads(report, lang))
+            + "</tr></thead><tbody>")
+        for row in years:
+            out.append(f'<tr data-room="{esc(row["room"])}" data-year-spent="{row["spent"]}">' + "".join(
+                f"<td>{esc(c)}</td>" for c in handgeld_year_cells(row, lang)) + "</tr>")
+        out.append("</tbody></table>")
     return out
 
 

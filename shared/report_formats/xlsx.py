@@ -12,12 +12,14 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
-from openpyxl.formatting.rule import CellIsRule, DataBarRule
+from openpyxl.formatting.rule import CellIsRule, DataBarRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from shared.catalog import Catalog
-from shared.report_formats import TEXT, cell, columns, explanation, label, progress, unit_label
+from shared.report_formats import (TEXT, cell, columns, explanation, handgeld_rows,
+                                   handgeld_year_rows, label, not_counted_cell, progress,
+                                   respondents, sections, unit_label)
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
@@ -49,10 +51,12 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
     names = [*report["rooms"].values(), t["total"]]
     head = [t["indicator"], t["unit"]]
     for name in names:
-        head += [name, f"{name} {t['target']}", f"{name} %"]
+        head += [f"{name}: {t['result']}", f"{name}: {t['target']}", f"{name}: %"]
     _header(ws, 4, head)
+    ws.row_dimensions[4].height = 45  # wrapped room names must not cover the first row
     row = 5
-    for indicator, entry in report["indicators"].items():
+    for indicator, entry in _seed_rows(ws, report, catalog, lang):
+        row = ws.max_row + 1
         ws.cell(row=row, column=1, value=label(indicator, catalog, lang))
         ws.cell(row=row, column=2, value=unit_label(entry["unit"], lang))
         for i, column in enumerate(columns(report)):
@@ -64,7 +68,9 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
             pct = ws.cell(row=row, column=base + 2, value=None if share is None else round(share, 4))
             pct.number_format = "0%"
         row += 1
-    last = row - 1
+        if "respondents" in entry:
+            row = _respondents_row(ws, row, entry, report, lang)
+    last = ws.max_row
     for i in range(len(names)):
         letter = get_column_letter(5 + 3 * i)
         area = f"{letter}5:{letter}{last}"
@@ -73,10 +79,44 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
                                                         color="5B9BD5"))
         ws.conditional_formatting.add(area, CellIsRule(operator="greaterThanOrEqual",
                                                        formula=["1"], fill=GREEN))
-        ws.conditional_formatting.add(area, CellIsRule(operator="lessThan",
-                                                       formula=["0.5"], fill=RED))
+        # An empty cell (no target) is no shortfall: only numbers below half are red.
+        first = f"{letter}5"
+        ws.conditional_formatting.add(area, FormulaRule(
+            formula=[f"AND(ISNUMBER({first}),{first}<0.5)"], fill=RED))
     ws.freeze_panes = "C5"
     _widths(ws, {1: 38, 2: 10, **{c: 11 for c in range(3, 3 + 3 * len(names))}})
+
+
+def _seed_rows(ws, report: dict, catalog: Catalog | None, lang: str):
+    """The indicators in the seed's order; appends section headings and the rows the kiosk
+    cannot count (a dash, the seed's target and the reason) on the way."""
+    for section, rows in sections(report, catalog):
+        ws.cell(row=ws.max_row + 1, column=1, value=section).font = BOLD
+        for row in rows:
+            if isinstance(row, tuple):
+                at = ws.max_row + 1
+                ws.cell(row=at, column=1, value=row[2])
+                ws.cell(row=at, column=2, value=row[3])
+                for i, column in enumerate(columns(report)):
+                    text = not_counted_cell(row, column, lang)
+                    ws.cell(row=at, column=3 + 3 * i, value="–")
+                    ws.cell(row=at, column=4 + 3 * i,
+                            value=text.partition(" / ")[2] or text.removeprefix("– "))
+            else:
+                yield row, report["indicators"][row]
+
+
+def _respondents_row(ws, row: int, entry: dict, report: dict, lang: str) -> int:
+    """Under a survey percentage: the people it rests on, and "indicatief" below 20."""
+    t = TEXT[lang]
+    ws.cell(row=row, column=1, value=f"  n ({t['people']})")
+    ws.cell(row=row, column=2, value=t["people"])
+    for i, column in enumerate(columns(report)):
+        n, indicative = respondents(entry, column)
+        ws.cell(row=row, column=3 + 3 * i, value=n)
+        if indicative:
+            ws.cell(row=row, column=4 + 3 * i, value=t["indicative"])
+    return row + 1
 
 
 def _volunteers(ws, report: dict, lang: str) -> None:
@@ -87,6 +127,11 @@ def _volunteers(ws, report: dict, lang: str) -> None:
     ws["A1"].font = TITLE
     ws["A2"], ws["B2"] = t["rate"], value.get("hourly_rate")
     ws["B2"].number_format = EURO
+    if value.get("rate_year") is not None:
+        ws["C2"] = f"{t['rate_of']} {value['rate_year']}"
+    if value.get("warning"):
+        ws["A3"] = f"⚠ {value['warning']}"
+        ws["A3"].font = Font(bold=True, color="A40000")
     _header(ws, 4, [t["room"], t["hours"], t["value"]])
     row = 5
     for room, name in report["rooms"].items():
@@ -102,7 +147,6 @@ def _volunteers(ws, report: dict, lang: str) -> None:
 
 
 def _handgeld(ws, report: dict, lang: str) -> None:
-    from shared.trends import handgeld_table
     t = TEXT[lang]
     section = report.get("handgeld", {"categories": {}, "monthly_cap": None, "rooms": {}})
     cats = list(section["categories"]) or list("ABCDEF")
@@ -110,26 +154,57 @@ def _handgeld(ws, report: dict, lang: str) -> None:
     ws["A1"].font = TITLE
     ws["A2"], ws["B2"] = t["cap"], section.get("monthly_cap")
     ws["B2"].number_format = EURO
-    _header(ws, 4, [t["room"], t["month"], *cats, t["spent"], t["cap"], t["over_cap"]])
+    ws["C2"], ws["D2"] = t["budget_line"], section.get("monthly_budget")
+    ws["D2"].number_format = EURO
+    _header(ws, 4, [t["room"], t["month"], *cats, t["spent"], t["cap"], t["over_cap"],
+                    t["budget_line"], t["over_budget"]])
     row = 5
-    for item in handgeld_table(report):
+    for item in handgeld_rows(report):
         values = [report["rooms"].get(item["room"], item["room"]), item["month"],
                   *(item[c] for c in cats), item["spent"], item["cap"],
-                  t["yes"] if item["over_cap"] else t["no"]]
+                  t["yes"] if item["over_cap"] else t["no"], item["budget"],
+                  t["yes"] if item["over_budget"] else t["no"]]
         for col, v in enumerate(values, start=1):
             c = ws.cell(row=row, column=col, value=v)
-            if 3 <= col <= 4 + len(cats):
+            if 3 <= col <= 4 + len(cats) or col == 6 + len(cats):
                 c.number_format = EURO
         if item["over_cap"]:
             ws.cell(row=row, column=3 + len(cats)).fill = RED
         row += 1
     if row == 5:
         ws.cell(row=5, column=1, value=t["none"])
-    note = 7 + max(row - 5, 1)
+        row = 6
+    row = _handgeld_year(ws, row + 1, report, lang)
+    note = row + 1
     for i, (code, text) in enumerate(section["categories"].items()):
         ws.cell(row=note + i, column=1, value=code).font = BOLD
         ws.cell(row=note + i, column=2, value=text)
-    _widths(ws, {1: 22, 2: 12, **{c: 12 for c in range(3, 6 + len(cats))}})
+    _widths(ws, {1: 22, 2: 12, **{c: 12 for c in range(3, 8 + len(cats))}})
+
+
+def _handgeld_year(ws, row: int, report: dict, lang: str) -> int:
+    """The year per room against the yearly budget line and twelve monthly caps."""
+    t = TEXT[lang]
+    years = handgeld_year_rows(report)
+    if not years:
+        return row
+    ws.cell(row=row, column=1, value=t["handgeld_year"]).font = BOLD
+    _header(ws, row + 1, [t["room"], t["spent"], t["budget_line"], t["cap"], t["over_budget"],
+                          t["over_cap"], t["months_over_budget"], t["months_over_cap"]])
+    row += 2
+    for item in years:
+        values = [item["name"], item["spent"], item["budget"], item["cap"],
+                  t["yes"] if item["over_budget"] else t["no"],
+                  t["yes"] if item["over_cap"] else t["no"],
+                  item["months_over_budget"], item["months_over_cap"]]
+        for col, v in enumerate(values, start=1):
+            c = ws.cell(row=row, column=col, value=v)
+            if 2 <= col <= 4:
+                c.number_format = EURO
+        if item["over_budget"]:
+            ws.cell(row=row, column=2).fill = RED
+        row += 1
+    return row
 
 
 def _freshness(ws, report: dict, lang: str) -> None:
@@ -172,11 +247,18 @@ def _explain(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
         "alle ruimtes, dus het totaal is hooguit de som van de ruimtes.",
         "Een bezoek zonder gekozen activiteit telt als inloop. Ongedaan gemaakte registraties "
         "tellen niet mee.",
-        "Vrijwilligersuren worden gewaardeerd tegen het minimumloon (WML) van het jaar.",
+        _rate_note(report.get("volunteer_value", {})),
     ]
     for i, note in enumerate(notes, start=row + 1):
         ws.cell(row=i, column=1, value=note)
     _widths(ws, {1: 22, 2: 38, 3: 10, 4: 80})
+
+
+def _rate_note(value: dict) -> str:
+    """What the Toelichting says of the rate: the year's own, or the warning."""
+    if value.get("warning"):
+        return value["warning"]
+    return "Vrijwilligersuren worden gewaardeerd tegen het minimumloon (WML) van het jaar."
 
 
 def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> bytes:
@@ -191,7 +273,9 @@ def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> b
     _explain(wb.create_sheet(names[4]), report, catalog, lang)
     for ws in wb.worksheets:
         ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True  # without it fitToWidth is ignored
         ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0  # as many pages down as needed
     wb.properties.title = f"{TEXT[lang]['title']} {report['year']}"
     buffer = io.BytesIO()
     wb.save(buffer)
