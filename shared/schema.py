@@ -192,6 +192,9 @@ RARE_KINDS_TERM = " OR ".join(f"kind = '{kind}'" for kind in REPORTED_RARE_KINDS
 # The room's day screens read every kind by time; central never runs them and drops this
 # index (shared.merge.tune_for_merging): each index on events is a page write per merged event.
 DAY_INDEX = "idx_events_kind_at"
+HOLDS_OTHER_ROOMS_OR_BUNDLES = (  # central: rooms merged, bundles seen, or several rooms' events
+    "SELECT EXISTS (SELECT 1 FROM sync_rooms) OR EXISTS (SELECT 1 FROM sync_bundles) "
+    "OR (SELECT COUNT(*) FROM (SELECT room FROM events GROUP BY room LIMIT 2)) > 1")
 
 
 def m010_narrow_kind_indexes(db: Database) -> None:
@@ -199,7 +202,9 @@ def m010_narrow_kind_indexes(db: Database) -> None:
     # insert time for every event; the reports read frequent kinds from tallies instead.
     db.execute("DROP INDEX IF EXISTS idx_events_kind_at_room_activity_visitor_id")
     db.execute(f"CREATE INDEX idx_events_rare_kind_at ON events(kind, at) WHERE {RARE_KINDS_TERM}")
-    db.execute(f"CREATE INDEX {DAY_INDEX} ON events(kind, at)")
+    # A central copy that already holds years of events would build it only to drop it.
+    if not db.conn.execute(HOLDS_OTHER_ROOMS_OR_BUNDLES).fetchone()[0]:
+        db.execute(f"CREATE INDEX {DAY_INDEX} ON events(kind, at)")
 
 
 MIGRATIONS = [

@@ -82,3 +82,35 @@ def test_a_central_reopened_keeps_merging_and_reporting(site):
     finally:
         again.close()
     assert "idx_events_kind_at" not in _indexes(site.db("central"))
+
+
+@pytest.mark.parametrize("central", [False, True])
+def test_the_upgrade_replaces_the_covering_index(tmp_path, central):
+    """A database from before m010: the covering index goes; a room gets its day index,
+    a central copy holding events does not build one only to drop it."""
+    import sqlite_utils
+
+    from shared import events
+    from shared.db import connect
+    from shared.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    before = next(i for i, m in enumerate(MIGRATIONS) if m.__name__ >= "m010_")
+    conn = sqlite3.connect(path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    for step in MIGRATIONS[:before]:
+        step(db)
+    conn.execute(f"PRAGMA user_version = {before}")
+    conn.execute("BEGIN IMMEDIATE")
+    events.append(conn, room="cjm", at="2017-03-01T10:00:00+01:00", kind="checkin", visitor=None,
+                  activity="inloop")
+    if central:
+        conn.execute("INSERT INTO sync_rooms (room, contiguous_seq, bundles) VALUES ('cjm', 1, 1)")
+    conn.execute("COMMIT")
+    conn.close()
+    assert "idx_events_kind_at_room_activity_visitor_id" in _indexes(path)
+    connect(path).close()  # the upgrade runs here
+    held = _indexes(path)
+    assert "idx_events_kind_at_room_activity_visitor_id" not in held
+    assert "idx_events_rare_kind_at" in held
+    assert ("idx_events_kind_at" in held) is not central
