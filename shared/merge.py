@@ -59,7 +59,6 @@ COUNT_QUARANTINE = "SELECT room, COUNT(*) FROM sync_quarantine GROUP BY room"
 SELECT_DISTINCT_ROOMS = "SELECT DISTINCT room FROM events"
 SELECT_HELD_ELSEWHERE = ("SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?)) "
                          "AND room != ?")
-HAS_INDEX = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?"
 ACK_SENT = "ack_sent:"  # central's sync_state key prefix: the seq last acknowledged to a room
 MERGE_FAILED = "merge failed"  # MergeRefused reason: the content made the merge itself fail
 PRUNE_QUARANTINE = ("DELETE FROM sync_quarantine WHERE at < ? OR id <= "
@@ -81,9 +80,7 @@ def tune_for_merging(conn: sqlite3.Connection, cache_kib: int = CENTRAL_CACHE_KI
     millions of events stays close to merging into an empty copy; and no index for the
     room's day screens, which central never shows (one page write less per merged event)."""
     conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
-    if conn.execute(HAS_INDEX, (DAY_INDEX,)).fetchone():
-        with transaction(conn):
-            conn.execute(f"DROP INDEX {DAY_INDEX}")
+    conn.execute(f"DROP INDEX IF EXISTS {DAY_INDEX}")  # autocommit; writes only when it exists
 
 
 # --- small key/value state (room side) ----------------------------------------
