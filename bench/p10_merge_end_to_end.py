@@ -38,16 +38,22 @@ def syncd_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "syncd"]
 
 
-def once_seconds(root: Path, stashes: dict[str, Path]) -> float:
+def once_seconds(root: Path, stashes: dict[str, Path], code: Path | None = None) -> float:
     """Wall-clock seconds of ``bwk-syncd once`` on central with every stash in its inbox."""
-    fresh_central(root)
+    database = fresh_central(root)
+    if code:  # that checkout's own schema
+        database.unlink()
+        subprocess.run([sys.executable, "-c", "import sys; from shared.db import connect; "
+                        "connect(sys.argv[1]).close()", str(database)], cwd=code, check=True)
     inbox = root / "central" / "inbox"
     for stash in stashes.values():
         for path in stash.glob("*.bwk"):
             shutil.copy(path, inbox / path.name)
+    # ``code``: another checkout's syncd (``python -m`` puts the working directory first).
+    command = [sys.executable, "-m", "syncd"] if code else syncd_command()
     start = time.perf_counter()
-    done = subprocess.run([*syncd_command(), "once", "--config", str(root / "central" / "central.toml")],
-                          capture_output=True, text=True)
+    done = subprocess.run([*command, "once", "--config", str(root / "central" / "central.toml")],
+                          capture_output=True, text=True, cwd=code)
     took = time.perf_counter() - start
     if done.returncode != 0 or any(inbox.glob("*.bwk")):
         raise RuntimeError(f"bwk-syncd once failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -98,3 +104,33 @@ def run(quick: bool = False) -> list[Result]:
     return [Result("P10", f"bwk-syncd once on central, 3 rooms x {per_room} events (ev/s; raw)",
                    rate, "ev/s", raw_rate, ">= 0.5x", rate / raw_rate >= 0.5,
                    note=f"per-run ratios {', '.join(f'{r:.2f}' for r in ratios)}")]
+
+
+def compare(before: Path, per_room: int, repeat: int) -> None:
+    """Before/after in one run: ``before`` (another checkout, e.g. ``git worktree add``
+    or ``git archive``) and this code alternate with the raw baseline, run by run."""
+    with tempfile.TemporaryDirectory(prefix="bwk-p10-") as folder:
+        root = Path(folder)
+        stashes = build(root, ROOMS, per_room)
+        rows = room_rows(root)
+        times: dict[str, list[float]] = {"before": [], "after": [], "raw": []}
+        for _ in range(repeat):
+            times["before"].append(once_seconds(root, stashes, code=before.resolve()))
+            times["after"].append(once_seconds(root, stashes))
+            times["raw"].append(raw_seconds(root, rows))
+    raw = statistics.median(times["raw"])
+    for side in ("before", "after"):
+        median = statistics.median(times[side])
+        ratios = sorted(r / t for t, r in zip(times[side], times["raw"]))
+        print(f"{side}: median {median:.2f} s, {len(rows) / median:,.0f} ev/s, {raw / median:.2f}x "
+              f"(raw median {raw:.2f} s; per-run ratios {', '.join(f'{r:.2f}' for r in ratios)})")
+
+
+if __name__ == "__main__":
+    import argparse
+    parser = argparse.ArgumentParser(prog="python -m bench.p10_merge_end_to_end")
+    parser.add_argument("--before", type=Path, required=True, help="the other checkout's root")
+    parser.add_argument("--events", type=int, default=100_000, help="per room")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    compare(args.before, args.events, args.repeat)

@@ -35,7 +35,7 @@ SELECT_SHIFTS = (
 )
 SELECT_KEY_HOLDER_CHANGES = (
     "SELECT e.room, e.visitor, e.kind FROM events e "
-    "WHERE e.kind IN ('key_holder_added', 'key_holder_removed') "
+    "WHERE (e.kind = 'key_holder_added' OR e.kind = 'key_holder_removed') "  # partial index (m010)
     f"AND e.at < ? AND {NOT_VOIDED} ORDER BY e.room, e.seq"
 )
 SELECT_REGISTRATIONS = (

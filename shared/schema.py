@@ -183,6 +183,30 @@ def _move_cash_notes(conn) -> None:
         conn.execute("UPDATE events SET payload = ? WHERE id = ?", (stripped, event_id))
 
 
+# Kinds the report reads from the log by time (the frequent ones come from ``tallies``).
+# Written as ORs: SQLite uses a partial index for ``kind = 'x'`` (or an OR of such terms)
+# when 'x' is one of the index's OR terms, never for ``kind IN (...)``.
+REPORTED_RARE_KINDS = ("visitor_registered", "survey_answered", "cash_expense", "cash_counted",
+                       "key_holder_added", "key_holder_removed")
+RARE_KINDS_TERM = " OR ".join(f"kind = '{kind}'" for kind in REPORTED_RARE_KINDS)
+# The room's day screens read every kind by time; central never runs them and drops this
+# index (shared.merge.tune_for_merging): each index on events is a page write per merged event.
+DAY_INDEX = "idx_events_kind_at"
+HOLDS_OTHER_ROOMS_OR_BUNDLES = (  # central: rooms merged, bundles seen, or several rooms' events
+    "SELECT EXISTS (SELECT 1 FROM sync_rooms) OR EXISTS (SELECT 1 FROM sync_bundles) "
+    "OR (SELECT COUNT(*) FROM (SELECT room FROM events GROUP BY room LIMIT 2)) > 1")
+
+
+def m010_narrow_kind_indexes(db: Database) -> None:
+    # The covering (kind, at, room, activity, visitor, id) index was a third of central's
+    # insert time for every event; the reports read frequent kinds from tallies instead.
+    db.execute("DROP INDEX IF EXISTS idx_events_kind_at_room_activity_visitor_id")
+    db.execute(f"CREATE INDEX idx_events_rare_kind_at ON events(kind, at) WHERE {RARE_KINDS_TERM}")
+    # A central copy that already holds years of events would build it only to drop it.
+    if not db.conn.execute(HOLDS_OTHER_ROOMS_OR_BUNDLES).fetchone()[0]:
+        db.execute(f"CREATE INDEX {DAY_INDEX} ON events(kind, at)")
+
+
 def m011_create_survey_offers(db: Database) -> None:
     # Room-only: the day a visitor was last offered the survey (answered or skipped),
     # so a skip counts as asked for a quarter, across kiosk restarts.
@@ -199,6 +223,7 @@ MIGRATIONS = [
     m007_create_monthly_visits,
     m008_create_state_index,
     m009_keep_notes_in_room,
+    m010_narrow_kind_indexes,
     m011_create_survey_offers,
 ]
 

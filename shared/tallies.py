@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from itertools import groupby
 from operator import itemgetter
 import sqlite3
 
@@ -28,6 +29,22 @@ ADD = (
 ADD_MONTH = (
     "INSERT INTO monthly_visits (room, month, visitor, n) VALUES (?, ?, ?, ?) "
     "ON CONFLICT(month, room, visitor) DO UPDATE SET n = n + excluded.n"
+)
+# Check-ins counted by SQLite from the rows just stored (one room's seq range): no Python
+# tuple per tally row. GROUP BY then upsert; the voided ones never count.
+CHECKINS_HELD_IN = "SELECT COUNT(*) FROM events WHERE room = ? AND seq BETWEEN ? AND ? AND kind = 'checkin'"
+_NEW_CHECKINS = ("FROM events e WHERE e.room = ? AND e.seq BETWEEN ? AND ? AND e.kind = 'checkin' "
+                 "AND NOT EXISTS (SELECT 1 FROM voided v WHERE v.event_id = e.id)")
+ADD_CHECKINS_OF_RANGE = (
+    "INSERT INTO tallies (room, year, kind, activity, visitor, n, amount) "
+    "SELECT e.room, CAST(substr(e.at, 1, 4) AS INTEGER), 'checkin', COALESCE(e.activity, ''), "
+    f"COALESCE(e.visitor, ''), COUNT(*), 0.0 {_NEW_CHECKINS} GROUP BY 1, 2, 4, 5 "
+    "ON CONFLICT(year, kind, room, activity, visitor) DO UPDATE SET n = n + excluded.n"
+)
+ADD_MONTHS_OF_RANGE = (
+    "INSERT INTO monthly_visits (room, month, visitor, n) "
+    f"SELECT e.room, substr(e.at, 1, 7), COALESCE(e.visitor, ''), COUNT(*) {_NEW_CHECKINS} "
+    "GROUP BY 1, 2, 3 ON CONFLICT(month, room, visitor) DO UPDATE SET n = n + excluded.n"
 )
 IS_VOIDED = "SELECT 1 FROM voided WHERE event_id = ?"
 VOIDED_BETWEEN = "SELECT event_id FROM voided WHERE event_id BETWEEN ? AND ?"
@@ -110,6 +127,10 @@ def on_stored_many(conn: sqlite3.Connection, of_kind: dict[str, list[tuple]]) ->
     checkins, jobs, shifts = (of_kind.get(kind, []) for kind in TALLIED)
     if not (checkins or jobs or shifts):
         return
+    if checkins and _count_checkins_in_sql(conn, checkins):
+        checkins = []
+    if not (checkins or jobs or shifts):
+        return
     ids = [r[0] for r in checkins + jobs + shifts]
     # Ids are time-ordered: the voids of this batch's events sit in one short range of
     # the voided index (a superset, filtered below) instead of one look-up per event.
@@ -143,6 +164,28 @@ def on_stored_many(conn: sqlite3.Connection, of_kind: dict[str, list[tuple]]) ->
                         for (room, year, visitor), (n, amount) in hours.items()])
     conn.executemany(ADD_MONTH, [(room, month, visitor or "", n)
                                  for (room, month, visitor), n in monthly.items() if n])
+
+
+def _count_checkins_in_sql(conn: sqlite3.Connection, checkins: list[tuple]) -> bool:
+    """Count ``checkins`` (just stored) in SQLite when, per room, they are every check-in
+    held in their seq range (a whole new bundle: the usual case); False, counting nothing,
+    when a range also holds check-ins stored before (a partly re-sent bundle)."""
+    ranges: dict[str, list[int]] = {}  # room -> [lowest seq, highest seq, check-ins]
+    for room, run in groupby(zip(map(itemgetter(1), checkins), map(itemgetter(2), checkins)),
+                             key=itemgetter(0)):  # runs of one room (bundles come whole)
+        seqs = list(map(itemgetter(1), run))
+        low, high, n = min(seqs), max(seqs), len(seqs)
+        if room in ranges:
+            span = ranges[room]
+            low, high, n = min(span[0], low), max(span[1], high), span[2] + n
+        ranges[room] = [low, high, n]
+    for room, (low, high, n) in ranges.items():
+        if conn.execute(CHECKINS_HELD_IN, (room, low, high)).fetchone()[0] != n:
+            return False
+    for room, (low, high, _) in ranges.items():
+        conn.execute(ADD_CHECKINS_OF_RANGE, (room, low, high))
+        conn.execute(ADD_MONTHS_OF_RANGE, (room, low, high))
+    return True
 
 
 def _count(rows: list[tuple], *columns: int | tuple[int, int]) -> Counter:

@@ -24,8 +24,6 @@ import threading
 import time
 from pathlib import Path
 
-import watchfiles
-
 from shared.bundle import NAME_RE
 from shared.config import ConfigError, load_config
 from shared.db import DatabaseError
@@ -57,12 +55,15 @@ def sd_notify(message: str) -> bool:
 
 
 def make_node(config_path: Path):
+    # Only the node this machine runs is imported: ``once`` on central starts faster.
     from shared.config import CentralConfig
-    from syncd.central import CentralNode
-    from syncd.room import RoomNode
 
     config = load_config(config_path)
-    return CentralNode(config) if isinstance(config, CentralConfig) else RoomNode(config)
+    if isinstance(config, CentralConfig):
+        from syncd.central import CentralNode
+        return CentralNode(config)
+    from syncd.room import RoomNode
+    return RoomNode(config)
 
 
 class _Filter:
@@ -115,6 +116,7 @@ def run(config_path: Path) -> int:
     _safe_pass(node, health)
     sd_notify("READY=1\nSTATUS=running")
     pending, last_pass = True, time.monotonic()
+    import watchfiles  # only the long-running daemon watches (``once`` starts faster)
     try:
         while not flags["stop"]:
             section = getattr(node, "sync", None) or getattr(node, "section", None)
