@@ -30,7 +30,7 @@ from shared.db import connect, schema_version
 from shared.keys import KeyFileError, PublicKey, load_private, load_public
 from syncd import transport
 from syncd.common import (DAMAGED_HELP, DatabaseDamaged, PassReport, SetupError, gc_paused, log,
-                          now_iso, prune_quarantine)
+                          now_iso, prune_quarantine, quarantine_file)
 
 INBOX_KINDS = ("events", "ack", "config", "restore")
 # Bundles merged in one transaction, counted in events: bounds the rows held in memory
@@ -180,20 +180,7 @@ class CentralNode:
 
     def _reject(self, name: str | bytes, room: str | None, reason: str,
                 report: PassReport) -> None:
-        """Quarantine one file; never raises (a pass must get past any file)."""
-        try:
-            moved = transport.quarantine(self.section.inbox, name, reason)
-        except OSError as exc:
-            log.error("could not quarantine %s: %s", transport.safe_name(name), exc)
-            return
-        if moved is None:
-            return
-        report.quarantined += 1
-        log.warning("quarantined %s: %s", moved.name, reason)
-        try:
-            merge.record_quarantine(self.conn, moved.name, room, reason, self.now())
-        except sqlite3.Error as exc:
-            log.error("could not record the quarantine of %s: %s", moved.name, exc)
+        quarantine_file(self.section.inbox, self.conn, name, room, reason, report, self.now())
 
     def write_ack(self, room: str) -> str:
         seq = merge.contiguous_seq(self.conn, room)

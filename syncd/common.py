@@ -46,6 +46,30 @@ def prune_quarantine(section, inbox, conn, clock) -> None:
                            local_iso(clock() - timedelta(days=days)))
 
 
+def quarantine_file(inbox, conn, name: str | bytes, attributed_to: str | None, reason: str,
+                    report: "PassReport", at: str) -> None:
+    """Move one inbox file to quarantine and record it; never raises (a pass must get
+    past any file). ``attributed_to`` is the verified signer, or None."""
+    import sqlite3
+
+    from shared import merge
+    from syncd import transport
+
+    try:
+        moved = transport.quarantine(inbox, name, reason)
+    except OSError as exc:
+        log.error("could not quarantine %s: %s", transport.safe_name(name), exc)
+        return
+    if moved is None:
+        return
+    report.quarantined += 1
+    log.warning("quarantined %s: %s", moved.name, reason)
+    try:
+        merge.record_quarantine(conn, moved.name, attributed_to, reason, at)
+    except sqlite3.Error as exc:
+        log.error("could not record the quarantine of %s: %s", moved.name, exc)
+
+
 @dataclass
 class PassReport:
     exported: int = 0  # events written to the outbox

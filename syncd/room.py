@@ -17,7 +17,6 @@ One pass (``RoomNode.run_pass``):
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 from shared import merge
@@ -31,7 +30,7 @@ from shared.keys import KeyFileError, load_private, load_public
 from shared.store import RoomStore, forget_local
 from syncd import central_keys, transport
 from syncd.common import (MAX_EVENTS_PER_BUNDLE, RESEND_AFTER, PassReport, SetupError, log,
-                          now_iso, prune_quarantine)
+                          now_iso, prune_quarantine, quarantine_file)
 
 INBOX_KINDS = ("ack", "config", "restore", "events")
 
@@ -113,20 +112,7 @@ class RoomNode:
 
     def _reject(self, name: str | bytes, reason: str, report: PassReport,
                 signer: str | None = None) -> None:
-        """Quarantine one file; never raises (a pass must get past any file)."""
-        try:
-            moved = transport.quarantine(self.sync.inbox, name, reason)
-        except OSError as exc:
-            log.error("could not quarantine %s: %s", transport.safe_name(name), exc)
-            return
-        if moved is None:
-            return
-        report.quarantined += 1
-        log.warning("quarantined %s: %s", moved.name, reason)
-        try:
-            merge.record_quarantine(self.conn, moved.name, signer, reason, self.now())
-        except sqlite3.Error as exc:
-            log.error("could not record the quarantine of %s: %s", moved.name, exc)
+        quarantine_file(self.sync.inbox, self.conn, name, signer, reason, report, self.now())
 
     def _apply(self, kind: str, records: list[dict]) -> None:
         """Check every record first, then apply: a bad record refuses the file whole."""
