@@ -162,10 +162,7 @@ def _move_cash_notes(conn) -> None:
     """
     import json
 
-    central = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM sync_rooms) OR EXISTS (SELECT 1 FROM sync_bundles) "
-        "OR (SELECT COUNT(*) FROM (SELECT room FROM events GROUP BY room LIMIT 2)) > 1"
-    ).fetchone()[0]
+    central = conn.execute(HOLDS_OTHER_ROOMS_OR_BUNDLES).fetchone()[0]
     rows = conn.execute(
         "SELECT id, at, payload FROM events WHERE kind = 'cash_expense' AND CASE WHEN "
         "json_valid(payload) THEN json_type(payload, '$.note') END IS NOT NULL").fetchall()
