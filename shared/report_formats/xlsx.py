@@ -274,7 +274,7 @@ def _explain(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
     ]
     for i, note in enumerate(notes, start=row + 1):
         ws.cell(row=i, column=1, value=note)
-    _widths(ws, {1: 22, 2: 38, 3: 10, 4: 80})
+    _widths(ws, {1: 22, 2: 46, 3: 10, 4: 80})
 
 
 def _rate_note(value: dict) -> str:

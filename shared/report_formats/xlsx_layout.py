@@ -35,7 +35,7 @@ def _span_width(ws, cell) -> float:
 def wrapped_lines(text: str, width: float, bold: bool = False) -> int:
     """How many lines ``text`` takes, wrapped at word boundaries in ``width`` characters.
     Proportional letters are narrower than the digit '0' the width counts in; bold is wider."""
-    room = max(1, int(width * (1.0 if bold else 1.1)) - 1)
+    room = max(1, int(width * (1.0 if bold else 1.15)) - 1)
     lines = 0
     for paragraph in str(text).split("\n"):
         used = 0
