@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,60 @@ def test_an_empty_percentage_is_no_shortfall_but_a_low_one_is(workbook_pdf, tmp_
     assert _red_pixels(image, *columns[0], kookclub) > 5
     for x0, x1 in columns:  # no target, no percentage: not red
         assert _red_pixels(image, x0, x1, anonymous) == 0
+
+
+class _MinContent(HTMLParser):
+    """Per table: the longest unbreakable run of text in each column, in characters:
+    a browser can shrink a table no narrower than that."""
+
+    def __init__(self, nowrap: bool):
+        super().__init__()
+        self.nowrap, self.tables, self._col, self._text, self._span = nowrap, {}, 0, None, 1
+        self._table = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self._table = self.tables.setdefault(attrs.get("id", str(len(self.tables))), {})
+        elif tag == "tr":
+            self._col = 0
+        elif tag in ("td", "th"):
+            self._text, self._span = [], int(attrs.get("colspan", 1))
+        elif tag == "br" and self._text is not None:
+            self._text.append("\n")
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._text is not None:
+            text = "".join(self._text)
+            runs = text.split("\n") if self.nowrap else text.split()
+            if self._span == 1 and self._table is not None:
+                widest = max((len(r) for r in runs), default=0)
+                self._table[self._col] = max(self._table.get(self._col, 0), widest)
+            self._col += self._span
+            self._text = None
+
+
+def test_the_html_report_prints_one_page_wide(tmp_path):
+    """Cheap, without a browser: the print style asks for A4 landscape, repeats table heads,
+    and every table's narrowest form fits between the margins at the print font size."""
+    build_central(tmp_path / "central.db")
+    page = render(report_2017(tmp_path / "central.db"), "html", CATALOG)
+    style = page[page.index("<style>") + 7:page.index("</style>")]
+    assert re.search(r"@page\{size:A4 landscape;margin:([\d.]+cm ?){4}\}", style)
+    margins = [float(m) for m in re.search(r"@page\{size:A4 landscape;margin:([^}]*)\}",
+                                           style).group(1).replace("cm", "").split()]
+    printable = (29.7 - margins[1] - margins[3]) / 2.54 * 72  # points across the page
+    printed = style[style.index("@media print"):]
+    assert "thead{display:table-header-group}" in printed  # the header on every page
+    font = float(re.search(r"table\{font-size:([\d.]+)pt", printed).group(1))
+    parser = _MinContent(nowrap="nowrap" in style)
+    parser.feed(page)
+    assert {"results", "budget", "handgeld", "handgeld-year", "freshness"} <= set(parser.tables)
+    for table, widest in parser.tables.items():
+        # 0.62 em a character (generous for a sans serif), 8 pt padding and border a column
+        need = sum(chars * 0.62 * font + 8 for chars in widest.values())
+        assert need <= printable, (table, need, printable, widest)
