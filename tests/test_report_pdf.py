@@ -128,6 +128,24 @@ def test_the_results_sheet_prints_one_page_wide_with_the_seeds_header(workbook_p
     assert "Populaire" in [w[4] for w in all_pages[1]]
 
 
+def test_a_long_table_repeats_its_header_on_every_page_and_stays_one_wide(tmp_path):
+    _need_tools()
+    build_central(tmp_path / "central.db")
+    report = report_2017(tmp_path / "central.db")
+    for i in range(80):  # indicators beyond the seed's table are listed too (OVERIG)
+        report["indicators"][f"extra_{i:02d}"] = report["indicators"]["kookclub"]
+    (tmp_path / "long.xlsx").write_bytes(render(report, "xlsx", CATALOG))
+    all_pages = pages(to_pdf(tmp_path / "long.xlsx", tmp_path))
+    results = sheet_pages(all_pages, "Resultaten")
+    assert len(results) >= 2
+    for index in results:
+        head = [w[4] for w in line_of(all_pages[index], "Indicator")]
+        assert head.count("Streefcijfer") == len(report["rooms"]) + 1, index
+        assert overlapping(all_pages[index]) == [], index
+    printed = [w[4] for i in results for w in all_pages[i]]
+    assert "extra_79" in printed and "Goed" in printed
+
+
 def test_nothing_on_the_results_sheet_is_printed_over_something_else(workbook_pdf):
     pdf, all_pages, report = workbook_pdf
     for index in sheet_pages(all_pages, "Resultaten"):

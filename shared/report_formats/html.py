@@ -28,8 +28,8 @@ td.ok{background:#d9f2df}td.mid{background:#fff3cd}td.low{background:#f8d7da}
 @page{size:A4 landscape;margin:1cm 1cm 1.2cm 1.5cm}
 @media print{body{margin:0;font-size:9pt}table{font-size:8.5pt;width:100%}
 th,td{padding:.1rem .3rem}thead{display:table-header-group}tr,.chart{break-inside:avoid}
-h2{break-after:avoid}#budget,#handgeld-year,#freshness{break-inside:avoid}td.ok,td.mid,td.low,thead th,tr.section th{print-color-adjust:exact;
--webkit-print-color-adjust:exact}}
+h2{break-after:avoid}#budget,#handgeld-year,#freshness{break-inside:avoid}
+td.ok,td.mid,td.low,thead th,tr.section th{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 """
 BAR, TARGET, LINE = "#5b9bd5", "#1d2733", "#e07b39"
 
