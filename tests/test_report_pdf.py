@@ -269,3 +269,21 @@ def test_the_html_report_prints_one_page_wide(tmp_path):
         # 0.62 em a character (generous for a sans serif), 8 pt padding and border a column
         need = sum(chars * 0.62 * font + 8 for chars in widest.values())
         assert need <= printable, (table, need, printable, widest)
+
+
+def test_a_warning_reads_as_a_paragraph_within_the_table_width(tmp_path):
+    """A year without its own minimum wage: the warning wraps under the title instead of
+    running off to the right and shrinking the whole page."""
+    _need_tools()
+    build_central(tmp_path / "central.db")
+    report = report_2017(tmp_path / "central.db", 2031)
+    assert report["volunteer_value"]["warning"]
+    (tmp_path / "r.xlsx").write_bytes(render(report, "xlsx", CATALOG))
+    all_pages = pages(to_pdf(tmp_path / "r.xlsx", tmp_path))
+    words = all_pages[sheet_pages(all_pages, "Vrijwilligers")[0]]
+    right_edge = max(w[2] for w in line_of(words, "Totaal"))
+    warning = [w for w in words if w[1] > line_of(words, "Tarief")[0][3]
+               and w[3] < line_of(words, "Ruimte")[0][1]]
+    assert "Let" in [w[4] for w in warning] and "2031;" in [w[4] for w in warning]
+    assert max(w[2] for w in warning) <= right_edge + 2
+    assert overlapping(words) == []

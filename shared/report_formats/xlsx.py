@@ -295,7 +295,7 @@ def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> b
     _freshness(wb.create_sheet(names[3]), report, lang)
     _explain(wb.create_sheet(names[4]), report, catalog, lang)
     for ws, header in zip(wb.worksheets, [(3, 4), (4, 4), (4, 4), (4, 4), (3, 3)]):
-        wrap_what_would_be_cut(ws, first_row=header[0])
+        wrap_what_would_be_cut(ws, first_row=2)
         fit_row_heights(ws)
         print_setup(ws, header_rows=header)
     wb.properties.title = f"{TEXT[lang]['title']} {report['year']}"

@@ -67,13 +67,25 @@ def wrap_what_would_be_cut(ws, first_row: int) -> None:
     merged = {c for r in ws.merged_cells.ranges for c in _coordinates(r)}
     for row in ws.iter_rows(min_row=first_row):
         for cell in row:
-            if not isinstance(cell.value, str) or cell.coordinate in merged:
+            if not isinstance(cell.value, str) or cell.coordinate in merged or \
+                    cell.font and cell.font.sz and cell.font.sz > 11:  # titles run on
                 continue
             width = column_width(ws, cell.column)
             if len(cell.value) > width and not (cell.alignment and cell.alignment.wrap_text):
                 if len(cell.value) > width + _room_to_the_right(ws, cell.row, cell.column):
-                    cell.alignment = Alignment(wrap_text=True, vertical="top",
-                                               horizontal=cell.alignment.horizontal)
+                    _wrap(ws, cell)
+
+
+def _wrap(ws, cell) -> None:
+    """Wrap in the cell, or, when the rest of its row is empty (a note, a warning), across
+    the printed columns so it reads as a paragraph under the table."""
+    last = ws.max_column
+    if cell.column < last and all(ws.cell(row=cell.row, column=c).value in (None, "")
+                                  for c in range(cell.column + 1, last + 1)):
+        ws.merge_cells(start_row=cell.row, start_column=cell.column, end_row=cell.row,
+                       end_column=last)
+    cell.alignment = Alignment(wrap_text=True, vertical="top",
+                               horizontal=cell.alignment.horizontal)
 
 
 def _coordinates(cell_range) -> list[str]:
