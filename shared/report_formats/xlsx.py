@@ -294,10 +294,11 @@ def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> b
     _handgeld(wb.create_sheet(names[2]), report, lang)
     _freshness(wb.create_sheet(names[3]), report, lang)
     _explain(wb.create_sheet(names[4]), report, catalog, lang)
-    for ws, header in zip(wb.worksheets, [(3, 4), (4, 4), (4, 4), (4, 4), (3, 3)]):
+    header_rows = dict(zip(names, [(3, 4), (4, 4), (4, 4), (4, 4), (3, 3)]))
+    for ws in wb.worksheets:  # every sheet, also one added later, prints one page wide
         wrap_what_would_be_cut(ws, first_row=2)
         fit_row_heights(ws)
-        print_setup(ws, header_rows=header)
+        print_setup(ws, header_rows=header_rows.get(ws.title))
     wb.properties.title = f"{TEXT[lang]['title']} {report['year']}"
     buffer = io.BytesIO()
     wb.save(buffer)
