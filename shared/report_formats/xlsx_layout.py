@@ -1,8 +1,8 @@
 """Print layout of the xlsx report: what a funder sees on paper or in a PDF.
 
-LibreOffice and Excel do not grow a row for wrapped text written by openpyxl,
-so wrapped text would run over the next row: every row gets a height from an
-estimate of its wrapped lines. Text that would be cut off by a filled cell to
+LibreOffice does not grow a row for wrapped text in a file written by openpyxl,
+so wrapped text would run over the next row: a row with wrapped text gets a
+height from an estimate of its lines. Text that would be cut off by a filled cell to
 its right, or run off the printed area, is wrapped first.
 """
 
@@ -133,15 +133,14 @@ def band(ws, row: int, first_col: int, last_col: int, text: str) -> None:
 
 def print_setup(ws, header_rows: tuple[int, int] | None = None) -> None:
     """A4 landscape, one page wide and as many pages down as needed, the header repeated on
-    every page, margins that leave room for a punch and a binder."""
+    every page, the sheet's name and page number in the footer."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.sheet_properties.pageSetUpPr.fitToPage = True  # without it fitToWidth is ignored
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages down as needed
     ws.page_margins = PageMargins(left=0.6, right=0.4, top=0.5, bottom=0.6, header=0.3,
-                                  footer=0.3)
-    ws.print_options.horizontalCentered = False
+                                  footer=0.3)  # inches; a wider left edge for a binder
     ws.oddFooter.center.text = "&A – &P / &N"  # sheet name, page of pages
     if header_rows:
         ws.print_title_rows = f"{header_rows[0]}:{header_rows[1]}"
