@@ -1,0 +1,63 @@
+"""A stale acknowledgement after rebuilding central: an ack written by the lost central,
+still in transit when the room ran ``bwk-syncd resend --all`` (or delivered again by
+Syncthing), must not make the room believe central holds what it no longer holds.
+Real bundles, a real folder, real ``bwk-syncd`` processes for the operator's commands."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from test_syncd_e2e import _populate
+from test_syncd_site import Site, event_ids
+
+
+@pytest.fixture
+def site(tmp_path):
+    site = Site(tmp_path / "site")
+    _populate(site)
+    site.sync_all()
+    yield site
+    site.close()
+
+
+def _lose_central(site: Site) -> None:
+    """central.db is gone, and with it central's inbox (as the guide says to empty it)."""
+    site.close()
+    for path in (site.root / "central").glob("central.db*"):
+        path.unlink()
+    for path in site.inbox.glob("*"):
+        if path.is_file():
+            path.unlink()
+
+
+def _acks(site: Site, room: str) -> list:
+    return sorted((site.root / room / "inbox").glob("ack-*.bwk"))
+
+
+def test_an_ack_of_the_lost_central_arriving_after_resend_is_ignored(site):
+    late = site.store("cjm").check_in(None, ["kookclub"]).events[0]
+    site.once("cjm")
+    site.once("central")  # merged, and an ack for seq `late.seq` is on its way to cjm
+    [in_transit] = _acks(site, "cjm")
+    parked = site.root / "in-transit.bwk"
+    shutil.move(in_transit, parked)  # Syncthing has not delivered it yet
+
+    _lose_central(site)
+    for room in site.rooms:
+        site.syncd("resend", "--config", str(site.config(room)), "--all")
+    shutil.move(parked, in_transit)  # ... and now it arrives, from the central that is gone
+
+    site.once("cjm")
+    status = site.status("cjm")
+    assert status["acked_seq"] == 0, "an ack of the lost central counted after resend"
+    assert not _acks(site, "cjm")  # read, and put away: it says nothing true any more
+    site.sync_all()
+    held = event_ids(site.db("central"), "cjm")
+    assert late.id in held and event_ids(site.db("cjm")) <= event_ids(site.db("central"))
+    status = site.status("cjm")
+    assert status["acked_seq"] == status["max_seq"] and status["unacknowledged"] == 0
+    verify = site.syncd("verify", "--config", str(site.config("central")), check=False)
+    assert verify.returncode == 0, verify.stdout
+
