@@ -39,7 +39,9 @@ from bench.pty_kiosk import PtyKiosk  # noqa: E402
 
 USER, HOME = "bwk", Path("/srv/bwk")
 TOOLS = ("adduser", "deluser", "runuser", "setpriv", "systemd-analyze")
-MARKER = Path("/var/tmp/bwk-install-test.marker")  # "this test made user bwk and /srv/bwk"
+# Locked while the test runs (two checkouts' suites on one machine take turns); not empty
+# while user bwk and /srv/bwk made by this test exist (left by an interrupted run).
+MARKER = Path("/var/tmp/bwk-install-test.lock")
 LOGS = Path("/var/log/bwk")
 CAGE_RUN = Path("/usr/local/bin/bwk-kiosk-cage-run")
 PLAIN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -68,14 +70,12 @@ def _sh(command: str, **kwargs) -> subprocess.CompletedProcess:
 
 
 def _clean_up() -> None:
-    subprocess.run(["pkill", "-KILL", "-u", USER], capture_output=True)  # only bwk's own
     if _exists(USER):
         subprocess.run(["deluser", "--quiet", USER], capture_output=True, env=PLAIN_ENV)
     if subprocess.run(["getent", "group", USER], capture_output=True).returncode == 0:
         subprocess.run(["delgroup", "--quiet", USER], capture_output=True, env=PLAIN_ENV)
     for path in (HOME, LOGS):
         shutil.rmtree(path, ignore_errors=True)
-    MARKER.unlink(missing_ok=True)
 
 
 @pytest.fixture
@@ -86,21 +86,46 @@ def machine(tmp_path):
     missing = [t for t in TOOLS if shutil.which(t, path=PLAIN_ENV["PATH"]) is None]
     if missing:
         _refuse(f"not a Debian machine with {', '.join(missing)}")
-    if MARKER.exists():
-        _clean_up()  # left by an interrupted run of this test
-    if _exists(USER) or HOME.exists() or LOGS.exists():
-        _refuse(f"a user {USER}, {HOME} or {LOGS} exists that this test did not make: "
-                "it will not touch a real installation")
-    MARKER.write_text("tests/test_ops_install.py\n")
-    had_cage_run = CAGE_RUN.exists()
-    clone = Path(tempfile.mkdtemp(prefix="bwk-clone-", dir="/var/tmp"))
-    try:
-        yield clone
-    finally:
-        _clean_up()
-        shutil.rmtree(clone, ignore_errors=True)
-        if not had_cage_run:
-            CAGE_RUN.unlink(missing_ok=True)
+    with open(MARKER, "a+", encoding="utf-8") as lock:
+        _take_turns(lock)
+        lock.seek(0)
+        if lock.read():
+            _clean_up()  # left by an interrupted run of this test
+        if _exists(USER) or HOME.exists() or LOGS.exists():
+            _refuse(f"a user {USER}, {HOME} or {LOGS} exists that this test did not make: "
+                    "it will not touch a real installation")
+        _mark(lock, "made by tests/test_ops_install.py\n")
+        had_cage_run = CAGE_RUN.exists()
+        clone = Path(tempfile.mkdtemp(prefix="bwk-clone-", dir="/var/tmp"))
+        try:
+            yield clone
+        finally:
+            _clean_up()
+            shutil.rmtree(clone, ignore_errors=True)
+            if not had_cage_run:
+                CAGE_RUN.unlink(missing_ok=True)
+            _mark(lock, "")
+
+
+def _take_turns(lock, patience: float = 600.0) -> None:
+    import fcntl
+    import time
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when the file closes
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"{MARKER} stayed locked for {patience:.0f} s by another run")
+            time.sleep(0.5)  # another checkout's run of this test is installing
+
+
+def _mark(lock, text: str) -> None:
+    lock.seek(0)
+    lock.truncate()
+    lock.write(text)
+    lock.flush()
 
 
 def _doc_blocks() -> list[list[str]]:
@@ -118,7 +143,7 @@ def _unit(path: Path) -> dict[str, list[str]]:
     return settings
 
 
-def _as_unit_user(unit: dict[str, list[str]], argv: list[str], **kwargs):
+def _as_unit_user(unit: dict[str, list[str]], argv: list[str]):
     """The command as systemd would run it: the unit's User, WorkingDirectory, Environment."""
     env = {**PLAIN_ENV, "HOME": str(HOME)}
     env.update(dict(e.split("=", 1) for e in unit.get("Environment", [])))
