@@ -61,3 +61,24 @@ def test_an_ack_of_the_lost_central_arriving_after_resend_is_ignored(site):
     verify = site.syncd("verify", "--config", str(site.config("central")), check=False)
     assert verify.returncode == 0, verify.stdout
 
+
+
+def test_a_copy_of_an_old_ack_delivered_again_after_resend_is_ignored(site):
+    site.store("multibron").check_in(None, ["kookclub"])
+    site.once("multibron")
+    site.once("central")
+    [ack] = _acks(site, "multibron")
+    kept = site.root / "kept.bwk"
+    shutil.copy(ack, kept)  # Syncthing's versioning (or a conflict copy) keeps one
+    site.once("multibron")  # read: acknowledged up to the top
+    top = site.status("multibron")["max_seq"]
+    assert site.status("multibron")["acked_seq"] == top
+
+    _lose_central(site)
+    site.syncd("resend", "--config", str(site.config("multibron")), "--all")
+    shutil.copy(kept, ack)  # delivered again, after the resend
+    site.once("multibron")
+    assert site.status("multibron")["acked_seq"] == 0
+    site.sync_all()
+    assert site.status("multibron")["acked_seq"] == top
+    assert event_ids(site.db("multibron")) <= event_ids(site.db("central"))
