@@ -36,8 +36,9 @@ INBOX_KINDS = ("ack", "config", "restore", "events")
 
 
 def _is_time(value) -> bool:
+    """An ISO time with its offset (as every bundle's ``created``)."""
     try:
-        return type(value) is str and len(value) <= 40 and bool(parse_iso(value))
+        return type(value) is str and len(value) <= 40 and parse_iso(value).tzinfo is not None
     except ValueError:
         return False
 

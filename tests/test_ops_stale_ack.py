@@ -82,3 +82,24 @@ def test_a_copy_of_an_old_ack_delivered_again_after_resend_is_ignored(site):
     site.sync_all()
     assert site.status("multibron")["acked_seq"] == top
     assert event_ids(site.db("multibron")) <= event_ids(site.db("central"))
+
+
+@pytest.mark.parametrize("created", ["yesterday", "2017-03-01T11:00:00", 17])
+def test_an_ack_with_a_bad_bundle_time_is_refused_whole(site, created):
+    """Signed by central, but not a time with its offset: quarantined, nothing applied."""
+    from shared.bundle import SCHEMA_VERSION, seal
+    from shared.keys import load_private, load_public
+    from syncd import transport
+
+    before = site.status("cjm")["acked_seq"]
+    central = load_private(site.root / "keys" / "central.key")
+    name, data = seal("ack", central, load_public(site.root / "keys" / "cjm.pub"),
+                      [{"type": "ack", "room": "cjm", "seq": before + 5,
+                        "bundle_created": created}],
+                      room="cjm", created="2017-03-01T11:00:00+01:00", schema=SCHEMA_VERSION)
+    transport.write_atomic(site.root / "cjm" / "inbox", name, data)
+    site.store("cjm").check_in(None, ["kookclub"])
+    site.once("cjm")
+    status = site.status("cjm")
+    assert status["acked_seq"] == before
+    assert [q["reason"] for q in status["quarantined"] if q["file"] == name] == ["bad ack"]
