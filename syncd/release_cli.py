@@ -43,10 +43,11 @@ def run(args: argparse.Namespace) -> int:
         raise SetupError(f"{args.config}: release runs at central (with central's config)")
     if not config.central.database.exists():
         raise SetupError(f"{config.central.database}: the database does not exist")
+    inbox = config.central.inbox
     conn = connect(config.central.database)
     try:
-        ids = args.event_ids or sorted({c["id"] for c in conflicts(conn, config.central.inbox)
-                                        if c["held_by"] == args.room})
+        refused = [c for c in conflicts(conn, inbox) if c["held_by"] == args.room]
+        ids = args.event_ids or sorted({c["id"] for c in refused})
         if not ids:
             raise SetupError(f"no quarantined bundle is refused for an id {args.room} holds: "
                              "nothing to release")
@@ -60,6 +61,11 @@ def run(args: argparse.Namespace) -> int:
         log.warning("released %s (%s seq %s) from central's copy", item.id, item.room, item.seq)
         print(f"released {item.id} ({item.room} seq {item.seq}): kept in central's bookkeeping, "
               "no longer counted")
-    print("Deliver the refused bundle again: move it from quarantine/ back to the inbox "
-          "(docs/OPERATIONS.md), or wait for the room to send again by itself (10 minutes).")
+    files = sorted({c["file"] for c in refused if c["id"] in ids})
+    print("Deliver the refused bundle(s) again (or wait: the room sends again by itself "
+          "after 10 minutes without an acknowledgement):" if files else
+          "No quarantined bundle waits for these ids.")
+    quarantine = transport.quarantine_folder(inbox)
+    for name in files:
+        print(f"  mv {quarantine / name} {inbox}/ && rm {quarantine / name}.reason")
     return 0

@@ -12,7 +12,9 @@ import subprocess
 import pytest
 
 from test_syncd_site import REPO, Site, event_ids
-from test_trust_content import figures, reasons, room_rows, seal_as, visits
+from shared.db import transaction
+from shared.events import merge_rows
+from test_trust_content import figures, reasons, room_rows, visits
 
 
 @pytest.fixture
@@ -23,15 +25,18 @@ def site(tmp_path):
 
 
 def _squat(site: Site) -> tuple[str, str]:
-    """cjm's third event id reaches central first, in a bundle signed by handreiking;
-    then cjm's honest bundle is quarantined. Returns (squatted id, quarantined file)."""
+    """One of cjm's unsent ids lands in handreiking's own log at seq 2 (as a paper list
+    imported the old unkeyed way would put it there) and reaches central first; then cjm's
+    honest bundle is quarantined. Returns (squatted id, quarantined file)."""
     visits(site, "cjm", 4)
     visits(site, "handreiking", 1)
     site.sync_all()
     visits(site, "cjm", 3)  # not sent yet; one of these ids leaks
     leaked = room_rows(site, "cjm")[5]
-    squatter_row = (leaked[0], "handreiking", 2, *leaked[3:])
-    seal_as(site, "handreiking", [squatter_row], 2, 2)
+    squatter = site.store("handreiking").conn
+    with transaction(squatter):
+        merge_rows(squatter, [(leaked[0], "handreiking", 2, *leaked[3:])])
+    site.once("handreiking")
     site.once("central")
     assert leaked[0] in event_ids(site.db("central"), "handreiking")
     site.once("cjm")
@@ -74,6 +79,9 @@ def test_release_then_redeliver_merges_the_honest_bundle_and_verify_stays_green(
     out = site.syncd("release", "--config", central, "--room", "handreiking",
                      "--event-id", squatted).stdout
     assert f"released {squatted}" in out and "handreiking seq 2" in out
+    quarantine = site.inbox.parent / "quarantine"
+    assert f"mv {quarantine / quarantined} {site.inbox}/ && rm {quarantine / quarantined}.reason" \
+        in out  # the guide's line, filled in
     assert squatted not in event_ids(site.db("central"))
     verify = site.syncd("verify", "--config", central, check=False)
     assert verify.returncode == 1 and quarantined in verify.stdout  # not merged yet
@@ -84,6 +92,13 @@ def test_release_then_redeliver_merges_the_honest_bundle_and_verify_stays_green(
     assert squatted in event_ids(site.db("central"), "cjm")
     status = site.status("cjm")
     assert status["acked_seq"] == status["max_seq"] == 7
+    # The squatting room goes on: its next events merge and are acknowledged.
+    visits(site, "handreiking", 2)
+    site.sync_all()
+    status = site.status("handreiking")
+    assert status["acked_seq"] == status["max_seq"] == 4
+    held = event_ids(site.db("central"), "handreiking")
+    assert {r[0] for r in room_rows(site, "handreiking")} - held == {squatted}
     assert figures(site.db("central"), "cjm") == figures(site.db("cjm"), "cjm")
     verify = site.syncd("verify", "--config", central, "--json", check=False)
     result = json.loads(verify.stdout)
