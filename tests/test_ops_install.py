@@ -128,9 +128,13 @@ def _mark(lock, text: str) -> None:
     lock.flush()
 
 
-def _install_section() -> str:
+def _section(title: str) -> str:
     text = (REPO / "docs" / "OPERATIONS.md").read_text("utf-8")
-    return text.split("## Installing on Debian 12", 1)[1].split("\n## ", 1)[0]
+    return text.split(f"{title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _install_section() -> str:
+    return _section("## Installing on Debian 12")
 
 
 def _doc_blocks() -> list[list[str]]:
@@ -229,6 +233,16 @@ def test_installing_on_debian_as_the_guide_says(machine, tmp_path):
                             text=True, env=PLAIN_ENV, timeout=60)
     assert result.returncode != 0
     assert "/srv/bwk/venv/bin/bwk-sync is not executable" in result.stdout + result.stderr
+
+    # The guide's Syncthing unit for the service user (Debian's syncthing@.service).
+    syncthing = _section("## Syncthing")
+    [block] = re.findall(r"```sh\n(.*?)```", syncthing, re.S)
+    assert block.splitlines() == ["apt-get install -y syncthing",
+                                  f"systemd-analyze verify syncthing@{USER}.service",
+                                  f"systemctl enable --now syncthing@{USER}"]
+    if shutil.which("syncthing") or os.environ.get("CI") == "true":  # .ci/run installs it
+        for line in block.splitlines()[:2]:
+            _sh(line)
 
     # 3. Keys, configs and the room's database, made as bwk (the operator's edits).
     room_dir, central_dir = HOME / "room", HOME / "central"
