@@ -149,3 +149,5 @@ def reset_export_marks(conn: sqlite3.Connection, at: str) -> None:
         conn.execute(SET_STATE, ("exported_seq", "0"))
         conn.execute(SET_STATE, ("acked_seq", "0"))
         conn.execute(SET_STATE, ("last_resend_at", at))
+        # Acks of central sealed for bundles older than this are from before the loss.
+        conn.execute(SET_STATE, ("resend_all_at", at))

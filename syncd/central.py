@@ -184,7 +184,10 @@ class CentralNode:
 
     def write_ack(self, room: str) -> str:
         seq = merge.contiguous_seq(self.conn, room)
-        records = [{"type": "ack", "room": room, "seq": seq}]
+        # bundle_created: when the room sealed the newest bundle merged here (the room's
+        # clock), so a room that resent its log can tell an ack of a lost central.
+        records = [{"type": "ack", "room": room, "seq": seq,
+                    "bundle_created": merge.last_created(self.conn, room)}]
         records += [{"type": "forget", "id": event_id, "code": code}
                     for event_id, code in merge.forgets_elsewhere(self.conn, room)]
         folder = self.config.rooms[room].outbox

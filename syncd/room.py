@@ -35,6 +35,14 @@ from syncd.common import (MAX_EVENTS_PER_BUNDLE, RESEND_AFTER, PassReport, Setup
 INBOX_KINDS = ("ack", "config", "restore", "events")
 
 
+def _is_time(value) -> bool:
+    """An ISO time with its offset (as every bundle's ``created``)."""
+    try:
+        return type(value) is str and len(value) <= 40 and parse_iso(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
 class RoomNode:
     def __init__(self, config: RoomConfig, clock=system_clock):
         if config.sync is None:
@@ -122,6 +130,9 @@ class RoomNode:
                 seq = record.get("seq")
                 if type(seq) is not int or not 0 <= seq < 2 ** 53:
                     raise merge.MergeRefused("bad ack")
+                created = record.get("bundle_created")
+                if created is not None and not _is_time(created):
+                    raise merge.MergeRefused("bad ack")
             elif kind == "ack" and rtype == "forget":
                 event_id, code = record.get("id"), record.get("code")
                 if not (type(event_id) is str and type(code) is str
@@ -136,8 +147,12 @@ class RoomNode:
                 raise merge.MergeRefused("unknown record")
         for record in records:
             rtype = record["type"]
-            if rtype == "ack":
-                merge.apply_ack(self.conn, self.room, record["seq"], self.now())
+            if rtype == "ack" and self._from_before_resend(record):
+                log.info("ignored an acknowledgement of seq %s sealed before `resend --all` "
+                         "(a central that was lost)", record["seq"])
+            elif rtype == "ack":
+                acked = merge.apply_ack(self.conn, self.room, record["seq"], self.now())
+                self._end_resend_when_all_acknowledged(acked)
             elif rtype == "forget":
                 if not merge.forget_applied(self.conn, record["id"]):
                     forget_local(self.conn, record["code"])
@@ -146,6 +161,25 @@ class RoomNode:
                 self.central = central_keys.adopt(self.conn, self.central, record["key"])
             else:
                 self._apply_catalog(record)
+
+    def _from_before_resend(self, record: dict) -> bool:
+        """After ``resend --all`` only an ack for a bundle sealed since then counts: an older
+        one (in transit, or delivered again by Syncthing) was written by the central that
+        was lost, and would say central holds what it no longer has."""
+        resent = merge.get_state(self.conn, "resend_all_at")
+        created = record.get("bundle_created")
+        if not resent:
+            return False
+        # resend waits for the next second: every bundle sealed since is strictly later.
+        return created is None or parse_iso(created) <= parse_iso(resent)
+
+    def _end_resend_when_all_acknowledged(self, acked: int) -> None:
+        """Once the new central holds the whole log, a stale ack (which never says more than
+        the log held then) can raise nothing: the check stops, so a room clock put back
+        later cannot make good acks look old."""
+        if merge.get_state(self.conn, "resend_all_at") and acked >= merge.max_seq(
+                self.conn, self.room):
+            merge.set_state(self.conn, "resend_all_at", "")
 
     def _apply_catalog(self, record: dict) -> None:
         text = record.get("text")

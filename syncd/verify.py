@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from shared import merge, verify_queries as vq
+from shared import merge, release, verify_queries as vq
 from shared.catalog import CatalogError, catalog_from_text, current_catalog, packaged_text
 from shared.config import CentralConfig, load_config
 from shared.db import connect
@@ -95,10 +95,13 @@ def _verify_room(conn: sqlite3.Connection, config, result: dict) -> None:
 
 def _verify_central(conn: sqlite3.Connection, config: CentralConfig, result: dict) -> None:
     recorded = vq.recorded_contiguous(conn)
+    released = release.released(conn)
     rooms = {}
     for room in sorted(set(config.rooms) | set(vq.rooms_in_log(conn))):
         count, low, high = vq.seq_range(conn, room)
-        gaps = vq.seq_gaps(conn, room)
+        let_go = {r.seq for r in released if r.room == room}  # held by central's decision
+        gaps = release.without_released(vq.seq_gaps(conn, room), let_go)
+        high = max(high, *let_go) if let_go else high
         contiguous = gaps[0][0] - 1 if gaps else high
         enrolled = room in config.rooms
         rooms[room] = {"enrolled": enrolled, "events": count, "first_seq": low, "max_seq": high,
@@ -115,6 +118,7 @@ def _verify_central(conn: sqlite3.Connection, config: CentralConfig, result: dic
                      f"{recorded.get(room, 0)} is held without a gap, the log says {contiguous}",
                      BOOKKEEPING_HELP)
     result["rooms"] = rooms
+    _squatted_ids(conn, config, released, result)
     _catalog_to_publish(config, result)
     differences = vq.projection_differences(config.central.database)
     result["projections"] = {t: {"only_held": a, "only_rebuilt": b}
@@ -126,6 +130,27 @@ def _verify_central(conn: sqlite3.Connection, config: CentralConfig, result: dic
     else:
         _fine(result, "projections", "every count (tallies, roles, open shifts, voids) "
               "equals a rebuild from the log")
+
+
+def _squatted_ids(conn: sqlite3.Connection, config: CentralConfig, released: list,
+                  result: dict) -> None:
+    """A room's bundle refused because another room sent one of its ids first: named, with
+    the command that releases the squatter's event (docs/OPERATIONS.md)."""
+    from syncd.release_cli import conflicts
+    result["conflicts"] = found = conflicts(conn, config.central.inbox)
+    for c in found:
+        _problem(result, f"room {c['room']}", f"{c['room']}: bundle {c['file']} is refused: its "
+                 f"seq {c['seq']} has id {c['id']}, which central holds for {c['held_by']} "
+                 f"(seq {c['held_seq']}), sent there first",
+                 f"If {c['room']} is the owner (an old import or leaked ids at "
+                 f"{c['held_by']}): bwk-syncd release --config {config.path} --room "
+                 f"{c['held_by']} --event-id {c['id']} then move the file from quarantine/ "
+                 "back to the inbox (docs/OPERATIONS.md, \"An id of another room\").")
+    result["released"] = [{"room": r.room, "seq": r.seq, "id": r.id,
+                           "released_at": r.released_at} for r in released]
+    for r in released:
+        _fine(result, f"room {r.room}", f"released by central: {r.room} seq {r.seq} "
+              f"(id {r.id}) at {r.released_at}, kept aside, not counted")
 
 
 def _catalog_to_publish(config: CentralConfig, result: dict) -> None:
