@@ -126,7 +126,7 @@ def test_survey_counts_each_persons_latest_answer_and_says_on_how_many(tmp_path)
     assert report["indicators"]["enquete_pleasant"]["respondents"]["total"] == 0
     assert report["indicators"]["enquete_pleasant"]["indicative"]["total"] is False
     md = render(report, "md", CATALOG)
-    row = next(line for line in md.splitlines() if line.startswith("| Meer vertrouwen"))
+    row = next(line for line in md.splitlines() if line.startswith("| Bewoners hebben meer vertrouwen"))
     assert "50% / 50% (n=4, indicatief)" in row and "75% / 50% (n=20) |" in row
     rows = list(csv.DictReader(io.StringIO(render(report, "csv", CATALOG))))
     cjm_row = next(r for r in rows if r["indicator"] == "enquete_confidence" and r["room"] == "cjm")
@@ -136,8 +136,8 @@ def test_survey_counts_each_persons_latest_answer_and_says_on_how_many(tmp_path)
            'data-indicative="true"' in html and "n=4, indicatief" in html
     wb = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", CATALOG)))
     ws = wb["Resultaten"]
-    r = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == "Meer vertrouwen in "
-             "eigen kunnen")
+    r = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == "Bewoners hebben "
+             "meer vertrouwen in eigen kunnen, o.a. door buurtwerkkamer")
     assert [ws.cell(r + 1, c).value for c in (3, 4, 6, 7, 9, 10, 12, 13)] == [
         4, "indicatief", 1, "indicatief", 20, None, 24, None]
 
@@ -269,7 +269,7 @@ def test_md_html_and_xlsx_follow_the_seeds_table_order(tmp_path):
     heads = re.findall(r'<tr class="section"><th colspan="\d+">(\w+)</th>', html)
     assert heads == ["EFFECT", "OUTPUT", "PROCES", "INPUT"]
     assert html.index(">INPUT<") < html.index("<h2>Populaire begroting</h2>")
-    assert '<tr class="not-counted" data-row="betalende_leden"><td>Betalende leden' in html
+    assert '<tr data-indicator="betalende_leden"><td>Betalende leden' in html
     ws = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", CATALOG)))["Resultaten"]
     column_a = [c.value for c in ws["A"]]
     assert [v for v in column_a if v in ("EFFECT", "OUTPUT", "PROCES", "INPUT")] == [
@@ -279,7 +279,8 @@ def test_md_html_and_xlsx_follow_the_seeds_table_order(tmp_path):
     assert ws.cell(4, 3).value == "Casa Jepie Makandra: resultaat"
     assert ws.cell(4, 4).value == "Casa Jepie Makandra: streefcijfer"
     leden = column_a.index("Betalende leden (bewonersvereniging)") + 1
-    assert [ws.cell(leden, c).value for c in (3, 4)] == ["–", "min. 400"]
+    assert [ws.cell(leden, c).value for c in (3, 4)] == [None, 400]
+    assert [ws.cell(leden + 1, c).value for c in (1, 3)] == ["  ingevoerd", "nog niet ingevoerd"]
 
 
 def test_the_results_sheet_prints_one_page_wide_and_blank_is_no_shortfall(tmp_path):

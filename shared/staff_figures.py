@@ -1,0 +1,214 @@
+"""Figures staff enter: the rows of the seed's table the kiosk cannot count.
+
+A coordinator records a figure or judgement per year, indicator and room
+(``bwk-staff record`` or the dashboard's screen). Each is a ``figure_recorded``
+event in central's log under ``CENTRAL_AUTHOR`` (its own gapless seq; no room
+can write one), with who and when. Changing a figure is a new event; the
+latest per (year, indicator, room) counts and the earlier ones stay as history.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared import events
+from shared.catalog import Catalog, StaffFigure
+from shared.clock import TZ, local_iso
+from shared.db import transaction
+from shared.events import CENTRAL_AUTHOR, Event, Kind
+from shared.records import MAX_FIGURE_TEXT, payload_problem
+
+TOTAL = "total"  # the room key of a figure the seed has once for all rooms
+TOTAL_ALIASES = {"total", "totaal", "all", "alle"}
+MAX_COUNT = 10**9
+SELECT_FIGURES = (
+    "SELECT id, seq, at, payload FROM events WHERE room = ? AND kind = 'figure_recorded' "
+    "ORDER BY seq")
+NOT_ENTERED = "nog niet ingevoerd"
+NOT_ALL_ROOMS = "nog niet voor alle ruimtes ingevoerd"
+
+
+class FigureError(ValueError):
+    """A figure that cannot be recorded; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One recorded figure (the latest or an earlier one)."""
+
+    event: str
+    seq: int
+    at: str
+    year: int
+    indicator: str
+    room: str
+    value: int | float | str
+    note: str
+    by: str
+
+    def as_dict(self) -> dict:
+        return {"value": self.value, "at": self.at, "date": self.at[:10], "by": self.by,
+                "note": self.note, "event": self.event}
+
+
+def parse_value(figure: StaffFigure, text: str) -> int | float | str:
+    """The typed value of ``text`` for ``figure``: a whole number, a percentage or a judgement."""
+    text = text.strip()
+    if not text:
+        raise FigureError("geef een waarde op")
+    if figure.value == "judgement":
+        if len(text) > MAX_FIGURE_TEXT:
+            raise FigureError(f"een oordeel is hooguit {MAX_FIGURE_TEXT} tekens")
+        return text
+    plain = text.removesuffix("%").strip().replace(",", ".")
+    try:
+        number = float(plain)
+    except ValueError:
+        kind = "een heel getal" if figure.value == "count" else "een percentage (0 tot 100)"
+        raise FigureError(f"{text!r} is geen getal: {figure.id} vraagt {kind}") from None
+    if not math.isfinite(number):
+        raise FigureError(f"{text!r} is geen getal")
+    if figure.value == "count":
+        if not number.is_integer() or not 0 <= number <= MAX_COUNT:
+            raise FigureError(f"{text!r}: {figure.id} vraagt een heel getal van 0 of meer")
+        return int(number)
+    if not 0 <= number <= 100:
+        raise FigureError(f"{text!r}: een percentage ligt tussen 0 en 100")
+    return int(number) if number.is_integer() else round(number, 2)
+
+
+def check_room(room: str, rooms: list[str]) -> str:
+    """An enrolled room id, or ``TOTAL`` for the figure of all rooms together."""
+    room = room.strip()
+    if room.lower() in TOTAL_ALIASES:
+        return TOTAL
+    if room not in rooms:
+        raise FigureError(f"onbekende ruimte {room!r}: kies uit {', '.join(rooms)} of 'totaal'")
+    return room
+
+
+def check_figure(catalog: Catalog, indicator: str) -> StaffFigure:
+    if indicator not in catalog.staff_figures:
+        raise FigureError(
+            f"{indicator!r} is geen cijfer dat medewerkers invoeren; kies uit: "
+            + ", ".join(catalog.staff_figures))
+    return catalog.staff_figures[indicator]
+
+
+def record_figure(conn: sqlite3.Connection, catalog: Catalog, *, year: int, indicator: str,
+                  room: str, value: str, rooms: list[str], by: str, note: str = "",
+                  now: datetime | None = None) -> Recorded:
+    """Check and store one figure as a new event (never overwriting an earlier one)."""
+    if not 1970 <= year <= 2099:
+        raise FigureError(f"{year} is geen geldig jaar")
+    figure = check_figure(catalog, indicator)
+    room = check_room(room, rooms)
+    typed = parse_value(figure, value)
+    by, note = by.strip(), note.strip()
+    if not by:
+        raise FigureError("zeg wie het cijfer invoert (--by NAAM)")
+    if len(by) > 64:
+        raise FigureError("een naam is hooguit 64 tekens")
+    if len(note) > MAX_FIGURE_TEXT:
+        raise FigureError(f"een toelichting is hooguit {MAX_FIGURE_TEXT} tekens")
+    payload = {"year": year, "indicator": indicator, "room": room, "value": typed, "by": by}
+    if note:
+        payload["note"] = note
+    problem, _ = payload_problem(Kind.FIGURE_RECORDED, json.dumps(payload, ensure_ascii=False))
+    if problem:
+        raise FigureError(problem)
+    with transaction(conn):
+        event = events.append(conn, room=CENTRAL_AUTHOR, at=local_iso(now or datetime.now(TZ)),
+                              kind=Kind.FIGURE_RECORDED, payload=payload)
+    return _recorded(event.id, event.seq, event.at, event.payload)
+
+
+def _recorded(event_id: str, seq: int, at: str, payload: dict) -> Recorded | None:
+    try:
+        return Recorded(event_id, seq, at, int(payload["year"]), str(payload["indicator"]),
+                        str(payload["room"]), payload["value"], str(payload.get("note", "")),
+                        str(payload.get("by", "")))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def history(conn: sqlite3.Connection, year: int | None = None) -> list[Recorded]:
+    """Every recorded figure in the order recorded (of ``year`` when given)."""
+    out = []
+    for event_id, seq, at, text in conn.execute(SELECT_FIGURES, (CENTRAL_AUTHOR,)):
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            continue
+        found = _recorded(event_id, seq, at, payload) if isinstance(payload, dict) else None
+        if found and (year is None or found.year == year):
+            out.append(found)
+    return out
+
+
+def latest(conn: sqlite3.Connection, year: int) -> dict[tuple[str, str], Recorded]:
+    """(indicator, room) -> the figure that counts: the latest recorded."""
+    return {(r.indicator, r.room): r for r in history(conn, year)}
+
+
+def staff_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
+                     rooms: list[str]) -> dict[str, dict]:
+    """The report entries of the staff-entered rows, each marked ``staff_entered``."""
+    found = latest(conn, year)
+    earlier: dict[tuple[str, str], int] = {}
+    for r in history(conn, year):
+        earlier[r.indicator, r.room] = earlier.get((r.indicator, r.room), -1) + 1
+    targets = catalog.targets_for(year)
+    out = {}
+    for figure in catalog.staff_figures.values():
+        entries = {key: found[figure.id, key].as_dict() for key in (*rooms, TOTAL)
+                   if (figure.id, key) in found}
+        for key, entry in entries.items():
+            entry["earlier"] = earlier[figure.id, key]
+        values = {r: entries[r]["value"] if r in entries else None for r in rooms}
+        reasons = {r: NOT_ENTERED for r in rooms if r not in entries}
+        total, total_from = None, None
+        if TOTAL in entries:
+            total, total_from = entries[TOTAL]["value"], "entered"
+        elif figure.value == "count" and rooms and not reasons:
+            total, total_from = sum(values.values()), "sum"  # type: ignore[arg-type]
+        else:
+            reasons[TOTAL] = NOT_ALL_ROOMS if figure.value == "count" and entries else NOT_ENTERED
+        entry = {"unit": figure.value, "rooms": values, "total": total,
+                 "staff_entered": True, "section": figure.section, "label": figure.label,
+                 "seed_unit": figure.unit, "entries": entries, "total_from": total_from,
+                 "reasons": reasons}
+        room_targets = _targets(figure, targets.get(figure.id, {}), rooms)
+        if room_targets:
+            entry["targets"] = room_targets
+        if figure.target_note:
+            entry["target_note"] = figure.target_note
+        out[figure.id] = entry
+    return out
+
+
+def _targets(figure: StaffFigure, numbers: dict[str, int], rooms: list[str]) -> dict:
+    if figure.value == "judgement":
+        return {**{r: figure.expect for r in rooms}, TOTAL: figure.expect} if figure.expect else {}
+    per_room = {r: numbers[r] for r in rooms if r in numbers}
+    if not per_room:
+        return {}
+    if figure.value == "count":
+        return {**per_room, TOTAL: sum(per_room.values())}
+    same = set(per_room.values())  # a percentage: the total's target only when all agree
+    return {**per_room, **({TOTAL: same.pop()} if len(same) == 1 else {})}
+
+
+def entered_mark(entry: dict, column: str) -> str:
+    """"ingevoerd 2017-03-01 door Anna" under a staff figure; the reason when none."""
+    found = entry.get("entries", {}).get(column)
+    if found:
+        who = f" door {found['by']}" if found.get("by") else ""
+        return f"ingevoerd {found['date']}{who}"
+    if column == TOTAL and entry.get("total_from") == "sum":
+        return "som van de ingevoerde ruimtes"
+    return entry.get("reasons", {}).get(column, NOT_ENTERED)
