@@ -63,6 +63,8 @@ def missing_reason(entry: dict, column: str, lang: str) -> str:
 def cell_text(value: object, target: object, unit: str, lang: str, *, bars: bool = True,
               reason: str | None = None) -> Text:
     """``12 / 50 ▰▱▱▱  24%`` (or ``12/50 24%`` without bars); ``– reason`` without a value."""
+    if isinstance(value, str):  # a judgement staff entered ("positief")
+        return Text(value, style="bold")
     if not _is_number(value):
         text = Text("– ", style="bold")
         text.append(reason or tr(lang, "not_computable"), style="dim italic")
