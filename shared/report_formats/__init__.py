@@ -128,6 +128,24 @@ def unit_label(unit: str, lang: str = "nl") -> str:
     return UNITS.get(lang, UNITS["nl"]).get(unit, unit)
 
 
+def how_counted(report: dict, catalog: Catalog | None, lang: str = "nl") -> list[tuple[str, str]]:
+    """(row label, how it is counted) for every row; the staff-entered rows together."""
+    out, staff = [], []
+    for indicator, entry in report["indicators"].items():
+        if entry.get("staff_entered"):
+            note = f" ({entry['target_note']})" if entry.get("target_note") else ""
+            staff.append(label(indicator, catalog, lang) + note)
+        elif explanation(indicator, entry):
+            out.append((label(indicator, catalog, lang), explanation(indicator, entry)))
+    if staff:
+        out.append((ENTERED_BY_STAFF.get(lang, ENTERED_BY_STAFF["nl"]) + ": " + "; ".join(staff),
+                    STAFF_EXPLANATION))
+    return out
+
+
+ENTERED_BY_STAFF = {"nl": "Ingevoerd door medewerkers", "en": "Entered by staff"}
+
+
 def row_unit(entry: dict, lang: str = "nl") -> str:
     """The unit column of a row: the seed's own word for staff-entered rows."""
     return entry.get("seed_unit") or unit_label(entry["unit"], lang)
@@ -294,8 +312,7 @@ def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") 
             lines.append("| " + " | ".join([label(row, catalog, lang),
                                             row_unit(entry, lang), *cells]) + " |")
     lines += ["", "## Hoe geteld" if lang == "nl" else "## How each figure is counted", ""]
-    lines += [f"- **{label(i, catalog, lang)}**: {explanation(i, e)}"
-              for i, e in report["indicators"].items() if explanation(i, e)]
+    lines += [f"- **{name}**: {text}" for name, text in how_counted(report, catalog, lang)]
     value = report.get("volunteer_value", {})
     hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
     lines += ["", f"## {t['budget']}", "", rate_line(value, lang), ""]

@@ -9,7 +9,7 @@ sits in ``data-value``/``data-target`` attributes, machine-readable.
 from __future__ import annotations
 
 from shared.catalog import Catalog
-from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro, explanation,
+from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro, how_counted,
                                    label, number,
                                    handgeld_rows, handgeld_year_cells, handgeld_year_heads,
                                    handgeld_year_rows, not_counted_cell, progress, rate_line,
@@ -144,10 +144,8 @@ def _how_counted(report: dict, catalog: Catalog | None, lang: str) -> list[str]:
     """Every figure says how it was counted."""
     out = [f"<h2>{'Hoe geteld' if lang == 'nl' else 'How each figure is counted'}</h2>",
            '<dl id="how-counted">']
-    for indicator, entry in report["indicators"].items():
-        if explanation(indicator, entry):
-            out.append(f"<dt>{esc(label(indicator, catalog, lang))}</dt>"
-                       f"<dd>{esc(explanation(indicator, entry))}</dd>")
+    for name, text in how_counted(report, catalog, lang):
+        out.append(f"<dt>{esc(name)}</dt><dd>{esc(text)}</dd>")
     return out + ["</dl>"]
 
 
