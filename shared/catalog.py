@@ -78,6 +78,7 @@ class StaffFigure:
     value: str  # count | percent | judgement
     expect: str = ""  # a judgement's target text ("positief", "0 tekort")
     target_note: str = ""  # words the seed adds to a numeric target ("op 20")
+    target: dict[str, int] = field(default_factory=dict)  # room -> the seed's minimum
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
             raise CatalogError(f"{where}: 'report' must be a text (the report's row label)")
         activities[aid] = Activity(aid, unit, a.get("icon", "•"), dict(labels),
                                    bool(a.get("crew", False)), report_label)
-    staff_figures = _staff_figures(data, source, set(activities) | set(INDICATOR_UNITS))
+    staff_figures = _staff_figures(data, source, set(activities) | set(INDICATOR_UNITS), rooms)
     known = set(activities) | set(INDICATOR_UNITS) | set(staff_figures)
     targets: dict[int, dict[str, dict[str, int]]] = {}
     for year, table in data.get("targets", {}).items():
@@ -206,7 +207,8 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
     )
 
 
-def _staff_figures(data: dict[str, Any], source: str, taken: set[str]) -> dict[str, StaffFigure]:
+def _staff_figures(data: dict[str, Any], source: str, taken: set[str],
+                   rooms: dict[str, Room]) -> dict[str, StaffFigure]:
     figures: dict[str, StaffFigure] = {}
     for i, f in enumerate(data.get("staff_figures", [])):
         where = f"{source}: staff_figures[{i}]"
@@ -221,9 +223,14 @@ def _staff_figures(data: dict[str, Any], source: str, taken: set[str]) -> dict[s
         value = _need(f, "value", str, where)
         if value not in FIGURE_VALUES:
             raise CatalogError(f"{where}: value must be one of {', '.join(FIGURE_VALUES)}")
+        target = f.get("target", {})
+        if not isinstance(target, dict) or any(
+                rid not in rooms or type(n) is not int or n < 0 for rid, n in target.items()):
+            raise CatalogError(f"{where}: target must map known rooms to whole numbers >= 0")
         figures[fid] = StaffFigure(fid, section, _need(f, "report", str, where),
                                    _need(f, "unit", str, where), value,
-                                   str(f.get("expect", "")), str(f.get("target_note", "")))
+                                   str(f.get("expect", "")), str(f.get("target_note", "")),
+                                   dict(target))
     return figures
 
 

@@ -182,7 +182,7 @@ def staff_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
                  "staff_entered": True, "section": figure.section, "label": figure.label,
                  "seed_unit": figure.unit, "entries": entries, "total_from": total_from,
                  "reasons": reasons}
-        room_targets = _targets(figure, targets.get(figure.id, {}), rooms)
+        room_targets = _targets(figure, targets.get(figure.id) or figure.target, rooms)
         if room_targets:
             entry["targets"] = room_targets
         if figure.target_note:

@@ -254,3 +254,29 @@ def test_active_volunteers_are_those_with_at_least_the_catalogs_hours(tmp_path):
     (tmp_path / "lower").mkdir()
     entry = _shifts(tmp_path / "lower", lower)["indicators"]["actieve_vrijwilligers"]
     assert (entry["rooms"]["cjm"], entry["min_hours"]) == (2, 10)
+
+
+def test_the_catalog_stays_readable_by_rooms_on_an_older_program():
+    """publish-config sends this catalog to rooms; a room program from before staff figures
+    refuses targets of indicators it does not know, so the staff rows keep theirs inside."""
+    import tomllib
+
+    from shared.catalog import INDICATOR_UNITS
+    data = tomllib.loads(packaged_text())
+    known_before = set(CATALOG.activities) | set(INDICATOR_UNITS)
+    for year, table in data["targets"].items():
+        assert set(table) <= known_before, year
+    assert CATALOG.staff_figures["betalende_leden"].target == {
+        "cjm": 400, "multibron": 200, "handreiking": 200}
+
+
+@pytest.mark.parametrize("change, words", [
+    ('value = "count"', 'value = "many"'),
+    ('section = "OUTPUT"', 'section = "ELSEWHERE"'),
+    ("target = { cjm = 400,", "target = { nowhere = 400,"),
+])
+def test_a_wrong_staff_row_in_the_catalog_is_named(change, words):
+    from shared.catalog import CatalogError
+    with pytest.raises(CatalogError) as error:
+        catalog_from_text(packaged_text().replace(change, words, 1), "catalog.toml")
+    assert "catalog.toml: staff_figures[" in str(error.value)
