@@ -148,3 +148,25 @@ async def test_a_room_dashboard_offers_no_recording(central_db):
         await settle(app, pilot)
         assert isinstance(app.screen, DashboardScreen)
         assert not app.screen.check_action("record", ())
+
+
+async def test_the_line_under_the_table_says_who_entered_a_staff_figure(central_db):
+    app = make_app(central_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        await type_text(pilot, "3")
+        await pilot.press("tab", "tab")
+        for _ in range(len(app.screen.query_one("#by", Input).value)):
+            await pilot.press("backspace")
+        await type_text(pilot, "Bert")
+        await pilot.press("enter", "escape")
+        await settle(app, pilot)
+        table = app.screen.query_one(ResultsTable)
+        table.focus()
+        table.move_cursor(row=list(app.screen.report["indicators"]).index("interviews_uitkeringen"))
+        await pilot.pause()
+        detail = str(app.screen.query_one("#detail", Static).render())
+        assert "Casa Jepie Makandra: ingevoerd " in detail and " door Bert" in detail
+        assert "MultiBron: nog niet ingevoerd" in detail

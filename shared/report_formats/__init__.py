@@ -22,9 +22,11 @@ BINARY_FORMATS = ("xlsx",)
 
 UNITS = {
     "nl": {"unique": "uniek", "jobs": "klussen", "hours": "uren", "percent": "%",
-           "count": "aantal", "visits": "bezoeken"},
+           "count": "aantal", "visits": "bezoeken",
+           "judgement": "oordeel"},
     "en": {"unique": "unique", "jobs": "jobs", "hours": "hours", "percent": "%",
-           "count": "count", "visits": "visits"},
+           "count": "count", "visits": "visits",
+           "judgement": "judgement"},
 }
 # Labels and explanations of the indicators that are not activities: (nl, en, explanation nl).
 INDICATORS = {
