@@ -64,7 +64,7 @@ def num(text: str | None):
 
 
 def nl_num(text: str):
-    text = text.strip()
+    text = text.strip().split(" op ")[0]  # "10 op 20": the seed's words after a target
     if text == "–":
         return None
     try:

@@ -392,4 +392,11 @@ def test_the_wpi_row_of_the_kiosk_says_it_is_self_declared_and_staff_enter_the_r
     assert "Min. 10 Min. 10 Min. 10" in wpi
     assert any(line.endswith("op 20 op 20 op 20") for line in lines)
     assert CATALOG.staff_figures["doorverwezen_wpi_ingezet"].target_note == "op 20"
+    store = RoomStore(tmp_path / "central.db", "cjm")
+    report = build_report(store.conn, CATALOG, 2017, ROOMS)
+    store.close()
+    md = render(report, "md", CATALOG)
+    row = next(line for line in md.splitlines() if line.startswith("| Bewoners doorverwezen"))
+    assert "| – / 10 op 20 (nog niet ingevoerd) |" in row
+    assert "– / 10 op 20<br>" in render(report, "html", CATALOG)
     assert "zelf opgegeven" in label("doorverwezen_wpi", CATALOG)

@@ -284,11 +284,16 @@ def shown(value: float | None, unit: str, lang: str = "nl") -> str:
     return f"{text}%" if unit == "percent" and value is not None else text
 
 
+def target_words(entry: dict, column: str) -> str:
+    """Words the seed adds to a room's target ("op 20"), after the number."""
+    return f" {entry['target_note']}" if entry.get("target_note") and column != "total" else ""
+
+
 def _md_cell(entry: dict, column: str, lang: str) -> str:
     value, target = cell(entry, column)
     text = shown(value, entry["unit"], lang)
     if target is not None:
-        text += f" / {shown(target, entry['unit'], lang)}"
+        text += f" / {shown(target, entry['unit'], lang)}{target_words(entry, column)}"
     note = cell_note(entry, column, lang)
     return f"{text} ({note})" if note else text
 

@@ -13,7 +13,8 @@ from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro
                                    label, number,
                                    handgeld_rows, handgeld_year_cells, handgeld_year_heads,
                                    handgeld_year_rows, not_counted_cell, progress, rate_line,
-                                   respondents, row_unit, sections, shown, cell_note, yes_no)
+                                   respondents, row_unit, sections, shown, cell_note, target_words,
+                                   yes_no)
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem;color:#1d2733}
@@ -67,7 +68,7 @@ def _results_table(report: dict, catalog: Catalog | None, lang: str) -> list[str
             share = progress(value, target)
             text = shown(value, entry["unit"], lang)
             if target is not None:
-                text += f" / {shown(target, entry['unit'], lang)}"
+                text += f" / {shown(target, entry['unit'], lang)}{target_words(entry, column)}"
             if share is not None:
                 text += f" ({round(100 * share)}%)"
             note = cell_note(entry, column, lang)
