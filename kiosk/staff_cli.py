@@ -23,7 +23,7 @@ from shared.catalog import Catalog, CatalogError, current_catalog
 from shared.config import CentralConfig, ConfigError, RoomConfig, load_config
 from shared.db import UI_BUSY_TIMEOUT_MS, DatabaseError, connect
 from shared.report_formats import BINARY_FORMATS, FORMATS, render
-from shared.staff_figures import FigureError, Recorded, history, record_figure
+from shared.staff_figures import FigureError, Recorded, copy_figures, history, record_figure
 from shared.trends import monthly_trends, staff_report, years_with_data
 
 
@@ -69,6 +69,16 @@ class Source:
             return record_figure(conn, self.catalog, year=year, indicator=indicator, room=room,
                                  value=value, rooms=list(self.enrolled), by=by, note=note,
                                  now=now)
+        finally:
+            conn.close()
+
+    def copy_figures(self, old_database: Path) -> tuple[int, int]:
+        """Staff figures of another central database into this one: (copied, already here)."""
+        if self.only_room or self.enrolled is None:
+            raise FigureError("cijfers worden centraal ingevoerd: gebruik central.toml")
+        conn = connect(self.database, busy_timeout_ms=UI_BUSY_TIMEOUT_MS)
+        try:
+            return copy_figures(conn, old_database)
         finally:
             conn.close()
 
@@ -199,7 +209,7 @@ def _record_parser() -> argparse.ArgumentParser:
         description="Record a figure or judgement staff enter (members, interviews, INPUT rows) "
                     "for a room and year. A change is a new entry; the latest counts.")
     parser.add_argument("--config", required=True, help="central.toml")
-    parser.add_argument("--year", type=int, required=True)
+    parser.add_argument("--year", type=int, help="the year the figure is for")
     parser.add_argument("--indicator", help="a staff-entered indicator id (see --list)")
     parser.add_argument("--room", help="an enrolled room id, or 'totaal' for all rooms together")
     parser.add_argument("--value", help="a whole number, a percentage or a judgement text")
@@ -207,6 +217,9 @@ def _record_parser() -> argparse.ArgumentParser:
     parser.add_argument("--by", default=None, help="who enters it (default: your login name)")
     parser.add_argument("--list", action="store_true",
                         help="show the year's entries (and the indicators) instead")
+    parser.add_argument("--copy-from", type=Path, metavar="OLD.db",
+                        help="copy every entry of another central database (a backup, or the "
+                             "one moved aside before a rebuild from the rooms) into this one")
     return parser
 
 
@@ -214,6 +227,13 @@ def record_main(argv: list[str]) -> int:
     args = _record_parser().parse_args(argv)
     try:
         source = source_for_config(load_config(args.config))
+        if args.copy_from:
+            copied, already = source.copy_figures(args.copy_from)
+            print(f"bwk-staff record: {copied} entries copied from {args.copy_from}, "
+                  f"{already} already here", file=sys.stderr)
+            return 0
+        if args.year is None:
+            raise FigureError("geef het jaar op (--year)")
         if args.list:
             return _list_figures(source, args.year)
         missing = [f"--{name}" for name in ("indicator", "room", "value")

@@ -17,7 +17,9 @@ from datetime import datetime
 
 from shared import events
 from shared.catalog import Catalog, StaffFigure
-from shared.clock import TZ, local_iso
+from pathlib import Path
+
+from shared.clock import TZ, local_iso, parse_iso
 from shared.db import transaction
 from shared.events import CENTRAL_AUTHOR, Event, Kind
 from shared.records import MAX_FIGURE_TEXT, payload_problem
@@ -28,6 +30,9 @@ MAX_COUNT = 10**9
 SELECT_FIGURES = (
     "SELECT id, seq, at, payload FROM events WHERE room = ? AND kind = 'figure_recorded' "
     "ORDER BY seq")
+SELECT_FIGURE_ROWS = (
+    "SELECT id, at, payload FROM events WHERE room = ? AND kind = 'figure_recorded' ORDER BY seq")
+HAS_EVENT = "SELECT 1 FROM events WHERE id = ?"
 NOT_ENTERED = "nog niet ingevoerd"
 NOT_ALL_ROOMS = "nog niet voor alle ruimtes ingevoerd"
 
@@ -136,8 +141,46 @@ def _recorded(event_id: str, seq: int, at: str, payload: dict) -> Recorded | Non
         return None
 
 
+def copy_figures(conn: sqlite3.Connection, old_database: str | Path) -> tuple[int, int]:
+    """Bring the staff figures of another central database (a backup, the copy moved aside
+    before a rebuild from the rooms) into this one: (copied, already here). Each keeps its
+    id, time and content; copying twice adds nothing."""
+    path = Path(old_database)
+    if not path.is_file():
+        raise FigureError(f"{path}: geen database gevonden")
+    try:
+        old = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = old.execute(SELECT_FIGURE_ROWS, (CENTRAL_AUTHOR,)).fetchall()
+        finally:
+            old.close()
+    except sqlite3.DatabaseError as exc:
+        raise FigureError(f"{path}: niet te lezen ({exc})") from None
+    copied = already = 0
+    with transaction(conn):
+        for event_id, at, text in rows:
+            if conn.execute(HAS_EVENT, (event_id,)).fetchone():
+                already += 1
+                continue
+            problem, _ = payload_problem(Kind.FIGURE_RECORDED, text)
+            if problem:
+                raise FigureError(f"{path}: invoer {event_id} is onleesbaar ({problem})")
+            events.append(conn, room=CENTRAL_AUTHOR, at=at, kind=Kind.FIGURE_RECORDED,
+                          payload=json.loads(text), event_id=event_id)
+            copied += 1
+    return copied, already
+
+
+def _when(found: Recorded) -> tuple[float, int]:
+    """Entries in the order they were made: by time (copied ones keep theirs), then seq."""
+    try:
+        return parse_iso(found.at).timestamp(), found.seq
+    except ValueError:
+        return 0.0, found.seq
+
+
 def history(conn: sqlite3.Connection, year: int | None = None) -> list[Recorded]:
-    """Every recorded figure in the order recorded (of ``year`` when given)."""
+    """Every recorded figure in the order made (of ``year`` when given)."""
     out = []
     for event_id, seq, at, text in conn.execute(SELECT_FIGURES, (CENTRAL_AUTHOR,)):
         try:
@@ -147,7 +190,7 @@ def history(conn: sqlite3.Connection, year: int | None = None) -> list[Recorded]
         found = _recorded(event_id, seq, at, payload) if isinstance(payload, dict) else None
         if found and (year is None or found.year == year):
             out.append(found)
-    return out
+    return sorted(out, key=_when)
 
 
 def latest(conn: sqlite3.Connection, year: int) -> dict[tuple[str, str], Recorded]:

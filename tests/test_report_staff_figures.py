@@ -280,3 +280,33 @@ def test_a_wrong_staff_row_in_the_catalog_is_named(change, words):
     with pytest.raises(CatalogError) as error:
         catalog_from_text(packaged_text().replace(change, words, 1), "catalog.toml")
     assert "catalog.toml: staff_figures[" in str(error.value)
+
+
+def test_entries_are_copied_from_an_old_central_once_and_the_latest_in_time_counts(tmp_path):
+    """A rebuild from the rooms starts an empty central.db: the staff figures come over from
+    the old copy (or a backup), keeping id, time and content; copying twice adds nothing."""
+    from shared.staff_figures import record_figure
+    old_db, new_db = tmp_path / "old" / "central.db", tmp_path / "new" / "central.db"
+    for db in (old_db, new_db):
+        db.parent.mkdir()
+        build_central(db)
+        (db.parent / "central.toml").write_text(CENTRAL_TOML, "utf-8")
+    old = RoomStore(old_db, "cjm")
+    for day, value in ((3, "380"), (9, "400")):
+        record_figure(old.conn, CATALOG, year=2017, indicator="betalende_leden", room="cjm",
+                      value=value, rooms=ROOMS, by="Anna",
+                      now=datetime(2018, 1, day, 10, tzinfo=TZ))
+    old.close()
+    new = RoomStore(new_db, "cjm")  # after the rebuild, someone already entered a newer one
+    record_figure(new.conn, CATALOG, year=2017, indicator="betalende_leden", room="cjm",
+                  value="412", rooms=ROOMS, by="Bert", now=datetime(2018, 2, 1, 10, tzinfo=TZ))
+    new.close()
+    config = str(new_db.parent / "central.toml")
+    assert staff_main(["record", "--config", config, "--copy-from", str(old_db)]) == 0
+    assert staff_main(["record", "--config", config, "--copy-from", str(old_db)]) == 0
+    assert len(figure_events(new_db.parent)) == 3
+    leden = json.loads(report_of(new_db.parent))["indicators"]["betalende_leden"]
+    assert (leden["rooms"]["cjm"], leden["entries"]["cjm"]["by"]) == (412, "Bert")
+    assert leden["entries"]["cjm"]["earlier"] == 2
+    assert staff_main(["record", "--config", config, "--copy-from",
+                       str(tmp_path / "missing.db")]) == 2
