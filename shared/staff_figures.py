@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,6 +70,8 @@ def parse_value(figure: StaffFigure, text: str) -> int | float | str:
         if len(text) > MAX_FIGURE_TEXT:
             raise FigureError(f"een oordeel is hooguit {MAX_FIGURE_TEXT} tekens")
         return text
+    if figure.value == "count":
+        return _count(figure, text)
     plain = text.removesuffix("%").strip().replace(",", ".")
     try:
         number = float(plain)
@@ -77,13 +80,22 @@ def parse_value(figure: StaffFigure, text: str) -> int | float | str:
         raise FigureError(f"{text!r} is geen getal: {figure.id} vraagt {kind}") from None
     if not math.isfinite(number):
         raise FigureError(f"{text!r} is geen getal")
-    if figure.value == "count":
-        if not number.is_integer() or not 0 <= number <= MAX_COUNT:
-            raise FigureError(f"{text!r}: {figure.id} vraagt een heel getal van 0 of meer")
-        return int(number)
     if not 0 <= number <= 100:
         raise FigureError(f"{text!r}: een percentage ligt tussen 0 en 100")
     return int(number) if number.is_integer() else round(number, 2)
+
+
+def _count(figure: StaffFigure, text: str) -> int:
+    """A whole number; "1.000" is a thousand (Dutch), "1,5" or "2.5" is no count."""
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+        text = text.replace(".", "")
+    if not re.fullmatch(r"\d+", text):
+        if re.fullmatch(r"-?[\d.,]+", text):
+            raise FigureError(f"{text!r}: {figure.id} vraagt een heel getal van 0 of meer")
+        raise FigureError(f"{text!r} is geen getal: {figure.id} vraagt een heel getal")
+    if int(text) > MAX_COUNT:
+        raise FigureError(f"{text!r}: dat is meer dan {MAX_COUNT}")
+    return int(text)
 
 
 def check_room(room: str, rooms: list[str]) -> str:

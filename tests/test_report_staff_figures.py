@@ -64,6 +64,8 @@ def figure_events(central) -> list[tuple]:
 def test_a_recorded_figure_shows_in_every_format_marked_with_its_date_and_who(central):
     assert record(central, "--indicator", "betalende_leden", "--room", "cjm", "--value", "412",
                   "--note", "ledenlijst december", "--by", "Anna") == 0
+    assert record(central, "--indicator", "vrijwilligersgroepen", "--room", "cjm", "--value",
+                  "1.000", "--by", "Anna") == 0  # Dutch thousands: a thousand, not one
     assert record(central, "--indicator", "input_controle", "--room", "totaal", "--value",
                   "positief", "--by", "Bert") == 0
     report = json.loads(report_of(central))
@@ -77,6 +79,7 @@ def test_a_recorded_figure_shows_in_every_format_marked_with_its_date_and_who(ce
     day = entry["date"]
     assert leden["reasons"] == {"multibron": "nog niet ingevoerd", "handreiking":
                                 "nog niet ingevoerd", "total": "nog niet voor alle ruimtes ingevoerd"}
+    assert report["indicators"]["vrijwilligersgroepen"]["rooms"]["cjm"] == 1000
     controle = report["indicators"]["input_controle"]
     assert controle["unit"] == "judgement" and controle["total"] == "positief"
     assert controle["targets"]["cjm"] == "positief"
@@ -156,6 +159,8 @@ def test_every_room_entered_makes_the_total_and_a_total_entry_overrides_it(centr
      "betalende_leden vraagt een heel getal van 0 of meer"),
     (["--indicator", "betalende_leden", "--room", "cjm", "--value", "2.5"],
      "betalende_leden vraagt een heel getal van 0 of meer"),
+    (["--indicator", "betalende_leden", "--room", "cjm", "--value", "1,000"],
+     "betalende_leden vraagt een heel getal van 0 of meer"),  # a thousand or one? ask again
     (["--indicator", "interviews_overlast", "--room", "cjm", "--value", "150%"],
      "een percentage ligt tussen 0 en 100"),
     (["--indicator", "input_controle", "--room", "cjm", "--value", "  "], "geef een waarde op"),
