@@ -23,6 +23,10 @@ INDICATOR_UNITS = {
     "doorverwezen_wpi": "count",
 }
 PUBLISHED_NAME = "catalog.toml"
+# Staff-entered figures: what a value may be, and the seed's sections they sit in.
+FIGURE_VALUES = ("count", "percent", "judgement")
+FIGURE_SECTIONS = ("EFFECT", "OUTPUT", "PROCES", "INPUT")
+DEFAULT_ACTIVE_MIN_HOURS = 250.0  # the seed's "gem. 250 uren/jaar"
 
 
 class CatalogError(ValueError):
@@ -64,6 +68,20 @@ class SurveyQuestion:
 
 
 @dataclass(frozen=True)
+class StaffFigure:
+    """A row of the seed's table that staff enter (members, interviews, INPUT judgements)."""
+
+    id: str
+    section: str
+    label: str  # the seed's wording
+    unit: str  # the seed's "Eenheid" column (Aantal, Interviews, Begroting, Controle)
+    value: str  # count | percent | judgement
+    expect: str = ""  # a judgement's target text ("positief", "0 tekort")
+    target_note: str = ""  # words the seed adds to a numeric target ("op 20")
+    target: dict[str, int] = field(default_factory=dict)  # room -> the seed's minimum
+
+
+@dataclass(frozen=True)
 class Catalog:
     revision: int
     rooms: dict[str, Room]
@@ -77,6 +95,8 @@ class Catalog:
     handgeld_yearly_budget: float = 3000.0
     source: str = field(default="", compare=False)
     handgeld_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # letter -> lang -> text
+    staff_figures: dict[str, StaffFigure] = field(default_factory=dict)  # in catalog order
+    active_min_hours: float = DEFAULT_ACTIVE_MIN_HOURS
 
     def handgeld_label(self, letter: str, lang: str = "nl") -> str:
         """A handgeld category in ``lang`` where the catalog has it, else the Dutch text."""
@@ -142,7 +162,8 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
             raise CatalogError(f"{where}: 'report' must be a text (the report's row label)")
         activities[aid] = Activity(aid, unit, a.get("icon", "•"), dict(labels),
                                    bool(a.get("crew", False)), report_label)
-    known = set(activities) | set(INDICATOR_UNITS)
+    staff_figures = _staff_figures(data, source, set(activities) | set(INDICATOR_UNITS), rooms)
+    known = set(activities) | set(INDICATOR_UNITS) | set(staff_figures)
     targets: dict[int, dict[str, dict[str, int]]] = {}
     for year, table in data.get("targets", {}).items():
         if not str(year).isdigit():
@@ -164,6 +185,9 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
     }
     rates = {int(y): float(v) for y, v in data.get("hourly_rate", {}).items()}
     handgeld = data.get("handgeld", {})
+    min_hours = data.get("volunteers", {}).get("active_min_hours", DEFAULT_ACTIVE_MIN_HOURS)
+    if type(min_hours) not in (int, float) or not 0 <= min_hours <= 8784:
+        raise CatalogError(f"{source}: volunteers.active_min_hours: expected hours (0 to 8784)")
     return Catalog(
         revision=int(data.get("revision", 0)),
         rooms=rooms,
@@ -178,7 +202,36 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
         source=source,
         handgeld_labels={k: dict(v) for k, v in handgeld.get("labels", {}).items()
                          if isinstance(v, dict)},
+        staff_figures=staff_figures,
+        active_min_hours=float(min_hours),
     )
+
+
+def _staff_figures(data: dict[str, Any], source: str, taken: set[str],
+                   rooms: dict[str, Room]) -> dict[str, StaffFigure]:
+    figures: dict[str, StaffFigure] = {}
+    for i, f in enumerate(data.get("staff_figures", [])):
+        where = f"{source}: staff_figures[{i}]"
+        if not isinstance(f, dict):
+            raise CatalogError(f"{where}: expected a table")
+        fid = _need(f, "id", str, where)
+        if fid in taken or fid in figures:
+            raise CatalogError(f"{where}: id {fid!r} is already used")
+        section = _need(f, "section", str, where)
+        if section not in FIGURE_SECTIONS:
+            raise CatalogError(f"{where}: section must be one of {', '.join(FIGURE_SECTIONS)}")
+        value = _need(f, "value", str, where)
+        if value not in FIGURE_VALUES:
+            raise CatalogError(f"{where}: value must be one of {', '.join(FIGURE_VALUES)}")
+        target = f.get("target", {})
+        if not isinstance(target, dict) or any(
+                rid not in rooms or type(n) is not int or n < 0 for rid, n in target.items()):
+            raise CatalogError(f"{where}: target must map known rooms to whole numbers >= 0")
+        figures[fid] = StaffFigure(fid, section, _need(f, "report", str, where),
+                                   _need(f, "unit", str, where), value,
+                                   str(f.get("expect", "")), str(f.get("target_note", "")),
+                                   dict(target))
+    return figures
 
 
 def packaged_text() -> str:

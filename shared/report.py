@@ -13,6 +13,7 @@ from shared.catalog import Catalog
 from shared.clock import TZ, local_iso
 from shared.merge import last_bundle_times
 from shared.indicators import collect, handgeld_summary, indicators, rooms_in_year, volunteer_value
+from shared.staff_figures import staff_indicators
 
 SELECT_LAST_EVENT = "SELECT seq, at FROM events WHERE room = ? ORDER BY seq DESC LIMIT 1"
 
@@ -51,7 +52,8 @@ def build_report(conn: sqlite3.Connection, catalog: Catalog, year: int,
     return {
         "year": year,
         "rooms": {room: catalog.room_name(room) for room in chosen},
-        "indicators": indicators(figures, catalog),
+        "indicators": {**indicators(figures, catalog),
+                       **staff_indicators(conn, catalog, year, chosen)},
         "sync": sync_section(conn, chosen),
         "volunteer_value": volunteer_value(figures, catalog),
         "handgeld": handgeld_summary(figures, catalog),

@@ -19,11 +19,12 @@ from openpyxl.utils import get_column_letter
 from shared.catalog import Catalog
 from shared.report_formats import (TEXT, cell, columns, explanation, handgeld_rows,
                                    handgeld_year_rows, label, not_counted_cell, progress,
-                                   respondents, sections, unit_label)
+                                   respondents, row_unit, sections, unit_label)
 from shared.report_formats.seed_table import NOT_COUNTED_REASON
 from shared.report_formats.xlsx_layout import (BOLD, HEAD_FILL, align_right, band,
                                                fit_row_heights, print_setup,
                                                wrap_what_would_be_cut)
+from shared.staff_figures import entered_mark
 
 TITLE = Font(bold=True, size=14)
 GREEN = PatternFill("solid", fgColor="C6EFCE")
@@ -57,7 +58,7 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
     for indicator, entry in _seed_rows(ws, report, catalog, lang):
         row = ws.max_row + 1
         ws.cell(row=row, column=1, value=label(indicator, catalog, lang))
-        ws.cell(row=row, column=2, value=unit_label(entry["unit"], lang))
+        ws.cell(row=row, column=2, value=row_unit(entry, lang))
         for i, column in enumerate(columns(report)):
             value, target = cell(entry, column)
             share = progress(value, target)
@@ -69,6 +70,10 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
         row += 1
         if "respondents" in entry:
             row = _respondents_row(ws, row, entry, report, lang)
+        if entry.get("staff_entered"):  # under a staff figure: "ingevoerd <date> door <name>"
+            ws.cell(row=row, column=1, value=f"  {'ingevoerd' if lang == 'nl' else 'entered'}")
+            for i, column in enumerate(columns(report)):
+                ws.cell(row=row, column=3 + 3 * i, value=entered_mark(entry, column))
     last = ws.max_row
     for i in range(len(names)):
         letter = get_column_letter(5 + 3 * i)
