@@ -1,17 +1,25 @@
 """The activity catalog, rooms, targets, rates and the handgeld rules, as data.
 
 The packaged ``shared/data/catalog.toml`` is the default; central publishes
-newer revisions to the rooms (stored beside the room database as
-``catalog.toml``), and a room uses the newest one it has.
+newer revisions to the rooms. Central and every room keep the catalog they
+published or received twice: inside their database (``sync_state``, so a
+database backup carries it) and beside it as ``catalog.toml`` (so it outlives a
+database that is moved aside and rebuilt). Each uses the newest revision it has
+of the packaged one and these two copies: rooms never go back to an older
+revision, so neither does central, and both show the same targets and rates.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from shared.db import transaction
 
 UNITS = ("unique", "jobs")
 INDICATOR_UNITS = {
@@ -23,6 +31,14 @@ INDICATOR_UNITS = {
     "doorverwezen_wpi": "count",
 }
 PUBLISHED_NAME = "catalog.toml"
+# sync_state keys: the published text and its revision (central's, or the one a room runs),
+# and at central the revision each room last said it runs.
+TEXT_KEY, REVISION_KEY, ROOM_REVISION_PREFIX = "catalog_text", "catalog_revision", "catalog_revision:"
+SAVE_STATE = ("INSERT INTO sync_state (key, value) VALUES (?, ?) "
+              "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+SELECT_TEXT = "SELECT value FROM sync_state WHERE key = 'catalog_text'"
+SELECT_ROOM_REVISIONS = ("SELECT substr(key, length('catalog_revision:') + 1), value "
+                         "FROM sync_state WHERE key LIKE 'catalog_revision:%'")
 
 
 class CatalogError(ValueError):
@@ -119,6 +135,20 @@ def _need(table: dict, key: str, kind: type | tuple, where: str) -> Any:
     return value
 
 
+def _table(data: dict, key: str, source: str) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise CatalogError(f"{source}: '{key}' must be a table ([{key}])")
+    return value
+
+
+def _amount(value: Any, where: str) -> float:
+    """An amount of money: a number >= 0."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise CatalogError(f"{where}: expected an amount (a number >= 0), not {value!r}")
+    return float(value)
+
+
 def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
     """Validate and build a catalog; every error names ``source`` and the key."""
     rooms = {
@@ -157,15 +187,30 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
                     raise CatalogError(
                         f"{source}: targets.{year}.{indicator}.{rid}: expected a whole number >= 0")
         targets[int(year)] = {k: dict(v) for k, v in table.items()}
-    survey = {
-        qid: SurveyQuestion(qid, float(_need(q, "goal", (int, float), f"{source}: survey.{qid}")),
-                            {k: v for k, v in q.items() if k != "goal"})
-        for qid, q in data.get("survey", {}).items()
-    }
-    rates = {int(y): float(v) for y, v in data.get("hourly_rate", {}).items()}
-    handgeld = data.get("handgeld", {})
+    survey = {}
+    for qid, q in _table(data, "survey", source).items():
+        where = f"{source}: survey.{qid}"
+        if not isinstance(q, dict):
+            raise CatalogError(f"{where}: expected a table with goal and texts")
+        goal = _need(q, "goal", (int, float), where)
+        if not 0 <= goal <= 1:
+            raise CatalogError(f"{where}: 'goal' is a share between 0 and 1, not {goal}")
+        survey[qid] = SurveyQuestion(qid, float(goal), {k: v for k, v in q.items() if k != "goal"})
+    rates = {}
+    for year, rate in _table(data, "hourly_rate", source).items():
+        if not str(year).isdigit():
+            raise CatalogError(f"{source}: hourly_rate.{year}: the key must be a year")
+        rates[int(year)] = _amount(rate, f"{source}: hourly_rate.{year}")
+    handgeld = _table(data, "handgeld", source)
+    for key in ("monthly_cap", "monthly_budget", "yearly_budget"):
+        if key in handgeld:
+            _amount(handgeld[key], f"{source}: handgeld.{key}")
+    revision = data.get("revision", 0)
+    if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
+        raise CatalogError(f"{source}: revision: expected a whole number >= 0, "
+                           f"not {revision!r}")
     return Catalog(
-        revision=int(data.get("revision", 0)),
+        revision=revision,
         rooms=rooms,
         activities=activities,
         targets=targets,
@@ -202,13 +247,106 @@ def catalog_from_text(text: str, source: str) -> Catalog:
 
 
 def current_catalog(database: str | Path | None) -> Catalog:
-    """The newest of the packaged catalog and one central published beside ``database``."""
-    packaged = load_catalog()
+    """The newest of the packaged catalog and the one published or received for ``database``
+    (its copy beside the database and its copy inside it)."""
+    best = load_catalog()
     if database is None:
-        return packaged
-    published = Path(database).parent / PUBLISHED_NAME
-    if published.exists():
-        candidate = load_catalog(published)
-        if candidate.revision >= packaged.revision:
-            return candidate
-    return packaged
+        return best
+    for candidate, _ in _published_copies(Path(database)):
+        if candidate.revision >= best.revision:
+            best = candidate
+    return best
+
+
+def _published_copies(database: Path) -> list[tuple[Catalog, str]]:
+    """(catalog, text) of the copy beside ``database`` and of the one inside it."""
+    copies = []
+    beside = database.parent / PUBLISHED_NAME
+    if beside.exists():
+        copies.append((load_catalog(beside), beside.read_text("utf-8")))
+    text = stored_text(database)
+    if text is not None:
+        try:
+            copies.append((catalog_from_text(text, f"{database} (the catalog kept inside)"), text))
+        except CatalogError:
+            pass  # only a validated text is ever saved; the file beside still counts
+    return copies
+
+
+def keep_copies_in_step(conn: sqlite3.Connection, database: Path) -> None:
+    """At start: when one copy is missing or older (a database restored from a backup on a
+    new machine, or one rebuilt from the rooms), write the newest into both places."""
+    copies = _published_copies(database)
+    if not copies:
+        return
+    newest, text = max(copies, key=lambda pair: pair[0].revision)
+    if len(copies) < 2 or any(c.revision != newest.revision for c, _ in copies):
+        keep_published(conn, database, newest, text)
+
+
+def stored_text(database: Path) -> str | None:
+    """The catalog text kept inside ``database``, or None (no database, none kept yet)."""
+    if not database.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        row = conn.execute(SELECT_TEXT).fetchone()
+    except sqlite3.Error:  # no sync_state yet, or a damaged file: other code says so
+        return None
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
+def keep_published(conn: sqlite3.Connection, database: Path, catalog: Catalog,
+                   text: str) -> None:
+    """Keep a validated, published catalog inside ``conn`` (its database) and beside it."""
+    with transaction(conn):
+        conn.execute(SAVE_STATE, (TEXT_KEY, text))
+        conn.execute(SAVE_STATE, (REVISION_KEY, str(catalog.revision)))
+    folder = database.parent
+    tmp = folder / f".{PUBLISHED_NAME}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, folder / PUBLISHED_NAME)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def note_room_revision(conn: sqlite3.Connection, room: str, revision: int) -> None:
+    """Central: ``room`` said (in a bundle header) that it runs catalog ``revision``."""
+    conn.execute(SAVE_STATE, (f"{ROOM_REVISION_PREFIX}{room}", str(revision)))
+
+
+def room_revisions(conn: sqlite3.Connection) -> dict[str, int]:
+    """Central: the catalog revision each room last said it runs (rooms that said so)."""
+    try:
+        rows = conn.execute(SELECT_ROOM_REVISIONS).fetchall()
+    except sqlite3.OperationalError:  # no sync_state table
+        return {}
+    return {room: int(value) for room, value in rows if str(value).isdigit()}
+
+
+def refuse_unless_newer(new: Catalog, current: Catalog) -> None:
+    """A publish the rooms would ignore (they keep the newest) is refused, with what to do."""
+    if new.revision < current.revision:
+        raise CatalogError(f"{new.source}: revision {new.revision} is older than revision "
+                           f"{current.revision}, which was already published; the rooms keep "
+                           f"the newest. Raise 'revision' above {current.revision}.")
+    if new.revision == current.revision and new != current:
+        raise CatalogError(f"{new.source}: revision {new.revision} was already published with "
+                           f"other content; the rooms would keep the old one. Raise 'revision' "
+                           f"to {current.revision + 1}.")

@@ -16,13 +16,12 @@ One pass (``RoomNode.run_pass``):
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from shared import merge
 from shared.records import FIELDS
 from shared.bundle import BundleRejected, open_bundle, seal
-from shared.catalog import PUBLISHED_NAME, CatalogError, catalog_from_text, current_catalog
+from shared.catalog import CatalogError, catalog_from_text, current_catalog, keep_published
 from shared.clock import parse_iso, system_clock
 from shared.config import RoomConfig
 from shared.db import connect, schema_version
@@ -33,6 +32,7 @@ from syncd.common import (MAX_EVENTS_PER_BUNDLE, RESEND_AFTER, PassReport, Setup
                           now_iso, prune_quarantine, quarantine_file)
 
 INBOX_KINDS = ("ack", "config", "restore", "events")
+REPORT_CATALOG_KEY = "report_catalog_revision"  # central asked to hear the revision we run
 
 
 class RoomNode:
@@ -155,18 +155,12 @@ class RoomNode:
             catalog = catalog_from_text(text, "published catalog")
         except CatalogError:
             raise merge.MergeRefused("bad config", "catalog does not validate") from None
+        if record.get("report_revision") is True:  # central reads the optional header field
+            merge.set_state(self.conn, REPORT_CATALOG_KEY, 1)
         database = self.config.room.database
         if catalog.revision <= current_catalog(database).revision:
             return  # not newer: keep what we have
-        folder = database.parent
-        tmp = folder / f".{PUBLISHED_NAME}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, folder / PUBLISHED_NAME)
-        transport.fsync_dir(folder)
-        merge.set_state(self.conn, "catalog_revision", catalog.revision)
+        keep_published(self.conn, database, catalog, text)
         log.info("applied catalog revision %s", catalog.revision)
 
     def drop_acknowledged(self) -> None:
@@ -199,6 +193,8 @@ class RoomNode:
             return
         superseded = [row for row in merge.outbox(self.conn) if row[2] > exported]
         schema = schema_version(self.conn)
+        catalog = current_catalog(self.config.room.database).revision \
+            if merge.get_state(self.conn, REPORT_CATALOG_KEY) else None
         while True:
             records = merge.pending_events(self.conn, self.room, exported, MAX_EVENTS_PER_BUNDLE)
             if not records:
@@ -207,7 +203,7 @@ class RoomNode:
             created = self.now()
             name, data = seal("events", self.me, self.central, records, room=self.room,
                               created=created, schema=schema, first_seq=first, last_seq=last,
-                              columns=FIELDS)
+                              columns=FIELDS, catalog=catalog)
             transport.write_atomic(self.sync.outbox, name, data)
             merge.record_export(self.conn, name, first, last, created)
             report.exported += len(records)
