@@ -3,10 +3,12 @@
 The packaged ``shared/data/catalog.toml`` is the default; central publishes
 newer revisions to the rooms. Central and every room keep the catalog they
 published or received twice: inside their database (``sync_state``, so a
-database backup carries it) and beside it as ``catalog.toml`` (so it outlives a
-database that is moved aside and rebuilt). Each uses the newest revision it has
-of the packaged one and these two copies: rooms never go back to an older
-revision, so neither does central, and both show the same targets and rates.
+database backup carries it) and beside it as ``published-catalog.toml`` (so it
+outlives a database that is moved aside and rebuilt). Each uses the newest
+revision it has of the packaged one and these two copies: rooms never go back
+to an older revision, so neither does central, and both show the same targets
+and rates. (``catalog.toml`` beside central's config is the operator's source
+for ``publish-config``: it counts only once published.)
 """
 
 from __future__ import annotations
@@ -30,13 +32,17 @@ INDICATOR_UNITS = {
     "nieuwe_bewoners": "count",
     "doorverwezen_wpi": "count",
 }
-PUBLISHED_NAME = "catalog.toml"
+PUBLISHED_NAME = "published-catalog.toml"
+# Before there was a copy inside the database, a room kept what it received as catalog.toml
+# beside it (and its revision in sync_state): still read, only when the revisions agree.
+LEGACY_NAME = "catalog.toml"
 # sync_state keys: the published text and its revision (central's, or the one a room runs),
 # and at central the revision each room last said it runs.
 TEXT_KEY, REVISION_KEY, ROOM_REVISION_PREFIX = "catalog_text", "catalog_revision", "catalog_revision:"
 SAVE_STATE = ("INSERT INTO sync_state (key, value) VALUES (?, ?) "
               "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-SELECT_TEXT = "SELECT value FROM sync_state WHERE key = 'catalog_text'"
+SELECT_KEPT = ("SELECT key, value FROM sync_state "
+               "WHERE key IN ('catalog_text', 'catalog_revision')")
 SELECT_ROOM_REVISIONS = ("SELECT substr(key, length('catalog_revision:') + 1), value "
                          "FROM sync_state WHERE key LIKE 'catalog_revision:%'")
 
@@ -261,10 +267,15 @@ def current_catalog(database: str | Path | None) -> Catalog:
 def _published_copies(database: Path) -> list[tuple[Catalog, str]]:
     """(catalog, text) of the copy beside ``database`` and of the one inside it."""
     copies = []
+    text, revision = stored(database)
     beside = database.parent / PUBLISHED_NAME
     if beside.exists():
         copies.append((load_catalog(beside), beside.read_text("utf-8")))
-    text = stored_text(database)
+    legacy = database.parent / LEGACY_NAME
+    if text is None and revision is not None and legacy.exists():
+        old = load_catalog(legacy)
+        if str(old.revision) == revision:  # what this room applied before copies were kept
+            copies.append((old, legacy.read_text("utf-8")))
     if text is not None:
         try:
             copies.append((catalog_from_text(text, f"{database} (the catalog kept inside)"), text))
@@ -284,21 +295,22 @@ def keep_copies_in_step(conn: sqlite3.Connection, database: Path) -> None:
         keep_published(conn, database, newest, text)
 
 
-def stored_text(database: Path) -> str | None:
-    """The catalog text kept inside ``database``, or None (no database, none kept yet)."""
+def stored(database: Path) -> tuple[str | None, str | None]:
+    """The catalog text kept inside ``database`` and the revision recorded there (None, None:
+    no database, nothing kept yet)."""
     if not database.exists():
-        return None
+        return None, None
     try:
         conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
     except sqlite3.Error:
-        return None
+        return None, None
     try:
-        row = conn.execute(SELECT_TEXT).fetchone()
+        kept = dict(conn.execute(SELECT_KEPT).fetchall())
     except sqlite3.Error:  # no sync_state yet, or a damaged file: other code says so
-        return None
+        return None, None
     finally:
         conn.close()
-    return row[0] if row else None
+    return kept.get(TEXT_KEY), kept.get(REVISION_KEY)
 
 
 def keep_published(conn: sqlite3.Connection, database: Path, catalog: Catalog,

@@ -16,12 +16,14 @@ One pass (``RoomNode.run_pass``):
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from shared import merge
 from shared.records import FIELDS
 from shared.bundle import BundleRejected, open_bundle, seal
-from shared.catalog import CatalogError, catalog_from_text, current_catalog, keep_published
+from shared.catalog import (CatalogError, catalog_from_text, current_catalog, keep_copies_in_step,
+                            keep_published)
 from shared.clock import parse_iso, system_clock
 from shared.config import RoomConfig
 from shared.db import connect, schema_version
@@ -53,6 +55,10 @@ class RoomNode:
         for folder in (self.sync.outbox, self.sync.inbox):
             folder.mkdir(parents=True, exist_ok=True)
         self.conn = connect(config.room.database)
+        try:  # the catalog this room received: inside room.db and beside it
+            keep_copies_in_step(self.conn, config.room.database)
+        except (CatalogError, OSError, sqlite3.DatabaseError) as exc:
+            log.warning("the received catalog could not be kept in step: %s", exc)
         self._store: RoomStore | None = None
         self.central = central_keys.key_in_use(self.conn, self.central)
 

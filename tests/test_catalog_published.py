@@ -222,6 +222,41 @@ def test_a_revision_that_would_not_replace_the_rooms_catalog_is_refused(site):
     assert json.loads(report(site))["indicators"]["kookclub"]["targets"]["cjm"] == 55
 
 
+def test_a_draft_beside_the_config_counts_only_once_published(site):
+    site.once("central")  # central's database exists
+    draft = site.root / "central" / "catalog.toml"  # publish-config's default source
+    draft.write_text(catalog_text(1), encoding="utf-8")
+    assert json.loads(report(site))["indicators"]["kookclub"]["targets"]["cjm"] == 50
+    site.syncd("publish-config", "--config", str(site.config("central")))
+    assert json.loads(report(site))["indicators"]["kookclub"]["targets"]["cjm"] == 55
+    draft.write_text(catalog_text(2, kookclub=60), encoding="utf-8")  # edited, not published
+    site.once("central")  # a restart leaves the operator's draft as it is
+    assert draft.read_text(encoding="utf-8") == catalog_text(2, kookclub=60)
+    assert json.loads(report(site))["indicators"]["kookclub"]["targets"]["cjm"] == 55
+    verify = site.syncd("verify", "--config", str(site.config("central")))
+    assert f"revision {PACKAGED + 2}, not published yet" in verify.stdout
+
+
+def test_a_room_keeps_a_catalog_received_before_this_version(tmp_path):
+    """Rooms kept what they received as catalog.toml beside room.db (and its revision)."""
+    site = Site(tmp_path / "site")
+    try:
+        store = site.store("cjm")
+        (site.db("cjm").parent / "catalog.toml").write_text(catalog_text(1), encoding="utf-8")
+        store.conn.execute("INSERT INTO sync_state (key, value) VALUES ('catalog_revision', ?)",
+                           (str(PACKAGED + 1),))
+        assert current_catalog(site.db("cjm")).revision == PACKAGED + 1
+        site.once("cjm")  # the daemon keeps it in the new places
+        assert (site.db("cjm").parent / PUBLISHED_NAME).exists()
+        # a catalog.toml that this room never applied does not count
+        (site.db("handreiking").parent).mkdir(exist_ok=True)
+        site.store("handreiking")
+        (site.db("handreiking").parent / "catalog.toml").write_text(catalog_text(1))
+        assert current_catalog(site.db("handreiking")).revision == PACKAGED
+    finally:
+        site.close()
+
+
 async def test_the_kiosk_totals_use_the_catalog_the_room_received(tmp_path):
     app, store, _, _ = make_app(tmp_path)  # the kiosk runs all day
     async with app.run_test(size=SIZE) as pilot:
