@@ -18,6 +18,7 @@ from textual.widgets import DataTable
 from kiosk.staff_app import StaffApp
 from kiosk.staff_cli import source_for_config
 from kiosk.staff_widgets.panels import StaleBanner
+from kiosk.staff_widgets.results import ResultsTable
 from shared.catalog import PUBLISHED_NAME, current_catalog, load_catalog, packaged_text
 from shared.clock import TZ
 from shared.config import load_config
@@ -187,6 +188,14 @@ async def test_the_dashboard_flags_a_room_on_an_older_catalog(site):
         assert f"{PACKAGED + 1}" in str(fresh.get_cell("handreiking", "catalog"))
         assert "⚠" in str(fresh.get_cell("handreiking", "catalog"))
         assert str(fresh.get_cell("cjm", "catalog")) == str(PACKAGED + 2)
+
+        # published while the dashboard runs: read again, the new targets show
+        publish(site, catalog_text(3, kookclub=65))
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.screen.query_one(ResultsTable)
+        assert table.report["indicators"]["kookclub"]["targets"]["cjm"] == 65
 
 
 @pytest.mark.parametrize("change, named", [
