@@ -38,7 +38,8 @@ PUBLISHED_NAME = "published-catalog.toml"
 LEGACY_NAME = "catalog.toml"
 # sync_state keys: the published text and its revision (central's, or the one a room runs),
 # and at central the revision each room last said it runs.
-TEXT_KEY, REVISION_KEY, ROOM_REVISION_PREFIX = "catalog_text", "catalog_revision", "catalog_revision:"
+TEXT_KEY, REVISION_KEY = "catalog_text", "catalog_revision"
+ROOM_REVISION_PREFIX = "catalog_revision:"
 SAVE_STATE = ("INSERT INTO sync_state (key, value) VALUES (?, ?) "
               "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
 SELECT_KEPT = ("SELECT key, value FROM sync_state "

@@ -160,7 +160,7 @@ def _catalog_to_publish(config: CentralConfig, conn: sqlite3.Connection, result:
         return
     waiting = f"; {beside.name} beside the config has revision {revision}, not published yet" \
         if revision > published else ""
-    runs_text = ", ".join(f"{r} {e['catalog_revision'] if e['catalog_revision'] is not None else '?'}"
+    runs_text = ", ".join(f"{r} {'?' if e['catalog_revision'] is None else e['catalog_revision']}"
                           for r, e in result["rooms"].items() if e["enrolled"])
     _fine(result, "catalog", f"central published catalog revision {published}; the rooms say "
           f"they run: {runs_text or 'no rooms'} (? = not said yet){waiting}")

@@ -276,3 +276,31 @@ async def test_the_kiosk_totals_use_the_catalog_the_room_received(tmp_path):
     label = load_catalog().activities["kookclub"].label("nl")
     line = next(line for line in text.splitlines() if label in line)
     assert line.endswith("(doel 55)"), line
+
+
+@pytest.mark.parametrize("value, accepted", [(4, True), (None, True), (-1, False),
+                                             ("4", False), (True, False), (2 ** 40, False)])
+def test_the_revision_in_a_bundle_header_is_optional_and_checked(value, accepted):
+    from shared.bundle import canonical, open_bundle, read_header, seal
+    from shared.keys import generate
+
+    room, central = generate("cjm"), generate("central")
+    _, data = seal("events", room, central.public, [], room="cjm",
+                   created="2017-03-01T10:00:00+01:00", schema=6, catalog=4)
+    assert open_bundle(data, central, {"cjm": room.public}).header["catalog"] == 4
+    line, rest = data.split(b"\n", 1)
+    header = json.loads(line)
+    if value is None:
+        del header["catalog"]
+    else:
+        header["catalog"] = value
+    crafted = canonical(header) + b"\n" + rest
+    if accepted:
+        read_header(crafted)  # a room of an older version sends no revision at all
+    else:
+        with pytest.raises(Exception, match="bad header"):
+            read_header(crafted)
+    header.pop("catalog", None)
+    header["surprise"] = 1  # any other field is still refused
+    with pytest.raises(Exception, match="bad header"):
+        read_header(canonical(header) + b"\n" + rest)
