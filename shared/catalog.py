@@ -317,9 +317,13 @@ def stored(database: Path) -> tuple[str | None, str | None]:
 def keep_published(conn: sqlite3.Connection, database: Path, catalog: Catalog,
                    text: str) -> None:
     """Keep a validated, published catalog inside ``conn`` (its database) and beside it."""
-    with transaction(conn):
+    if conn.in_transaction:  # the caller's transaction commits both
         conn.execute(SAVE_STATE, (TEXT_KEY, text))
         conn.execute(SAVE_STATE, (REVISION_KEY, str(catalog.revision)))
+    else:
+        with transaction(conn):
+            conn.execute(SAVE_STATE, (TEXT_KEY, text))
+            conn.execute(SAVE_STATE, (REVISION_KEY, str(catalog.revision)))
     folder = database.parent
     tmp = folder / f".{PUBLISHED_NAME}.tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
