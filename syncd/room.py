@@ -60,6 +60,7 @@ class RoomNode:
         except (CatalogError, OSError, sqlite3.DatabaseError) as exc:
             log.warning("the received catalog could not be kept in step: %s", exc)
         self._store: RoomStore | None = None
+        self._catalog_applied = False  # this pass applied a newer catalog: tell central
         self.central = central_keys.key_in_use(self.conn, self.central)
 
     def close(self) -> None:
@@ -80,6 +81,7 @@ class RoomNode:
         self.drop_acknowledged()
         self.maybe_resend(report)
         self.export(report)
+        self.announce_catalog(report)
         self.daily_purge()
         return report
 
@@ -167,7 +169,20 @@ class RoomNode:
         if catalog.revision <= current_catalog(database).revision:
             return  # not newer: keep what we have
         keep_published(self.conn, database, catalog, text)
+        self._catalog_applied = True
         log.info("applied catalog revision %s", catalog.revision)
+
+    def announce_catalog(self, report: PassReport) -> None:
+        """After applying a catalog, tell central at once (an events bundle without events)
+        rather than with the next check-in; a pass that exported events told it already."""
+        applied, self._catalog_applied = self._catalog_applied, False
+        if not applied or report.bundles_written or \
+                not merge.get_state(self.conn, REPORT_CATALOG_KEY):
+            return
+        name, data = seal("events", self.me, self.central, [], room=self.room, created=self.now(),
+                       schema=schema_version(self.conn), columns=FIELDS,
+                       catalog=current_catalog(self.config.room.database).revision)
+        transport.write_atomic(self.sync.outbox, name, data)
 
     def drop_acknowledged(self) -> None:
         acked = merge.get_int(self.conn, "acked_seq")

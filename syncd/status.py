@@ -55,7 +55,7 @@ def _catalog_text(entry: dict, published: int | None) -> str:
     """What a room said it runs against what central published."""
     runs = entry.get("catalog_revision")
     if runs is None:
-        return "catalog revision not said yet (it comes with the room's next bundle)"
+        return "catalog revision not said yet (publish the catalog once more)"
     if published is not None and runs < published:
         return f"OLDER CATALOG: catalog revision {runs} (central published {published})"
     return f"catalog revision {runs}"

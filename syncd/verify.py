@@ -31,8 +31,8 @@ BOOKKEEPING_HELP = ("Central's record of what it holds (which its acknowledgemen
 REBUILD_HELP = ("The counts central keeps do not match its log: stop the daemon and rebuild "
                 "central from the rooms, or restore a backup (docs/OPERATIONS.md).")
 CATALOG_HELP = ("The room has not applied the newest catalog yet: check that its machine and "
-                "transport run (bwk-syncd status in the room); it says the revision it runs with "
-                "its next bundle (docs/OPERATIONS.md, \"Publishing the catalog\").")
+                "transport run (bwk-syncd status in the room); it tells central as soon as it "
+                "applies it (docs/OPERATIONS.md, \"Publishing the catalog\").")
 
 
 def verify(config_path: Path) -> dict:

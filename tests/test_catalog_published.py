@@ -157,11 +157,13 @@ def test_a_room_on_an_older_revision_is_flagged(site):
                                    check=False).stdout)
     assert result["rooms"]["multibron"]["catalog_revision"] == PACKAGED + 2
 
-    # the room comes back: the flag goes
-    visit(site, "handreiking")
+    # the room comes back, with nobody checking in yet: it says so at once, the flag goes
     site.once("handreiking")
     site.once("central")
     assert json.loads(report(site))["catalog"]["rooms_behind"] == []
+    assert site.syncd("verify", "--config", str(site.config("central"))).returncode == 0
+    site.once("handreiking")  # nothing more to say: nothing more is sent
+    assert not list(site.inbox.glob("events-*"))
 
 
 async def test_the_dashboard_flags_a_room_on_an_older_catalog(site):
