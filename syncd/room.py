@@ -179,9 +179,9 @@ class RoomNode:
         if not applied or report.bundles_written or \
                 not merge.get_state(self.conn, REPORT_CATALOG_KEY):
             return
-        name, data = seal("events", self.me, self.central, [], room=self.room, created=self.now(),
-                       schema=schema_version(self.conn), columns=FIELDS,
-                       catalog=current_catalog(self.config.room.database).revision)
+        name, data = seal("events", self.me, self.central, [], room=self.room,
+                          created=self.now(), schema=schema_version(self.conn), columns=FIELDS,
+                          catalog=current_catalog(self.config.room.database).revision)
         transport.write_atomic(self.sync.outbox, name, data)
 
     def drop_acknowledged(self) -> None:
