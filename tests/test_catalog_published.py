@@ -62,10 +62,10 @@ def visit(site: Site, room: str) -> None:
     store.check_in(store.register_visitor(f"Tester {room}").code, ["kookclub"])
 
 
-def report(site: Site, fmt: str = "json") -> str:
+def report(site: Site, fmt: str = "json", node: str = "central") -> str:
     result = subprocess.run(
         [sys.executable, "-c", "import sys; from kiosk.staff_cli import main; sys.exit(main())",
-         "report", "--config", str(site.config("central")), "--year", "2017", "--format", fmt],
+         "report", "--config", str(site.config(node)), "--year", "2017", "--format", fmt],
         capture_output=True, text=True, timeout=60, env=child_env(), cwd=site.root)
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -91,6 +91,9 @@ def test_central_reports_with_the_catalog_it_published(site):
     # the rooms run the same revision, and central has heard so from each of them
     for room in site.rooms:
         assert current_catalog(site.db(room)).revision == PACKAGED + 1
+        in_room = json.loads(report(site, node=room))  # the room's own report: the same targets
+        assert in_room["indicators"]["kookclub"]["targets"][room] == 55
+        assert in_room["volunteer_value"]["hourly_rate"] == 9.99
     data = json.loads(report(site))
     assert data["catalog"]["rooms"] == {room: PACKAGED + 1 for room in site.rooms}
     assert data["catalog"]["rooms_behind"] == []
