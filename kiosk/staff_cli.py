@@ -42,9 +42,13 @@ class Source:
         """The staff report (contract json plus freshness, trends); call from a worker."""
         if not self.database.exists():
             raise DatabaseError(f"{self.database}: no database yet")
+        try:  # a catalog published (or received) since the dashboard started
+            catalog = max(self.catalog, current_catalog(self.database), key=_revision)
+        except CatalogError:
+            catalog = self.catalog
         conn = connect(self.database, busy_timeout_ms=busy_timeout_ms, durable=False)
         try:
-            return staff_report(conn, self.catalog, year, self.enrolled, only_room=self.only_room,
+            return staff_report(conn, catalog, year, self.enrolled, only_room=self.only_room,
                                 now=now, inbox=self.inbox, trends=trends)
         finally:
             conn.close()
@@ -142,6 +146,10 @@ class Source:
                 continue
             out.append((stat.st_size, stat.st_mtime_ns) if stat.st_size else None)
         return tuple(out)
+
+
+def _revision(catalog: Catalog) -> int:
+    return catalog.revision
 
 
 def source_for_config(config: RoomConfig | CentralConfig) -> Source:

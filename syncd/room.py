@@ -16,13 +16,14 @@ One pass (``RoomNode.run_pass``):
 
 from __future__ import annotations
 
-import os
+import sqlite3
 from pathlib import Path
 
 from shared import merge
 from shared.records import FIELDS
 from shared.bundle import BundleRejected, open_bundle, seal
-from shared.catalog import PUBLISHED_NAME, CatalogError, catalog_from_text, current_catalog
+from shared.catalog import (CatalogError, catalog_from_text, current_catalog, keep_copies_in_step,
+                            keep_published)
 from shared.clock import parse_iso, system_clock
 from shared.config import RoomConfig
 from shared.db import connect, schema_version
@@ -33,6 +34,7 @@ from syncd.common import (MAX_EVENTS_PER_BUNDLE, RESEND_AFTER, PassReport, Setup
                           now_iso, prune_quarantine, quarantine_file)
 
 INBOX_KINDS = ("ack", "config", "restore", "events")
+REPORT_CATALOG_KEY = "report_catalog_revision"  # central asked to hear the revision we run
 
 
 def _is_time(value) -> bool:
@@ -61,7 +63,12 @@ class RoomNode:
         for folder in (self.sync.outbox, self.sync.inbox):
             folder.mkdir(parents=True, exist_ok=True)
         self.conn = connect(config.room.database)
+        try:  # the catalog this room received: inside room.db and beside it
+            keep_copies_in_step(self.conn, config.room.database)
+        except (CatalogError, OSError, sqlite3.DatabaseError) as exc:
+            log.warning("the received catalog could not be kept in step: %s", exc)
         self._store: RoomStore | None = None
+        self._catalog_applied = False  # this pass applied a newer catalog: tell central
         self.central = central_keys.key_in_use(self.conn, self.central)
 
     def close(self) -> None:
@@ -82,6 +89,7 @@ class RoomNode:
         self.drop_acknowledged()
         self.maybe_resend(report)
         self.export(report)
+        self.announce_catalog(report)
         self.daily_purge()
         return report
 
@@ -189,19 +197,26 @@ class RoomNode:
             catalog = catalog_from_text(text, "published catalog")
         except CatalogError:
             raise merge.MergeRefused("bad config", "catalog does not validate") from None
+        if record.get("report_revision") is True:  # central reads the optional header field
+            merge.set_state(self.conn, REPORT_CATALOG_KEY, 1)
         database = self.config.room.database
         if catalog.revision <= current_catalog(database).revision:
             return  # not newer: keep what we have
-        folder = database.parent
-        tmp = folder / f".{PUBLISHED_NAME}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, folder / PUBLISHED_NAME)
-        transport.fsync_dir(folder)
-        merge.set_state(self.conn, "catalog_revision", catalog.revision)
+        keep_published(self.conn, database, catalog, text)
+        self._catalog_applied = True
         log.info("applied catalog revision %s", catalog.revision)
+
+    def announce_catalog(self, report: PassReport) -> None:
+        """After applying a catalog, tell central at once (an events bundle without events)
+        rather than with the next check-in; a pass that exported events told it already."""
+        applied, self._catalog_applied = self._catalog_applied, False
+        if not applied or report.bundles_written or \
+                not merge.get_state(self.conn, REPORT_CATALOG_KEY):
+            return
+        name, data = seal("events", self.me, self.central, [], room=self.room,
+                          created=self.now(), schema=schema_version(self.conn), columns=FIELDS,
+                          catalog=current_catalog(self.config.room.database).revision)
+        transport.write_atomic(self.sync.outbox, name, data)
 
     def drop_acknowledged(self) -> None:
         acked = merge.get_int(self.conn, "acked_seq")
@@ -233,6 +248,8 @@ class RoomNode:
             return
         superseded = [row for row in merge.outbox(self.conn) if row[2] > exported]
         schema = schema_version(self.conn)
+        catalog = current_catalog(self.config.room.database).revision \
+            if merge.get_state(self.conn, REPORT_CATALOG_KEY) else None
         while True:
             records = merge.pending_events(self.conn, self.room, exported, MAX_EVENTS_PER_BUNDLE)
             if not records:
@@ -241,7 +258,7 @@ class RoomNode:
             created = self.now()
             name, data = seal("events", self.me, self.central, records, room=self.room,
                               created=created, schema=schema, first_seq=first, last_seq=last,
-                              columns=FIELDS)
+                              columns=FIELDS, catalog=catalog)
             transport.write_atomic(self.sync.outbox, name, data)
             merge.record_export(self.conn, name, first, last, created)
             report.exported += len(records)

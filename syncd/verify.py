@@ -14,7 +14,8 @@ import sqlite3
 from pathlib import Path
 
 from shared import merge, release, verify_queries as vq
-from shared.catalog import CatalogError, catalog_from_text, current_catalog, packaged_text
+from shared.catalog import (CatalogError, catalog_from_text, current_catalog, packaged_text,
+                            room_revisions)
 from shared.config import CentralConfig, load_config
 from shared.db import connect
 
@@ -29,6 +30,9 @@ BOOKKEEPING_HELP = ("Central's record of what it holds (which its acknowledgemen
                     "stop the daemon and rebuild central from the rooms (docs/OPERATIONS.md).")
 REBUILD_HELP = ("The counts central keeps do not match its log: stop the daemon and rebuild "
                 "central from the rooms, or restore a backup (docs/OPERATIONS.md).")
+CATALOG_HELP = ("The room has not applied the newest catalog yet: check that its machine and "
+                "transport run (bwk-syncd status in the room); it tells central as soon as it "
+                "applies it (docs/OPERATIONS.md, \"Publishing the catalog\").")
 
 
 def verify(config_path: Path) -> dict:
@@ -119,7 +123,7 @@ def _verify_central(conn: sqlite3.Connection, config: CentralConfig, result: dic
                      BOOKKEEPING_HELP)
     result["rooms"] = rooms
     _squatted_ids(conn, config, released, result)
-    _catalog_to_publish(config, result)
+    _catalog_to_publish(config, conn, result)
     differences = vq.projection_differences(config.central.database)
     result["projections"] = {t: {"only_held": a, "only_rebuilt": b}
                              for t, (a, b) in differences.items()}
@@ -153,9 +157,24 @@ def _squatted_ids(conn: sqlite3.Connection, config: CentralConfig, released: lis
               f"(id {r.id}) at {r.released_at}, kept aside, not counted")
 
 
-def _catalog_to_publish(config: CentralConfig, result: dict) -> None:
-    """Central does not hear which catalog a room applied (each room's verify says so):
-    what it can say is the revision ``publish-config`` sends, to compare by phone."""
+def _catalog_to_publish(config: CentralConfig, conn: sqlite3.Connection, result: dict) -> None:
+    """The revision central published (its reports use it) against the one each room said
+    it runs with its last bundle; and whether catalog.toml beside the config is still sound."""
+    database = config.central.database
+    try:
+        published = current_catalog(database).revision
+    except CatalogError as exc:
+        _problem(result, "catalog", f"the published catalog cannot be read: {exc}",
+                 f"Publish the catalog again: bwk-syncd publish-config --config {config.path}")
+        return
+    result["catalog_revision"] = published
+    said = room_revisions(conn)
+    for room, entry in result["rooms"].items():
+        runs = entry["catalog_revision"] = said.get(room)
+        if runs is not None and runs < published and entry["enrolled"]:
+            _problem(result, f"catalog {room}", f"{room}: runs catalog revision {runs}, central "
+                     f"published {published}: its kiosk shows other targets than the reports",
+                     CATALOG_HELP)
     beside = config.path.parent / "catalog.toml"
     try:
         text = beside.read_text("utf-8") if beside.exists() else packaged_text()
@@ -164,9 +183,12 @@ def _catalog_to_publish(config: CentralConfig, result: dict) -> None:
         _problem(result, "catalog", f"the catalog publish-config would send cannot be read: "
                  f"{exc}", f"Fix {beside} (or remove it to send the packaged catalog).")
         return
-    result["catalog_revision"] = revision
-    _fine(result, "catalog", f"publish-config sends catalog revision {revision}; each room's "
-          "verify says the revision it uses")
+    waiting = f"; {beside.name} beside the config has revision {revision}, not published yet" \
+        if revision > published else ""
+    runs_text = ", ".join(f"{r} {'?' if e['catalog_revision'] is None else e['catalog_revision']}"
+                          for r, e in result["rooms"].items() if e["enrolled"])
+    _fine(result, "catalog", f"central published catalog revision {published}; the rooms say "
+          f"they run: {runs_text or 'no rooms'} (? = not said yet){waiting}")
 
 
 def _runs(gaps: list[tuple[int, int]]) -> str:
