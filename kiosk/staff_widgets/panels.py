@@ -68,7 +68,7 @@ class BudgetTable(DataTable):
         self.add_column(tr(lang, "hours"), key="hours")
         self.add_column(f"{tr(lang, 'rate')}", key="rate")
         self.add_column(tr(lang, "value"), key="value")
-        hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
+        hours = report["indicators"].get("vrijwilligersuren", NO_HOURS)
         for room, name in report["rooms"].items():
             self.add_row(Text(name), number(hours["rooms"].get(room), lang), rate,
                          "–" if no_rate else euro(value.get("rooms", {}).get(room), lang),

@@ -13,7 +13,11 @@ import json
 import math
 from html import escape
 
+from typing import Any, cast
+
 from shared.catalog import Catalog
+from shared.report_types import (Cell, IndicatorEntry, Report, RoomFreshness, SyncEntry,
+                                 VolunteerValue)
 from shared.report_formats.seed_table import not_counted_cell, sections
 from shared.staff_figures import entered_mark
 
@@ -101,6 +105,8 @@ STAFF_EXPLANATION = ("Ingevoerd door medewerkers (bwk-staff record of het dashbo
                      "datum en naam; het laatst ingevoerde cijfer telt, eerdere blijven in het "
                      "logboek. Zonder invoer: een streepje met de reden.")
 ENTERED = {"nl": "ingevoerd", "en": "entered"}
+# What the budget tables read when a report has no hours row (a hand-made report).
+NO_HOURS: IndicatorEntry = {"unit": "hours", "rooms": {}, "total": 0}
 
 
 def label(indicator: str, catalog: Catalog | None, lang: str = "nl") -> str:
@@ -113,7 +119,7 @@ def label(indicator: str, catalog: Catalog | None, lang: str = "nl") -> str:
     return indicator
 
 
-def explanation(indicator: str, entry: dict) -> str:
+def explanation(indicator: str, entry: IndicatorEntry) -> str:
     if entry.get("staff_entered"):
         note = f" Streefcijfer: {entry['target_note']}." if entry.get("target_note") else ""
         return STAFF_EXPLANATION + note
@@ -130,7 +136,7 @@ def unit_label(unit: str, lang: str = "nl") -> str:
     return UNITS.get(lang, UNITS["nl"]).get(unit, unit)
 
 
-def how_counted(report: dict, catalog: Catalog | None, lang: str = "nl") -> list[tuple[str, str]]:
+def how_counted(report: Report, catalog: Catalog | None, lang: str = "nl") -> list[tuple[str, str]]:
     """(row label, how it is counted) for every row; the staff-entered rows together."""
     out, staff = [], []
     for indicator, entry in report["indicators"].items():
@@ -148,12 +154,12 @@ def how_counted(report: dict, catalog: Catalog | None, lang: str = "nl") -> list
 ENTERED_BY_STAFF = {"nl": "Ingevoerd door medewerkers", "en": "Entered by staff"}
 
 
-def row_unit(entry: dict, lang: str = "nl") -> str:
+def row_unit(entry: IndicatorEntry, lang: str = "nl") -> str:
     """The unit column of a row: the seed's own word for staff-entered rows."""
     return entry.get("seed_unit") or unit_label(entry["unit"], lang)
 
 
-def cell_note(entry: dict, column: str, lang: str = "nl") -> str:
+def cell_note(entry: IndicatorEntry, column: str, lang: str = "nl") -> str:
     """What a cell rests on: "n=12, indicatief" under a survey percentage, "ingevoerd
     2017-03-01 door Anna" (or why there is no figure) under a staff-entered one."""
     if entry.get("staff_entered"):
@@ -161,18 +167,36 @@ def cell_note(entry: dict, column: str, lang: str = "nl") -> str:
     return survey_note(entry, column, lang)
 
 
-def columns(report: dict) -> list[str]:
+def room_sync(report: Report, room: str) -> SyncEntry | dict[str, Any]:
+    """A room's ``sync`` entry; {} when the report has none for it."""
+    return report.get("sync", {}).get(room, {})
+
+
+def room_freshness(report: Report, room: str) -> RoomFreshness | dict[str, Any]:
+    """A room's ``freshness`` entry; {} in a report without freshness (build_report's)."""
+    fresh = report.get("freshness")
+    return {} if fresh is None else fresh["rooms"].get(room, {})
+
+
+def stale_rooms(report: Report) -> list[str]:
+    """The names of the rooms silent for more than two days."""
+    fresh = report.get("freshness")
+    return [report["rooms"][r] for r, i in (fresh["rooms"] if fresh else {}).items()
+            if i.get("stale") and r in report["rooms"]]
+
+
+def columns(report: Report) -> list[str]:
     """The room ids in report order, then "total"."""
     return [*report["rooms"], "total"]
 
 
-def cell(entry: dict, column: str) -> tuple[float | None, float | None]:
+def cell(entry: IndicatorEntry, column: str) -> tuple[Cell, Cell]:
     """(value, target) of one indicator in one room or the total."""
     value = entry["total"] if column == "total" else entry["rooms"].get(column)
     return value, entry.get("targets", {}).get(column)
 
 
-def respondents(entry: dict, column: str) -> tuple[int | None, bool]:
+def respondents(entry: IndicatorEntry, column: str) -> tuple[int | None, bool]:
     """(people a survey percentage rests on, indicative?); (None, False) for other rows."""
     people = entry.get("respondents")
     if people is None:
@@ -180,7 +204,7 @@ def respondents(entry: dict, column: str) -> tuple[int | None, bool]:
     return people.get(column, 0), bool(entry.get("indicative", {}).get(column))
 
 
-def survey_note(entry: dict, column: str, lang: str = "nl") -> str:
+def survey_note(entry: IndicatorEntry, column: str, lang: str = "nl") -> str:
     """"n=12, indicatief" under a survey percentage; "" for other rows."""
     n, indicative = respondents(entry, column)
     if n is None:
@@ -188,14 +212,14 @@ def survey_note(entry: dict, column: str, lang: str = "nl") -> str:
     return f"n={n}" + (f", {TEXT[lang]['indicative']}" if indicative else "")
 
 
-def progress(value: float | None, target: float | None) -> float | None:
+def progress(value: Cell, target: Cell) -> float | None:
     """Value as a fraction of the target (None without a target or value)."""
     if value is None or not target or isinstance(value, str) or isinstance(target, str):
         return None
     return value / target
 
 
-def number(value: float | None, lang: str = "nl", empty: str = "–") -> str:
+def number(value: Cell, lang: str = "nl", empty: str = "–") -> str:
     """A number for people: 10.000 and 3,5 in Dutch, 10,000 and 3.5 in English."""
     if value is None:
         return empty
@@ -209,7 +233,7 @@ def number(value: float | None, lang: str = "nl", empty: str = "–") -> str:
     return text
 
 
-def rate_line(value: dict, lang: str = "nl") -> str:
+def rate_line(value: VolunteerValue, lang: str = "nl") -> str:
     """"Tarief per uur (WML): € 8,96 (tarief van 2017)"."""
     t = TEXT[lang]
     text = f"{t['rate']}: {euro(value.get('hourly_rate'), lang)}"
@@ -241,7 +265,7 @@ def finite(value: object) -> object:
     return value
 
 
-def to_json(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
+def to_json(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> str:
     return json.dumps(finite(report), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
@@ -249,7 +273,7 @@ CSV_HEADER = ["year", "indicator", "label", "unit", "room", "room_name", "value"
               "percent_of_target", "n", "indicative", "note"]
 
 
-def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
+def to_csv(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> str:
     """One row per indicator and room (and "total"), machine-readable numbers."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -267,29 +291,29 @@ def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> st
                              "" if value is None else value, "" if target is None else target,
                              "" if share is None else round(100 * share, 1),
                              "" if n is None else n, "yes" if indicative else "", note])
-    value = report.get("volunteer_value")
-    if value:  # the populaire begroting: the hours' value, with any warning on the rate
+    worth = report.get("volunteer_value")
+    if worth:  # the populaire begroting: the hours' value, with any warning on the rate
         for column in columns(report):
-            amount = value.get("total") if column == "total" else value["rooms"].get(column)
+            amount = worth.get("total") if column == "total" else worth["rooms"].get(column)
             writer.writerow([report["year"], "vrijwilligerswaarde", TEXT[lang]["value_label"],
                              "euro", column, names[column], "" if amount is None else amount,
-                             "", "", "", "", value.get("warning") or ""])
+                             "", "", "", "", worth.get("warning") or ""])
     return out.getvalue()
 
 
 # --- markdown ----------------------------------------------------------------
-def shown(value: float | None, unit: str, lang: str = "nl") -> str:
+def shown(value: Cell, unit: str, lang: str = "nl") -> str:
     """A number with "%" for percentages: 12, 4,5, 50%."""
     text = number(value, lang)
     return f"{text}%" if unit == "percent" and value is not None else text
 
 
-def target_words(entry: dict, column: str) -> str:
+def target_words(entry: IndicatorEntry, column: str) -> str:
     """Words the seed adds to a room's target ("op 20"), after the number."""
     return f" {entry['target_note']}" if entry.get("target_note") and column != "total" else ""
 
 
-def _md_cell(entry: dict, column: str, lang: str) -> str:
+def _md_cell(entry: IndicatorEntry, column: str, lang: str) -> str:
     value, target = cell(entry, column)
     text = shown(value, entry["unit"], lang)
     if target is not None:
@@ -298,7 +322,7 @@ def _md_cell(entry: dict, column: str, lang: str) -> str:
     return f"{text} ({note})" if note else text
 
 
-def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
+def to_markdown(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> str:
     t = TEXT[lang]
     names = [*report["rooms"].values(), t["total"]]
     lines = [f"# {t['title']} {report['year']}", "",
@@ -307,28 +331,28 @@ def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") 
              f"{t['generated']}: {report.get('generated_at', '')}. Cells: result / target.", "",
              "| " + " | ".join([t["indicator"], t["unit"], *names]) + " |",
              "|" + "---|" * 2 + "---:|" * len(names)]
-    for section, rows in sections(report, catalog):
-        lines.append(f"| **{section}** |" + " |" * (len(names) + 1))
-        for row in rows:
-            if isinstance(row, tuple):  # a row of the seed's table the kiosk cannot count
-                cells = [not_counted_cell(row, c, lang) for c in columns(report)]
-                lines.append("| " + " | ".join([row[2], row[3], *cells]) + " |")
+    for heading, seed_rows in sections(report, catalog):
+        lines.append(f"| **{heading}** |" + " |" * (len(names) + 1))
+        for seed_row in seed_rows:
+            if isinstance(seed_row, tuple):  # a row of the seed's table the kiosk cannot count
+                cells = [not_counted_cell(seed_row, c, lang) for c in columns(report)]
+                lines.append("| " + " | ".join([seed_row[2], seed_row[3], *cells]) + " |")
                 continue
-            entry = report["indicators"][row]
+            entry = report["indicators"][seed_row]
             cells = [_md_cell(entry, c, lang) for c in columns(report)]
-            lines.append("| " + " | ".join([label(row, catalog, lang),
+            lines.append("| " + " | ".join([label(seed_row, catalog, lang),
                                             row_unit(entry, lang), *cells]) + " |")
     lines += ["", "## Hoe geteld" if lang == "nl" else "## How each figure is counted", ""]
     lines += [f"- **{name}**: {text}" for name, text in how_counted(report, catalog, lang)]
     value = report.get("volunteer_value", {})
-    hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
+    hours = report["indicators"].get("vrijwilligersuren", NO_HOURS)
     lines += ["", f"## {t['budget']}", "", rate_line(value, lang), ""]
     if value.get("warning"):
         lines += [f"> ⚠ {value['warning']}", ""]
     lines += [f"| {t['room']} | {t['hours']} | {t['value']} |", "|---|---:|---:|"]
     for room, name in report["rooms"].items():
         lines.append(f"| {name} | {number(hours['rooms'].get(room), lang)} | "
-                     f"{euro(value.get('rooms', {}).get(room), lang)} |")
+                     f"{euro((value.get('rooms') or {}).get(room), lang)} |")
     lines.append(f"| {t['total']} | {number(hours['total'], lang)} | "
                  f"{euro(value.get('total'), lang)} |")
     section = report.get("handgeld", {"categories": {}, "monthly_cap": 0})
@@ -362,7 +386,7 @@ def yes_no(value: bool, lang: str = "nl") -> str:
     return TEXT[lang]["yes"] if value else TEXT[lang]["no"]
 
 
-def handgeld_rows(report: dict) -> list[dict]:
+def handgeld_rows(report: Report) -> list[dict[str, Any]]:
     """Month rows (room, month, A..F, spent, cap, over_cap, budget, over_budget)."""
     from shared.trends import handgeld_table
     section = report["handgeld"]
@@ -375,14 +399,14 @@ def handgeld_rows(report: dict) -> list[dict]:
     return rows
 
 
-def handgeld_year_rows(report: dict) -> list[dict]:
+def handgeld_year_rows(report: Report) -> list[dict[str, Any]]:
     """Per room, the year's spending against the yearly budget line and twelve caps."""
     section = report.get("handgeld", {})
     return [{"room": room, "name": report["rooms"].get(room, room), **entry}
             for room, entry in section.get("year", {}).items()]
 
 
-def handgeld_year_heads(report: dict, lang: str) -> list[str]:
+def handgeld_year_heads(report: Report, lang: str) -> list[str]:
     t = TEXT[lang]
     section = report["handgeld"]
     return [t["room"], t["spent"], f"{t['budget_line']} {euro(section.get('yearly_budget'), lang)}",
@@ -390,7 +414,7 @@ def handgeld_year_heads(report: dict, lang: str) -> list[str]:
             t["over_cap"], t["months_over_budget"], t["months_over_cap"]]
 
 
-def handgeld_year_cells(row: dict, lang: str) -> list[str]:
+def handgeld_year_cells(row: dict[str, Any], lang: str) -> list[str]:
     return [row["name"], euro(row["spent"], lang), euro(row["budget"], lang),
             euro(row["cap"], lang), yes_no(row["over_budget"], lang),
             yes_no(row["over_cap"], lang), str(row["months_over_budget"]),
@@ -398,10 +422,10 @@ def handgeld_year_cells(row: dict, lang: str) -> list[str]:
 
 
 # --- dispatch --------------------------------------------------------------
-def render(report: dict, fmt: str, catalog: Catalog | None = None, lang: str = "nl"
+def render(report: Report, fmt: str, catalog: Catalog | None = None, lang: str = "nl"
            ) -> str | bytes:
     """The report in ``fmt``: text for json/csv/md/html, bytes for xlsx."""
-    report = finite(report)
+    report = cast(Report, finite(report))  # the same shape, non-finite numbers as None
     if fmt == "json":
         return to_json(report)
     if fmt == "csv":
