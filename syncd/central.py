@@ -20,6 +20,7 @@ import sqlite3
 from pathlib import Path
 
 from shared import merge
+from shared.atomic_file import write_atomic
 from shared.records import FIELDS, to_rows
 from shared.bundle import (MAX_RESTORE_BYTES, MAX_RESTORE_PAYLOAD, MAX_RESTORE_RECORDS, NAME_RE, BundleRejected,
                            open_bundle, seal)
@@ -230,9 +231,7 @@ class CentralNode:
                        columns=FIELDS)
         if len(data) > MAX_RESTORE_BYTES:
             raise SetupError(f"the export of {room} is larger than {MAX_RESTORE_BYTES} bytes")
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(out)
+        write_atomic(out, data)
         return len(records)
 
     # --- status ---------------------------------------------------------------------

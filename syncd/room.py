@@ -16,10 +16,10 @@ One pass (``RoomNode.run_pass``):
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from shared import merge
+from shared.atomic_file import write_atomic
 from shared.records import FIELDS
 from shared.bundle import BundleRejected, open_bundle, seal
 from shared.catalog import PUBLISHED_NAME, CatalogError, catalog_from_text, current_catalog
@@ -159,13 +159,7 @@ class RoomNode:
         if catalog.revision <= current_catalog(database).revision:
             return  # not newer: keep what we have
         folder = database.parent
-        tmp = folder / f".{PUBLISHED_NAME}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, folder / PUBLISHED_NAME)
-        transport.fsync_dir(folder)
+        write_atomic(folder / PUBLISHED_NAME, text, tmp=folder / f".{PUBLISHED_NAME}.tmp")
         merge.set_state(self.conn, "catalog_revision", catalog.revision)
         log.info("applied catalog revision %s", catalog.revision)
 
@@ -187,8 +181,7 @@ class RoomNode:
         oldest = min(waiting, key=parse_iso) if waiting else merge.get_state(self.conn, "last_export_at")
         if oldest and (self.clock() - parse_iso(oldest)).total_seconds() < RESEND_AFTER:
             return
-        latest = oldest
-        log.info("no acknowledgement since %s: exporting again from seq %s", latest, acked + 1)
+        log.info("no acknowledgement since %s: exporting again from seq %s", oldest, acked + 1)
         merge.rewind_export(self.conn, acked, self.now())
         report.notes.append("resend")
 
