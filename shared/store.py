@@ -16,6 +16,7 @@ from typing import Iterable
 from shared import clock_check, codes, people, pin_attempts, room_local, room_secret
 from shared.clock import Clock, local_iso, parse_iso, system_clock
 from shared.db import DAEMON_BUSY_TIMEOUT_MS, ThreadConnections, transaction
+from shared.errors import Refusal
 from shared.events import Event, Kind, append
 from shared.people import Person
 from shared.room_local import delete_person as _delete_person
@@ -42,12 +43,8 @@ SELECT_EVENT_KIND = "SELECT kind, room FROM events WHERE id = ?"
 SELECT_IS_VOIDED = "SELECT 1 FROM voided WHERE event_id = ?"
 
 
-class StoreError(ValueError):
+class StoreError(Refusal):
     """A request the store refuses; ``reason`` is a catalog key for the screen."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}{': ' + detail if detail else ''}")
-        self.reason = reason
 
 
 class PinLocked(StoreError):
