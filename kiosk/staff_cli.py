@@ -70,7 +70,7 @@ class Source:
 
     def database_problem(self, busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> str | None:
         """``PRAGMA quick_check`` of the database: None when sound; call from a worker."""
-        from shared.merge import database_problem
+        from shared.sync_status import database_problem
         if not self.database.exists():
             return None  # not damaged, missing: report() says so (and nothing creates it)
         try:

@@ -17,7 +17,7 @@ from pathlib import Path
 from shared.catalog import Catalog
 from shared.clock import TZ, local_iso, parse_iso
 from shared.bundle import NAME_RE
-from shared.merge import room_status
+from shared.sync_status import room_status
 from shared.report import build_report
 
 STALE_AFTER = timedelta(days=2)

@@ -19,14 +19,14 @@ from operator import itemgetter
 import sqlite3
 from pathlib import Path
 
-from shared import merge
+from shared import acks, merge, outbox, sync_status
 from shared.atomic_file import write_atomic
 from shared.records import FIELDS, to_rows
-from shared.bundle import (MAX_RESTORE_BYTES, MAX_RESTORE_PAYLOAD, MAX_RESTORE_RECORDS, NAME_RE, BundleRejected,
+from shared.bundle import (MAX_RESTORE_BYTES, MAX_RESTORE_PAYLOAD, MAX_RESTORE_RECORDS, BundleRejected,
                            open_bundle, seal)
 from shared.catalog import CatalogError, catalog_from_text, packaged_text
 from shared.clock import parse_iso, system_clock
-from shared.config import CentralConfig
+from shared.config import CentralConfig, WatchSettings
 from shared.db import connect, schema_version
 from shared.keys import KeyFileError, PublicKey, load_private, load_public
 from syncd import transport
@@ -43,6 +43,7 @@ class CentralNode:
     def __init__(self, config: CentralConfig, clock=system_clock):
         self.config, self.clock = config, clock
         self.section = config.central
+        self.label, self.database = "central", config.central.database
         try:
             self.me = load_private(self.section.key)
             self.rooms: dict[str, PublicKey] = {}
@@ -60,7 +61,7 @@ class CentralNode:
         self.conn = connect(self.section.database, durable=True)
         merge.tune_for_merging(self.conn)
         # Checked at start and after every error: a damaged copy must not merge or ack.
-        self.damaged = merge.database_problem(self.conn)
+        self.damaged = sync_status.database_problem(self.conn)
         self.revoked = self.revoked_keys()
 
     def close(self) -> None:
@@ -72,17 +73,23 @@ class CentralNode:
     def watch_paths(self) -> list[Path]:
         return [self.section.inbox]
 
+    def watch_settings(self) -> WatchSettings:
+        return self.section
+
+    def wakes_for(self, name: str) -> bool:
+        return False  # only bundles arrive here
+
     # --- one pass ---------------------------------------------------------------------
     def run_pass(self) -> PassReport:
         if self.damaged:
-            self.damaged = merge.database_problem(self.conn)
+            self.damaged = sync_status.database_problem(self.conn)
         if self.damaged:
             raise DatabaseDamaged(f"{self.section.database} is damaged ({self.damaged}); "
                                   f"nothing is merged or acknowledged. {DAMAGED_HELP}")
         try:
             return self._pass()
         except Exception:
-            self.damaged = merge.database_problem(self.conn)
+            self.damaged = sync_status.database_problem(self.conn)
             raise
 
     def revoked_keys(self) -> frozenset[tuple[str, str]]:
@@ -113,7 +120,7 @@ class CentralNode:
         if self.damaged:  # an error of the engine while merging: no ack from a damaged copy
             raise DatabaseDamaged(f"{self.section.database} is damaged ({self.damaged}); "
                                   f"nothing is acknowledged. {DAMAGED_HELP}")
-        heard |= set(merge.rooms_to_acknowledge(self.conn)) & set(self.rooms)
+        heard |= set(acks.rooms_to_acknowledge(self.conn)) & set(self.rooms)
         failed = []
         for room in sorted(heard):
             try:
@@ -166,7 +173,7 @@ class CentralNode:
         results = merge.merge_bundles(self.conn, waiting, self.now())
         if any(isinstance(r, merge.MergeRefused) and r.reason == merge.MERGE_FAILED
                for r in results):
-            self.damaged = merge.database_problem(self.conn)
+            self.damaged = sync_status.database_problem(self.conn)
         for incoming, result in zip(waiting, results):
             room = incoming.header["room"]
             if isinstance(result, merge.MergeRefused):
@@ -187,13 +194,13 @@ class CentralNode:
         seq = merge.contiguous_seq(self.conn, room)
         records = [{"type": "ack", "room": room, "seq": seq}]
         records += [{"type": "forget", "id": event_id, "code": code}
-                    for event_id, code in merge.forgets_elsewhere(self.conn, room)]
+                    for event_id, code in acks.forgets_elsewhere(self.conn, room)]
         folder = self.config.rooms[room].outbox
         old = transport.incoming(folder, ("ack",))
         name, data = seal("ack", self.me, self.rooms[room], records, room=room,
                           created=self.now(), schema=schema_version(self.conn))
         transport.write_atomic(folder, name, data)
-        merge.mark_acknowledged(self.conn, room, seq)
+        acks.mark_acknowledged(self.conn, room, seq)
         for previous in old:  # superseded: the newest ack says everything they said
             if previous != name and previous.startswith(f"ack-{self.me.name}-"):
                 transport.remove(folder, previous)
@@ -223,7 +230,7 @@ class CentralNode:
         """A sealed export of one room's log for its replaced machine (``restore``)."""
         if room not in self.rooms:
             raise SetupError(f"{room!r} is not enrolled in {self.config.path}")
-        records = merge.room_log(self.conn, room)
+        records = outbox.room_log(self.conn, room)
         last = records[-1][2] if records else 0
         _, data = seal("restore", self.me, self.rooms[room], records, room=room,
                        created=self.now(), schema=schema_version(self.conn),
@@ -255,12 +262,12 @@ class CentralNode:
 
     def _room_status(self) -> dict:
         now = self.clock()
-        rooms = merge.room_status(self.conn)
+        rooms = sync_status.room_status(self.conn)
         for room_id in self.rooms:
             rooms.setdefault(room_id, {"contiguous_seq": 0, "bundles": 0, "last_bundle_at": None,
                                        "last_bundle_created": None, "max_seq": 0,
                                        "quarantined": 0})
-        counts = merge.quarantine_counts(self.conn)
+        counts = sync_status.quarantine_counts(self.conn)
         for room_id, entry in rooms.items():
             entry["quarantined"] = counts.get(room_id, 0)
             last = entry.get("last_bundle_at")
