@@ -11,3 +11,7 @@ class Refusal(ValueError):
         super().__init__(f"{reason}{': ' + detail if detail else ''}")
         self.reason = reason
         self.detail = detail
+
+
+class StoreError(Refusal):
+    """A request the room store refuses; ``reason`` is a catalog key for the screen."""
