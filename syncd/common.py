@@ -27,19 +27,18 @@ DAMAGED_HELP = ("Stop the daemon, then restore the database from a backup or reb
                 "the rooms' logs (docs/RELIABILITY.md, \"central.db is damaged\").")
 
 
-def prune_quarantine(section, inbox, conn, clock) -> None:
+def prune_quarantine(section: WatchSettings, inbox, conn, clock) -> None:
     """Keep the quarantine within the configured count, size and age (files and records)."""
     from datetime import timedelta
 
     from shared import sync_status
-    from shared.clock import local_iso
     from syncd import transport
 
     days = section.quarantine_max_days
     transport.prune_quarantine(inbox, section.quarantine_max_files,
                                section.quarantine_max_mb * 1024 * 1024, days * 86400.0)
     sync_status.prune_quarantine(conn, section.quarantine_max_files,
-                           local_iso(clock() - timedelta(days=days)))
+                                 local_iso(clock() - timedelta(days=days)))
 
 
 def quarantine_file(inbox, conn, name: str | bytes, attributed_to: str | None, reason: str,

@@ -24,12 +24,11 @@ from shared.records import FIELDS, MergeRefused
 from shared.bundle import BundleRejected, open_bundle, seal
 from shared.catalog import PUBLISHED_NAME, CatalogError, catalog_from_text, current_catalog
 from shared.clock import parse_iso, system_clock
-from shared.config import RoomConfig
+from shared.config import RoomConfig, WatchSettings
 from shared.db import connect, schema_version
 from shared.keys import KeyFileError, load_private, load_public
 from shared.store import RoomStore, forget_local
 from syncd import central_keys, transport
-from shared.config import WatchSettings
 from syncd.common import PassReport, SetupError, log, now_iso, prune_quarantine, quarantine_file
 
 INBOX_KINDS = ("ack", "config", "restore", "events")
