@@ -188,7 +188,7 @@ class _Reader:
             return {}
         try:
             number = int(float(raw))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ConfigError(f"{self.path}: [{section}] {f.name}: the environment variable "
                               f"{name} must be a whole number, got {raw!r}") from None
         return {f.name: self.value(section, f"{f.name} (from {name})", f.metadata["kind"], number)}
