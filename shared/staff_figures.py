@@ -15,11 +15,11 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from shared import events
 from shared.catalog import Catalog, StaffFigure
-from pathlib import Path
-
 from shared.clock import TZ, local_iso, parse_iso
 from shared.db import transaction
 from shared.events import CENTRAL_AUTHOR, Event, Kind
@@ -143,10 +143,12 @@ def record_figure(conn: sqlite3.Connection, catalog: Catalog, *, year: int, indi
     with transaction(conn):
         event = events.append(conn, room=CENTRAL_AUTHOR, at=local_iso(now or datetime.now(TZ)),
                               kind=Kind.FIGURE_RECORDED, payload=payload)
-    return _recorded(event.id, event.seq, event.at, event.payload)
+    recorded = _recorded(event.id, event.seq, event.at, event.payload)
+    assert recorded is not None  # payload_problem accepted this payload above
+    return recorded
 
 
-def _recorded(event_id: str, seq: int, at: str, payload: dict) -> Recorded | None:
+def _recorded(event_id: str, seq: int, at: str, payload: dict[str, Any]) -> Recorded | None:
     try:
         return Recorded(event_id, seq, at, int(payload["year"]), str(payload["indicator"]),
                         str(payload["room"]), payload["value"], str(payload.get("note", "")),

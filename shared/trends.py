@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from shared.bundle import NAME_RE
 from shared.catalog import Catalog
 from shared.clock import TZ, local_iso, parse_iso
-from shared.bundle import NAME_RE
-from shared.sync_status import room_status
 from shared.report import build_report
 from shared.report_types import Freshness, Report, RoomFreshness, RoomTrend, Trends
+from shared.sync_status import room_status
 
 STALE_AFTER = timedelta(days=2)
 # Check-ins (one per activity chosen, anonymous ones under visitor '') per
@@ -94,7 +94,7 @@ def _sync_files(inbox: Path | None) -> tuple[dict[str, int], int | None, int | N
     return dict(per_room), waiting, quarantined
 
 
-def _syncd_status(conn: sqlite3.Connection) -> dict:
+def _syncd_status(conn: sqlite3.Connection) -> dict[str, Any]:
     """Per-room status from syncd's bookkeeping in the store."""
     return dict(room_status(conn))
 
