@@ -17,8 +17,14 @@ from dataclasses import dataclass, field
 
 from shared.catalog import INDICATOR_UNITS, Catalog
 from shared.clock import year_bounds
-from shared.report_types import (Cell, Handgeld, HandgeldMonth, HandgeldYear, IndicatorEntry,
-                                 VolunteerValue)
+from shared.report_types import (
+    Cell,
+    Handgeld,
+    HandgeldMonth,
+    HandgeldYear,
+    IndicatorEntry,
+    VolunteerValue,
+)
 
 NOT_VOIDED = "NOT EXISTS (SELECT 1 FROM voided v WHERE v.event_id = e.id)"
 # Check-ins, jobs and shifts come from the tallies projection (shared.tallies),

@@ -8,9 +8,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Sparkline, Static
 
 from kiosk.staff_widgets.labels import tr
-from shared.report_formats import (NO_HOURS, euro, number, room_freshness, room_sync,
-                                   stale_rooms)
-from shared.report_types import Report, RoomTrend as RoomSeries
+from shared.report_formats import NO_HOURS, euro, number, room_freshness, room_sync, stale_rooms
+from shared.report_types import Report
+from shared.report_types import RoomTrend as RoomSeries
 from shared.trends import handgeld_table
 
 

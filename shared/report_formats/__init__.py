@@ -12,13 +12,18 @@ import io
 import json
 import math
 from html import escape
-
 from typing import Any, cast
 
 from shared.catalog import Catalog
-from shared.report_types import (Cell, IndicatorEntry, Report, RoomFreshness, SyncEntry,
-                                 VolunteerValue)
 from shared.report_formats.seed_table import not_counted_cell, sections
+from shared.report_types import (
+    Cell,
+    IndicatorEntry,
+    Report,
+    RoomFreshness,
+    SyncEntry,
+    VolunteerValue,
+)
 from shared.staff_figures import entered_mark
 
 FORMATS = ("json", "csv", "md", "xlsx", "html")

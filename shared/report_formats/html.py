@@ -11,12 +11,32 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shared.catalog import Catalog
-from shared.report_formats import (NO_HOURS, TEXT, cell, columns, escape_text as esc, euro,
-                                   how_counted, label, number,
-                                   handgeld_rows, handgeld_year_cells, handgeld_year_heads,
-                                   handgeld_year_rows, progress, rate_line,
-                                   respondents, room_freshness, room_sync, row_unit, shown,
-                                   cell_note, stale_rooms, target_words, yes_no)
+from shared.report_formats import (
+    NO_HOURS,
+    TEXT,
+    cell,
+    cell_note,
+    columns,
+    euro,
+    handgeld_rows,
+    handgeld_year_cells,
+    handgeld_year_heads,
+    handgeld_year_rows,
+    how_counted,
+    label,
+    number,
+    progress,
+    rate_line,
+    respondents,
+    room_freshness,
+    room_sync,
+    row_unit,
+    shown,
+    stale_rooms,
+    target_words,
+    yes_no,
+)
+from shared.report_formats import escape_text as esc
 from shared.report_formats.seed_table import not_counted_cell, sections
 from shared.report_types import Cell, IndicatorEntry, Report, RoomTrend
 
@@ -36,7 +56,7 @@ td.ok{background:#d9f2df}td.mid{background:#fff3cd}td.low{background:#f8d7da}
 th,td{padding:.1rem .3rem}thead{display:table-header-group}tr,.chart{break-inside:avoid}
 h2{break-after:avoid}#budget,#handgeld-year,#freshness{break-inside:avoid}
 td.ok,td.mid,td.low,thead th,tr.section th{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
-"""
+"""  # noqa: E501  (the style sheet goes into the page as written)
 BAR, TARGET, LINE = "#5b9bd5", "#1d2733", "#e07b39"
 
 

@@ -20,14 +20,33 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from shared.catalog import Catalog
-from shared.report_formats import (NO_HOURS, TEXT, cell, columns, explanation, handgeld_rows,
-                                   handgeld_year_rows, label, progress, respondents,
-                                   room_freshness, room_sync, row_unit, unit_label)
+from shared.report_formats import (
+    NO_HOURS,
+    TEXT,
+    cell,
+    columns,
+    explanation,
+    handgeld_rows,
+    handgeld_year_rows,
+    label,
+    progress,
+    respondents,
+    room_freshness,
+    room_sync,
+    row_unit,
+    unit_label,
+)
 from shared.report_formats.seed_table import NOT_COUNTED_REASON, not_counted_cell, sections
+from shared.report_formats.xlsx_layout import (
+    BOLD,
+    HEAD_FILL,
+    align_right,
+    band,
+    fit_row_heights,
+    print_setup,
+    wrap_what_would_be_cut,
+)
 from shared.report_types import IndicatorEntry, Report, VolunteerValue
-from shared.report_formats.xlsx_layout import (BOLD, HEAD_FILL, align_right, band,
-                                               fit_row_heights, print_setup,
-                                               wrap_what_would_be_cut)
 from shared.staff_figures import entered_mark
 
 TITLE = Font(bold=True, size=14)

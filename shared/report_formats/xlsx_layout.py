@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from typing import cast
 
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.page import PageMargins
@@ -77,9 +77,9 @@ def wrap_what_would_be_cut(ws: Worksheet, first_row: int) -> None:
                     cell.font and cell.font.sz and cell.font.sz > 11:  # titles run on
                 continue
             width = column_width(ws, cell.column)
-            if len(cell.value) > width and not (cell.alignment and cell.alignment.wrap_text):
-                if len(cell.value) > width + _room_to_the_right(ws, cell.row, cell.column):
-                    _wrap(ws, cell)
+            if (len(cell.value) > width and not (cell.alignment and cell.alignment.wrap_text)
+                    and len(cell.value) > width + _room_to_the_right(ws, cell.row, cell.column)):
+                _wrap(ws, cell)
 
 
 def _wrap(ws: Worksheet, cell: Cell) -> None:
