@@ -1,5 +1,8 @@
 """The yearly report as json, csv, markdown, xlsx and self-contained html.
 
+json and csv are here with the helpers every format shares; markdown.py, html.py
+and xlsx.py hold the others. The report's shape: ``shared.report_types.Report``.
+
 Every renderer takes the one report dict (``shared.trends.staff_report`` or
 ``shared.report.build_report``) and only formats it: no database, no Textual,
 so every format carries exactly the numbers of the json report.
@@ -15,7 +18,6 @@ from html import escape
 from typing import Any, cast
 
 from shared.catalog import Catalog
-from shared.report_formats.seed_table import not_counted_cell, sections
 from shared.report_types import (
     Cell,
     IndicatorEntry,
@@ -306,7 +308,7 @@ def to_csv(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> 
     return out.getvalue()
 
 
-# --- markdown ----------------------------------------------------------------
+# --- helpers of the markdown and html tables (markdown.py, html.py) ----------
 def shown(value: Cell, unit: str, lang: str = "nl") -> str:
     """A number with "%" for percentages: 12, 4,5, 50%."""
     text = number(value, lang)
@@ -316,75 +318,6 @@ def shown(value: Cell, unit: str, lang: str = "nl") -> str:
 def target_words(entry: IndicatorEntry, column: str) -> str:
     """Words the seed adds to a room's target ("op 20"), after the number."""
     return f" {entry['target_note']}" if entry.get("target_note") and column != "total" else ""
-
-
-def _md_cell(entry: IndicatorEntry, column: str, lang: str) -> str:
-    value, target = cell(entry, column)
-    text = shown(value, entry["unit"], lang)
-    if target is not None:
-        text += f" / {shown(target, entry['unit'], lang)}{target_words(entry, column)}"
-    note = cell_note(entry, column, lang)
-    return f"{text} ({note})" if note else text
-
-
-def to_markdown(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> str:
-    t = TEXT[lang]
-    names = [*report["rooms"].values(), t["total"]]
-    lines = [f"# {t['title']} {report['year']}", "",
-             f"{t['generated']}: {report.get('generated_at', '')}. "
-             f"Cellen: resultaat / {t['target']}." if lang == "nl" else
-             f"{t['generated']}: {report.get('generated_at', '')}. Cells: result / target.", "",
-             "| " + " | ".join([t["indicator"], t["unit"], *names]) + " |",
-             "|" + "---|" * 2 + "---:|" * len(names)]
-    for heading, seed_rows in sections(report, catalog):
-        lines.append(f"| **{heading}** |" + " |" * (len(names) + 1))
-        for seed_row in seed_rows:
-            if isinstance(seed_row, tuple):  # a row of the seed's table the kiosk cannot count
-                cells = [not_counted_cell(seed_row, c, lang) for c in columns(report)]
-                lines.append("| " + " | ".join([seed_row[2], seed_row[3], *cells]) + " |")
-                continue
-            entry = report["indicators"][seed_row]
-            cells = [_md_cell(entry, c, lang) for c in columns(report)]
-            lines.append("| " + " | ".join([label(seed_row, catalog, lang),
-                                            row_unit(entry, lang), *cells]) + " |")
-    lines += ["", "## Hoe geteld" if lang == "nl" else "## How each figure is counted", ""]
-    lines += [f"- **{name}**: {text}" for name, text in how_counted(report, catalog, lang)]
-    value = report.get("volunteer_value", {})
-    hours = report["indicators"].get("vrijwilligersuren", NO_HOURS)
-    lines += ["", f"## {t['budget']}", "", rate_line(value, lang), ""]
-    if value.get("warning"):
-        lines += [f"> ⚠ {value['warning']}", ""]
-    lines += [f"| {t['room']} | {t['hours']} | {t['value']} |", "|---|---:|---:|"]
-    for room, name in report["rooms"].items():
-        lines.append(f"| {name} | {number(hours['rooms'].get(room), lang)} | "
-                     f"{euro((value.get('rooms') or {}).get(room), lang)} |")
-    lines.append(f"| {t['total']} | {number(hours['total'], lang)} | "
-                 f"{euro(value.get('total'), lang)} |")
-    section = report.get("handgeld", {"categories": {}, "monthly_cap": 0})
-    cats = list(section["categories"]) or list("ABCDEF")
-    lines += ["", f"## {t['handgeld']} ({t['cap']} {euro(section.get('monthly_cap'), lang)}, "
-              f"{t['budget_line']} {euro(section.get('monthly_budget'), lang)})", ""]
-    rows = handgeld_rows(report) if "rooms" in section else []
-    if rows:
-        heads = [t["room"], t["month"], *cats, t["spent"], t["over_budget"], t["over_cap"]]
-        lines += ["| " + " | ".join(heads) + " |", "|---|---|" + "---:|" * (len(cats) + 3)]
-        for row in rows:
-            flag = " ⚠" if row["over_cap"] else ""
-            lines.append("| " + " | ".join([report["rooms"][row["room"]], row["month"],
-                                            *(euro(row[c], lang) for c in cats),
-                                            euro(row["spent"], lang) + flag,
-                                            yes_no(row["over_budget"], lang),
-                                            yes_no(row["over_cap"], lang)]) + " |")
-    else:
-        lines.append(t["none"])
-    years = handgeld_year_rows(report)
-    if years:
-        lines += ["", f"### {t['handgeld_year']}", "",
-                  "| " + " | ".join(handgeld_year_heads(report, lang)) + " |",
-                  "|---|" + "---:|" * 7]
-        for row in years:
-            lines.append("| " + " | ".join(handgeld_year_cells(row, lang)) + " |")
-    return "\n".join(lines) + "\n"
 
 
 def yes_no(value: bool, lang: str = "nl") -> str:
@@ -436,6 +369,7 @@ def render(report: Report, fmt: str, catalog: Catalog | None = None, lang: str =
     if fmt == "csv":
         return to_csv(report, catalog, lang)
     if fmt == "md":
+        from shared.report_formats.markdown import to_markdown
         return to_markdown(report, catalog, lang)
     if fmt == "xlsx":
         from shared.report_formats.xlsx import to_xlsx
