@@ -195,7 +195,8 @@ def _finite(value: object) -> bool:
 
 def _indicator(unit: str, per_room: Mapping[str, Cell], total: Cell,
                targets: dict[str, int] | None, rooms: tuple[str, ...]) -> IndicatorEntry:
-    entry: IndicatorEntry = {"unit": unit, "rooms": {room: per_room.get(room, 0) for room in rooms}, "total": total}
+    entry: IndicatorEntry = {"unit": unit, "rooms": {room: per_room.get(room, 0) for room in rooms},
+                             "total": total}
     room_targets = {r: targets[r] for r in rooms if targets and r in targets}
     if room_targets:
         entry["targets"] = {**room_targets, "total": sum(room_targets.values())}

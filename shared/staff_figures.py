@@ -236,10 +236,10 @@ def staff_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
             total, total_from = sum(values.values()), "sum"  # type: ignore[arg-type]
         else:
             reasons[TOTAL] = NOT_ALL_ROOMS if figure.value == "count" and entries else NOT_ENTERED
-        entry: IndicatorEntry = {"unit": figure.value, "rooms": values, "total": total,
-                 "staff_entered": True, "section": figure.section, "label": figure.label,
-                 "seed_unit": figure.unit, "entries": entries, "total_from": total_from,
-                 "reasons": reasons}
+        entry: IndicatorEntry = {
+            "unit": figure.value, "rooms": values, "total": total, "staff_entered": True,
+            "section": figure.section, "label": figure.label, "seed_unit": figure.unit,
+            "entries": entries, "total_from": total_from, "reasons": reasons}
         room_targets = _targets(figure, targets.get(figure.id) or figure.target, rooms)
         if room_targets:
             entry["targets"] = room_targets
