@@ -52,9 +52,14 @@ def median_time(action: Callable[[], object], repeat: int, setup: Callable[[], o
 
 @dataclass
 class Side:
-    """One side of an alternating comparison: ``action`` is timed, ``setup`` is not."""
+    """One side of an alternating comparison: ``action`` is timed, ``setup`` is not.
+
+    With ``measures_itself`` the action returns its own seconds (for a figure
+    that ends before the call does, such as a first frame before the shutdown).
+    """
     action: Callable[[], object]
     setup: Callable[[], object] | None = None
+    measures_itself: bool = False
 
 
 def alternate(sides: dict[str, Side], repeat: int) -> dict[str, list[float]]:
@@ -73,8 +78,9 @@ def alternate(sides: dict[str, Side], repeat: int) -> dict[str, list[float]]:
             if side.setup:
                 side.setup()
             start = time.perf_counter()
-            side.action()
-            times[name].append(time.perf_counter() - start)
+            measured = side.action()
+            took = time.perf_counter() - start
+            times[name].append(float(measured) if side.measures_itself else took)  # type: ignore[arg-type]
     return times
 
 
