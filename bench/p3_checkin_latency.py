@@ -15,8 +15,9 @@ each named for what it measures:
   check-in has finished. This is the figure the goal speaks of; it is at
   most the sync latency plus one or two runs of the command.
 
-Also: each daemon's stop (SIGTERM -> process gone) at the end, the timing
-that tests/test_syncd_daemon.py used to assert on (goal <= 1 s).
+Also: each daemon's stop at the end (room: SIGINT, central: SIGTERM ->
+process gone), the timing tests/test_syncd_daemon.py used to assert on
+(goal <= 1 s; the tests now check the behaviour: exit 0, "stopped").
 """
 
 from __future__ import annotations
@@ -115,9 +116,9 @@ def run(quick: bool = False, tiny: bool = False) -> list[Result]:
                         raise RuntimeError("bwk-staff report did not show a check-in within 60 s")
                 visible.append(time.perf_counter() - start)
         finally:
-            for proc in procs:
+            for proc, sig in zip(procs, (signal.SIGINT, signal.SIGTERM)):  # room, central
                 start = time.perf_counter()
-                proc.send_signal(signal.SIGTERM)
+                proc.send_signal(sig)
                 proc.wait(timeout=10)
                 stops.append(time.perf_counter() - start)
             conn.close()
@@ -133,6 +134,6 @@ def run(quick: bool = False, tiny: bool = False) -> list[Result]:
             Result("P3", "bwk-staff report --format json as a process (wall time)",
                    statistics.median(command_runs), "s", None, "", None,
                    spread=spread_of(command_runs), note=f"{len(command_runs)} runs"),
-            Result("P3", "bwk-syncd run: SIGTERM -> process gone (room, central)", max(stops), "s",
-                   None, "<= 1 s", max(stops) <= 1.0,
-                   note=", ".join(f"{s:.3f} s" for s in stops))]
+            Result("P3", "bwk-syncd run: stop signal -> process gone (slower of two)", max(stops),
+                   "s", None, "<= 1 s", max(stops) <= 1.0,
+                   note="room SIGINT {:.3f} s, central SIGTERM {:.3f} s".format(*stops))]
