@@ -103,6 +103,17 @@ def _read_available(fd: int, pending: bytearray) -> list[str]:
     return [line.decode() for line in lines]
 
 
+def _wal_generation(wal: Path) -> int | None:
+    """The WAL header's checkpoint sequence number: it changes each time the WAL restarts
+    after a checkpoint, so the copies show how many restarts the cuts spanned."""
+    try:
+        with open(wal, "rb") as file:
+            header = file.read(32)
+    except OSError:
+        return None
+    return int.from_bytes(header[12:16], "big") if len(header) == 32 else None
+
+
 def power_cuts(folder: Path, count: int, rng: random.Random) -> bool:
     database = folder / "power.db"
     RoomStore(database, "cjm").close()
@@ -110,6 +121,7 @@ def power_cuts(folder: Path, count: int, rng: random.Random) -> bool:
     fd = writer.stdout.fileno()
     os.set_blocking(fd, False)
     pending, promised, snapshots = bytearray(), set(), []
+    generations: set[int | None] = set()
     started = time.monotonic()
     try:
         for cut in range(count):
@@ -123,6 +135,7 @@ def power_cuts(folder: Path, count: int, rng: random.Random) -> bool:
                 if Path(f"{database}{suffix}").exists():
                     shutil.copyfile(f"{database}{suffix}", copy / f"room.db{suffix}")
             snapshots.append((copy / "room.db", frozenset(promised)))
+            generations.add(_wal_generation(copy / "room.db-wal"))
             os.kill(writer.pid, signal.SIGCONT)
     finally:
         writer.kill()
@@ -136,7 +149,8 @@ def power_cuts(folder: Path, count: int, rng: random.Random) -> bool:
                   f"gapless {gapless}", flush=True)
         shutil.rmtree(path.parent)
     print(f"R1: {count} simulated power cuts (file copies of a frozen writer) in "
-          f"{time.monotonic() - started:.0f} s; {len(promised)} writes returned in all; "
+          f"{time.monotonic() - started:.0f} s; {len(promised)} writes returned in all, "
+          f"{len(generations - {None})} WAL generations; "
           f"{count - bad} of {count} copies opened with integrity ok, seq gapless and "
           f"every write returned before the cut present", flush=True)
     return bad == 0
