@@ -10,10 +10,9 @@ The two rooms take turns, pass by pass (``bench.common.alternate``).
 
 from __future__ import annotations
 
+import statistics
 import tempfile
 from pathlib import Path
-
-import statistics
 
 from bench.common import Result, Side, alternate, ratio_note, spread_of
 from bench.data import generate
