@@ -138,8 +138,10 @@ def m008_create_state_index(db: Database) -> None:
     # Central recomputes the roles and open shifts a merged event touches from the log
     # (order-free, shared.projections.refresh_state): a small partial index of those rare kinds.
     # Its WHERE term is repeated verbatim by the query (SQLite's rule for partial indexes).
-    from shared.projections import STATE_KINDS_TERM
-    db.execute(f"CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE {STATE_KINDS_TERM}")
+    # Kept as first written; m016 rewrites the term.
+    db.execute("CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE kind IN "
+               "('key_holder_added', 'key_holder_removed', 'volunteer_added', "
+               "'volunteer_removed', 'shift_started')")
 
 
 def m009_keep_notes_in_room(db: Database) -> None:
@@ -210,6 +212,15 @@ def m011_create_survey_offers(db: Database) -> None:
     db.execute("CREATE TABLE survey_offers (code TEXT PRIMARY KEY, offered_on TEXT NOT NULL)")
 
 
+def m016_state_index_without_in_list(db: Database) -> None:
+    # A partial index's WHERE is evaluated for every inserted row, and ``kind IN (...)``
+    # builds a small temporary table each time: 0.55 s of CPU for central's merge of
+    # 300,000 events (P10). The same index with ORs costs nothing measurable.
+    from shared.projections import STATE_KINDS_TERM
+    db.execute("DROP INDEX IF EXISTS idx_events_state")
+    db.execute(f"CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE {STATE_KINDS_TERM}")
+
+
 MIGRATIONS = [
     m001_create_events,
     m002_create_people,
@@ -222,6 +233,7 @@ MIGRATIONS = [
     m009_keep_notes_in_room,
     m010_narrow_kind_indexes,
     m011_create_survey_offers,
+    m016_state_index_without_in_list,  # after m012-m015 of the other branches, when merged
 ]
 
 # Tables whose rows may leave the room (the replicated log).
