@@ -55,8 +55,13 @@ def once_seconds(root: Path, stashes: dict[str, Path], code: Path | None = None)
     done = subprocess.run([*command, "once", "--config", str(root / "central" / "central.toml")],
                           capture_output=True, text=True, cwd=code)
     took = time.perf_counter() - start
-    if done.returncode != 0 or any(inbox.glob("*.bwk")):
-        raise RuntimeError(f"bwk-syncd once failed ({done.returncode}): {done.stderr[-2000:]}")
+    conn = sqlite3.connect(database)
+    quarantined = conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()[0]
+    conn.close()
+    # A quarantined bundle leaves the inbox too (e.g. "too new" for an older checkout).
+    if done.returncode != 0 or any(inbox.glob("*.bwk")) or quarantined:
+        raise RuntimeError(f"bwk-syncd once failed ({done.returncode}, {quarantined} quarantined): "
+                           f"{done.stderr[-2000:]}")
     return took
 
 
@@ -106,12 +111,24 @@ def run(quick: bool = False) -> list[Result]:
                    note=f"per-run ratios {', '.join(f'{r:.2f}' for r in ratios)}")]
 
 
+def build_with(code: Path, root: Path, per_room: int) -> dict[str, Path]:
+    """``build`` run by another checkout: its rooms write bundles of its schema, which
+    that central accepts (a newer schema's bundles are quarantined as "too new") and
+    every later version accepts too."""
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                    "from bench.p1_merge_rate import build; "
+                    "build(Path(sys.argv[1]), tuple(sys.argv[3:]), int(sys.argv[2]))",
+                    str(root), str(per_room), *ROOMS], cwd=code, check=True)
+    return {room: root / f"stash-{room}" for room in ROOMS}
+
+
 def compare(before: Path, per_room: int, repeat: int) -> None:
     """Before/after in one run: ``before`` (another checkout, e.g. ``git worktree add``
-    or ``git archive``) and this code alternate with the raw baseline, run by run."""
+    or ``git archive``) and this code alternate with the raw baseline, run by run,
+    over bundles written by the older code."""
     with tempfile.TemporaryDirectory(prefix="bwk-p10-") as folder:
         root = Path(folder)
-        stashes = build(root, ROOMS, per_room)
+        stashes = build_with(before.resolve(), root, per_room)
         rows = room_rows(root)
         times: dict[str, list[float]] = {"before": [], "after": [], "raw": []}
         for _ in range(repeat):
