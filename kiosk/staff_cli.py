@@ -3,11 +3,14 @@
     bwk-staff [--config CENTRAL.toml|ROOM.toml] [--year YYYY] [--lang nl|en]
     bwk-staff report --config ... --year YYYY --format json|csv|md|xlsx|html [--out FILE]
     bwk-staff serve  --config ... [--host 127.0.0.1] [--port 8000]
+    bwk-staff record --config CENTRAL.toml --year YYYY --indicator ID --room ROOM|totaal
+                     --value V [--note TEXT] [--by NAME]      (--list: the year's history)
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import shlex
 import sqlite3
@@ -20,6 +23,7 @@ from shared.catalog import Catalog, CatalogError, current_catalog
 from shared.config import CentralConfig, ConfigError, RoomConfig, load_config
 from shared.db import UI_BUSY_TIMEOUT_MS, DatabaseError, connect
 from shared.report_formats import BINARY_FORMATS, FORMATS, render
+from shared.staff_figures import FigureError, Recorded, copy_figures, history, record_figure
 from shared.trends import monthly_trends, staff_report, years_with_data
 
 
@@ -38,9 +42,13 @@ class Source:
         """The staff report (contract json plus freshness, trends); call from a worker."""
         if not self.database.exists():
             raise DatabaseError(f"{self.database}: no database yet")
+        try:  # a catalog published (or received) since the dashboard started
+            catalog = max(self.catalog, current_catalog(self.database), key=_revision)
+        except CatalogError:
+            catalog = self.catalog
         conn = connect(self.database, busy_timeout_ms=busy_timeout_ms, durable=False)
         try:
-            return staff_report(conn, self.catalog, year, self.enrolled, only_room=self.only_room,
+            return staff_report(conn, catalog, year, self.enrolled, only_room=self.only_room,
                                 now=now, inbox=self.inbox, trends=trends)
         finally:
             conn.close()
@@ -51,6 +59,38 @@ class Source:
         conn = connect(self.database, busy_timeout_ms=busy_timeout_ms, durable=False)
         try:
             return monthly_trends(conn, year, rooms)
+        finally:
+            conn.close()
+
+    def record_figure(self, *, year: int, indicator: str, room: str, value: str, by: str,
+                      note: str = "", now: datetime | None = None) -> Recorded:
+        """Store a staff-entered figure (central only); raises ``FigureError`` in plain words."""
+        if self.only_room or self.enrolled is None:
+            raise FigureError("cijfers worden centraal ingevoerd: gebruik central.toml, niet de "
+                              "config van een ruimte")
+        conn = connect(self.database, busy_timeout_ms=UI_BUSY_TIMEOUT_MS)
+        try:
+            return record_figure(conn, self.catalog, year=year, indicator=indicator, room=room,
+                                 value=value, rooms=list(self.enrolled), by=by, note=note,
+                                 now=now)
+        finally:
+            conn.close()
+
+    def copy_figures(self, old_database: Path) -> tuple[int, int]:
+        """Staff figures of another central database into this one: (copied, already here)."""
+        if self.only_room or self.enrolled is None:
+            raise FigureError("cijfers worden centraal ingevoerd: gebruik central.toml")
+        conn = connect(self.database, busy_timeout_ms=UI_BUSY_TIMEOUT_MS)
+        try:
+            return copy_figures(conn, old_database)
+        finally:
+            conn.close()
+
+    def figure_history(self, year: int | None = None) -> list[Recorded]:
+        """Every staff-entered figure (of ``year``), oldest first; call from a worker."""
+        conn = connect(self.database, busy_timeout_ms=UI_BUSY_TIMEOUT_MS, durable=False)
+        try:
+            return history(conn, year)
         finally:
             conn.close()
 
@@ -106,6 +146,10 @@ class Source:
                 continue
             out.append((stat.st_size, stat.st_mtime_ns) if stat.st_size else None)
         return tuple(out)
+
+
+def _revision(catalog: Catalog) -> int:
+    return catalog.revision
 
 
 def source_for_config(config: RoomConfig | CentralConfig) -> Source:
@@ -164,6 +208,72 @@ def report_main(argv: list[str]) -> int:
         sys.stdout.buffer.write(output)  # type: ignore[arg-type]
     else:
         sys.stdout.write(output)  # type: ignore[arg-type]
+    return 0
+
+
+def _record_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bwk-staff record",
+        description="Record a figure or judgement staff enter (members, interviews, INPUT rows) "
+                    "for a room and year. A change is a new entry; the latest counts.")
+    parser.add_argument("--config", required=True, help="central.toml")
+    parser.add_argument("--year", type=int, help="the year the figure is for")
+    parser.add_argument("--indicator", help="a staff-entered indicator id (see --list)")
+    parser.add_argument("--room", help="an enrolled room id, or 'totaal' for all rooms together")
+    parser.add_argument("--value", help="a whole number, a percentage or a judgement text")
+    parser.add_argument("--note", default="", help="where the figure comes from")
+    parser.add_argument("--by", default=None, help="who enters it (default: your login name)")
+    parser.add_argument("--list", action="store_true",
+                        help="show the year's entries (and the indicators) instead")
+    parser.add_argument("--copy-from", type=Path, metavar="OLD.db",
+                        help="copy every entry of another central database (a backup, or the "
+                             "one moved aside before a rebuild from the rooms) into this one")
+    return parser
+
+
+def record_main(argv: list[str]) -> int:
+    args = _record_parser().parse_args(argv)
+    try:
+        source = source_for_config(load_config(args.config))
+        if args.copy_from:
+            copied, already = source.copy_figures(args.copy_from)
+            print(f"bwk-staff record: {copied} entries copied from {args.copy_from}, "
+                  f"{already} already here", file=sys.stderr)
+            return 0
+        if args.year is None:
+            raise FigureError("geef het jaar op (--year)")
+        if args.list:
+            return _list_figures(source, args.year)
+        missing = [f"--{name}" for name in ("indicator", "room", "value")
+                   if getattr(args, name) is None]
+        if missing:
+            raise FigureError(f"geef ook {', '.join(missing)} op (of --list)")
+        found = source.record_figure(year=args.year, indicator=args.indicator, room=args.room,
+                                     value=args.value, by=args.by or _login_name(),
+                                     note=args.note)
+    except (ConfigError, CatalogError, DatabaseError, FigureError) as exc:
+        print(f"bwk-staff record: {exc}", file=sys.stderr)
+        return 2
+    print(f"bwk-staff record: {found.indicator} {found.room} {found.year} = {found.value} "
+          f"(ingevoerd {found.at[:10]} door {found.by})", file=sys.stderr)
+    return 0
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return ""
+
+
+def _list_figures(source: Source, year: int) -> int:
+    for figure in source.catalog.staff_figures.values():
+        print(f"{figure.id:<28} {figure.section:<7} {figure.value:<10} {figure.label}")
+    print()
+    for found in source.figure_history(year):
+        note = f"  ({found.note})" if found.note else ""
+        print(f"{found.at}  {found.indicator:<28} {found.room:<12} {found.value}  "
+              f"door {found.by}{note}")
     return 0
 
 
@@ -239,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
         return report_main(argv[1:])
     if argv and argv[0] == "serve":
         return serve_main(argv[1:])
+    if argv and argv[0] == "record":
+        return record_main(argv[1:])
     if argv and argv[0] == "dashboard":
         argv = argv[1:]
     return dashboard_main(argv)

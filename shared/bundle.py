@@ -67,6 +67,9 @@ _HEADER_FIELDS = {
     "recipient_key": str, "room": str, "first_seq": (int, type(None)),
     "last_seq": (int, type(None)), "count": int, "created": str, "schema": int,
 }
+# Optional: the catalog revision a room runs, in its events bundles. Only a central that
+# asked for it (``report_revision`` in its published catalog record) is sent it.
+_OPTIONAL_HEADER_FIELDS = {"catalog": int}
 
 
 class BundleRejected(ValueError):
@@ -104,7 +107,8 @@ def encode_records(records: Iterable[dict[str, Any]] | Iterable[tuple],
 def seal(kind: str, sender: PrivateKey, recipient: PublicKey,
          records: list[dict[str, Any]] | list[tuple], *, room: str, created: str, schema: int,
          first_seq: int | None = None, last_seq: int | None = None, level: int = 6,
-         columns: tuple[str, ...] | None = None) -> tuple[str, bytes]:
+         columns: tuple[str, ...] | None = None,
+         catalog: int | None = None) -> tuple[str, bytes]:
     """Compress, encrypt to ``recipient``, sign: returns (content-addressed name, file bytes).
 
     With ``columns``, ``records`` are tuples in that order and travel as a table (format 2).
@@ -117,6 +121,8 @@ def seal(kind: str, sender: PrivateKey, recipient: PublicKey,
         "recipient_key": recipient.fingerprint, "room": room, "first_seq": first_seq,
         "last_seq": last_seq, "count": len(records), "created": created, "schema": schema,
     }
+    if catalog is not None:
+        header["catalog"] = catalog
     line = canonical(header) + b"\n"
     plain = zlib.compress(encode_records(records, columns), level)
     ciphertext = SUITE.encrypt(plain, recipient.kem_key, info=line)
@@ -137,12 +143,17 @@ def read_header(data: bytes) -> tuple[dict[str, Any], bytes, bytes, bytes]:
         header = json.loads(line)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BundleRejected("bad header", "header is not JSON") from None
-    if not isinstance(header, dict) or set(header) != set(_HEADER_FIELDS):
+    if not isinstance(header, dict) or not set(_HEADER_FIELDS) <= set(header) \
+            or not set(header) <= set(_HEADER_FIELDS) | set(_OPTIONAL_HEADER_FIELDS):
         raise BundleRejected("bad header", "unexpected header fields")
-    for key, kind in _HEADER_FIELDS.items():
+    for key, kind in (_HEADER_FIELDS | _OPTIONAL_HEADER_FIELDS).items():
+        if key not in header:
+            continue  # an optional field
         value = header[key]
         if not isinstance(value, kind) or (isinstance(value, bool)):
             raise BundleRejected("bad header", f"field {key} has the wrong type")
+    if not 0 <= header.get("catalog", 0) < 2 ** 31:
+        raise BundleRejected("bad header", "field catalog is out of range")
     if header["bwk"] > NEWEST_FORMAT:
         raise BundleRejected("too new", too_new(header, "format", header["bwk"], NEWEST_FORMAT))
     if header["bwk"] not in (FORMAT_VERSION, TABLE_FORMAT_VERSION):

@@ -39,9 +39,15 @@ class Kind:
     CASH_COUNTED = "cash_counted"
     VOID = "void"
     FORGET = "forget"
+    FIGURE_RECORDED = "figure_recorded"  # central-authored: a figure staff enter (never from a room)
 
 
 ALL_KINDS = frozenset(v for k, v in vars(Kind).items() if not k.startswith("_"))
+# Kinds only central writes, under its own author id (never a room id: those start with a
+# letter); a room's bundle holding one is refused (shared.records).
+CENTRAL_AUTHOR = "_central"
+CENTRAL_KINDS = frozenset({Kind.FIGURE_RECORDED})
+ROOM_KINDS = ALL_KINDS - CENTRAL_KINDS
 
 
 @dataclass(frozen=True)
@@ -165,7 +171,8 @@ class Draft(NamedTuple):
 # Kinds whose projection is all in the tallies (or none): project_many does them in bulk.
 NO_PROJECTION = frozenset({Kind.CHECKIN, Kind.JOB_DONE, Kind.SHIFT_ENDED, Kind.VOID,
                            Kind.VISITOR_REGISTERED,
-                           Kind.SURVEY_ANSWERED, Kind.CASH_EXPENSE, Kind.CASH_COUNTED, Kind.FORGET})
+                           Kind.SURVEY_ANSWERED, Kind.CASH_EXPENSE, Kind.CASH_COUNTED, Kind.FORGET,
+                           Kind.FIGURE_RECORDED})
 
 
 def project_many(conn: sqlite3.Connection, rows: list[tuple]) -> None:

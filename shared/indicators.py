@@ -12,7 +12,7 @@ import json
 import math
 import sqlite3
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shared.catalog import INDICATOR_UNITS, Catalog
 from shared.clock import year_bounds
@@ -79,6 +79,8 @@ class YearFigures:
     survey_total: dict[str, dict[str, bool]]  # question -> person -> latest answer over rooms
     survey_answers: dict[str, dict[str, int]]  # question -> room -> answers given
     handgeld: dict[str, dict[str, dict[str, int]]]  # room -> "YYYY-MM" -> category -> cents
+    # room -> volunteer code -> hours of closed shifts in the year
+    volunteer_hours: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def _plain(conn: sqlite3.Connection):
@@ -123,10 +125,12 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
             anonymous[room][activity] = count
     hours: dict = defaultdict(float)
     volunteers: dict = defaultdict(set)
+    volunteer_hours: dict = defaultdict(lambda: defaultdict(float))
     for room, visitor, amount in conn.execute(SELECT_SHIFTS, (year,)):
         if room in keep and _finite(amount):
             hours[room] += amount
             volunteers[room].add(visitor)
+            volunteer_hours[room][visitor] += amount
     holders: dict = defaultdict(dict)
     for room, visitor, kind in conn.execute(SELECT_KEY_HOLDER_CHANGES, (end,)):
         holders[room][visitor] = kind == "key_holder_added"
@@ -162,6 +166,7 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
         volunteers,
         {room: sum(holders.get(room, {}).values()) for room in rooms},
         new_residents, referred, survey, survey_total, survey_answers, handgeld,
+        {room: dict(by_visitor) for room, by_visitor in volunteer_hours.items()},
     )
 
 
@@ -211,10 +216,15 @@ def indicators(figures: YearFigures, catalog: Catalog) -> dict[str, dict]:
     total_hours = round(sum(figures.hours.get(r, 0.0) for r in rooms), 2)  # round once
     out["vrijwilligersuren"] = _indicator(
         "hours", hours, total_hours, targets.get("vrijwilligersuren"), rooms)
+    # "Actieve vrijwilligers (gem. 250 uren/jaar)": volunteers with at least N hours.
+    least = catalog.active_min_hours
+    active = {r: sum(h >= least - 1e-9 for h in figures.volunteer_hours.get(r, {}).values())
+              for r in rooms}
     out["actieve_vrijwilligers"] = _indicator(
-        "count", {r: len(figures.volunteers.get(r, ())) for r in rooms},
-        sum(len(figures.volunteers.get(r, ())) for r in rooms),
-        targets.get("actieve_vrijwilligers"), rooms)
+        "count", active, sum(active.values()), targets.get("actieve_vrijwilligers"), rooms)
+    out["actieve_vrijwilligers"]["min_hours"] = least
+    with_shift = {r: len(figures.volunteers.get(r, ())) for r in rooms}
+    out["actieve_vrijwilligers"]["with_shift"] = {**with_shift, "total": sum(with_shift.values())}
     out["sleutelbeheerders"] = _indicator(
         "count", dict(figures.key_holders), sum(figures.key_holders.values()),
         targets.get("sleutelbeheerders"), rooms)

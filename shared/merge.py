@@ -308,11 +308,13 @@ def _refs_are_of(conn: sqlite3.Connection, room: str, rows: list[tuple]) -> None
 def _ids_are_of(conn: sqlite3.Connection, room: str, conflicts: tuple[tuple, ...]) -> None:
     """An id already held by another room: this bundle is the squatter (first holder keeps
     an id; see docs/DATA.md), refused with its own reason."""
-    ids = [r[0] for r in conflicts]
-    elsewhere = {r[0] for r in conn.execute(SELECT_HELD_ELSEWHERE, (json.dumps(ids), room))}
+    from shared.release import holders  # the holder is named: verify shows the way out
+    elsewhere = holders(conn, [r[0] for r in conflicts], room)
     for row in conflicts:
         if row[0] in elsewhere:
-            raise MergeRefused("bad event", f"seq {row[2]}: id of another room")
+            holder, seq = elsewhere[row[0]]
+            raise MergeRefused("bad event", f"seq {row[2]}: id of another room "
+                               f"({row[0]} held for {holder} at seq {seq})")
 
 
 def rooms_to_acknowledge(conn: sqlite3.Connection) -> list[str]:
@@ -321,6 +323,12 @@ def rooms_to_acknowledge(conn: sqlite3.Connection) -> list[str]:
     state = all_state(conn)
     return [room for room, contiguous, *_ in conn.execute(SELECT_ROOMS)
             if contiguous > int(state.get(f"{ACK_SENT}{room}") or 0)]
+
+
+def last_created(conn: sqlite3.Connection, room: str) -> str | None:
+    """The ``created`` (the room's clock) of the newest bundle merged from ``room``."""
+    row = conn.execute(SELECT_ROOM, (room,)).fetchone()
+    return row[3] if row else None
 
 
 def mark_acknowledged(conn: sqlite3.Connection, room: str, seq: int) -> None:

@@ -23,7 +23,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Any, Callable
 
-from shared.events import ALL_KINDS, Kind
+from shared.events import ALL_KINDS, CENTRAL_KINDS, ROOM_KINDS, Kind
 
 FIELDS = ("id", "room", "seq", "at", "kind", "visitor", "activity", "ref", "payload")
 MAX_SEQ = 2**53  # exclusive: every seq is exact in a JSON number, a float and SQLite
@@ -94,6 +94,20 @@ def _category(value: Any) -> str | None:
 
 
 _BY = {"by": _text}
+MAX_FIGURE_TEXT = 200  # a staff judgement ("positief", "0 tekort") or a note on a figure
+
+
+def _figure_value(value: Any) -> str | None:
+    """A count, a percentage or a judgement's short text."""
+    if type(value) is str:
+        return None if 0 < len(value) <= MAX_FIGURE_TEXT else "not a short text"
+    return _number(0, 10**9)(value)
+
+
+def _figure_note(value: Any) -> str | None:
+    return None if type(value) is str and len(value) <= MAX_FIGURE_TEXT else "not a short text"
+
+
 PAYLOADS: dict[str, dict[str, Callable[[Any], str | None]]] = {
     Kind.SHIFT_ENDED: {"hours": _number(0, MAX_HOURS), "auto": _flag},
     Kind.CASH_EXPENSE: {"cents": _number(1, MAX_EXPENSE_CENTS, whole=True),
@@ -103,9 +117,13 @@ PAYLOADS: dict[str, dict[str, Callable[[Any], str | None]]] = {
     Kind.VISITOR_REGISTERED: {"new_in_area": _flag, "heard_via": _text, "lang": _text},
     Kind.VOLUNTEER_ADDED: _BY, Kind.VOLUNTEER_REMOVED: _BY, Kind.KEY_HOLDER_ADDED: _BY,
     Kind.KEY_HOLDER_REMOVED: _BY, Kind.VOID: _BY, Kind.FORGET: _BY,
+    Kind.FIGURE_RECORDED: {"year": _number(1970, 2099, whole=True), "indicator": _text,
+                           "room": _text, "value": _figure_value, "note": _figure_note,
+                           "by": _text},
 }
 REQUIRED = {Kind.SHIFT_ENDED: {"hours"}, Kind.CASH_EXPENSE: {"cents", "category"},
-            Kind.SURVEY_ANSWERED: {"question", "answer"}}
+            Kind.SURVEY_ANSWERED: {"question", "answer"},
+            Kind.FIGURE_RECORDED: {"year", "indicator", "room", "value", "by"}}
 # Free text stays in the room: rooms not yet upgraded still send a handgeld note, which
 # central drops before storing (re-serialised exactly as rooms serialise payloads).
 DROPPED = {Kind.CASH_EXPENSE: ("note",)}
@@ -198,7 +216,7 @@ def _columns_valid_or_raise(room: str, ids: tuple, rooms: tuple, seqs: tuple, at
     # or an object, and joining the ids, times, codes and refs for their regex (below)
     # raises it on anything but text. Seqs and payloads are looked at one by one.
     if set(rooms) != {room} or set(map(type, seqs)) != {int} \
-            or set(map(type, payloads)) != {str} or not set(kinds) <= ALL_KINDS:
+            or set(map(type, payloads)) != {str} or not set(kinds) <= ROOM_KINDS:
         return False
     low, high = first or 1, last if last is not None else MAX_SEQ - 1
     if min(seqs) < max(low, 1) or max(seqs) > min(high, MAX_SEQ - 1) \
@@ -236,6 +254,8 @@ def _first_bad_record(room: str, rows: list[tuple], first: int | None,
             why = "seq twice in one bundle"
         elif type(at) is not str or not _ONE_AT.fullmatch(at) or not _is_day(at[:10]):
             why = "bad time"
+        elif kind in CENTRAL_KINDS:
+            why = f"{kind} is written by central only"
         elif kind not in ALL_KINDS:
             why = "unknown kind"
         elif any(v is not None and (type(v) is not str or not _ONE_ID.fullmatch(v))

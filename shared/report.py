@@ -9,10 +9,11 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from shared.catalog import Catalog
+from shared.catalog import Catalog, room_revisions
 from shared.clock import TZ, local_iso
 from shared.merge import last_bundle_times
 from shared.indicators import collect, handgeld_summary, indicators, rooms_in_year, volunteer_value
+from shared.staff_figures import staff_indicators
 
 SELECT_LAST_EVENT = "SELECT seq, at FROM events WHERE room = ? ORDER BY seq DESC LIMIT 1"
 
@@ -30,6 +31,17 @@ def sync_section(conn: sqlite3.Connection, rooms: list[str]) -> dict[str, dict]:
         }
         for room in rooms
     }
+
+
+def catalog_section(conn: sqlite3.Connection, catalog: Catalog, rooms: list[str],
+                    only_room: str | None) -> dict:
+    """The catalog revision the figures use, the one each room said it runs (None: not said
+    yet), and the rooms on an older one: their kiosks show other targets than this report."""
+    said = {only_room: catalog.revision} if only_room else room_revisions(conn)
+    runs = {room: said.get(room) for room in rooms}
+    return {"revision": catalog.revision, "rooms": runs,
+            "rooms_behind": [r for r, rev in runs.items() if rev is not None
+                             and rev < catalog.revision]}
 
 
 def report_rooms(conn: sqlite3.Connection, catalog: Catalog, year: int,
@@ -51,9 +63,11 @@ def build_report(conn: sqlite3.Connection, catalog: Catalog, year: int,
     return {
         "year": year,
         "rooms": {room: catalog.room_name(room) for room in chosen},
-        "indicators": indicators(figures, catalog),
+        "indicators": {**indicators(figures, catalog),
+                       **staff_indicators(conn, catalog, year, chosen)},
         "sync": sync_section(conn, chosen),
         "volunteer_value": volunteer_value(figures, catalog),
         "handgeld": handgeld_summary(figures, catalog),
+        "catalog": catalog_section(conn, catalog, chosen, only_room),
         "generated_at": local_iso(now or datetime.now(TZ)),
     }

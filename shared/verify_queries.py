@@ -31,7 +31,8 @@ SEQ_RANGE = "SELECT COUNT(*), MIN(seq), MAX(seq) FROM events WHERE room = ?"
 # Missing runs of seq: (first missing, last missing), from 1 up to the highest held.
 SEQ_GAPS = ("SELECT prev + 1, seq - 1 FROM (SELECT seq, LAG(seq, 1, 0) OVER (ORDER BY seq) "
             "AS prev FROM events WHERE room = ?) WHERE seq > prev + 1 ORDER BY seq LIMIT ?")
-ROOMS_IN_LOG = "SELECT DISTINCT room FROM events ORDER BY room"
+# Rooms only: central's own entries (staff figures, room "_central") are no room's sync.
+ROOMS_IN_LOG = "SELECT DISTINCT room FROM events WHERE room != '_central' ORDER BY room"
 SYNC_ROOMS = "SELECT room, contiguous_seq FROM sync_rooms"
 
 
@@ -149,3 +150,5 @@ def reset_export_marks(conn: sqlite3.Connection, at: str) -> None:
         conn.execute(SET_STATE, ("exported_seq", "0"))
         conn.execute(SET_STATE, ("acked_seq", "0"))
         conn.execute(SET_STATE, ("last_resend_at", at))
+        # Acks of central sealed for bundles older than this are from before the loss.
+        conn.execute(SET_STATE, ("resend_all_at", at))

@@ -23,7 +23,9 @@ from shared import merge
 from shared.records import FIELDS, to_rows
 from shared.bundle import (MAX_RESTORE_BYTES, MAX_RESTORE_PAYLOAD, MAX_RESTORE_RECORDS, NAME_RE, BundleRejected,
                            open_bundle, seal)
-from shared.catalog import CatalogError, catalog_from_text, packaged_text
+from shared.catalog import (CatalogError, catalog_from_text, current_catalog, keep_copies_in_step,
+                            keep_published, note_room_revision, packaged_text,
+                            refuse_unless_newer, room_revisions)
 from shared.clock import parse_iso, system_clock
 from shared.config import CentralConfig
 from shared.db import connect, schema_version
@@ -58,6 +60,10 @@ class CentralNode:
             link.outbox.mkdir(parents=True, exist_ok=True)
         self.conn = connect(self.section.database, durable=True)
         merge.tune_for_merging(self.conn)
+        try:  # the catalog central published: inside central.db and beside it
+            keep_copies_in_step(self.conn, self.section.database)
+        except (CatalogError, OSError, sqlite3.DatabaseError) as exc:  # status says so too
+            log.warning("the published catalog could not be kept in step: %s", exc)
         # Checked at start and after every error: a damaged copy must not merge or ack.
         self.damaged = merge.database_problem(self.conn)
         self.revoked = self.revoked_keys()
@@ -172,6 +178,8 @@ class CentralNode:
                 self._reject(incoming.name, room, str(result), report)
                 continue
             transport.remove(self.section.inbox, incoming.name)
+            if "catalog" in incoming.header:  # the revision the room runs (optional)
+                note_room_revision(self.conn, room, incoming.header["catalog"])
             report.bundles_read += 1
             report.merged += result.added
             heard.add(room)
@@ -184,7 +192,10 @@ class CentralNode:
 
     def write_ack(self, room: str) -> str:
         seq = merge.contiguous_seq(self.conn, room)
-        records = [{"type": "ack", "room": room, "seq": seq}]
+        # bundle_created: when the room sealed the newest bundle merged here (the room's
+        # clock), so a room that resent its log can tell an ack of a lost central.
+        records = [{"type": "ack", "room": room, "seq": seq,
+                    "bundle_created": merge.last_created(self.conn, room)}]
         records += [{"type": "forget", "id": event_id, "code": code}
                     for event_id, code in merge.forgets_elsewhere(self.conn, room)]
         folder = self.config.rooms[room].outbox
@@ -200,19 +211,29 @@ class CentralNode:
 
     # --- config and restore ---------------------------------------------------------
     def publish_config(self, catalog_path: Path | None = None) -> tuple[int, list[str]]:
-        """Seal the catalog (activities, targets, rates) to every enrolled room."""
+        """Seal the catalog (activities, targets, rates) to every enrolled room, and keep it
+        as the catalog central's own reports use (``shared.catalog.keep_published``).
+
+        Refused, with the file and key named, when it does not validate or when the rooms
+        would not take it (not newer than what was published, unless it is the same)."""
         if catalog_path is None:
             beside = self.config.path.parent / "catalog.toml"
             catalog_path = beside if beside.exists() else None
-        text = catalog_path.read_text("utf-8") if catalog_path else packaged_text()
+        try:
+            text = catalog_path.read_text("utf-8") if catalog_path else packaged_text()
+        except UnicodeDecodeError:
+            raise SetupError(f"{catalog_path}: not a UTF-8 text file") from None
         try:
             catalog = catalog_from_text(text, str(catalog_path or "packaged catalog"))
+            refuse_unless_newer(catalog, current_catalog(self.section.database))
         except CatalogError as exc:
             raise SetupError(str(exc)) from None
+        keep_published(self.conn, self.section.database, catalog, text)
+        record = {"type": "catalog", "revision": catalog.revision, "text": text,
+                  "report_revision": True}  # rooms: say in your bundles which one you run
         written = []
         for room, key in self.rooms.items():
-            name, data = seal("config", self.me, key,
-                              [{"type": "catalog", "revision": catalog.revision, "text": text}],
+            name, data = seal("config", self.me, key, [record],
                               room=room, created=self.now(), schema=schema_version(self.conn))
             transport.write_atomic(self.config.rooms[room].outbox, name, data)
             written.append(room)
@@ -247,6 +268,10 @@ class CentralNode:
                                 for n, r in transport.quarantined(self.section.inbox)],
                 "checked_at": self.now()}
         try:
+            base["catalog_revision"] = current_catalog(self.section.database).revision
+        except CatalogError as exc:
+            base["catalog_revision"], base["catalog_problem"] = None, str(exc)
+        try:
             base["rooms"] = self._room_status()
         except sqlite3.DatabaseError as exc:  # damaged: say so, show what can be shown
             base["rooms"] = {room: {"key_fingerprint": key.fingerprint, "enrolled": True}
@@ -262,8 +287,10 @@ class CentralNode:
                                        "last_bundle_created": None, "max_seq": 0,
                                        "quarantined": 0})
         counts = merge.quarantine_counts(self.conn)
+        revisions = room_revisions(self.conn)
         for room_id, entry in rooms.items():
             entry["quarantined"] = counts.get(room_id, 0)
+            entry["catalog_revision"] = revisions.get(room_id)  # None: not said (yet)
             last = entry.get("last_bundle_at")
             entry["lag_seconds"] = round((now - parse_iso(last)).total_seconds()) if last else None
             entry["enrolled"] = room_id in self.rooms

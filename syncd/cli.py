@@ -68,6 +68,8 @@ def _add_operations(sub) -> None:
     p.add_argument("--config", type=Path, required=True)
     p.add_argument("--all", action="store_true", required=True,
                    help="from seq 1 (required: the only kind of resend there is)")
+    from syncd import release_cli
+    release_cli.add_parser(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,9 +198,15 @@ def _resend(args) -> int:
     return 0
 
 
+def _release(args) -> int:
+    from syncd.release_cli import run
+    return run(args)
+
+
 COMMANDS = {"keygen": _keygen, "run": _run, "once": _once, "status": _status,
             "restore": _restore, "export-room": _export_room, "publish-config": _publish,
             "demo": _demo, "verify": _verify, "backup": _backup, "resend": _resend,
+            "release": _release,
             **keys_cli.COMMANDS}
 
 if __name__ == "__main__":

@@ -16,13 +16,14 @@ One pass (``RoomNode.run_pass``):
 
 from __future__ import annotations
 
-import os
+import sqlite3
 from pathlib import Path
 
 from shared import merge
 from shared.records import FIELDS
 from shared.bundle import BundleRejected, open_bundle, seal
-from shared.catalog import PUBLISHED_NAME, CatalogError, catalog_from_text, current_catalog
+from shared.catalog import (CatalogError, catalog_from_text, current_catalog, keep_copies_in_step,
+                            keep_published)
 from shared.clock import parse_iso, system_clock
 from shared.config import RoomConfig
 from shared.db import connect, schema_version
@@ -33,6 +34,15 @@ from syncd.common import (MAX_EVENTS_PER_BUNDLE, RESEND_AFTER, PassReport, Setup
                           now_iso, prune_quarantine, quarantine_file)
 
 INBOX_KINDS = ("ack", "config", "restore", "events")
+REPORT_CATALOG_KEY = "report_catalog_revision"  # central asked to hear the revision we run
+
+
+def _is_time(value) -> bool:
+    """An ISO time with its offset (as every bundle's ``created``)."""
+    try:
+        return type(value) is str and len(value) <= 40 and parse_iso(value).tzinfo is not None
+    except ValueError:
+        return False
 
 
 class RoomNode:
@@ -53,7 +63,12 @@ class RoomNode:
         for folder in (self.sync.outbox, self.sync.inbox):
             folder.mkdir(parents=True, exist_ok=True)
         self.conn = connect(config.room.database)
+        try:  # the catalog this room received: inside room.db and beside it
+            keep_copies_in_step(self.conn, config.room.database)
+        except (CatalogError, OSError, sqlite3.DatabaseError) as exc:
+            log.warning("the received catalog could not be kept in step: %s", exc)
         self._store: RoomStore | None = None
+        self._catalog_applied = False  # this pass applied a newer catalog: tell central
         self.central = central_keys.key_in_use(self.conn, self.central)
 
     def close(self) -> None:
@@ -74,6 +89,7 @@ class RoomNode:
         self.drop_acknowledged()
         self.maybe_resend(report)
         self.export(report)
+        self.announce_catalog(report)
         self.daily_purge()
         return report
 
@@ -122,6 +138,9 @@ class RoomNode:
                 seq = record.get("seq")
                 if type(seq) is not int or not 0 <= seq < 2 ** 53:
                     raise merge.MergeRefused("bad ack")
+                created = record.get("bundle_created")
+                if created is not None and not _is_time(created):
+                    raise merge.MergeRefused("bad ack")
             elif kind == "ack" and rtype == "forget":
                 event_id, code = record.get("id"), record.get("code")
                 if not (type(event_id) is str and type(code) is str
@@ -136,8 +155,12 @@ class RoomNode:
                 raise merge.MergeRefused("unknown record")
         for record in records:
             rtype = record["type"]
-            if rtype == "ack":
-                merge.apply_ack(self.conn, self.room, record["seq"], self.now())
+            if rtype == "ack" and self._from_before_resend(record):
+                log.info("ignored an acknowledgement of seq %s sealed before `resend --all` "
+                         "(a central that was lost)", record["seq"])
+            elif rtype == "ack":
+                acked = merge.apply_ack(self.conn, self.room, record["seq"], self.now())
+                self._end_resend_when_all_acknowledged(acked)
             elif rtype == "forget":
                 if not merge.forget_applied(self.conn, record["id"]):
                     forget_local(self.conn, record["code"])
@@ -147,6 +170,25 @@ class RoomNode:
             else:
                 self._apply_catalog(record)
 
+    def _from_before_resend(self, record: dict) -> bool:
+        """After ``resend --all`` only an ack for a bundle sealed since then counts: an older
+        one (in transit, or delivered again by Syncthing) was written by the central that
+        was lost, and would say central holds what it no longer has."""
+        resent = merge.get_state(self.conn, "resend_all_at")
+        created = record.get("bundle_created")
+        if not resent:
+            return False
+        # resend waits for the next second: every bundle sealed since is strictly later.
+        return created is None or parse_iso(created) <= parse_iso(resent)
+
+    def _end_resend_when_all_acknowledged(self, acked: int) -> None:
+        """Once the new central holds the whole log, a stale ack (which never says more than
+        the log held then) can raise nothing: the check stops, so a room clock put back
+        later cannot make good acks look old."""
+        if merge.get_state(self.conn, "resend_all_at") and acked >= merge.max_seq(
+                self.conn, self.room):
+            merge.set_state(self.conn, "resend_all_at", "")
+
     def _apply_catalog(self, record: dict) -> None:
         text = record.get("text")
         if not isinstance(text, str):
@@ -155,19 +197,26 @@ class RoomNode:
             catalog = catalog_from_text(text, "published catalog")
         except CatalogError:
             raise merge.MergeRefused("bad config", "catalog does not validate") from None
+        if record.get("report_revision") is True:  # central reads the optional header field
+            merge.set_state(self.conn, REPORT_CATALOG_KEY, 1)
         database = self.config.room.database
         if catalog.revision <= current_catalog(database).revision:
             return  # not newer: keep what we have
-        folder = database.parent
-        tmp = folder / f".{PUBLISHED_NAME}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, folder / PUBLISHED_NAME)
-        transport.fsync_dir(folder)
-        merge.set_state(self.conn, "catalog_revision", catalog.revision)
+        keep_published(self.conn, database, catalog, text)
+        self._catalog_applied = True
         log.info("applied catalog revision %s", catalog.revision)
+
+    def announce_catalog(self, report: PassReport) -> None:
+        """After applying a catalog, tell central at once (an events bundle without events)
+        rather than with the next check-in; a pass that exported events told it already."""
+        applied, self._catalog_applied = self._catalog_applied, False
+        if not applied or report.bundles_written or \
+                not merge.get_state(self.conn, REPORT_CATALOG_KEY):
+            return
+        name, data = seal("events", self.me, self.central, [], room=self.room,
+                          created=self.now(), schema=schema_version(self.conn), columns=FIELDS,
+                          catalog=current_catalog(self.config.room.database).revision)
+        transport.write_atomic(self.sync.outbox, name, data)
 
     def drop_acknowledged(self) -> None:
         acked = merge.get_int(self.conn, "acked_seq")
@@ -199,6 +248,8 @@ class RoomNode:
             return
         superseded = [row for row in merge.outbox(self.conn) if row[2] > exported]
         schema = schema_version(self.conn)
+        catalog = current_catalog(self.config.room.database).revision \
+            if merge.get_state(self.conn, REPORT_CATALOG_KEY) else None
         while True:
             records = merge.pending_events(self.conn, self.room, exported, MAX_EVENTS_PER_BUNDLE)
             if not records:
@@ -207,7 +258,7 @@ class RoomNode:
             created = self.now()
             name, data = seal("events", self.me, self.central, records, room=self.room,
                               created=created, schema=schema, first_seq=first, last_seq=last,
-                              columns=FIELDS)
+                              columns=FIELDS, catalog=catalog)
             transport.write_atomic(self.sync.outbox, name, data)
             merge.record_export(self.conn, name, first, last, created)
             report.exported += len(records)

@@ -27,7 +27,10 @@ def render(status: dict) -> str:
                      f"{status['catalog_revision']}")
     else:
         lines.append(f"central  key {status['key_fingerprint']}  inbox "
-                     f"{status['inbox_waiting']} file(s) waiting")
+                     f"{status['inbox_waiting']} file(s) waiting, catalog revision "
+                     f"{status.get('catalog_revision', '-')} published")
+        if status.get("catalog_problem"):
+            lines.append(f"  CATALOG: {status['catalog_problem']}")
         for room, entry in sorted(status["rooms"].items()):
             lag = entry.get("lag_seconds")
             lag_text = "-" if lag is None else _duration(lag)
@@ -40,11 +43,22 @@ def render(status: dict) -> str:
                          f"{entry['last_bundle_at'] or '-'} ({lag_text} ago), "
                          f"{entry['quarantined']} quarantined, key "
                          f"{entry.get('key_fingerprint') or '-'}{flag}")
+            lines.append(f"  {'':<14} {_catalog_text(entry, status.get('catalog_revision'))}")
     quarantined = status.get("quarantined", [])
     lines.append(f"  quarantine: {len(quarantined)} file(s)")
     for item in quarantined[:20]:
         lines.append(f"    {item['file']}: {item['reason']}")
     return "\n".join(lines)
+
+
+def _catalog_text(entry: dict, published: int | None) -> str:
+    """What a room said it runs against what central published."""
+    runs = entry.get("catalog_revision")
+    if runs is None:
+        return "catalog revision not said yet (publish the catalog once more)"
+    if published is not None and runs < published:
+        return f"OLDER CATALOG: catalog revision {runs} (central published {published})"
+    return f"catalog revision {runs}"
 
 
 def _duration(seconds: float) -> str:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from shared import merge, verify_queries as vq
-from shared.catalog import CatalogError, catalog_from_text, current_catalog, packaged_text
+from shared import merge, release, verify_queries as vq
+from shared.catalog import (CatalogError, catalog_from_text, current_catalog, packaged_text,
+                            room_revisions)
 from shared.config import CentralConfig, load_config
 from shared.db import connect
 
@@ -29,6 +30,9 @@ BOOKKEEPING_HELP = ("Central's record of what it holds (which its acknowledgemen
                     "stop the daemon and rebuild central from the rooms (docs/OPERATIONS.md).")
 REBUILD_HELP = ("The counts central keeps do not match its log: stop the daemon and rebuild "
                 "central from the rooms, or restore a backup (docs/OPERATIONS.md).")
+CATALOG_HELP = ("The room has not applied the newest catalog yet: check that its machine and "
+                "transport run (bwk-syncd status in the room); it tells central as soon as it "
+                "applies it (docs/OPERATIONS.md, \"Publishing the catalog\").")
 
 
 def verify(config_path: Path) -> dict:
@@ -95,10 +99,13 @@ def _verify_room(conn: sqlite3.Connection, config, result: dict) -> None:
 
 def _verify_central(conn: sqlite3.Connection, config: CentralConfig, result: dict) -> None:
     recorded = vq.recorded_contiguous(conn)
+    released = release.released(conn)
     rooms = {}
     for room in sorted(set(config.rooms) | set(vq.rooms_in_log(conn))):
         count, low, high = vq.seq_range(conn, room)
-        gaps = vq.seq_gaps(conn, room)
+        let_go = {r.seq for r in released if r.room == room}  # held by central's decision
+        gaps = release.without_released(vq.seq_gaps(conn, room), let_go)
+        high = max(high, *let_go) if let_go else high
         contiguous = gaps[0][0] - 1 if gaps else high
         enrolled = room in config.rooms
         rooms[room] = {"enrolled": enrolled, "events": count, "first_seq": low, "max_seq": high,
@@ -115,7 +122,8 @@ def _verify_central(conn: sqlite3.Connection, config: CentralConfig, result: dic
                      f"{recorded.get(room, 0)} is held without a gap, the log says {contiguous}",
                      BOOKKEEPING_HELP)
     result["rooms"] = rooms
-    _catalog_to_publish(config, result)
+    _squatted_ids(conn, config, released, result)
+    _catalog_to_publish(config, conn, result)
     differences = vq.projection_differences(config.central.database)
     result["projections"] = {t: {"only_held": a, "only_rebuilt": b}
                              for t, (a, b) in differences.items()}
@@ -128,9 +136,45 @@ def _verify_central(conn: sqlite3.Connection, config: CentralConfig, result: dic
               "equals a rebuild from the log")
 
 
-def _catalog_to_publish(config: CentralConfig, result: dict) -> None:
-    """Central does not hear which catalog a room applied (each room's verify says so):
-    what it can say is the revision ``publish-config`` sends, to compare by phone."""
+def _squatted_ids(conn: sqlite3.Connection, config: CentralConfig, released: list,
+                  result: dict) -> None:
+    """A room's bundle refused because another room sent one of its ids first: named, with
+    the command that releases the squatter's event (docs/OPERATIONS.md)."""
+    from syncd.release_cli import conflicts
+    result["conflicts"] = found = conflicts(conn, config.central.inbox)
+    for c in found:
+        _problem(result, f"room {c['room']}", f"{c['room']}: bundle {c['file']} is refused: its "
+                 f"seq {c['seq']} has id {c['id']}, which central holds for {c['held_by']} "
+                 f"(seq {c['held_seq']}), sent there first",
+                 f"If {c['room']} is the owner (an old import or leaked ids at "
+                 f"{c['held_by']}): bwk-syncd release --config {config.path} --room "
+                 f"{c['held_by']} --event-id {c['id']} then move the file from quarantine/ "
+                 "back to the inbox (docs/OPERATIONS.md, \"An id of another room\").")
+    result["released"] = [{"room": r.room, "seq": r.seq, "id": r.id,
+                           "released_at": r.released_at} for r in released]
+    for r in released:
+        _fine(result, f"room {r.room}", f"released by central: {r.room} seq {r.seq} "
+              f"(id {r.id}) at {r.released_at}, kept aside, not counted")
+
+
+def _catalog_to_publish(config: CentralConfig, conn: sqlite3.Connection, result: dict) -> None:
+    """The revision central published (its reports use it) against the one each room said
+    it runs with its last bundle; and whether catalog.toml beside the config is still sound."""
+    database = config.central.database
+    try:
+        published = current_catalog(database).revision
+    except CatalogError as exc:
+        _problem(result, "catalog", f"the published catalog cannot be read: {exc}",
+                 f"Publish the catalog again: bwk-syncd publish-config --config {config.path}")
+        return
+    result["catalog_revision"] = published
+    said = room_revisions(conn)
+    for room, entry in result["rooms"].items():
+        runs = entry["catalog_revision"] = said.get(room)
+        if runs is not None and runs < published and entry["enrolled"]:
+            _problem(result, f"catalog {room}", f"{room}: runs catalog revision {runs}, central "
+                     f"published {published}: its kiosk shows other targets than the reports",
+                     CATALOG_HELP)
     beside = config.path.parent / "catalog.toml"
     try:
         text = beside.read_text("utf-8") if beside.exists() else packaged_text()
@@ -139,9 +183,12 @@ def _catalog_to_publish(config: CentralConfig, result: dict) -> None:
         _problem(result, "catalog", f"the catalog publish-config would send cannot be read: "
                  f"{exc}", f"Fix {beside} (or remove it to send the packaged catalog).")
         return
-    result["catalog_revision"] = revision
-    _fine(result, "catalog", f"publish-config sends catalog revision {revision}; each room's "
-          "verify says the revision it uses")
+    waiting = f"; {beside.name} beside the config has revision {revision}, not published yet" \
+        if revision > published else ""
+    runs_text = ", ".join(f"{r} {'?' if e['catalog_revision'] is None else e['catalog_revision']}"
+                          for r, e in result["rooms"].items() if e["enrolled"])
+    _fine(result, "catalog", f"central published catalog revision {published}; the rooms say "
+          f"they run: {runs_text or 'no rooms'} (? = not said yet){waiting}")
 
 
 def _runs(gaps: list[tuple[int, int]]) -> str:

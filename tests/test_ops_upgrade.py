@@ -52,7 +52,15 @@ def _install_fixtures(site: Site) -> None:
 
 
 def _figures(report: dict) -> dict:
-    return {k: {"rooms": v["rooms"], "total": v["total"]} for k, v in report["indicators"].items()}
+    out = {k: {"rooms": v["rooms"], "total": v["total"]} for k, v in report["indicators"].items()}
+    # The old release counted anyone with a shift as an active volunteer; that count is now
+    # `with_shift` (active: at least the catalog's hours, issue 12).
+    volunteers = report["indicators"]["actieve_vrijwilligers"]
+    if "with_shift" in volunteers:
+        out["actieve_vrijwilligers"] = {
+            "rooms": {r: volunteers["with_shift"][r] for r in volunteers["rooms"]},
+            "total": volunteers["with_shift"]["total"]}
+    return out
 
 
 def test_the_fixtures_are_old_and_hold_what_the_script_recorded():

@@ -55,15 +55,27 @@ def expected_cells(report):
 
 
 def num(text: str | None):
-    return None if text in (None, "", "–") else float(text)
+    if text in (None, "", "–"):
+        return None
+    try:
+        return float(text)
+    except ValueError:  # a staff judgement ("positief") is text
+        return text
 
 
 def nl_num(text: str):
-    text = text.strip().removesuffix("%")
-    return None if text == "–" else float(text.replace(".", "").replace(",", "."))
+    text = text.strip().split(" op ")[0]  # "10 op 20": the seed's words after a target
+    if text == "–":
+        return None
+    try:
+        return float(text.removesuffix("%").replace(".", "").replace(",", "."))
+    except ValueError:  # a staff judgement ("0 tekort") is text
+        return text
 
 
 def same(a, b) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
     return (a is None and b is None) or (a is not None and b is not None
                                          and abs(float(a) - float(b)) < 1e-9)
 

@@ -126,7 +126,7 @@ def test_survey_counts_each_persons_latest_answer_and_says_on_how_many(tmp_path)
     assert report["indicators"]["enquete_pleasant"]["respondents"]["total"] == 0
     assert report["indicators"]["enquete_pleasant"]["indicative"]["total"] is False
     md = render(report, "md", CATALOG)
-    row = next(line for line in md.splitlines() if line.startswith("| Meer vertrouwen"))
+    row = next(line for line in md.splitlines() if line.startswith("| Bewoners hebben meer vertrouwen"))
     assert "50% / 50% (n=4, indicatief)" in row and "75% / 50% (n=20) |" in row
     rows = list(csv.DictReader(io.StringIO(render(report, "csv", CATALOG))))
     cjm_row = next(r for r in rows if r["indicator"] == "enquete_confidence" and r["room"] == "cjm")
@@ -136,8 +136,8 @@ def test_survey_counts_each_persons_latest_answer_and_says_on_how_many(tmp_path)
            'data-indicative="true"' in html and "n=4, indicatief" in html
     wb = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", CATALOG)))
     ws = wb["Resultaten"]
-    r = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == "Meer vertrouwen in "
-             "eigen kunnen")
+    r = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == "Bewoners hebben "
+             "meer vertrouwen in eigen kunnen, o.a. door buurtwerkkamer")
     assert [ws.cell(r + 1, c).value for c in (3, 4, 6, 7, 9, 10, 12, 13)] == [
         4, "indicatief", 1, "indicatief", 20, None, 24, None]
 
@@ -269,17 +269,18 @@ def test_md_html_and_xlsx_follow_the_seeds_table_order(tmp_path):
     heads = re.findall(r'<tr class="section"><th colspan="\d+">(\w+)</th>', html)
     assert heads == ["EFFECT", "OUTPUT", "PROCES", "INPUT"]
     assert html.index(">INPUT<") < html.index("<h2>Populaire begroting</h2>")
-    assert '<tr class="not-counted" data-row="betalende_leden"><td>Betalende leden' in html
+    assert '<tr data-indicator="betalende_leden"><td>Betalende leden' in html
     ws = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", CATALOG)))["Resultaten"]
     column_a = [c.value for c in ws["A"]]
     assert [v for v in column_a if v in ("EFFECT", "OUTPUT", "PROCES", "INPUT")] == [
         "EFFECT", "OUTPUT", "PROCES", "INPUT"]
     start = column_a.index("PROCES") + 1
     assert column_a[start:start + 13] == seed_labels
-    assert ws.cell(4, 3).value == "Casa Jepie Makandra: resultaat"
-    assert ws.cell(4, 4).value == "Casa Jepie Makandra: streefcijfer"
+    assert ws.cell(3, 3).value == "Casa Jepie Makandra"  # over its three columns
+    assert [ws.cell(4, c).value for c in (3, 4, 5)] == ["Resultaat", "Streefcijfer", "%"]
     leden = column_a.index("Betalende leden (bewonersvereniging)") + 1
-    assert [ws.cell(leden, c).value for c in (3, 4)] == ["–", "min. 400"]
+    assert [ws.cell(leden, c).value for c in (3, 4)] == [None, 400]
+    assert [ws.cell(leden + 1, c).value for c in (1, 3)] == ["  ingevoerd", "nog niet ingevoerd"]
 
 
 def test_the_results_sheet_prints_one_page_wide_and_blank_is_no_shortfall(tmp_path):
@@ -287,7 +288,115 @@ def test_the_results_sheet_prints_one_page_wide_and_blank_is_no_shortfall(tmp_pa
     ws = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", CATALOG)))["Resultaten"]
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
-    assert ws.row_dimensions[4].height >= 30  # wrapped room names stay in their own row
+    assert "C3:E3" in ws.merged_cells  # room names in their own row (tests/test_report_pdf.py)
     red = [rule for ranges in ws.conditional_formatting for rule in ranges.rules
            if rule.type == "expression"]
     assert red and all(rule.formula[0].startswith("AND(ISNUMBER(") for rule in red)
+
+
+# Every row of the seed's EFFECT, OUTPUT and INPUT sections as the seed prints it (one
+# fragment per printed line), with the indicator that reports it. The OCR misreads
+# "o.a." as "0.a.", "WPI" as "WPl" and "0 tekort" as "O tekort": read back before comparing.
+SEED_ROWS = {
+    "EFFECT": [
+        ("enquete_confidence", ["Bewoners hebben meer vertrouwen in eigen",
+                                "kunnen, o.a. door buurtwerkkamer"]),
+        ("enquete_pleasant", ["Bewoners vinden dat buurtwerkkamer bijdraagt",
+                              "aan prettig(er) leven in de buurt"]),
+        ("interviews_uitkeringen", ["Minder (kosten op) uitkeringen en zorg"]),
+        ("interviews_huisuitzettingen", ["Minder (kosten op) huisuitzettingen en", "huurschuld"]),
+        ("interviews_overlast", ["Minder (kosten op) overlast en vandalisme"]),
+    ],
+    "OUTPUT": [
+        ("sleutelbeheerders", ["Sleutelbeheerders"]),
+        ("actieve_vrijwilligers", ["Actieve vrijwilligers (gem. 250 uren/jaar), o.a. bij",
+                                   "huurders in directe omgeving"]),
+        ("vrijwilligersgroepen", ["Actieve vrijwilligersgroepen (o.a. op beheer",
+                                  "binnentuinen/terreinen, schoon, veilig e.d.)"]),
+        ("betalende_leden", ["Betalende leden (bewonersvereniging)"]),
+        ("doorverwezen_wpi_ingezet", ["Bewoners doorverwezen door WPI en SDZO (met",
+                                      "bijstand/beperkte loonwaarde) effectief ingezet"]),
+        ("leerwerkplekken", ["Actief op een leerwerkplek of stageplaats (uit SW,",
+                             "deels arbeidsongeschikt of als dagbesteding)"]),
+        ("nieuwe_bewoners", ["Nieuwe bewoners in de wijk, zoals statushouders,",
+                             "effectief mee laten doen"]),
+        ("toeleiding_werk", ["Actieve vrijwilligers of gebruikers/deelnemers toe",
+                             "leiden of mede ondersteunen naar betaald werk"]),
+    ],
+    "INPUT": [
+        ("input_begroting", ["Goede besteding budget"]),
+        ("input_controle", ["Verantwoorde besteding budget"]),
+        ("input_medewerkers", ["Goede inzet betaalde medewerkers",
+                               "en vrijwilligers incl. sleutelbeheerders"]),
+        ("input_overleg", ["Goed overleg met alle partners en financiers"]),
+    ],
+}
+SEED_TARGET = re.compile(r"Min\.\s?\d+%?|[O0] tekort|Positief")
+OCR = (("0.a.", "o.a."), ("WPl", "WPI"), ("O tekort", "0 tekort"), ("Min.50%", "Min. 50%"))
+
+
+def _read_back(text: str) -> str:
+    for wrong, right in OCR:
+        text = text.replace(wrong, right)
+    return text
+
+
+def seed_section_lines(name: str) -> list[str]:
+    text = _read_back(seed_text())
+    following = {"EFFECT": "\nOUTPUT\n", "OUTPUT": "\nPROCES\n", "INPUT": "Buurtwerkkamers worden"}
+    section = text[text.index(f"\n{name}\n"):text.index(following[name])]
+    return [line.strip() for line in section.splitlines() if line.strip()]
+
+
+def _target_text(entry: dict, room: str) -> str:
+    """The report's target in the seed's words: "min. 10", "min. 50%", "positief"."""
+    target = entry["targets"][room]
+    if isinstance(target, str):
+        return target
+    shown = int(target) if float(target).is_integer() else target
+    return f"min. {shown}{'%' if entry['unit'] == 'percent' else ''}"
+
+
+@pytest.mark.parametrize("section", ["EFFECT", "OUTPUT", "INPUT"])
+def test_every_row_of_the_seeds_effect_output_and_input_has_its_words_and_targets(
+        tmp_path, section):
+    lines = seed_section_lines(section)
+    store = RoomStore(tmp_path / "central.db", "cjm")
+    report = build_report(store.conn, CATALOG, 2017, ROOMS)
+    store.close()
+    md = render(report, "md", CATALOG)
+    for indicator, fragments in SEED_ROWS[section]:
+        first = next((line for line in lines if line.startswith(fragments[0])), None)
+        assert first is not None, f"the seed has no row starting {fragments[0]!r}"
+        for fragment in fragments[1:]:  # the next printed lines of the same row
+            assert any(line.startswith(fragment) for line in lines), fragment
+        seed_label = " ".join(fragments)
+        assert label(indicator, CATALOG) == seed_label
+        assert f"| {seed_label} |" in md
+        entry = report["indicators"][indicator]
+        targets = [t.lower() for t in SEED_TARGET.findall(first)]
+        assert targets == [_target_text(entry, room) for room in ROOMS], indicator
+        if entry.get("staff_entered"):  # the seed's own unit word, and its section
+            assert entry["seed_unit"] in first and entry["section"] == section
+    # The rows in the seed's order, nothing of the seed's left out.
+    from shared.report_formats.seed_table import sections
+    shown = dict(sections(report, CATALOG))[section]
+    seed_ids = [indicator for indicator, _ in SEED_ROWS[section]]
+    assert [row for row in shown if row in seed_ids] == seed_ids
+    assert all(isinstance(row, str) for row in shown)  # every row is a real figure now
+
+
+def test_the_wpi_row_of_the_kiosk_says_it_is_self_declared_and_staff_enter_the_real_one(tmp_path):
+    lines = seed_section_lines("OUTPUT")
+    wpi = next(line for line in lines if line.startswith("Bewoners doorverwezen"))
+    assert "Min. 10 Min. 10 Min. 10" in wpi
+    assert any(line.endswith("op 20 op 20 op 20") for line in lines)
+    assert CATALOG.staff_figures["doorverwezen_wpi_ingezet"].target_note == "op 20"
+    store = RoomStore(tmp_path / "central.db", "cjm")
+    report = build_report(store.conn, CATALOG, 2017, ROOMS)
+    store.close()
+    md = render(report, "md", CATALOG)
+    row = next(line for line in md.splitlines() if line.startswith("| Bewoners doorverwezen"))
+    assert "| – / 10 op 20 (nog niet ingevoerd) |" in row
+    assert "– / 10 op 20<br>" in render(report, "html", CATALOG)
+    assert "zelf opgegeven" in label("doorverwezen_wpi", CATALOG)

@@ -133,9 +133,10 @@ def test_publish_config_reaches_rooms_only_when_newer(site):
         site.once(room)
         assert current_catalog(site.db(room)).revision == revision + 5
         assert site.status(room)["catalog_revision"] == revision + 5
-    # an older revision published later does not replace it
+    # an older revision is refused (the rooms would not take it), and sends nothing
     packaged.write_text(text)
-    site.syncd("publish-config", "--config", str(site.config("central")))
+    refused = site.syncd("publish-config", "--config", str(site.config("central")), check=False)
+    assert refused.returncode == 2 and "older" in refused.stderr
     site.once("cjm")
     assert current_catalog(site.db("cjm")).revision == revision + 5
 

@@ -43,14 +43,25 @@ class TotalsScreen(KioskScreen):
     def on_mount(self) -> None:
         app = self.app
         room = app.settings.room_id  # type: ignore[attr-defined]
-        catalog = app.catalog  # type: ignore[attr-defined]
+        shown = app.catalog  # type: ignore[attr-defined]
 
-        def job(store: RoomStore) -> dict:
+        def job(store: RoomStore) -> tuple:
+            from shared.catalog import CatalogError, current_catalog
             from shared.indicators import year_indicators
 
-            return year_indicators(store.conn, catalog, store.clock().year, [room])
+            # A catalog central published may have arrived since the kiosk started.
+            try:
+                latest = current_catalog(store.path)
+            except CatalogError:  # a damaged copy: keep the one the kiosk started with
+                latest = shown
+            catalog = latest if latest.revision > shown.revision else shown
+            return catalog, year_indicators(store.conn, catalog, store.clock().year, [room])
 
-        self.run_db(job, self.show)
+        def adopt(result: tuple) -> None:
+            app.catalog = result[0]  # type: ignore[attr-defined]  # labels follow it too
+            self.show(result[1])
+
+        self.run_db(job, adopt)
 
     def label(self, key: str) -> str:
         """The catalog's label for an activity, the kiosk's words for the other indicators."""

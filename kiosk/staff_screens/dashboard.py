@@ -54,6 +54,7 @@ class DashboardScreen(Screen):
         Binding("r", "reload", "Vernieuw"),
         Binding("v", "next_room", "Ruimte"),
         Binding("l", "toggle_lang", "NL/EN"),
+        Binding("i", "record", "Invoeren"),  # a staff-entered figure (central only)
         *(Binding(str(i), f"tab('{tab}')", show=False)
           for i, tab in enumerate(("results", "trends", "budget", "handgeld", "freshness"), 1)),
     ]
@@ -256,7 +257,16 @@ class DashboardScreen(Screen):
         if action == "next_room":
             fitted = self.query_one(ResultsTable).fitted
             return bool(fitted and fitted.one_room)
+        if action == "record":
+            return self.source.enrolled is not None
         return True
+
+    def action_record(self) -> None:
+        """The screen to record a staff-entered figure; the table reloads after a save."""
+        from kiosk.staff_screens.record import RecordScreen
+        self.app.push_screen(RecordScreen(self.source, year=self.year, years=self.years,
+                                          lang=self.lang),
+                             lambda saved: self.load(self.year) if saved else None)
 
     def action_next_room(self) -> None:
         """When the table shows one room at a time: the next room (the total stays)."""

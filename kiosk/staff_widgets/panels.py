@@ -126,6 +126,31 @@ def lag_text(hours: float | None, lang: str, minutes: int | None = None) -> str:
     return f"{int(hours // 24)} {tr(lang, 'days')}"
 
 
+# The catalog column and banner line (issue 12, item 11); kept here beside their only use.
+CATALOG_TEXT = {
+    "nl": {"catalog": "Catalogus", "catalog_behind": "⚠ Oudere catalogus dan gepubliceerd "
+           "(revisie {revision}), dus andere streefcijfers op de kiosk: {rooms}"},
+    "en": {"catalog": "Catalog", "catalog_behind": "⚠ Older catalog than published "
+           "(revision {revision}), so other targets on the kiosk: {rooms}"},
+}
+
+
+def catalog_tr(lang: str, key: str, **fields: object) -> str:
+    return CATALOG_TEXT.get(lang, CATALOG_TEXT["nl"])[key].format(**fields)
+
+
+def catalog_cell(report: dict, room: str) -> Text:
+    """The revision a room said it runs; "⚠ 3 (4)" in red when older than the published one,
+    "?" when it has not said yet."""
+    section = report.get("catalog") or {}
+    runs, published = (section.get("rooms") or {}).get(room), section.get("revision")
+    if runs is None:
+        return Text("?")
+    if room in section.get("rooms_behind", []):
+        return Text(f"⚠ {runs} ({published})", style="bold red")
+    return Text(str(runs))
+
+
 class FreshnessTable(DataTable):
     """Per room: status and lag first (they must show on a narrow screen), then the last event,
     last bundle merged, waiting and quarantined files."""
@@ -138,6 +163,7 @@ class FreshnessTable(DataTable):
         fresh = report.get("freshness", {"rooms": {}})
         for key in ("room", "status", "lag", "last_event", "last_bundle", "waiting", "quarantined"):
             self.add_column(tr(lang, key), key=key)
+        self.add_column(catalog_tr(lang, "catalog"), key="catalog")
         for room, name in report["rooms"].items():
             sync, info = report["sync"].get(room, {}), fresh["rooms"].get(room, {})
             stale = info.get("stale")
@@ -151,6 +177,7 @@ class FreshnessTable(DataTable):
                 Text(str(sync.get("last_bundle_at") or "–")[:16].replace("T", " ")),
                 number(info.get("waiting"), lang),
                 number(info.get("quarantined"), lang),
+                catalog_cell(report, room),
                 key=room)
 
 
@@ -163,10 +190,17 @@ class StaleBanner(Static):
     """
 
     def show(self, report: dict, lang: str) -> list[str]:
+        """Shows the silent rooms and the rooms on an older catalog; returns the silent ones."""
         fresh = report.get("freshness", {"rooms": {}})
         stale = [report["rooms"][r] for r, i in fresh["rooms"].items()
                  if i.get("stale") and r in report["rooms"]]
-        self.set_class(bool(stale), "-stale")
-        self.update(Text(tr(lang, "stale_banner", rooms=", ".join(stale))) if stale
-                    else tr(lang, "all_fresh"))
+        section = report.get("catalog") or {}
+        behind = [f"{report['rooms'][r]} ({section['rooms'][r]})"
+                  for r in section.get("rooms_behind", []) if r in report["rooms"]]
+        lines = [tr(lang, "stale_banner", rooms=", ".join(stale))] if stale else []
+        if behind:
+            lines.append(catalog_tr(lang, "catalog_behind", revision=section.get("revision"),
+                                    rooms=", ".join(behind)))
+        self.set_class(bool(stale or behind), "-stale")
+        self.update(Text("\n".join(lines)) if lines else tr(lang, "all_fresh"))
         return stale

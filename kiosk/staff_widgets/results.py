@@ -19,6 +19,7 @@ from textual.widgets import DataTable
 from kiosk.staff_widgets.labels import tr
 from shared.catalog import Catalog
 from shared.report_formats import explanation, label, number, progress, unit_label
+from shared.staff_figures import entered_mark
 
 BAR_WIDTH = 4
 MIN_LABEL_WIDTH = 20
@@ -63,6 +64,8 @@ def missing_reason(entry: dict, column: str, lang: str) -> str:
 def cell_text(value: object, target: object, unit: str, lang: str, *, bars: bool = True,
               reason: str | None = None) -> Text:
     """``12 / 50 ▰▱▱▱  24%`` (or ``12/50 24%`` without bars); ``– reason`` without a value."""
+    if isinstance(value, str):  # a judgement staff entered ("positief")
+        return Text(value, style="bold")
     if not _is_number(value):
         text = Text("– ", style="bold")
         text.append(reason or tr(lang, "not_computable"), style="dim italic")
@@ -210,6 +213,9 @@ class ResultsTable(DataTable):
         how = explanation(indicator, entry) if self.lang == "nl" else ""  # written in Dutch
         if how:
             parts.append(how)
+        if entry.get("staff_entered"):  # per column: entered when and by whom, or why not
+            names = {**self.report["rooms"], "total": tr(self.lang, "total")}
+            parts.append("; ".join(f"{names[c]}: {entered_mark(entry, c)}" for c in names))
         if self.fitted and self.fitted.one_room and len(self.report["rooms"]) > 1:
             parts.append(tr(self.lang, "next_room_hint"))
         return " · ".join(parts)

@@ -15,15 +15,18 @@ from html import escape
 
 from shared.catalog import Catalog
 from shared.report_formats.seed_table import not_counted_cell, sections
+from shared.staff_figures import entered_mark
 
 FORMATS = ("json", "csv", "md", "xlsx", "html")
 BINARY_FORMATS = ("xlsx",)
 
 UNITS = {
     "nl": {"unique": "uniek", "jobs": "klussen", "hours": "uren", "percent": "%",
-           "count": "aantal", "visits": "bezoeken"},
+           "count": "aantal", "visits": "bezoeken",
+           "judgement": "oordeel"},
     "en": {"unique": "unique", "jobs": "jobs", "hours": "hours", "percent": "%",
-           "count": "count", "visits": "visits"},
+           "count": "count", "visits": "visits",
+           "judgement": "judgement"},
 }
 # Labels and explanations of the indicators that are not activities: (nl, en, explanation nl).
 INDICATORS = {
@@ -32,21 +35,28 @@ INDICATORS = {
                      "iemand één keer, ook wie in twee ruimtes komt."),
     "sleutelbeheerders": ("Sleutelbeheerders", "Key holders",
                           "Sleutelbeheerders aan het eind van het jaar (minimum)."),
-    "actieve_vrijwilligers": ("Actieve vrijwilligers", "Active volunteers",
+    "actieve_vrijwilligers": ("Actieve vrijwilligers (gem. 250 uren/jaar), o.a. bij huurders "
+                              "in directe omgeving", "Active volunteers",
                               "Vrijwilligers met minstens één afgesloten dienst in het jaar."),
     "vrijwilligersuren": ("Vrijwilligersuren", "Volunteer hours",
                           "Uren van afgesloten vrijwilligersdiensten (doel: 250 uur per "
                           "actieve vrijwilliger)."),
-    "nieuwe_bewoners": ("Nieuwe bewoners die meedoen", "New residents taking part",
+    "nieuwe_bewoners": ("Nieuwe bewoners in de wijk, zoals statushouders, effectief mee laten doen",
+                        "New residents taking part",
                         "Bij inschrijving zelf opgegeven 'nieuw in de buurt' (vrijwillig)."),
-    "doorverwezen_wpi": ("Doorverwezen door uitkeringsinstantie", "Referred by the benefits agency",
-                         "Bij inschrijving opgegeven 'hoe ken je ons?': de uitkeringsinstantie."),
+    "doorverwezen_wpi": ("Doorverwezen door uitkeringsinstantie (zelf opgegeven)",
+                         "Referred by the benefits agency (self-declared)",
+                         "Zelf opgegeven bij inschrijving ('hoe ken je ons?': de "
+                         "uitkeringsinstantie); niet het cijfer van WPI/SDZO zelf: dat voeren "
+                         "medewerkers in (doorverwezen_wpi_ingezet)."),
     "anonieme_bezoeken": ("Anonieme bezoeken", "Anonymous visits",
                           "Aanmeldingen zonder code: geteld als bezoek, niet als persoon."),
-    "enquete_confidence": ("Meer vertrouwen in eigen kunnen", "More confidence in own abilities",
+    "enquete_confidence": ("Bewoners hebben meer vertrouwen in eigen kunnen, o.a. door "
+                           "buurtwerkkamer", "More confidence in own abilities",
                            "Deel van de mensen van wie het laatste enquête-antwoord in het jaar "
                            "positief is (blije smiley); n = aantal mensen; onder 20 indicatief."),
-    "enquete_pleasant": ("Prettiger wonen in de buurt", "Living here is more pleasant",
+    "enquete_pleasant": ("Bewoners vinden dat buurtwerkkamer bijdraagt aan prettig(er) leven in de "
+                         "buurt", "Living here is more pleasant",
                          "Deel van de mensen van wie het laatste enquête-antwoord in het jaar "
                          "positief is (blije smiley); n = aantal mensen; onder 20 indicatief."),
 }
@@ -87,15 +97,30 @@ TEXT = {
 }
 
 
+STAFF_EXPLANATION = ("Ingevoerd door medewerkers (bwk-staff record of het dashboard), met "
+                     "datum en naam; het laatst ingevoerde cijfer telt, eerdere blijven in het "
+                     "logboek. Zonder invoer: een streepje met de reden.")
+ENTERED = {"nl": "ingevoerd", "en": "entered"}
+
+
 def label(indicator: str, catalog: Catalog | None, lang: str = "nl") -> str:
     if catalog and indicator in catalog.activities:
         return catalog.activities[indicator].funder_label(lang)
+    if catalog and indicator in catalog.staff_figures:
+        return catalog.staff_figures[indicator].label
     if indicator in INDICATORS:
         return INDICATORS[indicator][1 if lang == "en" else 0]
     return indicator
 
 
 def explanation(indicator: str, entry: dict) -> str:
+    if entry.get("staff_entered"):
+        note = f" Streefcijfer: {entry['target_note']}." if entry.get("target_note") else ""
+        return STAFF_EXPLANATION + note
+    if indicator == "actieve_vrijwilligers" and "min_hours" in entry:
+        return (f"Vrijwilligers met minstens {number(entry['min_hours'])} uur aan afgesloten "
+                f"diensten in het jaar (de tabel: gem. 250 uren/jaar); met minstens één dienst: "
+                f"{number(entry.get('with_shift', {}).get('total'))}.")
     if indicator in INDICATORS:
         return INDICATORS[indicator][2]
     return ACTIVITY_EXPLANATION.get(entry["unit"], "")
@@ -103,6 +128,37 @@ def explanation(indicator: str, entry: dict) -> str:
 
 def unit_label(unit: str, lang: str = "nl") -> str:
     return UNITS.get(lang, UNITS["nl"]).get(unit, unit)
+
+
+def how_counted(report: dict, catalog: Catalog | None, lang: str = "nl") -> list[tuple[str, str]]:
+    """(row label, how it is counted) for every row; the staff-entered rows together."""
+    out, staff = [], []
+    for indicator, entry in report["indicators"].items():
+        if entry.get("staff_entered"):
+            note = f" ({entry['target_note']})" if entry.get("target_note") else ""
+            staff.append(label(indicator, catalog, lang) + note)
+        elif explanation(indicator, entry):
+            out.append((label(indicator, catalog, lang), explanation(indicator, entry)))
+    if staff:
+        out.append((ENTERED_BY_STAFF.get(lang, ENTERED_BY_STAFF["nl"]) + ": " + "; ".join(staff),
+                    STAFF_EXPLANATION))
+    return out
+
+
+ENTERED_BY_STAFF = {"nl": "Ingevoerd door medewerkers", "en": "Entered by staff"}
+
+
+def row_unit(entry: dict, lang: str = "nl") -> str:
+    """The unit column of a row: the seed's own word for staff-entered rows."""
+    return entry.get("seed_unit") or unit_label(entry["unit"], lang)
+
+
+def cell_note(entry: dict, column: str, lang: str = "nl") -> str:
+    """What a cell rests on: "n=12, indicatief" under a survey percentage, "ingevoerd
+    2017-03-01 door Anna" (or why there is no figure) under a staff-entered one."""
+    if entry.get("staff_entered"):
+        return entered_mark(entry, column)
+    return survey_note(entry, column, lang)
 
 
 def columns(report: dict) -> list[str]:
@@ -134,7 +190,7 @@ def survey_note(entry: dict, column: str, lang: str = "nl") -> str:
 
 def progress(value: float | None, target: float | None) -> float | None:
     """Value as a fraction of the target (None without a target or value)."""
-    if value is None or not target:
+    if value is None or not target or isinstance(value, str) or isinstance(target, str):
         return None
     return value / target
 
@@ -143,6 +199,8 @@ def number(value: float | None, lang: str = "nl", empty: str = "–") -> str:
     """A number for people: 10.000 and 3,5 in Dutch, 10,000 and 3.5 in English."""
     if value is None:
         return empty
+    if isinstance(value, str):  # a staff judgement ("positief")
+        return value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
@@ -202,11 +260,13 @@ def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> st
             value, target = cell(entry, column)
             share = progress(value, target)
             n, indicative = respondents(entry, column)
-            writer.writerow([report["year"], indicator, label(indicator, catalog, lang),
+            note = entered_mark(entry, column) if entry.get("staff_entered") else ""
+            writer.writerow([report["year"], indicator, entry.get("label")
+                             or label(indicator, catalog, lang),
                              entry["unit"], column, names[column],
                              "" if value is None else value, "" if target is None else target,
                              "" if share is None else round(100 * share, 1),
-                             "" if n is None else n, "yes" if indicative else "", ""])
+                             "" if n is None else n, "yes" if indicative else "", note])
     value = report.get("volunteer_value")
     if value:  # the populaire begroting: the hours' value, with any warning on the rate
         for column in columns(report):
@@ -224,12 +284,17 @@ def shown(value: float | None, unit: str, lang: str = "nl") -> str:
     return f"{text}%" if unit == "percent" and value is not None else text
 
 
+def target_words(entry: dict, column: str) -> str:
+    """Words the seed adds to a room's target ("op 20"), after the number."""
+    return f" {entry['target_note']}" if entry.get("target_note") and column != "total" else ""
+
+
 def _md_cell(entry: dict, column: str, lang: str) -> str:
     value, target = cell(entry, column)
     text = shown(value, entry["unit"], lang)
     if target is not None:
-        text += f" / {shown(target, entry['unit'], lang)}"
-    note = survey_note(entry, column, lang)
+        text += f" / {shown(target, entry['unit'], lang)}{target_words(entry, column)}"
+    note = cell_note(entry, column, lang)
     return f"{text} ({note})" if note else text
 
 
@@ -252,7 +317,9 @@ def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") 
             entry = report["indicators"][row]
             cells = [_md_cell(entry, c, lang) for c in columns(report)]
             lines.append("| " + " | ".join([label(row, catalog, lang),
-                                            unit_label(entry["unit"], lang), *cells]) + " |")
+                                            row_unit(entry, lang), *cells]) + " |")
+    lines += ["", "## Hoe geteld" if lang == "nl" else "## How each figure is counted", ""]
+    lines += [f"- **{name}**: {text}" for name, text in how_counted(report, catalog, lang)]
     value = report.get("volunteer_value", {})
     hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
     lines += ["", f"## {t['budget']}", "", rate_line(value, lang), ""]

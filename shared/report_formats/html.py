@@ -9,10 +9,12 @@ sits in ``data-value``/``data-target`` attributes, machine-readable.
 from __future__ import annotations
 
 from shared.catalog import Catalog
-from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro, label, number,
+from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro, how_counted,
+                                   label, number,
                                    handgeld_rows, handgeld_year_cells, handgeld_year_heads,
                                    handgeld_year_rows, not_counted_cell, progress, rate_line,
-                                   respondents, sections, shown, survey_note, unit_label, yes_no)
+                                   respondents, row_unit, sections, shown, cell_note, target_words,
+                                   yes_no)
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem;color:#1d2733}
@@ -25,7 +27,11 @@ td.ok{background:#d9f2df}td.mid{background:#fff3cd}td.low{background:#f8d7da}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{break-inside:avoid}
 .chart h3{font-size:.9rem;margin:.3rem 0}.stale{color:#a40000;font-weight:bold}
 .legend span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 1rem}
-@media print{body{margin:1cm}h2{break-after:avoid}table,.chart{break-inside:avoid}}
+@page{size:A4 landscape;margin:1cm 1cm 1.2cm 1.5cm}
+@media print{body{margin:0;font-size:9pt}table{font-size:8.5pt;width:100%}
+th,td{padding:.1rem .3rem}thead{display:table-header-group}tr,.chart{break-inside:avoid}
+h2{break-after:avoid}#budget,#handgeld-year,#freshness{break-inside:avoid}
+td.ok,td.mid,td.low,thead th,tr.section th{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 """
 BAR, TARGET, LINE = "#5b9bd5", "#1d2733", "#e07b39"
 
@@ -60,21 +66,24 @@ def _results_table(report: dict, catalog: Catalog | None, lang: str) -> list[str
     width = len(heads) + 2
     for indicator, entry in _seed_rows(report, catalog, lang, width, out):
         out.append(f'<tr data-indicator="{esc(indicator)}"><td>{esc(label(indicator, catalog, lang))}'
-                   f'</td><td class="unit">{esc(unit_label(entry["unit"], lang))}</td>')
+                   f'</td><td class="unit">{esc(row_unit(entry, lang))}</td>')
         for column in columns(report):
             value, target = cell(entry, column)
             share = progress(value, target)
             text = shown(value, entry["unit"], lang)
             if target is not None:
-                text += f" / {shown(target, entry['unit'], lang)}"
+                text += f" / {shown(target, entry['unit'], lang)}{target_words(entry, column)}"
             if share is not None:
                 text += f" ({round(100 * share)}%)"
-            note = survey_note(entry, column, lang)
+            note = cell_note(entry, column, lang)
             n, indicative = respondents(entry, column)
             extra = "" if n is None else f' data-n="{n}" data-indicative="{str(indicative).lower()}"'
+            entered = entry.get("entries", {}).get(column) if entry.get("staff_entered") else None
+            if entered:  # a figure staff entered: when and by whom, machine-readable too
+                extra += f' data-entered="{esc(entered["date"])}" data-by="{esc(entered["by"])}"'
             out.append(f'<td class="{_level(share)}" data-room="{esc(column)}" '
-                       f'data-value="{"" if value is None else value}" '
-                       f'data-target="{"" if target is None else target}"{extra}>{esc(text)}'
+                       f'data-value="{"" if value is None else esc(value)}" '
+                       f'data-target="{"" if target is None else esc(target)}"{extra}>{esc(text)}'
                        + (f'<br><small class="n">{esc(note)}</small>' if note else "") + "</td>")
         out.append("</tr>")
     out.append("</tbody></table>")
@@ -106,7 +115,7 @@ def _bar_chart(indicator: str, entry: dict, report: dict, catalog: Catalog | Non
                      f'{esc(number(value, lang))}</text>')
     parts.append("</svg>")
     return (f'<div class="chart"><h3>{esc(label(indicator, catalog, lang))} '
-            f'({esc(unit_label(entry["unit"], lang))})</h3>{"".join(parts)}</div>')
+            f'({esc(row_unit(entry, lang))})</h3>{"".join(parts)}</div>')
 
 
 def _trend_chart(name: str, series: dict, months: list[str], lang: str) -> str:
@@ -134,6 +143,15 @@ def _trend_chart(name: str, series: dict, months: list[str], lang: str) -> str:
                  f'data-visitors="{" ".join(map(str, visitors))}"/>')
     parts.append(f'<text x="{pad}" y="12" font-size="10">max {number(top, lang)}</text></svg>')
     return f'<div class="chart"><h3>{esc(name)}</h3>{"".join(parts)}</div>'
+
+
+def _how_counted(report: dict, catalog: Catalog | None, lang: str) -> list[str]:
+    """Every figure says how it was counted."""
+    out = [f"<h2>{'Hoe geteld' if lang == 'nl' else 'How each figure is counted'}</h2>",
+           '<dl id="how-counted">']
+    for name, text in how_counted(report, catalog, lang):
+        out.append(f"<dt>{esc(name)}</dt><dd>{esc(text)}</dd>")
+    return out + ["</dl>"]
 
 
 def _budget(report: dict, lang: str) -> list[str]:
@@ -234,7 +252,8 @@ def to_html(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> s
                 + ("doel" if lang == "nl" else "target") + "</p>")
     body.append('<div class="charts">' + "".join(
         _bar_chart(i, e, report, catalog, lang) for i, e in report["indicators"].items()
-        if e["unit"] != "percent" or any(v is not None for v in e["rooms"].values())) + "</div>")
+        if e["unit"] not in ("percent", "judgement")
+        or e["unit"] == "percent" and any(v is not None for v in e["rooms"].values())) + "</div>")
     trends = report.get("trends")
     if trends:
         body.append(f"<h2>{esc(t['trends'])}</h2>")
@@ -243,6 +262,7 @@ def to_html(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> s
         body.append('<div class="charts">' + "".join(
             _trend_chart(report["rooms"].get(r, r), s, trends["months"], lang)
             for r, s in trends["rooms"].items()) + "</div>")
+    body += _how_counted(report, catalog, lang)
     body += _budget(report, lang) + _handgeld(report, lang) + _freshness(report, lang)
     return ("<!DOCTYPE html>\n" f'<html lang="{esc(lang)}"><head><meta charset="utf-8">'
             f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>\n"

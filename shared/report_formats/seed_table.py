@@ -45,7 +45,8 @@ NOT_COUNTED = (
 SEED_ORDER = ("enquete_confidence", "enquete_pleasant", "interviews_uitkeringen",
               "interviews_huisuitzettingen", "interviews_overlast",
               "sleutelbeheerders", "actieve_vrijwilligers", "vrijwilligersuren",
-              "vrijwilligersgroepen", "betalende_leden", "doorverwezen_wpi", "leerwerkplekken",
+              "vrijwilligersgroepen", "betalende_leden", "doorverwezen_wpi",
+              "doorverwezen_wpi_ingezet", "leerwerkplekken",
               "nieuwe_bewoners", "toeleiding_werk", "input_begroting", "input_controle",
               "input_medewerkers", "input_overleg")
 SEED_RANK = {**{key: i for i, key in enumerate(SEED_ORDER)},
@@ -58,9 +59,11 @@ def sections(report: dict, catalog: Catalog | None) -> list[tuple[str, list]]:
     """The results in the seed's order: [(section, [indicator id | NOT_COUNTED row])].
     Indicators not in the seed's table come last under OVERIG, so nothing is lost."""
     grouped: dict[str, list] = {name: [] for name in (*SECTIONS, OTHER_SECTION)}
-    for indicator in report["indicators"]:
+    for indicator, entry in report["indicators"].items():
         if indicator in SECTION_OF:
             grouped[SECTION_OF[indicator]].append(indicator)
+        elif entry.get("section") in SECTIONS:  # a staff-entered row: its catalog section
+            grouped[entry["section"]].append(indicator)
         elif catalog is None or indicator in catalog.activities:
             grouped["PROCES"].append(indicator)
         else:

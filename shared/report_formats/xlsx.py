@@ -19,13 +19,17 @@ from openpyxl.utils import get_column_letter
 from shared.catalog import Catalog
 from shared.report_formats import (TEXT, cell, columns, explanation, handgeld_rows,
                                    handgeld_year_rows, label, not_counted_cell, progress,
-                                   respondents, sections, unit_label)
+                                   respondents, row_unit, sections, unit_label)
+from shared.report_formats.seed_table import NOT_COUNTED_REASON
+from shared.report_formats.xlsx_layout import (BOLD, HEAD_FILL, align_right, band,
+                                               fit_row_heights, print_setup,
+                                               wrap_what_would_be_cut)
+from shared.staff_figures import entered_mark
 
-BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
-HEAD_FILL = PatternFill("solid", fgColor="DDE7F0")
 GREEN = PatternFill("solid", fgColor="C6EFCE")
 RED = PatternFill("solid", fgColor="FFC7CE")
+TO_ENTER = {"nl": "in te voeren", "en": "to be entered"}
 EURO = '"€" #,##0.00'
 SHEETS = {"nl": ("Resultaten", "Vrijwilligers", "Handgeld", "Actualiteit", "Toelichting"),
           "en": ("Results", "Volunteers", "Petty cash", "Freshness", "Explanation")}
@@ -49,16 +53,12 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
     ws["A1"].font = TITLE
     ws["A2"] = f"{t['generated']}: {report.get('generated_at', '')}"
     names = [*report["rooms"].values(), t["total"]]
-    head = [t["indicator"], t["unit"]]
-    for name in names:
-        head += [f"{name}: {t['result']}", f"{name}: {t['target']}", f"{name}: %"]
-    _header(ws, 4, head)
-    ws.row_dimensions[4].height = 45  # wrapped room names must not cover the first row
+    _results_header(ws, names, lang)
     row = 5
     for indicator, entry in _seed_rows(ws, report, catalog, lang):
         row = ws.max_row + 1
         ws.cell(row=row, column=1, value=label(indicator, catalog, lang))
-        ws.cell(row=row, column=2, value=unit_label(entry["unit"], lang))
+        ws.cell(row=row, column=2, value=row_unit(entry, lang))
         for i, column in enumerate(columns(report)):
             value, target = cell(entry, column)
             share = progress(value, target)
@@ -70,6 +70,10 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
         row += 1
         if "respondents" in entry:
             row = _respondents_row(ws, row, entry, report, lang)
+        if entry.get("staff_entered"):  # under a staff figure: "ingevoerd <date> door <name>"
+            ws.cell(row=row, column=1, value=f"  {'ingevoerd' if lang == 'nl' else 'entered'}")
+            for i, column in enumerate(columns(report)):
+                ws.cell(row=row, column=3 + 3 * i, value=entered_mark(entry, column))
     last = ws.max_row
     for i in range(len(names)):
         letter = get_column_letter(5 + 3 * i)
@@ -84,7 +88,25 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
         ws.conditional_formatting.add(area, FormulaRule(
             formula=[f"AND(ISNUMBER({first}),{first}<0.5)"], fill=RED))
     ws.freeze_panes = "C5"
-    _widths(ws, {1: 38, 2: 10, **{c: 11 for c in range(3, 3 + 3 * len(names))}})
+    align_right(ws, first_row=4, first_col=3)  # figures, targets and their headings line up
+    note = ws.cell(row=last + 2, column=1, value="– " + TO_ENTER.get(lang, TO_ENTER["nl"]) + ": "
+                   + NOT_COUNTED_REASON.get(lang, NOT_COUNTED_REASON["nl"]))
+    note.font = Font(italic=True)
+
+
+def _results_header(ws, names: list[str], lang: str) -> None:
+    """Row 3: each room's name over its three columns; row 4: what each column holds, so
+    result, target and % can be told apart as in the seed's table."""
+    t = TEXT[lang]
+    sub = [t["result"].capitalize(), t["target"].capitalize(), "%"]
+    _header(ws, 4, [t["indicator"], t["unit"], *sub * len(names)])
+    for col in (1, 2):
+        ws.cell(row=3, column=col).fill = HEAD_FILL
+    for i, name in enumerate(names):
+        band(ws, 3, 3 + 3 * i, 5 + 3 * i, name)
+    _widths(ws, {1: 50, 2: 10})
+    for i in range(len(names)):
+        _widths(ws, {3 + 3 * i: 11, 4 + 3 * i: 13, 5 + 3 * i: 7})
 
 
 def _seed_rows(ws, report: dict, catalog: Catalog | None, lang: str):
@@ -101,9 +123,15 @@ def _seed_rows(ws, report: dict, catalog: Catalog | None, lang: str):
                     text = not_counted_cell(row, column, lang)
                     ws.cell(row=at, column=3 + 3 * i, value="–")
                     ws.cell(row=at, column=4 + 3 * i,
-                            value=text.partition(" / ")[2] or text.removeprefix("– "))
+                            value=text.partition(" / ")[2] or _short_reason(text, lang))
             else:
                 yield row, report["indicators"][row]
+
+
+def _short_reason(text: str, lang: str) -> str:
+    """The total column of a row the kiosk cannot count: a word that fits the printed cell;
+    the full reason stands once under the table (see _results)."""
+    return TO_ENTER.get(lang, TO_ENTER["nl"]) if text.startswith("– (") else text
 
 
 def _respondents_row(ws, row: int, entry: dict, report: dict, lang: str) -> int:
@@ -251,7 +279,7 @@ def _explain(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
     ]
     for i, note in enumerate(notes, start=row + 1):
         ws.cell(row=i, column=1, value=note)
-    _widths(ws, {1: 22, 2: 38, 3: 10, 4: 80})
+    _widths(ws, {1: 22, 2: 46, 3: 10, 4: 80})
 
 
 def _rate_note(value: dict) -> str:
@@ -271,11 +299,11 @@ def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> b
     _handgeld(wb.create_sheet(names[2]), report, lang)
     _freshness(wb.create_sheet(names[3]), report, lang)
     _explain(wb.create_sheet(names[4]), report, catalog, lang)
-    for ws in wb.worksheets:
-        ws.page_setup.orientation = "landscape"
-        ws.sheet_properties.pageSetUpPr.fitToPage = True  # without it fitToWidth is ignored
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    header_rows = dict(zip(names, [(3, 4), (4, 4), (4, 4), (4, 4), (3, 3)]))
+    for ws in wb.worksheets:  # every sheet, also one added later, prints one page wide
+        wrap_what_would_be_cut(ws, first_row=2)
+        fit_row_heights(ws)
+        print_setup(ws, header_rows=header_rows.get(ws.title))
     wb.properties.title = f"{TEXT[lang]['title']} {report['year']}"
     buffer = io.BytesIO()
     wb.save(buffer)
