@@ -14,6 +14,7 @@ import sqlite3
 import secrets
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -23,7 +24,9 @@ from shared.projections import (  # ROLE_EVENTS: also read from here by callers
     UPSERT_ROLE, UPSERT_ROOM_STATE, drop_voids_of_other_rooms, record_voids, refresh_state)
 
 
-class Kind:
+class Kind(StrEnum):
+    """What an event records; the values are what is stored (and compare equal to them)."""
+
     ROOM_OPENED = "room_opened"
     ROOM_CLOSED = "room_closed"
     CHECKIN = "checkin"
@@ -42,7 +45,7 @@ class Kind:
     FORGET = "forget"
 
 
-ALL_KINDS = frozenset(v for k, v in vars(Kind).items() if not k.startswith("_"))
+ALL_KINDS = frozenset(Kind)
 
 
 @dataclass(frozen=True)
