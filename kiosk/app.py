@@ -8,10 +8,11 @@ the handlers here choose the next screen; screens read the app's attributes
 
 The database has one thread of its own (``_db``), not Textual's worker threads:
 the store keeps one SQLite connection per thread (``shared.db.ThreadConnections``),
-so jobs on Textual's shared thread pool would open a connection on every pool
-thread (up to 32, never closed) and several in-process writers would contend for
-the one write lock; one thread is one connection and one writer, and a visit
-handed over (``record_visit``) is still written when its screen, or the app, is gone.
+so jobs on Textual's thread workers (asyncio's default pool, up to min(32, CPUs + 4)
+threads) would open a connection on each pool thread, kept until the store closes,
+and several in-process writers would contend for the one write lock. One thread is
+one connection and one writer, and a visit handed over (``record_visit``) is still
+written when its screen, or the app, is gone. Screens wait on it with async workers.
 """
 
 from __future__ import annotations
