@@ -82,8 +82,9 @@ MENU_TASKS: dict[str, KeyHolderTask] = {
 
 
 def task_screen(person: Person, task: KeyHolderTask) -> KioskScreen:
-    """The screen for a key holder's task (the app shows it; the screens never import
-    each other, so the menu and its task screens stay free of import cycles)."""
+    """The screen for a key holder's task, for the app to show. Only the menu imports
+    its task screens (they post ``KeyHolderTaskChosen(..., "menu")`` to come back),
+    so no two screens import each other."""
     screens: dict[KeyHolderTask, Callable[[Person], KioskScreen]] = {
         "menu": KeyHolderScreen, "close": CloseScreen, "leave": LeaveScreen,
         "close_then_leave": CloseThenLeaveScreen, "handgeld": HandgeldScreen,
