@@ -191,7 +191,9 @@ class KioskApp(App[int], inherit_bindings=False):
         if self.last_shown is not None:
             self.flush_visit(self.last_shown)  # stopped mid-visit: still a visit
         self.speaker.stop()
-        self._db.shutdown(wait=False)  # a visit handed over just now still gets written
+        # Wait for what the database thread was handed (a visit just now): the caller
+        # closes the store when run() returns, and a close under a write loses it.
+        self._db.shutdown(wait=True)
 
     # --- visits that must not be lost ---------------------------------------
     def record_visit(self, code: str | None, activities: list[str]) -> Future[None]:

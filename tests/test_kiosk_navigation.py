@@ -121,3 +121,25 @@ async def test_the_welcome_screen_asks_the_app_for_register_and_key_holder_scree
         await pilot.click("#keyholder")
         await settle(pilot)
         assert isinstance(app.screen, PinScreen) and app.screen.purpose == "menu"
+
+
+async def test_a_visit_pending_at_exit_is_written_before_the_store_is_closed(tmp_path):
+    """bwk-kiosk closes the store as soon as the app returns: the database thread must
+    have written the last visit by then (a close under a running write can crash)."""
+    from test_kiosk_support import checkins, scan
+    from shared.store import RoomStore
+
+    app, store, _, _ = make_app(tmp_path)
+    zoe = store.register_visitor("Zoë")
+    gate = threading.Event()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await scan(pilot, zoe.code)  # on the activities screen: the visit is pending
+        app._db.submit(gate.wait, 10)  # the disk is slow just as the kiosk stops
+        threading.Timer(0.5, gate.set).start()
+    store.close()  # as kiosk.cli does right after app.run()
+    again = RoomStore(tmp_path / "room.db", "cjm")
+    try:
+        assert [code for code, _ in checkins(again)] == [zoe.code]
+    finally:
+        again.close()
