@@ -15,6 +15,7 @@ import sqlite3
 import secrets
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -22,7 +23,9 @@ from shared import tallies
 from shared.projections import drop_voids_of_other_rooms, record_voids, refresh_state
 
 
-class Kind:
+class Kind(StrEnum):
+    """What an event records; the values are what is stored (and compare equal to them)."""
+
     ROOM_OPENED = "room_opened"
     ROOM_CLOSED = "room_closed"
     CHECKIN = "checkin"
@@ -42,7 +45,7 @@ class Kind:
     FIGURE_RECORDED = "figure_recorded"  # central-authored: a figure staff enter (never from a room)
 
 
-ALL_KINDS = frozenset(v for k, v in vars(Kind).items() if not k.startswith("_"))
+ALL_KINDS = frozenset(Kind)
 # Kinds only central writes, under its own author id (never a room id: those start with a
 # letter); a room's bundle holding one is refused (shared.records).
 CENTRAL_AUTHOR = "_central"
