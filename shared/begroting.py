@@ -64,7 +64,7 @@ def _sum(parts: list[tuple[dict[str, float | None], str]], rooms: list[str]
         missing = [name for p, name in parts if p.get(room) is None]
         values[room] = sum(known) if known else None  # type: ignore[arg-type]
         if missing and known:
-            notes[room] = "zonder " + ", ".join(missing)
+            notes[room] = "zonder " + "; ".join(missing)
     return values, notes
 
 
@@ -131,8 +131,8 @@ def popular_budget(conn: sqlite3.Connection, catalog: Catalog, year: int,
     lines["professional_value"] = _line("euro", rooms, prof_value, _times(prof_plan, zzp),
                                         value_notes)
 
-    volunteers, notes = _sum([(resident_value, "bewonersuren (geen tarief)"),
-                              (prof_value, "medewerkersuren (nog niet ingevoerd)")], rooms)
+    volunteers, notes = _sum([(resident_value, "bewonersuren: geen tarief"),
+                              (prof_value, "medewerkersuren: nog niet ingevoerd")], rooms)
     volunteers_plan, _ = _sum([(_times(resident_plan, wml), ""), (_times(prof_plan, zzp), "")],
                               rooms)
     lines["volunteer_total"] = _line("euro", rooms, volunteers, volunteers_plan,
@@ -150,7 +150,7 @@ def popular_budget(conn: sqlite3.Connection, catalog: Catalog, year: int,
     formal_plan = {r: plan.formal.get(r, _planned_sum(plan.financing, r)) for r in rooms}
     lines["formal_budget"] = _line("euro", rooms, formal, formal_plan, formal_notes)
 
-    popular, notes = _sum([(volunteers, "vrijwilligersuren"), (formal, "financiering (nog niet ingevoerd)")],
+    popular, notes = _sum([(volunteers, "vrijwilligersuren"), (formal, "financiering: nog niet ingevoerd")],
                           rooms)
     popular_plan, _ = _sum([(volunteers_plan, ""), (formal_plan, "")], rooms)
     lines["popular_total"] = _line("euro", rooms, popular, popular_plan, _total_note(notes, rooms))
