@@ -68,9 +68,7 @@ def budget_markdown(report: dict, lang: str = "nl") -> list[str]:
               "| " + " | ".join([t["financer"], *names]) + " |",
               "|---|" + "---:|" * len(names)]
     for key, line in rows:
-        name = row_label(key, line, lang)
-        if key in TOTAL_LINES:
-            name = f"**{name}**"
+        name = row_label(key, line, lang)  # not bold: "| **" opens a section in this report
         cells = [budget_cell(line, column, lang) for column in columns(report)]
         lines.append("| " + " | ".join([name, *cells]) + " |")
     return lines

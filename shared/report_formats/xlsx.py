@@ -32,6 +32,7 @@ GREEN = PatternFill("solid", fgColor="C6EFCE")
 RED = PatternFill("solid", fgColor="FFC7CE")
 TO_ENTER = {"nl": "in te voeren", "en": "to be entered"}
 EURO = '"€" #,##0.00'
+RIGHT_WRAPPED = Alignment(horizontal="right", vertical="top", wrap_text=True)
 SHEETS = {"nl": ("Resultaten", "Vrijwilligers", "Handgeld", "Actualiteit", "Toelichting"),
           "en": ("Results", "Volunteers", "Petty cash", "Freshness", "Explanation")}
 
@@ -161,6 +162,9 @@ def _volunteers(ws, report: dict, lang: str) -> None:
     if value.get("warning"):
         ws["A3"] = f"⚠ {value['warning']}"
         ws["A3"].font = Font(bold=True, color="A40000")
+        # a paragraph as wide as the hours' table, not the wider financing table below
+        ws.merge_cells("A3:C3")
+        ws["A3"].alignment = Alignment(wrap_text=True, vertical="top")
     _header(ws, 4, [t["room"], t["hours"], t["value"]])
     row = 5
     for room, name in report["rooms"].items():
@@ -200,6 +204,7 @@ def _financing(ws, report: dict, row: int, lang: str) -> None:
         band(ws, row, 2 + 2 * i, 3 + 2 * i, name)
     _header(ws, row + 1, [t["financer"], *[t["received"], t["planned"]] * len(names)])
     row += 2
+    first = row
     for key, line in rows:
         ws.cell(row=row, column=1, value=row_label(key, line, lang))
         notes = line.get("notes", {})
@@ -208,6 +213,8 @@ def _financing(ws, report: dict, row: int, lang: str) -> None:
             shown = ws.cell(row=row, column=2 + 2 * i, value=notes.get(column, "–")
                             if got is None else got)
             planned = ws.cell(row=row, column=3 + 2 * i, value=line["planned"].get(column))
+            if got is None:  # what it lacks, where the figure would stand
+                shown.alignment = RIGHT_WRAPPED
             if line["unit"] == "euro":
                 shown.number_format = planned.number_format = EURO
             if key in TOTAL_LINES:
@@ -222,6 +229,8 @@ def _financing(ws, report: dict, row: int, lang: str) -> None:
                     ws.cell(row=row, column=2 + 2 * i, value=notes[column])
             row += 1
     _widths(ws, {1: 34, **{c: 13 for c in range(2, 2 + 2 * len(names))}})
+    for col in range(2, 2 + 2 * len(names)):  # headings over figures line up with them
+        ws.cell(row=first - 1, column=col).alignment = RIGHT_WRAPPED
 
 
 def _handgeld(ws, report: dict, lang: str) -> None:
@@ -364,6 +373,7 @@ def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> b
         wrap_what_would_be_cut(ws, first_row=2)
         fit_row_heights(ws)
         print_setup(ws, header_rows=header_rows.get(ws.title))
+    wb[names[1]].page_setup.fitToHeight = 1  # the hours and the financing table on one page
     wb.properties.title = f"{TEXT[lang]['title']} {report['year']}"
     buffer = io.BytesIO()
     wb.save(buffer)
