@@ -59,13 +59,6 @@ def tune_malloc() -> bool:
     return all(results)
 
 
-def give_back_free_memory() -> None:
-    """Return free heap pages to the system (glibc ``malloc_trim``); a few ms."""
-    libc = _libc()
-    if libc is not None and hasattr(libc, "malloc_trim"):
-        libc.malloc_trim(0)
-
-
 def release_dead_widgets() -> bool:
     """Stop Textual's style cache from keeping removed widgets' rendered lines
     alive; True if applied (idempotent; a Textual without the method is left alone)."""
@@ -90,5 +83,5 @@ def release_dead_widgets() -> bool:
     get_inner_outer._bwk_colours_only = True  # type: ignore[attr-defined]
     if hasattr(current, "cache_clear"):
         current.cache_clear()  # let go of what it holds already
-    StylesCache.get_inner_outer = get_inner_outer  # type: ignore[method-assign]
+    StylesCache.get_inner_outer = get_inner_outer  # type: ignore[method-assign, assignment]
     return True

@@ -18,13 +18,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (DataTable, Footer, Header, Label, Select, Static, TabbedContent,
                              TabPane)
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from kiosk.staff_widgets.labels import tr
 from kiosk.staff_widgets.panels import (BudgetTable, FreshnessTable, HandgeldTable, StaleBanner,
                                         TrendPanel)
 from kiosk.staff_widgets.results import ResultsTable
-from shared.db import DatabaseError
+from shared.db import DatabaseError, SchemaNotCurrent
 from shared.report_formats import euro, number
 
 RESCAN_SECONDS = 30  # a missed file-system event (network share) is caught by this timer
@@ -34,7 +35,7 @@ QUIET_SECONDS = 3  # while syncd merges, read again at most this often
 @dataclass
 class ReportLoaded(Message):
     year: int
-    report: dict
+    report: dict | None  # None: the database could not be read
     years: list[int]
     signature: tuple
     problem: str | None = None  # the database is damaged: what quick_check said
@@ -67,7 +68,7 @@ class DashboardScreen(Screen):
         self.report: dict | None = None
         self.loaded_signature: tuple | None = None
         self.stale_rooms: list[str] = []
-        self._reload_timer = None
+        self._reload_timer: Timer | None = None
         self.check_database = True  # quick_check at the first load and after a failed one
         self.problem: str | None = None
         self.health: dict = {}
@@ -121,8 +122,8 @@ class DashboardScreen(Screen):
             report = self.source.report(year, now=now, trends=False)
             years = self.source.years(now.year)
         except (sqlite3.DatabaseError, DatabaseError) as exc:
-            if not self.source.database.exists():
-                raise
+            if not self.source.database.exists() or isinstance(exc, SchemaNotCurrent):
+                raise  # said as it is, not as damage
             # Damaged or unreadable: say so at the top, keep the last figures shown.
             problem = problem or self.source.database_problem() or str(exc)
             self.post_message(ReportLoaded(year, None, self.years, signature, problem, health))
@@ -131,7 +132,7 @@ class DashboardScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="trends")
     def load_trends(self, year: int, rooms: list[str]) -> None:
-        """The monthly trends scan a year of check-ins: separately, after the table."""
+        """The monthly trends (from ``monthly_visits``): separately, after the table."""
         self.post_message(TrendsLoaded(year, self.source.trends(year, rooms)))
 
     @work(exclusive=True, exit_on_error=False, group="watch")
@@ -148,8 +149,8 @@ class DashboardScreen(Screen):
     def _after_changes(self) -> None:
         self._reload_timer = None
         self.check_database = True  # quick_check at the first load and after a failed one
-        self.problem: str | None = None
-        self.health: dict = {}
+        self.problem = None
+        self.health = {}
         self.check_changed()
 
     def check_changed(self) -> None:
