@@ -290,3 +290,32 @@ def test_totals_come_from_unrounded_sums_rounded_once():
     line = _line("euro", ["a", "b", "c"], {"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}, {}, {})
     assert line["rooms"] == {"a": 0.33, "b": 0.33, "c": 0.33}
     assert line["total"] == 1.0  # not 0.99
+
+
+async def test_the_record_screen_offers_and_saves_the_begroting_figures(tmp_path):
+    from textual.widgets import Input, Select, Static
+
+    from tests.test_staff_record_screen import make_app, settle, stored
+    build_central(tmp_path / "central.db")
+    app = make_app(tmp_path / "central.db")
+    async with app.run_test(size=(140, 45)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        screen = app.screen
+        choose = screen.query_one("#indicator", Select)
+        offered = [value for _, value in choose._options]
+        assert "medewerkersuren" in offered and "ontvangen_stadsdeel" in offered
+        choose.value = "medewerkersuren"
+        await settle(app, pilot)
+        assert str(screen.query_one("#asks").render()).startswith("Uren · ")
+        screen.query_one("#value", Input).value = "480"
+        screen.query_one("#by", Input).value = "Anna"
+        await pilot.click("#save")
+        await settle(app, pilot)
+        message = str(screen.query_one("#message", Static).render())
+        assert "Opgeslagen" in message, message
+        assert stored(tmp_path / "central.db") == [
+            {"year": 2017, "indicator": "medewerkersuren", "room": "cjm", "value": 480,
+             "by": "Anna"}]
+        assert message.startswith("Opgeslagen: Vrijwilligersuren van betaalde professionals, Casa Jepie Makandra")
