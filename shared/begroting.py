@@ -150,8 +150,8 @@ def popular_budget(conn: sqlite3.Connection, catalog: Catalog, year: int,
     formal_plan = {r: plan.formal.get(r, _planned_sum(plan.financing, r)) for r in rooms}
     lines["formal_budget"] = _line("euro", rooms, formal, formal_plan, formal_notes)
 
-    popular, notes = _sum([(volunteers, "vrijwilligersuren"), (formal, "financiering: nog niet ingevoerd")],
-                          rooms)
+    popular, notes = _sum([(volunteers, "vrijwilligersuren"),
+                           (formal, "financiering: nog niet ingevoerd")], rooms)
     popular_plan, _ = _sum([(volunteers_plan, ""), (formal_plan, "")], rooms)
     lines["popular_total"] = _line("euro", rooms, popular, popular_plan, _total_note(notes, rooms))
     return {"zzp_rate": zzp, "zzp_rate_year": zzp_year,

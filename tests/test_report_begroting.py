@@ -318,4 +318,5 @@ async def test_the_record_screen_offers_and_saves_the_begroting_figures(tmp_path
         assert stored(tmp_path / "central.db") == [
             {"year": 2017, "indicator": "medewerkersuren", "room": "cjm", "value": 480,
              "by": "Anna"}]
-        assert message.startswith("Opgeslagen: Vrijwilligersuren van betaalde professionals, Casa Jepie Makandra")
+        assert message.startswith("Opgeslagen: Vrijwilligersuren van betaalde professionals, "
+                                  "Casa Jepie Makandra")
