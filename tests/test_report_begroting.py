@@ -320,3 +320,17 @@ async def test_the_record_screen_offers_and_saves_the_begroting_figures(tmp_path
              "by": "Anna"}]
         assert message.startswith("Opgeslagen: Vrijwilligersuren van betaalde professionals, "
                                   "Casa Jepie Makandra")
+
+
+@pytest.mark.parametrize("change, words, names", [
+    ("2017 = 35.00", "2017 = -35", "zzp_rate.2017"),
+    ("stadgenoot = { cjm = 10000,", "nobody = { cjm = 10000,", "financiering.nobody"),
+    ("formeel = { cjm = 95000,", "formeel = { nowhere = 95000,", "formeel.nowhere"),
+    ('id = "ymere"', 'id = "eigen_haard"', "financiers[5]"),
+])
+def test_a_wrong_begroting_table_in_the_catalog_is_named(change, words, names):
+    from shared.catalog import CatalogError
+    assert change in packaged_text()
+    with pytest.raises(CatalogError) as error:
+        catalog_from_text(packaged_text().replace(change, words, 1), "catalog.toml")
+    assert str(error.value).startswith("catalog.toml: ") and names in str(error.value)
