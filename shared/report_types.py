@@ -66,14 +66,52 @@ class SyncEntry(TypedDict):
     last_bundle_at: str | None
 
 
+class BudgetLine(TypedDict):
+    """One line of the populaire begroting (seed section 7): realised and planned."""
+
+    unit: str  # "hours" or "euro"
+    rooms: dict[str, float | None]  # realised per room (None: not known)
+    total: float | None
+    planned: dict[str, float | None]  # per room and "total"
+    notes: dict[str, str]  # room or "total" -> what the figure rests on, or why it lacks
+    label: NotRequired[str]  # a financer's line: the seed's wording
+
+
+class Begroting(TypedDict):
+    """The lines of the populaire begroting, in the seed's order after the financers."""
+
+    financing: dict[str, BudgetLine]  # financer id -> received / planned
+    formal_budget: BudgetLine
+    resident_hours: BudgetLine
+    resident_value: BudgetLine
+    professional_hours: BudgetLine
+    professional_value: BudgetLine
+    volunteer_total: BudgetLine
+    popular_total: BudgetLine
+
+
+class BudgetExtras(TypedDict):
+    """What ``shared.begroting.popular_budget`` adds to ``volunteer_value``."""
+
+    zzp_rate: float | None  # professionals' hourly rate; None: none in the catalog
+    zzp_rate_year: int | None
+    zzp_warning: str | None
+    begroting: Begroting
+
+
 class VolunteerValue(TypedDict):
-    """The "populaire begroting": volunteer hours valued at the minimum wage."""
+    """Volunteer hours valued at the minimum wage, and (from ``build_report`` always) the
+    whole populaire begroting: the keys of ``BudgetExtras``."""
 
     hourly_rate: float | None  # None: the catalog has no rate for the year or before
     rooms: dict[str, float]
     total: float
     rate_year: int | None
     warning: str | None
+    zzp_rate: NotRequired[float | None]
+    zzp_rate_year: NotRequired[int | None]
+    zzp_warning: NotRequired[str | None]
+    begroting: NotRequired[Begroting]
 
 
 class HandgeldMonth(TypedDict):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from shared import events
+from shared.budget_catalog import BUDGET_SECTION
 from shared.catalog import Catalog, StaffFigure
 from shared.clock import TZ, local_iso, parse_iso
 from shared.db import transaction
@@ -111,11 +112,12 @@ def check_room(room: str, rooms: list[str]) -> str:
 
 
 def check_figure(catalog: Catalog, indicator: str) -> StaffFigure:
-    if indicator not in catalog.staff_figures:
+    figures = catalog.enterable_figures()  # the seed's table's rows and the begroting's
+    if indicator not in figures:
         raise FigureError(
             f"{indicator!r} is geen cijfer dat medewerkers invoeren; kies uit: "
-            + ", ".join(catalog.staff_figures))
-    return catalog.staff_figures[indicator]
+            + ", ".join(figures))
+    return figures[indicator]
 
 
 def record_figure(conn: sqlite3.Connection, catalog: Catalog, *, year: int, indicator: str,
@@ -126,6 +128,8 @@ def record_figure(conn: sqlite3.Connection, catalog: Catalog, *, year: int, indi
         raise FigureError(f"{year} is geen geldig jaar")
     figure = check_figure(catalog, indicator)
     room = check_room(room, rooms)
+    if room == TOTAL and figure.section == BUDGET_SECTION:  # the begroting adds up rooms
+        raise FigureError(f"{indicator} wordt per ruimte ingevoerd: kies een ruimte")
     typed = parse_value(figure, value)
     by, note = by.strip(), note.strip()
     if not by:
@@ -262,12 +266,16 @@ def _targets(figure: StaffFigure, numbers: dict[str, int], rooms: list[str]
     return {**per_room, **({TOTAL: same.pop()} if len(same) == 1 else {})}
 
 
+def entered_words(date: str, by: str) -> str:
+    """"ingevoerd 2017-03-01 door Anna" ("door" only when a name was given)."""
+    return f"ingevoerd {date}" + (f" door {by}" if by else "")
+
+
 def entered_mark(entry: IndicatorEntry, column: str) -> str:
     """"ingevoerd 2017-03-01 door Anna" under a staff figure; the reason when none."""
     found = entry.get("entries", {}).get(column)
     if found:
-        who = f" door {found['by']}" if found.get("by") else ""
-        return f"ingevoerd {found['date']}{who}"
+        return entered_words(found["date"], found.get("by", ""))
     if column == TOTAL and entry.get("total_from") == "sum":
         return "som van de ingevoerde ruimtes"
     return entry.get("reasons", {}).get(column, NOT_ENTERED)

@@ -70,6 +70,8 @@ def to_markdown(report: Report, catalog: Catalog | None = None, lang: str = "nl"
                      f"{euro((value.get('rooms') or {}).get(room), lang)} |")
     lines.append(f"| {t['total']} | {number(hours['total'], lang)} | "
                  f"{euro(value.get('total'), lang)} |")
+    from shared.report_formats.begroting import budget_markdown
+    lines += budget_markdown(report, lang)
     section = report.get("handgeld", {"categories": {}, "monthly_cap": 0})
     cats = list(section["categories"]) or list("ABCDEF")
     lines += ["", f"## {t['handgeld']} ({t['cap']} {euro(section.get('monthly_cap'), lang)}, "
