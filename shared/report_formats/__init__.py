@@ -13,6 +13,7 @@ import json
 import math
 from html import escape
 
+from shared import i18n
 from shared.catalog import Catalog
 from shared.report_formats.seed_table import not_counted_cell, sections
 from shared.staff_figures import entered_mark
@@ -20,87 +21,14 @@ from shared.staff_figures import entered_mark
 FORMATS = ("json", "csv", "md", "xlsx", "html")
 BINARY_FORMATS = ("xlsx",)
 
-UNITS = {
-    "nl": {"unique": "uniek", "jobs": "klussen", "hours": "uren", "percent": "%",
-           "count": "aantal", "visits": "bezoeken",
-           "judgement": "oordeel"},
-    "en": {"unique": "unique", "jobs": "jobs", "hours": "hours", "percent": "%",
-           "count": "count", "visits": "visits",
-           "judgement": "judgement"},
-}
-# Labels and explanations of the indicators that are not activities: (nl, en, explanation nl).
-INDICATORS = {
-    "totaal_uniek": ("Totaal unieke deelnemers aan activiteit/dienst", "Total unique participants",
-                     "Verschillende bezoekerscodes over alle activiteiten; over de ruimtes telt "
-                     "iemand één keer, ook wie in twee ruimtes komt."),
-    "sleutelbeheerders": ("Sleutelbeheerders", "Key holders",
-                          "Sleutelbeheerders aan het eind van het jaar (minimum)."),
-    "actieve_vrijwilligers": ("Actieve vrijwilligers (gem. 250 uren/jaar), o.a. bij huurders "
-                              "in directe omgeving", "Active volunteers",
-                              "Vrijwilligers met minstens één afgesloten dienst in het jaar."),
-    "vrijwilligersuren": ("Vrijwilligersuren", "Volunteer hours",
-                          "Uren van afgesloten vrijwilligersdiensten (doel: 250 uur per "
-                          "actieve vrijwilliger)."),
-    "nieuwe_bewoners": ("Nieuwe bewoners in de wijk, zoals statushouders, effectief mee laten doen",
-                        "New residents taking part",
-                        "Bij inschrijving zelf opgegeven 'nieuw in de buurt' (vrijwillig)."),
-    "doorverwezen_wpi": ("Doorverwezen door uitkeringsinstantie (zelf opgegeven)",
-                         "Referred by the benefits agency (self-declared)",
-                         "Zelf opgegeven bij inschrijving ('hoe ken je ons?': de "
-                         "uitkeringsinstantie); niet het cijfer van WPI/SDZO zelf: dat voeren "
-                         "medewerkers in (doorverwezen_wpi_ingezet)."),
-    "anonieme_bezoeken": ("Anonieme bezoeken", "Anonymous visits",
-                          "Aanmeldingen zonder code: geteld als bezoek, niet als persoon."),
-    "enquete_confidence": ("Bewoners hebben meer vertrouwen in eigen kunnen, o.a. door "
-                           "buurtwerkkamer", "More confidence in own abilities",
-                           "Deel van de mensen van wie het laatste enquête-antwoord in het jaar "
-                           "positief is (blije smiley); n = aantal mensen; onder 20 indicatief."),
-    "enquete_pleasant": ("Bewoners vinden dat buurtwerkkamer bijdraagt aan prettig(er) leven in de "
-                         "buurt", "Living here is more pleasant",
-                         "Deel van de mensen van wie het laatste enquête-antwoord in het jaar "
-                         "positief is (blije smiley); n = aantal mensen; onder 20 indicatief."),
-}
-ACTIVITY_EXPLANATION = {"unique": "Unieke deelnemers aan deze activiteit in het jaar.",
-                        "jobs": "Aantal uitgevoerde klussen in het jaar."}
-TEXT = {
-    "nl": {"title": "Resultaten buurtwerkkamers", "indicator": "Indicator", "unit": "Eenheid",
-           "total": "Totaal", "year": "Jaar", "generated": "Gemaakt op", "target": "streefcijfer",
-           "hours": "Vrijwilligersuren", "rate": "Tarief per uur (WML)", "value": "Waarde",
-           "room": "Ruimte", "month": "Maand", "spent": "Uitgegeven", "cap": "Plafond",
-           "over_cap": "Boven plafond", "budget": "Populaire begroting",
-           "handgeld": "Handgeld per maand", "freshness": "Actualiteit van de gegevens",
-           "last_event": "Laatste gebeurtenis", "last_bundle": "Laatste bundel",
-           "lag": "Achterstand (uur)", "stale": "Stil > 2 dagen", "trends": "Verloop per maand",
-           "checkins": "aanmeldingen", "visitors": "verschillende bezoekers",
-           "explanation": "Toelichting", "yes": "ja", "no": "nee", "none": "geen uitgaven",
-           "indicative": "indicatief", "people": "personen",
-           "value_label": "Waarde vrijwilligersuren (WML)", "rate_of": "tarief van",
-           "budget_line": "Budget", "over_budget": "Boven budget", "result": "resultaat",
-           "handgeld_year": "Handgeld over het jaar",
-           "months_over_budget": "Maanden boven budget",
-           "months_over_cap": "Maanden boven plafond"},
-    "en": {"title": "Neighbourhood rooms: results", "indicator": "Indicator", "unit": "Unit",
-           "total": "Total", "year": "Year", "generated": "Generated", "target": "target",
-           "hours": "Volunteer hours", "rate": "Hourly rate (minimum wage)", "value": "Value",
-           "room": "Room", "month": "Month", "spent": "Spent", "cap": "Cap",
-           "over_cap": "Over the cap", "budget": "Popular budget",
-           "handgeld": "Petty cash per month", "freshness": "Freshness of the data",
-           "last_event": "Last event", "last_bundle": "Last bundle",
-           "lag": "Lag (hours)", "stale": "Silent > 2 days", "trends": "Month by month",
-           "checkins": "check-ins", "visitors": "distinct visitors",
-           "explanation": "Explanation", "yes": "yes", "no": "no", "none": "no spending",
-           "indicative": "indicative", "people": "people",
-           "value_label": "Value of volunteer hours (minimum wage)", "rate_of": "rate of",
-           "budget_line": "Budget", "over_budget": "Over budget", "result": "result",
-           "handgeld_year": "Petty cash over the year",
-           "months_over_budget": "Months over budget", "months_over_cap": "Months over the cap"},
-}
+# Every text is in shared/data/i18n/<lang>.toml: the tables [report], [report_units],
+# [report_labels] and [report_explanations] (Dutch only).
+EXPLAINED = "report_explanations"
 
 
-STAFF_EXPLANATION = ("Ingevoerd door medewerkers (bwk-staff record of het dashboard), met "
-                     "datum en naam; het laatst ingevoerde cijfer telt, eerdere blijven in het "
-                     "logboek. Zonder invoer: een streepje met de reden.")
-ENTERED = {"nl": "ingevoerd", "en": "entered"}
+def texts(lang: str) -> dict[str, str]:
+    """The report's texts in ``lang``, Dutch for any it lacks."""
+    return i18n.texts(lang, "report")
 
 
 def label(indicator: str, catalog: Catalog | None, lang: str = "nl") -> str:
@@ -108,26 +36,26 @@ def label(indicator: str, catalog: Catalog | None, lang: str = "nl") -> str:
         return catalog.activities[indicator].funder_label(lang)
     if catalog and indicator in catalog.staff_figures:
         return catalog.staff_figures[indicator].label
-    if indicator in INDICATORS:
-        return INDICATORS[indicator][1 if lang == "en" else 0]
+    if indicator in i18n.section(i18n.DEFAULT_LANG, "report_labels"):
+        return i18n.st(lang, "report_labels", indicator)
     return indicator
 
 
 def explanation(indicator: str, entry: dict) -> str:
     if entry.get("staff_entered"):
-        note = f" Streefcijfer: {entry['target_note']}." if entry.get("target_note") else ""
-        return STAFF_EXPLANATION + note
+        note = i18n.st("nl", EXPLAINED, "staff_target", note=entry["target_note"]
+                       ) if entry.get("target_note") else ""
+        return i18n.st("nl", EXPLAINED, "staff_entered") + note
     if indicator == "actieve_vrijwilligers" and "min_hours" in entry:
-        return (f"Vrijwilligers met minstens {number(entry['min_hours'])} uur aan afgesloten "
-                f"diensten in het jaar (de tabel: gem. 250 uren/jaar); met minstens één dienst: "
-                f"{number(entry.get('with_shift', {}).get('total'))}.")
-    if indicator in INDICATORS:
-        return INDICATORS[indicator][2]
-    return ACTIVITY_EXPLANATION.get(entry["unit"], "")
+        return i18n.st("nl", EXPLAINED, "active_volunteers_hours",
+                       min_hours=number(entry["min_hours"]),
+                       with_shift=number(entry.get("with_shift", {}).get("total")))
+    explained = i18n.section("nl", EXPLAINED)
+    return explained.get(indicator) or explained.get(f"activity_{entry['unit']}", "")
 
 
 def unit_label(unit: str, lang: str = "nl") -> str:
-    return UNITS.get(lang, UNITS["nl"]).get(unit, unit)
+    return i18n.texts(lang, "report_units").get(unit, unit)
 
 
 def how_counted(report: dict, catalog: Catalog | None, lang: str = "nl") -> list[tuple[str, str]]:
@@ -140,12 +68,9 @@ def how_counted(report: dict, catalog: Catalog | None, lang: str = "nl") -> list
         elif explanation(indicator, entry):
             out.append((label(indicator, catalog, lang), explanation(indicator, entry)))
     if staff:
-        out.append((ENTERED_BY_STAFF.get(lang, ENTERED_BY_STAFF["nl"]) + ": " + "; ".join(staff),
-                    STAFF_EXPLANATION))
+        out.append((texts(lang)["entered_by_staff"] + ": " + "; ".join(staff),
+                    i18n.st("nl", EXPLAINED, "staff_entered")))
     return out
-
-
-ENTERED_BY_STAFF = {"nl": "Ingevoerd door medewerkers", "en": "Entered by staff"}
 
 
 def row_unit(entry: dict, lang: str = "nl") -> str:
@@ -185,7 +110,7 @@ def survey_note(entry: dict, column: str, lang: str = "nl") -> str:
     n, indicative = respondents(entry, column)
     if n is None:
         return ""
-    return f"n={n}" + (f", {TEXT[lang]['indicative']}" if indicative else "")
+    return f"n={n}" + (f", {texts(lang)['indicative']}" if indicative else "")
 
 
 def progress(value: float | None, target: float | None) -> float | None:
@@ -211,7 +136,7 @@ def number(value: float | None, lang: str = "nl", empty: str = "–") -> str:
 
 def rate_line(value: dict, lang: str = "nl") -> str:
     """"Tarief per uur (WML): € 8,96 (tarief van 2017)"."""
-    t = TEXT[lang]
+    t = texts(lang)
     text = f"{t['rate']}: {euro(value.get('hourly_rate'), lang)}"
     if value.get("rate_year") is not None:
         text += f" ({t['rate_of']} {value['rate_year']})"
@@ -254,7 +179,7 @@ def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> st
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    names = {**report["rooms"], "total": TEXT[lang]["total"]}
+    names = {**report["rooms"], "total": texts(lang)["total"]}
     for indicator, entry in report["indicators"].items():
         for column in columns(report):
             value, target = cell(entry, column)
@@ -271,7 +196,7 @@ def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> st
     if value:  # the populaire begroting: the hours' value, with any warning on the rate
         for column in columns(report):
             amount = value.get("total") if column == "total" else value["rooms"].get(column)
-            writer.writerow([report["year"], "vrijwilligerswaarde", TEXT[lang]["value_label"],
+            writer.writerow([report["year"], "vrijwilligerswaarde", texts(lang)["value_label"],
                              "euro", column, names[column], "" if amount is None else amount,
                              "", "", "", "", value.get("warning") or ""])
     return out.getvalue()
@@ -299,12 +224,10 @@ def _md_cell(entry: dict, column: str, lang: str) -> str:
 
 
 def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
-    t = TEXT[lang]
+    t = texts(lang)
     names = [*report["rooms"].values(), t["total"]]
     lines = [f"# {t['title']} {report['year']}", "",
-             f"{t['generated']}: {report.get('generated_at', '')}. "
-             f"Cellen: resultaat / {t['target']}." if lang == "nl" else
-             f"{t['generated']}: {report.get('generated_at', '')}. Cells: result / target.", "",
+             f"{t['generated']}: {report.get('generated_at', '')}. {t['cells_legend']}", "",
              "| " + " | ".join([t["indicator"], t["unit"], *names]) + " |",
              "|" + "---|" * 2 + "---:|" * len(names)]
     for section, rows in sections(report, catalog):
@@ -318,7 +241,7 @@ def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") 
             cells = [_md_cell(entry, c, lang) for c in columns(report)]
             lines.append("| " + " | ".join([label(row, catalog, lang),
                                             row_unit(entry, lang), *cells]) + " |")
-    lines += ["", "## Hoe geteld" if lang == "nl" else "## How each figure is counted", ""]
+    lines += ["", f"## {t['how_counted']}", ""]
     lines += [f"- **{name}**: {text}" for name, text in how_counted(report, catalog, lang)]
     value = report.get("volunteer_value", {})
     hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
@@ -359,7 +282,7 @@ def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") 
 
 
 def yes_no(value: bool, lang: str = "nl") -> str:
-    return TEXT[lang]["yes"] if value else TEXT[lang]["no"]
+    return texts(lang)["yes"] if value else texts(lang)["no"]
 
 
 def handgeld_rows(report: dict) -> list[dict]:
@@ -383,7 +306,7 @@ def handgeld_year_rows(report: dict) -> list[dict]:
 
 
 def handgeld_year_heads(report: dict, lang: str) -> list[str]:
-    t = TEXT[lang]
+    t = texts(lang)
     section = report["handgeld"]
     return [t["room"], t["spent"], f"{t['budget_line']} {euro(section.get('yearly_budget'), lang)}",
             f"{t['cap']} 12 × {euro(section.get('monthly_cap'), lang)}", t["over_budget"],

@@ -9,8 +9,8 @@ sits in ``data-value``/``data-target`` attributes, machine-readable.
 from __future__ import annotations
 
 from shared.catalog import Catalog
-from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro, how_counted,
-                                   label, number,
+from shared.report_formats import (cell, columns, escape_text as esc, euro, how_counted,
+                                   label, number, texts,
                                    handgeld_rows, handgeld_year_cells, handgeld_year_heads,
                                    handgeld_year_rows, not_counted_cell, progress, rate_line,
                                    respondents, row_unit, sections, shown, cell_note, target_words,
@@ -58,7 +58,7 @@ def _seed_rows(report: dict, catalog: Catalog | None, lang: str, width: int, out
 
 
 def _results_table(report: dict, catalog: Catalog | None, lang: str) -> list[str]:
-    t = TEXT[lang]
+    t = texts(lang)
     heads = [*report["rooms"].values(), t["total"]]
     out = ['<table id="results"><thead><tr>', f"<th>{esc(t['indicator'])}</th>",
            f"<th>{esc(t['unit'])}</th>", *(f"<th>{esc(h)}</th>" for h in heads),
@@ -147,7 +147,7 @@ def _trend_chart(name: str, series: dict, months: list[str], lang: str) -> str:
 
 def _how_counted(report: dict, catalog: Catalog | None, lang: str) -> list[str]:
     """Every figure says how it was counted."""
-    out = [f"<h2>{'Hoe geteld' if lang == 'nl' else 'How each figure is counted'}</h2>",
+    out = [f"<h2>{texts(lang)['how_counted']}</h2>",
            '<dl id="how-counted">']
     for name, text in how_counted(report, catalog, lang):
         out.append(f"<dt>{esc(name)}</dt><dd>{esc(text)}</dd>")
@@ -155,7 +155,7 @@ def _how_counted(report: dict, catalog: Catalog | None, lang: str) -> list[str]:
 
 
 def _budget(report: dict, lang: str) -> list[str]:
-    t = TEXT[lang]
+    t = texts(lang)
     value = report.get("volunteer_value", {})
     hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
     out = [f"<h2>{esc(t['budget'])}</h2>", f'<p id="rate">{esc(rate_line(value, lang))}</p>']
@@ -175,7 +175,7 @@ def _budget(report: dict, lang: str) -> list[str]:
 
 
 def _handgeld(report: dict, lang: str) -> list[str]:
-    t = TEXT[lang]
+    t = texts(lang)
     section = report.get("handgeld", {"categories": {}, "monthly_cap": None, "rooms": {}})
     cats = list(section["categories"]) or list("ABCDEF")
     out = [f"<h2>{esc(t['handgeld'])}</h2>",
@@ -215,7 +215,7 @@ def _handgeld(report: dict, lang: str) -> list[str]:
 
 
 def _freshness(report: dict, lang: str) -> list[str]:
-    t = TEXT[lang]
+    t = texts(lang)
     fresh = report.get("freshness", {"rooms": {}})
     out = [f"<h2>{esc(t['freshness'])}</h2>", '<table id="freshness"><thead><tr>' + "".join(
         f"<th>{esc(h)}</th>" for h in [t["room"], t["last_event"], t["last_bundle"], t["lag"],
@@ -235,7 +235,7 @@ def _freshness(report: dict, lang: str) -> list[str]:
 
 
 def to_html(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
-    t = TEXT[lang]
+    t = texts(lang)
     title = f"{t['title']} {report['year']}"
     body = [f"<h1>{esc(title)}</h1>",
             f'<p class="meta">{esc(t["year"])}: <span id="year">{report["year"]}</span> · '
@@ -247,9 +247,9 @@ def to_html(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> s
         body.append(f'<p class="stale">{esc(t["stale"])}: {esc(", ".join(stale))}</p>')
     body += [f"<h2>{esc(t['title'])}</h2>", *_results_table(report, catalog, lang)]
     body.append('<p class="legend">' + f'<span style="background:{BAR}"></span>'
-                + ("resultaat" if lang == "nl" else "result")
+                + t["result"]
                 + f'<span style="background:{TARGET};width:.2rem"></span>'
-                + ("doel" if lang == "nl" else "target") + "</p>")
+                + t["goal"] + "</p>")
     body.append('<div class="charts">' + "".join(
         _bar_chart(i, e, report, catalog, lang) for i, e in report["indicators"].items()
         if e["unit"] not in ("percent", "judgement")

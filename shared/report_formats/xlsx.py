@@ -17,10 +17,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from shared.catalog import Catalog
-from shared.report_formats import (TEXT, cell, columns, explanation, handgeld_rows,
+from shared.report_formats import (cell, columns, explanation, handgeld_rows,
                                    handgeld_year_rows, label, not_counted_cell, progress,
-                                   respondents, row_unit, sections, unit_label)
-from shared.report_formats.seed_table import NOT_COUNTED_REASON
+                                   respondents, row_unit, sections, texts, unit_label)
 from shared.report_formats.xlsx_layout import (BOLD, HEAD_FILL, align_right, band,
                                                fit_row_heights, print_setup,
                                                wrap_what_would_be_cut)
@@ -29,10 +28,8 @@ from shared.staff_figures import entered_mark
 TITLE = Font(bold=True, size=14)
 GREEN = PatternFill("solid", fgColor="C6EFCE")
 RED = PatternFill("solid", fgColor="FFC7CE")
-TO_ENTER = {"nl": "in te voeren", "en": "to be entered"}
 EURO = '"€" #,##0.00'
-SHEETS = {"nl": ("Resultaten", "Vrijwilligers", "Handgeld", "Actualiteit", "Toelichting"),
-          "en": ("Results", "Volunteers", "Petty cash", "Freshness", "Explanation")}
+SHEETS = ("results", "volunteers", "handgeld", "freshness", "explanation")  # sheet_* texts
 
 
 def _header(ws, row: int, values: list[str]) -> None:
@@ -48,7 +45,7 @@ def _widths(ws, widths: dict[int, float]) -> None:
 
 
 def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
-    t = TEXT[lang]
+    t = texts(lang)
     ws["A1"] = f"{t['title']} {report['year']}"
     ws["A1"].font = TITLE
     ws["A2"] = f"{t['generated']}: {report.get('generated_at', '')}"
@@ -71,7 +68,7 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
         if "respondents" in entry:
             row = _respondents_row(ws, row, entry, report, lang)
         if entry.get("staff_entered"):  # under a staff figure: "ingevoerd <date> door <name>"
-            ws.cell(row=row, column=1, value=f"  {'ingevoerd' if lang == 'nl' else 'entered'}")
+            ws.cell(row=row, column=1, value=f"  {texts(lang)['entered']}")
             for i, column in enumerate(columns(report)):
                 ws.cell(row=row, column=3 + 3 * i, value=entered_mark(entry, column))
     last = ws.max_row
@@ -89,15 +86,15 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
             formula=[f"AND(ISNUMBER({first}),{first}<0.5)"], fill=RED))
     ws.freeze_panes = "C5"
     align_right(ws, first_row=4, first_col=3)  # figures, targets and their headings line up
-    note = ws.cell(row=last + 2, column=1, value="– " + TO_ENTER.get(lang, TO_ENTER["nl"]) + ": "
-                   + NOT_COUNTED_REASON.get(lang, NOT_COUNTED_REASON["nl"]))
+    note = ws.cell(row=last + 2, column=1, value="– " + texts(lang)["to_enter"] + ": "
+                   + texts(lang)["not_counted_reason"])
     note.font = Font(italic=True)
 
 
 def _results_header(ws, names: list[str], lang: str) -> None:
     """Row 3: each room's name over its three columns; row 4: what each column holds, so
     result, target and % can be told apart as in the seed's table."""
-    t = TEXT[lang]
+    t = texts(lang)
     sub = [t["result"].capitalize(), t["target"].capitalize(), "%"]
     _header(ws, 4, [t["indicator"], t["unit"], *sub * len(names)])
     for col in (1, 2):
@@ -131,12 +128,12 @@ def _seed_rows(ws, report: dict, catalog: Catalog | None, lang: str):
 def _short_reason(text: str, lang: str) -> str:
     """The total column of a row the kiosk cannot count: a word that fits the printed cell;
     the full reason stands once under the table (see _results)."""
-    return TO_ENTER.get(lang, TO_ENTER["nl"]) if text.startswith("– (") else text
+    return texts(lang)["to_enter"] if text.startswith("– (") else text
 
 
 def _respondents_row(ws, row: int, entry: dict, report: dict, lang: str) -> int:
     """Under a survey percentage: the people it rests on, and "indicatief" below 20."""
-    t = TEXT[lang]
+    t = texts(lang)
     ws.cell(row=row, column=1, value=f"  n ({t['people']})")
     ws.cell(row=row, column=2, value=t["people"])
     for i, column in enumerate(columns(report)):
@@ -148,7 +145,7 @@ def _respondents_row(ws, row: int, entry: dict, report: dict, lang: str) -> int:
 
 
 def _volunteers(ws, report: dict, lang: str) -> None:
-    t = TEXT[lang]
+    t = texts(lang)
     value = report.get("volunteer_value", {})
     hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
     ws["A1"] = f"{t['budget']} {report['year']}"
@@ -175,7 +172,7 @@ def _volunteers(ws, report: dict, lang: str) -> None:
 
 
 def _handgeld(ws, report: dict, lang: str) -> None:
-    t = TEXT[lang]
+    t = texts(lang)
     section = report.get("handgeld", {"categories": {}, "monthly_cap": None, "rooms": {}})
     cats = list(section["categories"]) or list("ABCDEF")
     ws["A1"] = f"{t['handgeld']} {report['year']}"
@@ -212,7 +209,7 @@ def _handgeld(ws, report: dict, lang: str) -> None:
 
 def _handgeld_year(ws, row: int, report: dict, lang: str) -> int:
     """The year per room against the yearly budget line and twelve monthly caps."""
-    t = TEXT[lang]
+    t = texts(lang)
     years = handgeld_year_rows(report)
     if not years:
         return row
@@ -236,7 +233,7 @@ def _handgeld_year(ws, row: int, report: dict, lang: str) -> int:
 
 
 def _freshness(ws, report: dict, lang: str) -> None:
-    t = TEXT[lang]
+    t = texts(lang)
     fresh = report.get("freshness", {"rooms": {}})
     ws["A1"] = t["freshness"]
     ws["A1"].font = TITLE
@@ -257,7 +254,7 @@ def _freshness(ws, report: dict, lang: str) -> None:
 
 
 def _explain(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
-    t = TEXT[lang]
+    t = texts(lang)
     ws["A1"] = t["explanation"]
     ws["A1"].font = TITLE
     _header(ws, 3, ["id", t["indicator"], t["unit"], t["explanation"]])
@@ -290,7 +287,7 @@ def _rate_note(value: dict) -> str:
 
 
 def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> bytes:
-    names = SHEETS.get(lang, SHEETS["nl"])
+    names = tuple(texts(lang)[f"sheet_{sheet}"] for sheet in SHEETS)
     wb = Workbook()
     results = wb.active
     results.title = names[0]
@@ -304,7 +301,7 @@ def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> b
         wrap_what_would_be_cut(ws, first_row=2)
         fit_row_heights(ws)
         print_setup(ws, header_rows=header_rows.get(ws.title))
-    wb.properties.title = f"{TEXT[lang]['title']} {report['year']}"
+    wb.properties.title = f"{texts(lang)['title']} {report['year']}"
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
