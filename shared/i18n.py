@@ -56,16 +56,20 @@ LANGUAGES = _discover()
 
 
 @lru_cache(maxsize=None)
-def catalog(lang: str) -> dict[str, str]:
-    """The kiosk texts of one language (empty for an unknown language)."""
-    return {str(k): v for k, v in _file(lang).items() if isinstance(v, str)}
-
-
-@lru_cache(maxsize=None)
 def section(lang: str, name: str) -> dict[str, str]:
     """One table of a language file, e.g. ``section("en", "report")`` (empty when absent)."""
     table = _file(lang).get(name)
     return {str(k): str(v) for k, v in table.items()} if isinstance(table, dict) else {}
+
+
+# The languages the staff dashboard and the reports speak: those whose file has their texts.
+STAFF_LANGUAGES = tuple(lang for lang in LANGUAGES if section(lang, "report"))
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    """The kiosk texts of one language (empty for an unknown language)."""
+    return {str(k): v for k, v in _file(lang).items() if isinstance(v, str)}
 
 
 @lru_cache(maxsize=None)

@@ -58,6 +58,10 @@ def test_a_language_without_staff_tables_falls_back_to_dutch():
     assert i18n.st("xx", "report", "no_such_key") == "no_such_key"
 
 
+def test_staff_languages_are_the_files_with_staff_texts():
+    assert i18n.STAFF_LANGUAGES == ("nl", "en")
+
+
 def test_kiosk_texts_leave_the_tables_out():
     assert set(i18n.catalog("nl")).isdisjoint({"staff", "report", "lang_order"})
 

@@ -24,6 +24,7 @@ from kiosk.staff_widgets.labels import tr
 from kiosk.staff_widgets.panels import (BudgetTable, FreshnessTable, HandgeldTable, StaleBanner,
                                         TrendPanel)
 from kiosk.staff_widgets.results import ResultsTable
+from shared import i18n
 from shared.db import DatabaseError
 from shared.report_formats import euro, number
 
@@ -277,7 +278,8 @@ class DashboardScreen(Screen):
         self.load(self.year)
 
     async def action_toggle_lang(self) -> None:
-        self.lang = "en" if self.lang == "nl" else "nl"
+        languages = i18n.STAFF_LANGUAGES  # nl, en: whichever files have the staff texts
+        self.lang = languages[(languages.index(self.lang) + 1) % len(languages)]
         self.app.lang = self.lang  # type: ignore[attr-defined]
         await self.recompose()
         self.title = tr(self.lang, "app_title")
