@@ -16,8 +16,7 @@ from syncd.common import log
 
 
 def health_path(node) -> Path:
-    database = getattr(node.config, "database", None) or node.config.room.database
-    return Path(f"{database}.syncd-health.json")
+    return Path(f"{node.database}.syncd-health.json")
 
 
 def read(node) -> dict:
