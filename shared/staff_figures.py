@@ -20,6 +20,7 @@ from shared import events
 from shared.catalog import Catalog, StaffFigure
 from pathlib import Path
 
+from shared import i18n
 from shared.clock import TZ, local_iso, parse_iso
 from shared.db import transaction
 from shared.events import CENTRAL_AUTHOR, Event, Kind
@@ -34,8 +35,9 @@ SELECT_FIGURES = (
 SELECT_FIGURE_ROWS = (
     "SELECT id, at, payload FROM events WHERE room = ? AND kind = 'figure_recorded' ORDER BY seq")
 HAS_EVENT = "SELECT 1 FROM events WHERE id = ?"
-NOT_ENTERED = "nog niet ingevoerd"
-NOT_ALL_ROOMS = "nog niet voor alle ruimtes ingevoerd"
+MARKS = "report_marks"  # the table of shared/data/i18n/nl.toml with these texts
+NOT_ENTERED = i18n.st("nl", MARKS, "not_entered")
+NOT_ALL_ROOMS = i18n.st("nl", MARKS, "not_all_rooms")
 
 
 class FigureError(ValueError):
@@ -262,8 +264,9 @@ def entered_mark(entry: dict, column: str) -> str:
     """"ingevoerd 2017-03-01 door Anna" under a staff figure; the reason when none."""
     found = entry.get("entries", {}).get(column)
     if found:
-        who = f" door {found['by']}" if found.get("by") else ""
-        return f"ingevoerd {found['date']}{who}"
+        if found.get("by"):
+            return i18n.st("nl", MARKS, "entered_by", date=found["date"], by=found["by"])
+        return i18n.st("nl", MARKS, "entered", date=found["date"])
     if column == TOTAL and entry.get("total_from") == "sum":
-        return "som van de ingevoerde ruimtes"
+        return i18n.st("nl", MARKS, "sum_of_rooms")
     return entry.get("reasons", {}).get(column, NOT_ENTERED)

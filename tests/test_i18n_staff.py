@@ -19,7 +19,7 @@ STAFF_CODE = [path for path in (REPO / "kiosk").rglob("*.py")
               if "staff" in path.relative_to(REPO / "kiosk").as_posix()]
 REPORT_CODE = sorted((REPO / "shared" / "report_formats").glob("*.py"))
 STAFF_TABLES = ("staff", "staff_record", "report", "report_units", "report_labels")
-DUTCH_ONLY = ("report_explanations",)  # how each figure is counted: written in Dutch only
+DUTCH_ONLY = ("report_explanations", "report_marks")  # how a figure is counted, entered: Dutch
 
 
 def fields_of(text: str) -> set[str]:
