@@ -16,8 +16,9 @@ from openpyxl.formatting.rule import CellIsRule, DataBarRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from shared import i18n
 from shared.catalog import Catalog
-from shared.report_formats import (cell, columns, explanation, handgeld_rows,
+from shared.report_formats import (EXPLAINED, cell, columns, explanation, handgeld_rows,
                                    handgeld_year_rows, label, not_counted_cell, progress,
                                    respondents, row_unit, sections, texts, unit_label)
 from shared.report_formats.xlsx_layout import (BOLD, HEAD_FILL, align_right, band,
@@ -266,14 +267,9 @@ def _explain(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
             ws.cell(row=row, column=col, value=v).alignment = Alignment(wrap_text=True,
                                                                        vertical="top")
         row += 1
-    notes = [
-        "Resultaat / doel: de doelen komen uit de jaartabel van de coöperatie (sectie 5).",
-        "Uniek: iedere bezoekerscode telt één keer per ruimte; in het totaal één keer over "
-        "alle ruimtes, dus het totaal is hooguit de som van de ruimtes.",
-        "Een bezoek zonder gekozen activiteit telt als inloop. Ongedaan gemaakte registraties "
-        "tellen niet mee.",
-        _rate_note(report.get("volunteer_value", {})),
-    ]
+    notes = [*(i18n.st("nl", EXPLAINED, key) for key in ("sheet_targets", "sheet_unique",
+                                                         "sheet_walk_in")),
+             _rate_note(report.get("volunteer_value", {}))]
     for i, note in enumerate(notes, start=row + 1):
         ws.cell(row=i, column=1, value=note)
     _widths(ws, {1: 22, 2: 46, 3: 10, 4: 80})
@@ -283,7 +279,7 @@ def _rate_note(value: dict) -> str:
     """What the Toelichting says of the rate: the year's own, or the warning."""
     if value.get("warning"):
         return value["warning"]
-    return "Vrijwilligersuren worden gewaardeerd tegen het minimumloon (WML) van het jaar."
+    return i18n.st("nl", EXPLAINED, "sheet_rate")
 
 
 def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> bytes:
