@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 DEFAULT_LANG = "nl"
@@ -27,7 +27,7 @@ _FOLDER = ("data", "i18n")
 _LAST = 10**6  # the place of a language file without lang_order
 
 
-@lru_cache(maxsize=None)
+@cache
 def _file(lang: str) -> dict[str, object]:
     """One language file, parsed (empty for an unknown language)."""
     if not re.fullmatch(r"[a-z]{2,3}", lang):
@@ -55,7 +55,7 @@ def _discover() -> tuple[str, ...]:
 LANGUAGES = _discover()
 
 
-@lru_cache(maxsize=None)
+@cache
 def section(lang: str, name: str) -> dict[str, str]:
     """One table of a language file, e.g. ``section("en", "report")`` (empty when absent)."""
     table = _file(lang).get(name)
@@ -66,13 +66,13 @@ def section(lang: str, name: str) -> dict[str, str]:
 STAFF_LANGUAGES = tuple(lang for lang in LANGUAGES if section(lang, "report"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     """The kiosk texts of one language (empty for an unknown language)."""
     return {str(k): v for k, v in _file(lang).items() if isinstance(v, str)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def texts(lang: str, name: str) -> dict[str, str]:
     """One table in ``lang`` with Dutch for any key it lacks: for code that indexes it."""
     return {**section(DEFAULT_LANG, name), **section(lang, name)}
