@@ -96,3 +96,28 @@ def test_every_key_the_report_code_uses_exists():
 def test_no_text_table_per_language_is_left_in_python():
     for path in [*STAFF_CODE, *REPORT_CODE]:
         assert not re.search(r"[{,]\s*[\"'](?:nl|en)[\"']\s*:", path.read_text("utf-8")), path
+
+
+def test_adding_a_language_is_adding_a_file(tmp_path, monkeypatch):
+    """A copy of the catalogs plus tw.toml: the language bar and the kiosk texts find it."""
+    folder = tmp_path / "data" / "i18n"
+    folder.mkdir(parents=True)
+    for entry in resources.files("shared").joinpath("data", "i18n").iterdir():
+        (folder / entry.name).write_text(entry.read_text("utf-8"), "utf-8")
+    lines = [line for line in (folder / "nl.toml").read_text("utf-8").splitlines()
+             if not line.startswith("#")]
+    kiosk_part = "\n".join(lines[:next(i for i, line in enumerate(lines) if line.startswith("["))])
+    (folder / "tw.toml").write_text(kiosk_part.replace('"Nederlands"', '"Twi"')
+                                    .replace("lang_order = 0", "lang_order = 6"), "utf-8")
+    monkeypatch.setattr(i18n.resources, "files", lambda package: tmp_path)
+    i18n._file.cache_clear()
+    try:
+        languages = i18n._discover()
+        assert languages == (*i18n.LANGUAGES, "tw")
+        assert i18n.language_name("tw") == "Twi" and i18n.st("tw", "report", "yes") == "ja"
+    finally:
+        monkeypatch.undo()
+        i18n._file.cache_clear()
+        i18n.catalog.cache_clear()
+        i18n.section.cache_clear()
+        i18n.texts.cache_clear()
