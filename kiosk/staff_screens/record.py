@@ -71,7 +71,7 @@ class RecordScreen(Screen):
         self.saved_any = False
 
     def compose(self) -> ComposeResult:
-        lang, figures = self.lang, self.source.catalog.staff_figures
+        lang, figures = self.lang, self.source.catalog.enterable_figures()
         rooms = list(self.source.enrolled or [])
         yield Header()
         with Vertical(id="form"):
@@ -140,7 +140,8 @@ class RecordScreen(Screen):
     # --- events ----------------------------------------------------------------
     @on(Select.Changed, "#indicator")
     def show_asks(self) -> None:
-        figure = self.source.catalog.staff_figures.get(self.query_one("#indicator", Select).value)
+        chosen = self.query_one("#indicator", Select).value
+        figure = self.source.catalog.enterable_figures().get(chosen)
         if figure is None:
             return
         kind = say(self.lang, figure.value, expect=figure.expect or "positief")
@@ -176,7 +177,7 @@ class RecordScreen(Screen):
     def saved(self, message: FigureSaved) -> None:
         found = message.recorded
         self.saved_any = True
-        figure = self.source.catalog.staff_figures[found.indicator]
+        figure = self.source.catalog.enterable_figures()[found.indicator]
         self.show_message(say(self.lang, "saved", label=figure.label, room=self._room(found.room),
                               year=found.year, value=found.value, date=found.at[:10],
                               by=found.by))
@@ -205,6 +206,8 @@ class RecordScreen(Screen):
         message = self.query_one("#message", Static)
         message.update(Text(text))  # typed text: never markup
         message.set_class(error, "-error")
+        # On a small screen the line may be scrolled away: a toast says it as well.
+        self.notify(text, severity="error" if error else "information", markup=False)
 
     def _room(self, room: str) -> str:
         return say(self.lang, "total") if room == TOTAL else self.source.catalog.room_name(room)

@@ -70,6 +70,8 @@ def how_counted(report: dict, catalog: Catalog | None, lang: str = "nl") -> list
     if staff:
         out.append((texts(lang)["entered_by_staff"] + ": " + "; ".join(staff),
                     i18n.st("nl", EXPLAINED, "staff_entered")))
+    if report.get("volunteer_value", {}).get("begroting"):
+        out.append((texts(lang)["financing"], texts(lang)["budget_how"]))
     return out
 
 
@@ -199,6 +201,8 @@ def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> st
             writer.writerow([report["year"], "vrijwilligerswaarde", texts(lang)["value_label"],
                              "euro", column, names[column], "" if amount is None else amount,
                              "", "", "", "", value.get("warning") or ""])
+    from shared.report_formats.begroting import budget_csv_rows
+    writer.writerows(budget_csv_rows(report, names, lang))  # the seed's section 7, new rows
     return out.getvalue()
 
 
@@ -254,6 +258,8 @@ def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") 
                      f"{euro(value.get('rooms', {}).get(room), lang)} |")
     lines.append(f"| {t['total']} | {number(hours['total'], lang)} | "
                  f"{euro(value.get('total'), lang)} |")
+    from shared.report_formats.begroting import budget_markdown
+    lines += budget_markdown(report, lang)
     section = report.get("handgeld", {"categories": {}, "monthly_cap": 0})
     cats = list(section["categories"]) or list("ABCDEF")
     lines += ["", f"## {t['handgeld']} ({t['cap']} {euro(section.get('monthly_cap'), lang)}, "
