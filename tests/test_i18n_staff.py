@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.staff_widgets.labels import tr
+from kiosk.staff.widgets.labels import tr
 from shared import i18n
 from shared.report_formats import texts
 

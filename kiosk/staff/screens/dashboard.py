@@ -21,10 +21,10 @@ from textual.widgets import (DataTable, Footer, Header, Label, Select, Static, T
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from kiosk.staff_widgets.labels import tr
-from kiosk.staff_widgets.panels import (BudgetTable, FreshnessTable, HandgeldTable, StaleBanner,
+from kiosk.staff.widgets.labels import tr
+from kiosk.staff.widgets.panels import (BudgetTable, FreshnessTable, HandgeldTable, StaleBanner,
                                         TrendPanel)
-from kiosk.staff_widgets.results import ResultsTable
+from kiosk.staff.widgets.results import ResultsTable
 from shared import i18n
 from shared.db import DatabaseError, SchemaNotCurrent
 from shared.report_formats import euro, number
@@ -265,7 +265,7 @@ class DashboardScreen(Screen):
 
     def action_record(self) -> None:
         """The screen to record a staff-entered figure; the table reloads after a save."""
-        from kiosk.staff_screens.record import RecordScreen
+        from kiosk.staff.screens.record import RecordScreen
         self.app.push_screen(RecordScreen(self.source, year=self.year, years=self.years,
                                           lang=self.lang),
                              lambda saved: self.load(self.year) if saved else None)

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Sparkline, Static
 
-from kiosk.staff_widgets.labels import tr
+from kiosk.staff.widgets.labels import tr
 from shared import i18n
 from shared.report_formats import euro, number
 from shared.trends import handgeld_table

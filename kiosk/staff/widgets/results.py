@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import DataTable
 
-from kiosk.staff_widgets.labels import tr
+from kiosk.staff.widgets.labels import tr
 from shared.catalog import Catalog
 from shared.report_formats import explanation, label, number, progress, unit_label
 from shared.staff_figures import entered_mark

@@ -290,7 +290,7 @@ def dashboard_main(argv: list[str]) -> int:
     except (ConfigError, CatalogError, DatabaseError) as exc:
         print(f"bwk-staff: {exc}", file=sys.stderr)
         return 2
-    from kiosk.staff_app import StaffApp
+    from kiosk.staff.app import StaffApp
     return run_app(StaffApp(source, year=args.year, lang=args.lang))
 
 
@@ -303,7 +303,7 @@ def run_app(app, *, headless: bool = False) -> int:
 
 def serve_command(config: str, year: int | None = None, lang: str = "nl") -> str:
     """The command textual-serve starts for each browser session."""
-    parts = [sys.executable, "-m", "kiosk.staff_cli", "--config", str(Path(config).resolve()),
+    parts = [sys.executable, "-m", "kiosk.staff.cli", "--config", str(Path(config).resolve()),
              "--lang", lang]
     if year:
         parts += ["--year", str(year)]
