@@ -50,7 +50,7 @@ def _count(conn, catalog, year: int) -> int:
 def _staff_command() -> list[str]:
     """The installed console script beside this Python, else the module."""
     script = Path(sys.executable).with_name("bwk-staff")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "kiosk.staff_cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "kiosk.staff.cli"]
 
 
 def _staff_report(config: Path, year: int, env: dict) -> int:

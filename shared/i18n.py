@@ -1,35 +1,81 @@
-"""Screen texts in every kiosk language, from ``shared/data/i18n/<lang>.toml``.
+"""Every text in every language, from ``shared/data/i18n/<lang>.toml``: one file per language.
 
-Each catalog is one flat TOML table of ``key = "text"``; texts may hold
-``{name}``-style fields. Dutch is the reference: a key missing from another
-catalog falls back to Dutch (a test checks that none is missing), and a key
-missing everywhere shows as the key itself rather than crashing a screen.
-Store and code errors carry ``reason`` values that are keys here.
+The file's top-level ``key = "text"`` pairs are the kiosk's screen texts; texts may hold
+``{name}``-style fields. Dutch is the reference: a key missing from another catalog falls
+back to Dutch (a test checks that none is missing), and a key missing everywhere shows as
+the key itself rather than crashing a screen. Store and code errors carry ``reason``
+values that are keys here.
+
+Tables in the same file (``[staff]``, ``[report]``, ...) hold the staff dashboard's and
+the funders' reports' texts. Staff and funders read Dutch or English, so only ``nl`` and
+``en`` must have them (a test checks both are complete); a kiosk language without them
+falls back to Dutch key by key, like the kiosk texts.
+
+Adding a language is adding a file: ``lang_order`` (a number) places it in the kiosk's
+language bar; a file without one comes last.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 DEFAULT_LANG = "nl"
-# Dutch first, then English, then languages often spoken in Amsterdam Zuidoost.
-LANGUAGES = ("nl", "en", "es", "tr", "pap", "srn")
+_FOLDER = ("data", "i18n")
+_LAST = 10**6  # the place of a language file without lang_order
 
 
-@lru_cache(maxsize=None)
-def catalog(lang: str) -> dict[str, str]:
-    """The texts of one language (empty for an unknown language)."""
-    if lang not in LANGUAGES:
+@cache
+def _file(lang: str) -> dict[str, object]:
+    """One language file, parsed (empty for an unknown language)."""
+    if not re.fullmatch(r"[a-z]{2,3}", lang):
         return {}
     try:
-        text = resources.files("shared").joinpath("data", "i18n", f"{lang}.toml").read_text("utf-8")
-    except FileNotFoundError:
+        text = resources.files("shared").joinpath(*_FOLDER, f"{lang}.toml").read_text("utf-8")
+    except (FileNotFoundError, IsADirectoryError):
         return {}
-    data = tomllib.loads(text)
-    return {str(k): str(v) for k, v in data.items()}
+    return tomllib.loads(text)
+
+
+def _discover() -> tuple[str, ...]:
+    folder = resources.files("shared").joinpath(*_FOLDER)
+    found = [entry.name.removesuffix(".toml") for entry in folder.iterdir()
+             if entry.name.endswith(".toml")]
+
+    def place(lang: str) -> tuple[int, str]:
+        order = _file(lang).get("lang_order")
+        return (order if isinstance(order, int) else _LAST, lang)
+
+    return tuple(sorted(found, key=place))
+
+
+# Dutch first, then English, then languages often spoken in Amsterdam Zuidoost.
+LANGUAGES = _discover()
+
+
+@cache
+def section(lang: str, name: str) -> dict[str, str]:
+    """One table of a language file, e.g. ``section("en", "report")`` (empty when absent)."""
+    table = _file(lang).get(name)
+    return {str(k): str(v) for k, v in table.items()} if isinstance(table, dict) else {}
+
+
+# The languages the staff dashboard and the reports speak: those whose file has their texts.
+STAFF_LANGUAGES = tuple(lang for lang in LANGUAGES if section(lang, "report"))
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """The kiosk texts of one language (empty for an unknown language)."""
+    return {str(k): v for k, v in _file(lang).items() if isinstance(v, str)}
+
+
+@cache
+def texts(lang: str, name: str) -> dict[str, str]:
+    """One table in ``lang`` with Dutch for any key it lacks: for code that indexes it."""
+    return {**section(DEFAULT_LANG, name), **section(lang, name)}
 
 
 def language_name(lang: str) -> str:
@@ -41,15 +87,24 @@ def has(key: str) -> bool:
     return key in catalog(DEFAULT_LANG)
 
 
-def t(lang: str, key: str, **fields: object) -> str:
-    """The text for ``key`` in ``lang`` (falling back to Dutch), with fields filled in."""
-    text = catalog(lang).get(key) or catalog(DEFAULT_LANG).get(key) or key
+def _filled(text: str, fields: dict[str, object]) -> str:
     if fields:
         try:
             return text.format(**fields)
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+def t(lang: str, key: str, **fields: object) -> str:
+    """The text for ``key`` in ``lang`` (falling back to Dutch), with fields filled in."""
+    return _filled(catalog(lang).get(key) or catalog(DEFAULT_LANG).get(key) or key, fields)
+
+
+def st(lang: str, name: str, key: str, **fields: object) -> str:
+    """The text for ``key`` in table ``name`` of ``lang`` (falling back to Dutch)."""
+    text = section(lang, name).get(key) or section(DEFAULT_LANG, name).get(key) or key
+    return _filled(text, fields)
 
 
 def euros(cents: int) -> str:

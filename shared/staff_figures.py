@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from shared import events
+from shared import events, i18n
 from shared.budget_catalog import BUDGET_SECTION
 from shared.catalog import Catalog, StaffFigure
 from shared.clock import TZ, local_iso, parse_iso
@@ -36,8 +36,9 @@ SELECT_FIGURES = (
 SELECT_FIGURE_ROWS = (
     "SELECT id, at, payload FROM events WHERE room = ? AND kind = 'figure_recorded' ORDER BY seq")
 HAS_EVENT = "SELECT 1 FROM events WHERE id = ?"
-NOT_ENTERED = "nog niet ingevoerd"
-NOT_ALL_ROOMS = "nog niet voor alle ruimtes ingevoerd"
+MARKS = "report_marks"  # the table of shared/data/i18n/nl.toml with these texts
+NOT_ENTERED = i18n.st("nl", MARKS, "not_entered")
+NOT_ALL_ROOMS = i18n.st("nl", MARKS, "not_all_rooms")
 
 
 class FigureError(ValueError):
@@ -268,7 +269,9 @@ def _targets(figure: StaffFigure, numbers: dict[str, int], rooms: list[str]
 
 def entered_words(date: str, by: str) -> str:
     """"ingevoerd 2017-03-01 door Anna" ("door" only when a name was given)."""
-    return f"ingevoerd {date}" + (f" door {by}" if by else "")
+    if by:
+        return i18n.st("nl", MARKS, "entered_by", date=date, by=by)
+    return i18n.st("nl", MARKS, "entered", date=date)
 
 
 def entered_mark(entry: IndicatorEntry, column: str) -> str:
@@ -277,5 +280,5 @@ def entered_mark(entry: IndicatorEntry, column: str) -> str:
     if found:
         return entered_words(found["date"], found.get("by", ""))
     if column == TOTAL and entry.get("total_from") == "sum":
-        return "som van de ingevoerde ruimtes"
+        return i18n.st("nl", MARKS, "sum_of_rooms")
     return entry.get("reasons", {}).get(column, NOT_ENTERED)

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable
 
-from kiosk.staff_app import StaffApp
-from kiosk.staff_cli import source_for_config
-from kiosk.staff_widgets.panels import StaleBanner
-from kiosk.staff_widgets.results import ResultsTable
+from kiosk.staff.app import StaffApp
+from kiosk.staff.cli import source_for_config
+from kiosk.staff.widgets.panels import StaleBanner
+from kiosk.staff.widgets.results import ResultsTable
 from shared.catalog import PUBLISHED_NAME, current_catalog, load_catalog, packaged_text
 from shared.clock import TZ
 from shared.config import load_config
@@ -64,7 +64,7 @@ def visit(site: Site, room: str) -> None:
 
 def report(site: Site, fmt: str = "json", node: str = "central") -> str:
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from kiosk.staff_cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from kiosk.staff.cli import main; sys.exit(main())",
          "report", "--config", str(site.config(node)), "--year", "2017", "--format", fmt],
         capture_output=True, text=True, timeout=60, env=child_env(), cwd=site.root)
     assert result.returncode == 0, result.stderr

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from textual.worker import WorkerFailed
 
-from kiosk.staff_app import StaffApp
-from kiosk.staff_cli import Source
-from kiosk.staff_widgets.panels import StaleBanner
+from kiosk.staff.app import StaffApp
+from kiosk.staff.cli import Source
+from kiosk.staff.widgets.panels import StaleBanner
 from shared.catalog import load_catalog
 from shared.schema import MIGRATIONS
 from test_syncd_site import child_env
@@ -75,7 +75,7 @@ def test_the_report_command_refuses_an_old_schema_without_touching_it(tmp_path):
     config = tmp_path / "central.toml"
     config.write_text('[central]\ndatabase = "central.db"\nkey = "keys/central.key"\n'
                       'inbox = "inbox"\n')
-    result = subprocess.run([sys.executable, "-m", "kiosk.staff_cli", "report", "--config",
+    result = subprocess.run([sys.executable, "-m", "kiosk.staff.cli", "report", "--config",
                              str(config), "--year", "2017"], capture_output=True, text=True,
                             env=child_env(), cwd=tmp_path, timeout=120)
     assert result.returncode == 2, result.stderr

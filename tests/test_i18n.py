@@ -52,7 +52,7 @@ def test_every_store_and_code_refusal_has_words():
 def test_every_key_the_kiosk_uses_exists():
     used = set()
     for path in (REPO / "kiosk").rglob("*.py"):
-        if path.name.startswith("staff"):
+        if "staff" in path.relative_to(REPO / "kiosk").as_posix():  # reads [staff] tables
             continue
         text = path.read_text("utf-8")
         used |= set(re.findall(r'(?:\bt|\.say)\(\s*"([a-z_]+)"', text))

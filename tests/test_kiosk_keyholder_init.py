@@ -87,7 +87,7 @@ def central_key_holders(site) -> dict:
     from test_syncd_site import child_env
 
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from kiosk.staff_cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from kiosk.staff.cli import main; sys.exit(main())",
          "report", "--config", str(site.config("central")), "--year", "2017", "--format", "json"],
         capture_output=True, text=True, timeout=60, env=child_env(), cwd=site.root)
     assert result.returncode == 0, result.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.staff_cli import source_for_config
+from kiosk.staff.cli import source_for_config
 from shared.bundle import NEWEST_FORMAT, SCHEMA_VERSION, canonical, seal
 from shared.config import load_config
 from shared.db import connect

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 import openpyxl
 import pytest
 
-from kiosk.staff_cli import main as staff_main
+from kiosk.staff.cli import main as staff_main
 from shared.begroting import _line, popular_budget
 from shared.catalog import catalog_from_text, load_catalog, packaged_text
 from tests.test_report_formats import CENTRAL_TOML

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import openpyxl
 import pytest
 
-from kiosk.staff_cli import main as staff_main
+from kiosk.staff.cli import main as staff_main
 from shared.report_formats import columns, render
 from tests.test_staff_data import CATALOG, build_central, report_2017
 

@@ -14,7 +14,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from kiosk.staff_cli import main as staff_main
+from kiosk.staff.cli import main as staff_main
 from shared import codes
 from shared.catalog import catalog_from_text, load_catalog, packaged_text
 from shared.clock import TZ
@@ -190,7 +190,7 @@ def test_a_room_config_is_told_to_record_at_central(tmp_path, capsys):
 
 def test_the_console_script_exits_non_zero_on_a_bad_figure(central):
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from kiosk.staff_cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from kiosk.staff.cli import main; sys.exit(main())",
          "record", "--config", str(central / "central.toml"), "--year", "2017", "--indicator",
          "betalende_leden", "--room", "cjm", "--value", "veel"],
         capture_output=True, text=True, timeout=60, env=child_env())

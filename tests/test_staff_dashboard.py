@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Select, Sparkline, TabbedContent
 
-from kiosk.staff_app import StaffApp
-from kiosk.staff_cli import Source, serve_command
-from kiosk.staff_widgets.panels import StaleBanner
-from kiosk.staff_widgets.results import ResultsTable
+from kiosk.staff.app import StaffApp
+from kiosk.staff.cli import Source, serve_command
+from kiosk.staff.widgets.panels import StaleBanner
+from kiosk.staff.widgets.results import ResultsTable
 from shared.store import RoomStore
 from tests.test_staff_data import CATALOG, NOW, ROOMS, build_central
 
@@ -135,7 +135,7 @@ async def test_a_missing_database_is_reported_not_a_crash(tmp_path):
 
 def test_serve_runs_the_dashboard_module_with_the_config(tmp_path):
     command = serve_command(str(tmp_path / "central.toml"), 2017, "en")
-    assert "-m kiosk.staff_cli --config" in command and command.endswith("--year 2017")
+    assert "-m kiosk.staff.cli --config" in command and command.endswith("--year 2017")
     assert str(tmp_path / "central.toml") in command
 
 

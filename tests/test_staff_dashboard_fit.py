@@ -14,10 +14,10 @@ from rich.text import Text
 from textual.app import App
 from textual.widgets import DataTable, Label, Static
 
-from kiosk.staff_app import StaffApp
-from kiosk.staff_cli import Source, run_app
-from kiosk.staff_widgets.panels import lag_text
-from kiosk.staff_widgets.results import ResultsTable, bar, percent
+from kiosk.staff.app import StaffApp
+from kiosk.staff.cli import Source, run_app
+from kiosk.staff.widgets.panels import lag_text
+from kiosk.staff.widgets.results import ResultsTable, bar, percent
 from shared.clock import TZ
 from tests.test_staff_dashboard import make_app, settle
 from tests.test_staff_data import CATALOG, ROOMS, build_central

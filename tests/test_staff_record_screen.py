@@ -8,11 +8,11 @@ import sqlite3
 import pytest
 from textual.widgets import DataTable, Input, Select, Static
 
-from kiosk.staff_app import StaffApp
-from kiosk.staff_cli import Source
-from kiosk.staff_screens.dashboard import DashboardScreen
-from kiosk.staff_screens.record import RecordScreen
-from kiosk.staff_widgets.results import ResultsTable
+from kiosk.staff.app import StaffApp
+from kiosk.staff.cli import Source
+from kiosk.staff.screens.dashboard import DashboardScreen
+from kiosk.staff.screens.record import RecordScreen
+from kiosk.staff.widgets.results import ResultsTable
 from tests.test_staff_data import CATALOG, NOW, ROOMS, build_central
 
 SIZE = (140, 45)

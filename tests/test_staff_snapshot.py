@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.staff_widgets.results import ResultsTable
+from kiosk.staff.widgets.results import ResultsTable
 from tests.test_staff_dashboard import SIZE, make_app, settle
 from tests.test_staff_data import build_central
 

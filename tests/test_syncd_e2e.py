@@ -37,7 +37,7 @@ def _populate(site: Site) -> dict[str, str]:
 
 def _report(site: Site) -> dict:
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from kiosk.staff_cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from kiosk.staff.cli import main; sys.exit(main())",
          "report", "--config", str(site.config("central")), "--year", "2017", "--format", "json"],
         capture_output=True, text=True, timeout=60, env=child_env(), cwd=site.root)
     assert result.returncode == 0, result.stderr

@@ -236,8 +236,8 @@ def test_every_report_format_survives_hostile_stored_data(tmp_path, fmt):
 
 # --- item 8: stored text is never read as markup by the dashboard --------------------------
 async def test_the_dashboard_shows_a_stored_time_with_markup_as_plain_text(tmp_path):
-    from kiosk.staff_app import StaffApp
-    from kiosk.staff_cli import Source
+    from kiosk.staff.app import StaffApp
+    from kiosk.staff.cli import Source
     from textual.widgets import DataTable
     from tests.test_staff_data import NOW, ROOMS, build_central
     path = tmp_path / "central.db"

@@ -17,6 +17,7 @@ import math
 from html import escape
 from typing import Any, cast
 
+from shared import i18n
 from shared.catalog import Catalog
 from shared.report_types import (
     Cell,
@@ -31,130 +32,16 @@ from shared.staff_figures import entered_mark
 FORMATS = ("json", "csv", "md", "xlsx", "html")
 BINARY_FORMATS = ("xlsx",)
 
-UNITS = {
-    "nl": {"unique": "uniek", "jobs": "klussen", "hours": "uren", "percent": "%",
-           "count": "aantal", "visits": "bezoeken",
-           "judgement": "oordeel"},
-    "en": {"unique": "unique", "jobs": "jobs", "hours": "hours", "percent": "%",
-           "count": "count", "visits": "visits",
-           "judgement": "judgement"},
-}
-# Labels and explanations of the indicators that are not activities: (nl, en, explanation nl).
-INDICATORS = {
-    "totaal_uniek": ("Totaal unieke deelnemers aan activiteit/dienst", "Total unique participants",
-                     "Verschillende bezoekerscodes over alle activiteiten; over de ruimtes telt "
-                     "iemand één keer, ook wie in twee ruimtes komt."),
-    "sleutelbeheerders": ("Sleutelbeheerders", "Key holders",
-                          "Sleutelbeheerders aan het eind van het jaar (minimum)."),
-    "actieve_vrijwilligers": ("Actieve vrijwilligers (gem. 250 uren/jaar), o.a. bij huurders "
-                              "in directe omgeving", "Active volunteers",
-                              "Vrijwilligers met minstens één afgesloten dienst in het jaar."),
-    "vrijwilligersuren": ("Vrijwilligersuren", "Volunteer hours",
-                          "Uren van afgesloten vrijwilligersdiensten (doel: 250 uur per "
-                          "actieve vrijwilliger)."),
-    "nieuwe_bewoners": ("Nieuwe bewoners in de wijk, zoals statushouders, effectief mee laten doen",
-                        "New residents taking part",
-                        "Bij inschrijving zelf opgegeven 'nieuw in de buurt' (vrijwillig)."),
-    "doorverwezen_wpi": ("Doorverwezen door uitkeringsinstantie (zelf opgegeven)",
-                         "Referred by the benefits agency (self-declared)",
-                         "Zelf opgegeven bij inschrijving ('hoe ken je ons?': de "
-                         "uitkeringsinstantie); niet het cijfer van WPI/SDZO zelf: dat voeren "
-                         "medewerkers in (doorverwezen_wpi_ingezet)."),
-    "anonieme_bezoeken": ("Anonieme bezoeken", "Anonymous visits",
-                          "Aanmeldingen zonder code: geteld als bezoek, niet als persoon."),
-    "enquete_confidence": ("Bewoners hebben meer vertrouwen in eigen kunnen, o.a. door "
-                           "buurtwerkkamer", "More confidence in own abilities",
-                           "Deel van de mensen van wie het laatste enquête-antwoord in het jaar "
-                           "positief is (blije smiley); n = aantal mensen; onder 20 indicatief."),
-    "enquete_pleasant": ("Bewoners vinden dat buurtwerkkamer bijdraagt aan prettig(er) leven in de "
-                         "buurt", "Living here is more pleasant",
-                         "Deel van de mensen van wie het laatste enquête-antwoord in het jaar "
-                         "positief is (blije smiley); n = aantal mensen; onder 20 indicatief."),
-}
-ACTIVITY_EXPLANATION = {"unique": "Unieke deelnemers aan deze activiteit in het jaar.",
-                        "jobs": "Aantal uitgevoerde klussen in het jaar."}
-TEXT = {
-    "nl": {"title": "Resultaten buurtwerkkamers", "indicator": "Indicator", "unit": "Eenheid",
-           "total": "Totaal", "year": "Jaar", "generated": "Gemaakt op", "target": "streefcijfer",
-           "hours": "Vrijwilligersuren", "rate": "Tarief per uur (WML)", "value": "Waarde",
-           "room": "Ruimte", "month": "Maand", "spent": "Uitgegeven", "cap": "Plafond",
-           "over_cap": "Boven plafond", "budget": "Populaire begroting",
-           "handgeld": "Handgeld per maand", "freshness": "Actualiteit van de gegevens",
-           "last_event": "Laatste gebeurtenis", "last_bundle": "Laatste bundel",
-           "lag": "Achterstand (uur)", "stale": "Stil > 2 dagen", "trends": "Verloop per maand",
-           "checkins": "aanmeldingen", "visitors": "verschillende bezoekers",
-           "explanation": "Toelichting", "yes": "ja", "no": "nee", "none": "geen uitgaven",
-           "indicative": "indicatief", "people": "personen",
-           "value_label": "Waarde vrijwilligersuren (WML)", "rate_of": "tarief van",
-           "budget_line": "Budget", "over_budget": "Boven budget", "result": "resultaat",
-           "handgeld_year": "Handgeld over het jaar",
-           "months_over_budget": "Maanden boven budget",
-           "months_over_cap": "Maanden boven plafond",
-           # the populaire begroting in the seed's layout (section 7)
-           "financing": "Begroting en financiering", "financer": "Financiers",
-           "financing_cells": "Cellen: ontvangen of geteld / begroot.",
-           "received": "Ontvangen", "planned": "Begroot",
-           "entered_or_note": "ingevoerd / toelichting",
-           "zzp_rate": "ZZP-tarief per uur (medewerkers)",
-           "formal_budget": "Totaal formele begroting",
-           "resident_hours": "Investering van bewoners in uren",
-           "resident_value": "Investering van bewoners in euro's (WML)",
-           "professional_hours": "Investering van medewerkers in uren",
-           "professional_value": "Investering van medewerkers in euro's (ZZP-tarief)",
-           "volunteer_total": "Totaal investering vrijwilligers",
-           "popular_total": "Totaal populaire begroting",
-           "budget_how": "Bewonersuren: afgesloten vrijwilligersdiensten in de kiosk, tegen het "
-                         "minimumloon (WML) per uur van het jaar. De kiosk kan een betaalde "
-                         "medewerker niet van een bewoner onderscheiden (een vrijwilliger is "
-                         "een bezoekerscode met de rol vrijwilliger, meer niet): de "
-                         "vrijwilligersuren van medewerkers voeren medewerkers in "
-                         "(medewerkersuren), gewaardeerd tegen het ZZP-tarief van het jaar; "
-                         "zo ook het bedrag dat per financier is ontvangen (ontvangen_…). "
-                         "Begroot: de catalogus (de tabel van sectie 7). Een som zonder "
-                         "ingevoerd deel zegt wat ontbreekt; totalen uit onafgeronde sommen, "
-                         "één keer afgerond."},
-    "en": {"title": "Neighbourhood rooms: results", "indicator": "Indicator", "unit": "Unit",
-           "total": "Total", "year": "Year", "generated": "Generated", "target": "target",
-           "hours": "Volunteer hours", "rate": "Hourly rate (minimum wage)", "value": "Value",
-           "room": "Room", "month": "Month", "spent": "Spent", "cap": "Cap",
-           "over_cap": "Over the cap", "budget": "Popular budget",
-           "handgeld": "Petty cash per month", "freshness": "Freshness of the data",
-           "last_event": "Last event", "last_bundle": "Last bundle",
-           "lag": "Lag (hours)", "stale": "Silent > 2 days", "trends": "Month by month",
-           "checkins": "check-ins", "visitors": "distinct visitors",
-           "explanation": "Explanation", "yes": "yes", "no": "no", "none": "no spending",
-           "indicative": "indicative", "people": "people",
-           "value_label": "Value of volunteer hours (minimum wage)", "rate_of": "rate of",
-           "budget_line": "Budget", "over_budget": "Over budget", "result": "result",
-           "handgeld_year": "Petty cash over the year",
-           "months_over_budget": "Months over budget", "months_over_cap": "Months over the cap",
-           "financing": "Budget and financing", "financer": "Financers",
-           "financing_cells": "Cells: received or counted / planned.",
-           "received": "Received", "planned": "Planned",
-           "entered_or_note": "entered / note",
-           "zzp_rate": "Hourly freelance (ZZP) rate (professionals)",
-           "formal_budget": "Total formal budget",
-           "resident_hours": "Residents' investment in hours",
-           "resident_value": "Residents' investment in euros (minimum wage)",
-           "professional_hours": "Professionals' investment in hours",
-           "professional_value": "Professionals' investment in euros (ZZP rate)",
-           "volunteer_total": "Total volunteer investment",
-           "popular_total": "Total popular budget",
-           "budget_how": "Residents' hours: closed volunteer shifts at the kiosk, at the "
-                         "year's hourly minimum wage (WML). The kiosk cannot tell a paid "
-                         "professional from a resident (a volunteer is a visitor code with "
-                         "the volunteer role, nothing more): staff enter the professionals' "
-                         "volunteer hours (medewerkersuren), valued at the year's ZZP rate, "
-                         "and the amount received from each financer (ontvangen_…). Planned: "
-                         "the catalog (the table of section 7). A sum lacking an entered part "
-                         "says what is missing; totals from unrounded sums, rounded once."},
-}
+# Every text is in shared/data/i18n/<lang>.toml: the tables [report], [report_units],
+# [report_labels] and [report_explanations] (Dutch only).
+EXPLAINED = "report_explanations"
 
 
-STAFF_EXPLANATION = ("Ingevoerd door medewerkers (bwk-staff record of het dashboard), met "
-                     "datum en naam; het laatst ingevoerde cijfer telt, eerdere blijven in het "
-                     "logboek. Zonder invoer: een streepje met de reden.")
-ENTERED = {"nl": "ingevoerd", "en": "entered"}
+def texts(lang: str) -> dict[str, str]:
+    """The report's texts in ``lang``, Dutch for any it lacks."""
+    return i18n.texts(lang, "report")
+
+
 # What the budget tables read when a report has no hours row (a hand-made report).
 NO_HOURS: IndicatorEntry = {"unit": "hours", "rooms": {}, "total": 0}
 
@@ -164,26 +51,26 @@ def label(indicator: str, catalog: Catalog | None, lang: str = "nl") -> str:
         return catalog.activities[indicator].funder_label(lang)
     if catalog and indicator in catalog.staff_figures:
         return catalog.staff_figures[indicator].label
-    if indicator in INDICATORS:
-        return INDICATORS[indicator][1 if lang == "en" else 0]
+    if indicator in i18n.section(i18n.DEFAULT_LANG, "report_labels"):
+        return i18n.st(lang, "report_labels", indicator)
     return indicator
 
 
 def explanation(indicator: str, entry: IndicatorEntry) -> str:
     if entry.get("staff_entered"):
-        note = f" Streefcijfer: {entry['target_note']}." if entry.get("target_note") else ""
-        return STAFF_EXPLANATION + note
+        note = i18n.st("nl", EXPLAINED, "staff_target", note=entry["target_note"]
+                       ) if entry.get("target_note") else ""
+        return i18n.st("nl", EXPLAINED, "staff_entered") + note
     if indicator == "actieve_vrijwilligers" and "min_hours" in entry:
-        return (f"Vrijwilligers met minstens {number(entry['min_hours'])} uur aan afgesloten "
-                f"diensten in het jaar (de tabel: gem. 250 uren/jaar); met minstens één dienst: "
-                f"{number(entry.get('with_shift', {}).get('total'))}.")
-    if indicator in INDICATORS:
-        return INDICATORS[indicator][2]
-    return ACTIVITY_EXPLANATION.get(entry["unit"], "")
+        return i18n.st("nl", EXPLAINED, "active_volunteers_hours",
+                       min_hours=number(entry["min_hours"]),
+                       with_shift=number(entry.get("with_shift", {}).get("total")))
+    explained = i18n.section("nl", EXPLAINED)
+    return explained.get(indicator) or explained.get(f"activity_{entry['unit']}", "")
 
 
 def unit_label(unit: str, lang: str = "nl") -> str:
-    return UNITS.get(lang, UNITS["nl"]).get(unit, unit)
+    return i18n.texts(lang, "report_units").get(unit, unit)
 
 
 def how_counted(report: Report, catalog: Catalog | None, lang: str = "nl") -> list[tuple[str, str]]:
@@ -196,14 +83,11 @@ def how_counted(report: Report, catalog: Catalog | None, lang: str = "nl") -> li
         elif explanation(indicator, entry):
             out.append((label(indicator, catalog, lang), explanation(indicator, entry)))
     if staff:
-        out.append((ENTERED_BY_STAFF.get(lang, ENTERED_BY_STAFF["nl"]) + ": " + "; ".join(staff),
-                    STAFF_EXPLANATION))
+        out.append((texts(lang)["entered_by_staff"] + ": " + "; ".join(staff),
+                    i18n.st("nl", EXPLAINED, "staff_entered")))
     if report.get("volunteer_value", {}).get("begroting"):
-        out.append((TEXT[lang]["financing"], TEXT[lang]["budget_how"]))
+        out.append((texts(lang)["financing"], texts(lang)["budget_how"]))
     return out
-
-
-ENTERED_BY_STAFF = {"nl": "Ingevoerd door medewerkers", "en": "Entered by staff"}
 
 
 def row_unit(entry: IndicatorEntry, lang: str = "nl") -> str:
@@ -261,7 +145,7 @@ def survey_note(entry: IndicatorEntry, column: str, lang: str = "nl") -> str:
     n, indicative = respondents(entry, column)
     if n is None:
         return ""
-    return f"n={n}" + (f", {TEXT[lang]['indicative']}" if indicative else "")
+    return f"n={n}" + (f", {texts(lang)['indicative']}" if indicative else "")
 
 
 def progress(value: Cell, target: Cell) -> float | None:
@@ -287,7 +171,7 @@ def number(value: Cell, lang: str = "nl", empty: str = "–") -> str:
 
 def rate_line(value: VolunteerValue, lang: str = "nl") -> str:
     """"Tarief per uur (WML): € 8,96 (tarief van 2017)"."""
-    t = TEXT[lang]
+    t = texts(lang)
     text = f"{t['rate']}: {euro(value.get('hourly_rate'), lang)}"
     if value.get("rate_year") is not None:
         text += f" ({t['rate_of']} {value['rate_year']})"
@@ -330,7 +214,7 @@ def to_csv(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    names = {**report["rooms"], "total": TEXT[lang]["total"]}
+    names = {**report["rooms"], "total": texts(lang)["total"]}
     for indicator, entry in report["indicators"].items():
         for column in columns(report):
             value, target = cell(entry, column)
@@ -347,7 +231,7 @@ def to_csv(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> 
     if worth:  # the populaire begroting: the hours' value, with any warning on the rate
         for column in columns(report):
             amount = worth.get("total") if column == "total" else worth["rooms"].get(column)
-            writer.writerow([report["year"], "vrijwilligerswaarde", TEXT[lang]["value_label"],
+            writer.writerow([report["year"], "vrijwilligerswaarde", texts(lang)["value_label"],
                              "euro", column, names[column], "" if amount is None else amount,
                              "", "", "", "", worth.get("warning") or ""])
     from shared.report_formats.begroting import budget_csv_rows
@@ -368,7 +252,7 @@ def target_words(entry: IndicatorEntry, column: str) -> str:
 
 
 def yes_no(value: bool, lang: str = "nl") -> str:
-    return TEXT[lang]["yes"] if value else TEXT[lang]["no"]
+    return texts(lang)["yes"] if value else texts(lang)["no"]
 
 
 def handgeld_rows(report: Report) -> list[dict[str, Any]]:
@@ -392,7 +276,7 @@ def handgeld_year_rows(report: Report) -> list[dict[str, Any]]:
 
 
 def handgeld_year_heads(report: Report, lang: str) -> list[str]:
-    t = TEXT[lang]
+    t = texts(lang)
     section = report["handgeld"]
     return [t["room"], t["spent"], f"{t['budget_line']} {euro(section.get('yearly_budget'), lang)}",
             f"{t['cap']} 12 × {euro(section.get('monthly_cap'), lang)}", t["over_budget"],

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import cast
 
-from shared.report_formats import TEXT, columns, euro, number
+from shared.report_formats import columns, euro, number, texts
 from shared.report_types import BudgetLine, Report, VolunteerValue
 
 # The seed's order after the financers' rows (shared.begroting.LINES).
@@ -31,7 +31,7 @@ def budget_rows(report: Report) -> list[tuple[str, BudgetLine]]:
 
 
 def row_label(key: str, line: BudgetLine, lang: str = "nl") -> str:
-    return line.get("label", key) if key.startswith("financing.") else TEXT[lang][key]
+    return line.get("label", key) if key.startswith("financing.") else texts(lang)[key]
 
 
 def amount(line: BudgetLine, value: float | None, lang: str = "nl") -> str:
@@ -53,7 +53,7 @@ def budget_cell(line: BudgetLine, column: str, lang: str = "nl") -> str:
 
 def zzp_line(value: VolunteerValue, lang: str = "nl") -> str:
     """"ZZP-tarief per uur (medewerkers): € 35,00 (tarief van 2017)"."""
-    t = TEXT[lang]
+    t = texts(lang)
     text = f"{t['zzp_rate']}: {euro(value.get('zzp_rate'), lang)}"
     if value.get("zzp_rate_year") is not None:
         text += f" ({t['rate_of']} {value['zzp_rate_year']})"
@@ -64,7 +64,7 @@ def budget_markdown(report: Report, lang: str = "nl") -> list[str]:
     rows = budget_rows(report)
     if not rows:
         return []
-    t, value = TEXT[lang], report["volunteer_value"]
+    t, value = texts(lang), report["volunteer_value"]
     names = [*report["rooms"].values(), t["total"]]
     lines = ["", f"### {t['financing']}", "", zzp_line(value, lang), ""]
     if value.get("zzp_warning"):

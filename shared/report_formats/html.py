@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from shared.catalog import Catalog
 from shared.report_formats import (
     NO_HOURS,
-    TEXT,
     cell,
     cell_note,
     columns,
@@ -34,6 +33,7 @@ from shared.report_formats import (
     shown,
     stale_rooms,
     target_words,
+    texts,
     yes_no,
 )
 from shared.report_formats import escape_text as esc
@@ -91,7 +91,7 @@ def _seed_rows(report: Report, catalog: Catalog | None, lang: str, width: int, o
 
 
 def _results_table(report: Report, catalog: Catalog | None, lang: str) -> list[str]:
-    t = TEXT[lang]
+    t = texts(lang)
     heads = [*report["rooms"].values(), t["total"]]
     out = ['<table id="results"><thead><tr>', f"<th>{esc(t['indicator'])}</th>",
            f"<th>{esc(t['unit'])}</th>", *(f"<th>{esc(h)}</th>" for h in heads),
@@ -188,7 +188,7 @@ def _trend_chart(name: str, series: RoomTrend, months: list[str], lang: str) -> 
 
 def _how_counted(report: Report, catalog: Catalog | None, lang: str) -> list[str]:
     """Every figure says how it was counted."""
-    out = [f"<h2>{'Hoe geteld' if lang == 'nl' else 'How each figure is counted'}</h2>",
+    out = [f"<h2>{texts(lang)['how_counted']}</h2>",
            '<dl id="how-counted">']
     for name, text in how_counted(report, catalog, lang):
         out.append(f"<dt>{esc(name)}</dt><dd>{esc(text)}</dd>")
@@ -196,7 +196,7 @@ def _how_counted(report: Report, catalog: Catalog | None, lang: str) -> list[str
 
 
 def _budget(report: Report, lang: str) -> list[str]:
-    t = TEXT[lang]
+    t = texts(lang)
     value = report.get("volunteer_value", {})
     hours = report["indicators"].get("vrijwilligersuren", NO_HOURS)
     out = [f"<h2>{esc(t['budget'])}</h2>", f'<p id="rate">{esc(rate_line(value, lang))}</p>']
@@ -221,7 +221,7 @@ def _financing(report: Report, lang: str) -> list[str]:
     rows = budget_rows(report)
     if not rows:
         return []
-    t, value = TEXT[lang], report["volunteer_value"]
+    t, value = texts(lang), report["volunteer_value"]
     out = [f"<h3>{esc(t['financing'])}</h3>", f'<p id="zzp-rate">{esc(zzp_line(value, lang))}</p>']
     if value.get("zzp_warning"):
         out.append(f'<p class="stale" id="zzp-warning">⚠ {esc(value["zzp_warning"])}</p>')
@@ -247,7 +247,7 @@ def _data(value: float | None) -> str:
 
 
 def _handgeld(report: Report, lang: str) -> list[str]:
-    t = TEXT[lang]
+    t = texts(lang)
     section = report.get("handgeld", {"categories": {}, "monthly_cap": None, "rooms": {}})
     cats = list(section["categories"]) or list("ABCDEF")
     out = [f"<h2>{esc(t['handgeld'])}</h2>",
@@ -287,7 +287,7 @@ def _handgeld(report: Report, lang: str) -> list[str]:
 
 
 def _freshness(report: Report, lang: str) -> list[str]:
-    t = TEXT[lang]
+    t = texts(lang)
     out = [f"<h2>{esc(t['freshness'])}</h2>", '<table id="freshness"><thead><tr>' + "".join(
         f"<th>{esc(h)}</th>" for h in [t["room"], t["last_event"], t["last_bundle"], t["lag"],
                                        t["stale"]]) + "</tr></thead><tbody>"]
@@ -305,7 +305,7 @@ def _freshness(report: Report, lang: str) -> list[str]:
 
 
 def to_html(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> str:
-    t = TEXT[lang]
+    t = texts(lang)
     title = f"{t['title']} {report['year']}"
     body = [f"<h1>{esc(title)}</h1>",
             f'<p class="meta">{esc(t["year"])}: <span id="year">{report["year"]}</span> · '
@@ -316,9 +316,9 @@ def to_html(report: Report, catalog: Catalog | None = None, lang: str = "nl") ->
         body.append(f'<p class="stale">{esc(t["stale"])}: {esc(", ".join(stale))}</p>')
     body += [f"<h2>{esc(t['title'])}</h2>", *_results_table(report, catalog, lang)]
     body.append('<p class="legend">' + f'<span style="background:{BAR}"></span>'
-                + ("resultaat" if lang == "nl" else "result")
+                + t["result"]
                 + f'<span style="background:{TARGET};width:.2rem"></span>'
-                + ("doel" if lang == "nl" else "target") + "</p>")
+                + t["goal"] + "</p>")
     body.append('<div class="charts">' + "".join(
         _bar_chart(i, e, report, catalog, lang) for i, e in report["indicators"].items()
         if e["unit"] not in ("percent", "judgement")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from shared.catalog import Catalog
 from shared.report_formats import (
     NO_HOURS,
-    TEXT,
     cell,
     cell_note,
     columns,
@@ -22,6 +21,7 @@ from shared.report_formats import (
     row_unit,
     shown,
     target_words,
+    texts,
     yes_no,
 )
 from shared.report_formats.seed_table import not_counted_cell, sections
@@ -38,12 +38,10 @@ def _md_cell(entry: IndicatorEntry, column: str, lang: str) -> str:
 
 
 def to_markdown(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> str:
-    t = TEXT[lang]
+    t = texts(lang)
     names = [*report["rooms"].values(), t["total"]]
     lines = [f"# {t['title']} {report['year']}", "",
-             f"{t['generated']}: {report.get('generated_at', '')}. "
-             f"Cellen: resultaat / {t['target']}." if lang == "nl" else
-             f"{t['generated']}: {report.get('generated_at', '')}. Cells: result / target.", "",
+             f"{t['generated']}: {report.get('generated_at', '')}. {t['cells_legend']}", "",
              "| " + " | ".join([t["indicator"], t["unit"], *names]) + " |",
              "|" + "---|" * 2 + "---:|" * len(names)]
     for heading, seed_rows in sections(report, catalog):
@@ -57,7 +55,7 @@ def to_markdown(report: Report, catalog: Catalog | None = None, lang: str = "nl"
             cells = [_md_cell(entry, c, lang) for c in columns(report)]
             lines.append("| " + " | ".join([label(seed_row, catalog, lang),
                                             row_unit(entry, lang), *cells]) + " |")
-    lines += ["", "## Hoe geteld" if lang == "nl" else "## How each figure is counted", ""]
+    lines += ["", f"## {t['how_counted']}", ""]
     lines += [f"- **{name}**: {text}" for name, text in how_counted(report, catalog, lang)]
     value = report.get("volunteer_value", {})
     hours = report["indicators"].get("vrijwilligersuren", NO_HOURS)

@@ -3,6 +3,7 @@ kiosk cannot count, so every format reads as the table the cooperative signed.""
 
 from __future__ import annotations
 
+from shared import i18n
 from shared.catalog import Catalog
 from shared.report_types import Report
 
@@ -55,8 +56,6 @@ SEED_ORDER = ("enquete_confidence", "enquete_pleasant", "interviews_uitkeringen"
               "input_medewerkers", "input_overleg")
 SEED_RANK = {**{key: i for i, key in enumerate(SEED_ORDER)},
              "totaal_uniek": 10 ** 6, "anonieme_bezoeken": 10 ** 6 + 1}
-NOT_COUNTED_REASON = {"nl": "niet geteld door de kiosk: in te voeren door medewerkers",
-                      "en": "not counted by the kiosk: to be entered by staff"}
 
 
 def sections(report: Report, catalog: Catalog | None
@@ -86,6 +85,6 @@ def sections(report: Report, catalog: Catalog | None
 def not_counted_cell(row: NotCounted, column: str, lang: str = "nl") -> str:
     """"– / min. 10" in a room, the reason in the total column."""
     if column == "total":
-        return f"– ({NOT_COUNTED_REASON.get(lang, NOT_COUNTED_REASON['nl'])})"
+        return f"– ({i18n.st(lang, 'report', 'not_counted_reason')})"
     target = row[4].get(column)
     return f"– / {target}" if target else "–"

@@ -19,10 +19,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from shared import i18n
 from shared.catalog import Catalog
 from shared.report_formats import (
+    EXPLAINED,
     NO_HOURS,
-    TEXT,
     cell,
     columns,
     explanation,
@@ -34,10 +35,11 @@ from shared.report_formats import (
     room_freshness,
     room_sync,
     row_unit,
+    texts,
     unit_label,
 )
 from shared.report_formats.begroting import TOTAL_LINES, budget_rows, realised, row_label
-from shared.report_formats.seed_table import NOT_COUNTED_REASON, not_counted_cell, sections
+from shared.report_formats.seed_table import not_counted_cell, sections
 from shared.report_formats.xlsx_layout import (
     BOLD,
     HEAD_FILL,
@@ -53,11 +55,9 @@ from shared.staff_figures import entered_mark
 TITLE = Font(bold=True, size=14)
 GREEN = PatternFill("solid", fgColor="C6EFCE")
 RED = PatternFill("solid", fgColor="FFC7CE")
-TO_ENTER = {"nl": "in te voeren", "en": "to be entered"}
 EURO = '"€" #,##0.00'
 RIGHT_WRAPPED = Alignment(horizontal="right", vertical="top", wrap_text=True)
-SHEETS = {"nl": ("Resultaten", "Vrijwilligers", "Handgeld", "Actualiteit", "Toelichting"),
-          "en": ("Results", "Volunteers", "Petty cash", "Freshness", "Explanation")}
+SHEETS = ("results", "volunteers", "handgeld", "freshness", "explanation")  # sheet_* texts
 
 
 def _header(ws: Worksheet, row: int, values: list[str]) -> None:
@@ -73,7 +73,7 @@ def _widths(ws: Worksheet, widths: dict[int, float]) -> None:
 
 
 def _results(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str) -> None:
-    t = TEXT[lang]
+    t = texts(lang)
     ws["A1"] = f"{t['title']} {report['year']}"
     ws["A1"].font = TITLE
     ws["A2"] = f"{t['generated']}: {report.get('generated_at', '')}"
@@ -96,7 +96,7 @@ def _results(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str) 
         if "respondents" in entry:
             row = _respondents_row(ws, row, entry, report, lang)
         if entry.get("staff_entered"):  # under a staff figure: "ingevoerd <date> door <name>"
-            ws.cell(row=row, column=1, value=f"  {'ingevoerd' if lang == 'nl' else 'entered'}")
+            ws.cell(row=row, column=1, value=f"  {texts(lang)['entered']}")
             for i, column in enumerate(columns(report)):
                 ws.cell(row=row, column=3 + 3 * i, value=entered_mark(entry, column))
     last = ws.max_row
@@ -114,15 +114,15 @@ def _results(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str) 
             formula=[f"AND(ISNUMBER({first}),{first}<0.5)"], fill=RED))
     ws.freeze_panes = "C5"
     align_right(ws, first_row=4, first_col=3)  # figures, targets and their headings line up
-    note = ws.cell(row=last + 2, column=1, value="– " + TO_ENTER.get(lang, TO_ENTER["nl"]) + ": "
-                   + NOT_COUNTED_REASON.get(lang, NOT_COUNTED_REASON["nl"]))
+    note = ws.cell(row=last + 2, column=1, value="– " + texts(lang)["to_enter"] + ": "
+                   + texts(lang)["not_counted_reason"])
     note.font = Font(italic=True)
 
 
 def _results_header(ws: Worksheet, names: list[str], lang: str) -> None:
     """Row 3: each room's name over its three columns; row 4: what each column holds, so
     result, target and % can be told apart as in the seed's table."""
-    t = TEXT[lang]
+    t = texts(lang)
     sub = [t["result"].capitalize(), t["target"].capitalize(), "%"]
     _header(ws, 4, [t["indicator"], t["unit"], *sub * len(names)])
     for col in (1, 2):
@@ -157,12 +157,12 @@ def _seed_rows(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str
 def _short_reason(text: str, lang: str) -> str:
     """The total column of a row the kiosk cannot count: a word that fits the printed cell;
     the full reason stands once under the table (see _results)."""
-    return TO_ENTER.get(lang, TO_ENTER["nl"]) if text.startswith("– (") else text
+    return texts(lang)["to_enter"] if text.startswith("– (") else text
 
 
 def _respondents_row(ws: Worksheet, row: int, entry: IndicatorEntry, report: Report, lang: str) -> int:
     """Under a survey percentage: the people it rests on, and "indicatief" below 20."""
-    t = TEXT[lang]
+    t = texts(lang)
     ws.cell(row=row, column=1, value=f"  n ({t['people']})")
     ws.cell(row=row, column=2, value=t["people"])
     for i, column in enumerate(columns(report)):
@@ -174,7 +174,7 @@ def _respondents_row(ws: Worksheet, row: int, entry: IndicatorEntry, report: Rep
 
 
 def _volunteers(ws: Worksheet, report: Report, lang: str) -> None:
-    t = TEXT[lang]
+    t = texts(lang)
     value = report.get("volunteer_value", {})
     hours = report["indicators"].get("vrijwilligersuren", NO_HOURS)
     ws["A1"] = f"{t['budget']} {report['year']}"
@@ -211,7 +211,7 @@ def _financing(ws: Worksheet, report: Report, row: int, lang: str) -> None:
     rows = budget_rows(report)
     if not rows:
         return
-    t, value = TEXT[lang], report["volunteer_value"]
+    t, value = texts(lang), report["volunteer_value"]
     ws.cell(row=row, column=1, value=t["financing"]).font = BOLD
     ws.cell(row=row + 1, column=1, value=t["zzp_rate"])
     ws.cell(row=row + 1, column=2, value=value.get("zzp_rate")).number_format = EURO
@@ -258,7 +258,7 @@ def _financing(ws: Worksheet, report: Report, row: int, lang: str) -> None:
 
 
 def _handgeld(ws: Worksheet, report: Report, lang: str) -> None:
-    t = TEXT[lang]
+    t = texts(lang)
     section = report.get("handgeld", {"categories": {}, "monthly_cap": None, "rooms": {}})
     cats = list(section["categories"]) or list("ABCDEF")
     ws["A1"] = f"{t['handgeld']} {report['year']}"
@@ -295,7 +295,7 @@ def _handgeld(ws: Worksheet, report: Report, lang: str) -> None:
 
 def _handgeld_year(ws: Worksheet, row: int, report: Report, lang: str) -> int:
     """The year per room against the yearly budget line and twelve monthly caps."""
-    t = TEXT[lang]
+    t = texts(lang)
     years = handgeld_year_rows(report)
     if not years:
         return row
@@ -319,7 +319,7 @@ def _handgeld_year(ws: Worksheet, row: int, report: Report, lang: str) -> int:
 
 
 def _freshness(ws: Worksheet, report: Report, lang: str) -> None:
-    t = TEXT[lang]
+    t = texts(lang)
     ws["A1"] = t["freshness"]
     ws["A1"].font = TITLE
     ws["A2"] = f"{t['generated']}: {report.get('generated_at', '')}"
@@ -338,7 +338,7 @@ def _freshness(ws: Worksheet, report: Report, lang: str) -> None:
 
 
 def _explain(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str) -> None:
-    t = TEXT[lang]
+    t = texts(lang)
     ws["A1"] = t["explanation"]
     ws["A1"].font = TITLE
     _header(ws, 3, ["id", t["indicator"], t["unit"], t["explanation"]])
@@ -350,15 +350,9 @@ def _explain(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str) 
             ws.cell(row=row, column=col, value=v).alignment = Alignment(wrap_text=True,
                                                                        vertical="top")
         row += 1
-    notes = [
-        "Resultaat / doel: de doelen komen uit de jaartabel van de coöperatie (sectie 5).",
-        "Uniek: iedere bezoekerscode telt één keer per ruimte; in het totaal één keer over "
-        "alle ruimtes, dus het totaal is hooguit de som van de ruimtes.",
-        "Een bezoek zonder gekozen activiteit telt als inloop. Ongedaan gemaakte registraties "
-        "tellen niet mee.",
-        _rate_note(report.get("volunteer_value", {})),
-        *_budget_notes(report, lang),
-    ]
+    notes = [*(i18n.st("nl", EXPLAINED, key) for key in ("sheet_targets", "sheet_unique",
+                                                         "sheet_walk_in")),
+             _rate_note(report.get("volunteer_value", {})), *_budget_notes(report, lang)]
     for i, note in enumerate(notes, start=row + 1):
         ws.cell(row=i, column=1, value=note)
     _widths(ws, {1: 22, 2: 46, 3: 10, 4: 80})
@@ -369,7 +363,7 @@ def _rate_note(value: VolunteerValue) -> str:
     warning = value.get("warning")
     if warning:
         return warning
-    return "Vrijwilligersuren worden gewaardeerd tegen het minimumloon (WML) van het jaar."
+    return i18n.st("nl", EXPLAINED, "sheet_rate")
 
 
 def _budget_notes(report: Report, lang: str) -> list[str]:
@@ -377,12 +371,12 @@ def _budget_notes(report: Report, lang: str) -> list[str]:
     value = report.get("volunteer_value", {})
     if not value.get("begroting"):
         return []
-    return [f"{TEXT[lang]['financing']}: {TEXT[lang]['budget_how']}",
+    return [f"{texts(lang)['financing']}: {texts(lang)['budget_how']}",
             *([warning] if (warning := value.get("zzp_warning")) else [])]
 
 
 def to_xlsx(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> bytes:
-    names = SHEETS.get(lang, SHEETS["nl"])
+    names = tuple(texts(lang)[f"sheet_{sheet}"] for sheet in SHEETS)
     wb = Workbook()
     results = cast(Worksheet, wb.active)  # a new workbook has one sheet, a worksheet
     results.title = names[0]
@@ -397,7 +391,7 @@ def to_xlsx(report: Report, catalog: Catalog | None = None, lang: str = "nl") ->
         fit_row_heights(ws)
         print_setup(ws, header_rows=header_rows.get(ws.title))
     wb[names[1]].page_setup.fitToHeight = 1  # the hours and the financing table on one page
-    wb.properties.title = f"{TEXT[lang]['title']} {report['year']}"
+    wb.properties.title = f"{texts(lang)['title']} {report['year']}"
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

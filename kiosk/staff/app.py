@@ -1,6 +1,6 @@
 """The staff dashboard app: composes the dashboard screen, binds quit; nothing else.
 
-All reading happens in the screen's workers through ``kiosk.staff_cli.Source``
+All reading happens in the screen's workers through ``kiosk.staff.cli.Source``
 (which calls ``shared``); the app itself never touches the database.
 """
 
@@ -12,8 +12,8 @@ from typing import Callable
 from textual.app import App
 from textual.binding import Binding
 
-from kiosk.staff_screens.dashboard import DashboardScreen
-from kiosk.staff_widgets.labels import tr
+from kiosk.staff.screens.dashboard import DashboardScreen
+from kiosk.staff.widgets.labels import tr
 from shared.clock import system_clock
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from shared import i18n
 from shared.catalog import Catalog, CatalogError, current_catalog
 from shared.config import CentralConfig, ConfigError, RoomConfig, load_config
 from shared.db import UI_BUSY_TIMEOUT_MS, DatabaseError, connect, open_for_reading
@@ -173,7 +174,7 @@ def _report_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", required=True, help="central.toml or a room's room.toml")
     parser.add_argument("--year", type=int, default=date.today().year)
     parser.add_argument("--format", choices=FORMATS, default="json")
-    parser.add_argument("--lang", choices=("nl", "en"), default="nl",
+    parser.add_argument("--lang", choices=i18n.STAFF_LANGUAGES, default="nl",
                         help="language of labels (csv/md/xlsx/html)")
     parser.add_argument("--out", type=Path, help="write to this file instead of the screen")
     parser.add_argument("--trends", action=argparse.BooleanOptionalAction, default=None,
@@ -279,7 +280,7 @@ def _dashboard_parser() -> argparse.ArgumentParser:
         prog="bwk-staff", description="The staff dashboard (subcommands: report, serve).")
     parser.add_argument("--config", required=True, help="central.toml or a room's room.toml")
     parser.add_argument("--year", type=int, default=None, help="the year shown first")
-    parser.add_argument("--lang", choices=("nl", "en"), default="nl")
+    parser.add_argument("--lang", choices=i18n.STAFF_LANGUAGES, default="nl")
     return parser
 
 
@@ -290,7 +291,7 @@ def dashboard_main(argv: list[str]) -> int:
     except (ConfigError, CatalogError, DatabaseError) as exc:
         print(f"bwk-staff: {exc}", file=sys.stderr)
         return 2
-    from kiosk.staff_app import StaffApp
+    from kiosk.staff.app import StaffApp
     return run_app(StaffApp(source, year=args.year, lang=args.lang))
 
 
@@ -303,7 +304,7 @@ def run_app(app, *, headless: bool = False) -> int:
 
 def serve_command(config: str, year: int | None = None, lang: str = "nl") -> str:
     """The command textual-serve starts for each browser session."""
-    parts = [sys.executable, "-m", "kiosk.staff_cli", "--config", str(Path(config).resolve()),
+    parts = [sys.executable, "-m", "kiosk.staff.cli", "--config", str(Path(config).resolve()),
              "--lang", lang]
     if year:
         parts += ["--year", str(year)]
@@ -319,7 +320,7 @@ def serve_main(argv: list[str]) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--year", type=int, default=None)
-    parser.add_argument("--lang", choices=("nl", "en"), default="nl")
+    parser.add_argument("--lang", choices=i18n.STAFF_LANGUAGES, default="nl")
     args = parser.parse_args(argv)
     try:
         source_for_config(load_config(args.config))

@@ -7,7 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Sparkline, Static
 
-from kiosk.staff_widgets.labels import tr
+from kiosk.staff.widgets.labels import tr
+from shared import i18n
 from shared.report_formats import NO_HOURS, euro, number, room_freshness, room_sync, stale_rooms
 from shared.report_types import Report
 from shared.report_types import RoomTrend as RoomSeries
@@ -128,17 +129,9 @@ def lag_text(hours: float | None, lang: str, minutes: int | None = None) -> str:
     return f"{int(hours // 24)} {tr(lang, 'days')}"
 
 
-# The catalog column and banner line (issue 12, item 11); kept here beside their only use.
-CATALOG_TEXT = {
-    "nl": {"catalog": "Catalogus", "catalog_behind": "⚠ Oudere catalogus dan gepubliceerd "
-           "(revisie {revision}), dus andere streefcijfers op de kiosk: {rooms}"},
-    "en": {"catalog": "Catalog", "catalog_behind": "⚠ Older catalog than published "
-           "(revision {revision}), so other targets on the kiosk: {rooms}"},
-}
-
-
 def catalog_tr(lang: str, key: str, **fields: object) -> str:
-    return CATALOG_TEXT.get(lang, CATALOG_TEXT["nl"])[key].format(**fields)
+    """The catalog column and banner line (issue 12, item 11)."""
+    return i18n.texts(lang, "staff")[key].format(**fields)
 
 
 def catalog_cell(report: Report, room: str) -> Text:

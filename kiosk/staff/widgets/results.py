@@ -17,7 +17,7 @@ from typing import TypeGuard, cast
 from rich.text import Text
 from textual.widgets import DataTable
 
-from kiosk.staff_widgets.labels import tr
+from kiosk.staff.widgets.labels import tr
 from shared.catalog import Catalog
 from shared.report_formats import explanation, label, number, progress, unit_label
 from shared.report_types import IndicatorEntry, Report

@@ -20,34 +20,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
 
+from shared import i18n
 from shared.staff_figures import TOTAL, FigureError, Recorded
 
-TEXTS = {
-    "nl": {"title": "Cijfer invoeren", "year": "Jaar", "indicator": "Indicator", "room": "Ruimte",
-           "value": "Waarde", "note": "Toelichting (bron)", "by": "Ingevoerd door",
-           "save": "Opslaan", "back": "Terug", "total": "Totaal (alle ruimtes)",
-           "saved": "Opgeslagen: {label}, {room} {year} = {value} (ingevoerd {date} door {by}).",
-           "refused": "Niet opgeslagen: {error}", "history": "Ingevoerd in {year} (nieuwste eerst)",
-           "when": "Wanneer", "who": "Door", "none": "Nog niets ingevoerd voor {year}.",
-           "count": "een heel getal", "percent": "een percentage (0 tot 100)",
-           "judgement": "een oordeel, bv. '{expect}'", "asks": "Vraagt {kind}.",
-           "central_only": "Cijfers worden centraal ingevoerd: open het dashboard met "
-                           "central.toml."},
-    "en": {"title": "Record a figure", "year": "Year", "indicator": "Indicator", "room": "Room",
-           "value": "Value", "note": "Note (source)", "by": "Entered by",
-           "save": "Save", "back": "Back", "total": "Total (all rooms)",
-           "saved": "Saved: {label}, {room} {year} = {value} (entered {date} by {by}).",
-           "refused": "Not saved: {error}", "history": "Entered for {year} (newest first)",
-           "when": "When", "who": "By", "none": "Nothing entered for {year} yet.",
-           "count": "a whole number", "percent": "a percentage (0 to 100)",
-           "judgement": "a judgement, e.g. '{expect}'", "asks": "Asks for {kind}.",
-           "central_only": "Figures are recorded at central: open the dashboard with "
-                           "central.toml."},
-}
-
-
 def say(lang: str, key: str, **values: object) -> str:
-    text = TEXTS.get(lang, TEXTS["nl"])[key]
+    text = i18n.texts(lang, "staff_record")[key]
     return text.format(**values) if values else text
 
 

@@ -21,10 +21,11 @@ from textual.widgets import (DataTable, Footer, Header, Label, Select, Static, T
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from kiosk.staff_widgets.labels import tr
-from kiosk.staff_widgets.panels import (BudgetTable, FreshnessTable, HandgeldTable, StaleBanner,
+from kiosk.staff.widgets.labels import tr
+from kiosk.staff.widgets.panels import (BudgetTable, FreshnessTable, HandgeldTable, StaleBanner,
                                         TrendPanel)
-from kiosk.staff_widgets.results import ResultsTable
+from kiosk.staff.widgets.results import ResultsTable
+from shared import i18n
 from shared.db import DatabaseError, SchemaNotCurrent
 from shared.report_formats import euro, number
 from shared.report_types import Report, Trends
@@ -265,7 +266,7 @@ class DashboardScreen(Screen):
 
     def action_record(self) -> None:
         """The screen to record a staff-entered figure; the table reloads after a save."""
-        from kiosk.staff_screens.record import RecordScreen
+        from kiosk.staff.screens.record import RecordScreen
         self.app.push_screen(RecordScreen(self.source, year=self.year, years=self.years,
                                           lang=self.lang),
                              lambda saved: self.load(self.year) if saved else None)
@@ -279,7 +280,8 @@ class DashboardScreen(Screen):
         self.load(self.year)
 
     async def action_toggle_lang(self) -> None:
-        self.lang = "en" if self.lang == "nl" else "nl"
+        languages = i18n.STAFF_LANGUAGES  # nl, en: whichever files have the staff texts
+        self.lang = languages[(languages.index(self.lang) + 1) % len(languages)]
         self.app.lang = self.lang  # type: ignore[attr-defined]
         await self.recompose()
         self.title = tr(self.lang, "app_title")

@@ -1,0 +1,1 @@
+"""The staff dashboard and bwk-staff: the cooperative's view of central.db (or a room's)."""
