@@ -12,7 +12,7 @@ import stat
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from shared.schema import MIGRATIONS
 
@@ -101,7 +101,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def apply_migrations(conn: sqlite3.Connection) -> int:
@@ -129,7 +129,7 @@ def apply_migrations(conn: sqlite3.Connection) -> int:
 class ThreadConnections:
     """One connection per thread for one database file (Textual workers are threads)."""
 
-    def __init__(self, path: str | Path, **options):
+    def __init__(self, path: str | Path, **options: Any) -> None:
         self.path = Path(path)
         self._options = options
         self._local = threading.local()

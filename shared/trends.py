@@ -13,10 +13,11 @@ import sqlite3
 from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from shared.bundle import NAME_RE
 from shared.catalog import Catalog
 from shared.clock import TZ, local_iso, parse_iso, year_bounds
-from shared.bundle import NAME_RE
 from shared.merge import room_status
 from shared.report import build_report
 
@@ -34,14 +35,14 @@ COUNT_YEAR_EVENTS = "SELECT COUNT(*) FROM events WHERE at >= ? AND at < ?"
 
 def count_year_events(conn: sqlite3.Connection, year: int) -> int:
     """A plain scan of one year's events: the benchmark's baseline."""
-    return conn.execute(COUNT_YEAR_EVENTS, year_bounds(year)).fetchone()[0]
+    return int(conn.execute(COUNT_YEAR_EVENTS, year_bounds(year)).fetchone()[0])
 
 
 def months_of(year: int) -> list[str]:
     return [f"{year:04d}-{m:02d}" for m in range(1, 13)]
 
 
-def monthly_trends(conn: sqlite3.Connection, year: int, rooms: list[str]) -> dict:
+def monthly_trends(conn: sqlite3.Connection, year: int, rooms: list[str]) -> dict[str, Any]:
     """``{"months": [...12], "rooms": {room: {"checkins": [12], "visitors": [12]}}}``."""
     months = months_of(year)
     index = {m: i for i, m in enumerate(months)}
@@ -97,7 +98,7 @@ def _sync_files(inbox: Path | None) -> tuple[dict[str, int], int | None, int | N
     return dict(per_room), waiting, quarantined
 
 
-def _syncd_status(conn: sqlite3.Connection) -> dict:
+def _syncd_status(conn: sqlite3.Connection) -> dict[str, Any]:
     """Per-room status from syncd's bookkeeping in the store."""
     return dict(room_status(conn))
 
@@ -119,8 +120,8 @@ def _hours_since(now: datetime, last: str | None) -> float | None:
         return None
 
 
-def freshness(conn: sqlite3.Connection, report: dict, now: datetime,
-              inbox: Path | None = None) -> dict:
+def freshness(conn: sqlite3.Connection, report: dict[str, Any], now: datetime,
+              inbox: Path | None = None) -> dict[str, Any]:
     """Per room: last event/bundle, lag in hours, stale (> 2 days silent); plus queue totals."""
     extra = _syncd_status(conn)
     waiting_by_room, waiting, quarantined = _sync_files(inbox)
@@ -147,7 +148,7 @@ def freshness(conn: sqlite3.Connection, report: dict, now: datetime,
 def staff_report(conn: sqlite3.Connection, catalog: Catalog, year: int,
                  rooms: list[str] | None = None, *, only_room: str | None = None,
                  now: datetime | None = None, inbox: Path | None = None,
-                 trends: bool = True) -> dict:
+                 trends: bool = True) -> dict[str, Any]:
     """The yearly report (contract shape) plus ``freshness`` and (optional) ``trends``.
 
     The monthly trends scan a year of check-ins (about 1.5 s per million
@@ -161,7 +162,7 @@ def staff_report(conn: sqlite3.Connection, catalog: Catalog, year: int,
     return report
 
 
-def handgeld_table(report: dict) -> list[dict]:
+def handgeld_table(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Flat rows (room, month, A..F, spent, cap, over_cap) for tables and sheets."""
     section = report["handgeld"]
     categories = list(section["categories"]) or list("ABCDEF")

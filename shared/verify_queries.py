@@ -102,7 +102,7 @@ def _read_only(database: Path) -> sqlite3.Connection:
 
 
 def _count(conn: sqlite3.Connection, select: str) -> int:
-    return conn.execute(f"SELECT COUNT(*) FROM ({select})").fetchone()[0]
+    return int(conn.execute(f"SELECT COUNT(*) FROM ({select})").fetchone()[0])
 
 
 def back_up(database: Path, out: Path) -> int:
