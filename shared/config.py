@@ -167,8 +167,9 @@ class _Reader:
     def value(self, section: str, key: str, kind: str, value: Any) -> Any:
         if kind == "revocations":
             return self.revocations(section, key, value)
-        expected = {"path": str, "str": str, "room_id": str, "int": int, "bool": bool,
-                    "float": (int, float)}[kind]
+        # Any, so that ``value`` stays Any past the isinstance below (each kind checks more)
+        expected: Any = {"path": str, "str": str, "room_id": str, "int": int, "bool": bool,
+                         "float": (int, float)}[kind]
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             noun = {"path": "a file or folder path (text)", "str": "text",
                     "room_id": "a room id (text)", "int": "a whole number",

@@ -16,10 +16,12 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from shared import merge
 from shared.db import transaction
 from shared.keys import KeyFileError, PublicKey, load_public
+from shared.records import MergeRefused
 from syncd.common import log
 
 STORED_KEY = "central_key"  # the public key file's text
@@ -35,14 +37,14 @@ def key_from_text(text: str) -> PublicKey:
         return load_public(path)
 
 
-def check_record(record: dict) -> None:
+def check_record(record: dict[str, Any]) -> None:
     text = record.get("key")
     if type(text) is not str or not 0 < len(text) <= MAX_KEY_TEXT:
-        raise merge.MergeRefused("bad config", "central_key is not a key file's text")
+        raise MergeRefused("bad config", "central_key is not a key file's text")
     try:
         key_from_text(text)
     except (KeyFileError, UnicodeError):
-        raise merge.MergeRefused("bad config", "central_key does not load as a public key") from None
+        raise MergeRefused("bad config", "central_key does not load as a public key") from None
 
 
 def _replaced(conn: sqlite3.Connection) -> list[str]:

@@ -11,16 +11,18 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from syncd.common import log
 
 
-def health_path(node) -> Path:
+# node: a RoomNode or CentralNode; Any until the nodes share a Protocol (issue 14, item 5).
+def health_path(node: Any) -> Path:
     database = getattr(node.config, "database", None) or node.config.room.database
     return Path(f"{database}.syncd-health.json")
 
 
-def read(node) -> dict:
+def read(node: Any) -> dict[str, Any]:
     try:
         data = json.loads(health_path(node).read_text("utf-8"))
     except (OSError, ValueError):
@@ -31,7 +33,7 @@ def read(node) -> dict:
 class Health:
     """Consecutive failed passes; written to disk when it changes."""
 
-    def __init__(self, node, alarm_after: int):
+    def __init__(self, node: Any, alarm_after: int) -> None:
         self.node, self.alarm_after = node, alarm_after
         self.state = read(node)
         self.failed = int(self.state.get("failed_passes") or 0)
@@ -54,7 +56,7 @@ class Health:
                      "failing_since": self.state.get("failing_since") or at,
                      "last_ok": self.last_ok, "alarm_after": self.alarm_after})
 
-    def _write(self, state: dict) -> None:
+    def _write(self, state: dict[str, Any]) -> None:
         self.state = state
         path = health_path(self.node)
         tmp = path.with_name(path.name + ".tmp")

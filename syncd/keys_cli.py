@@ -20,6 +20,7 @@ again, and replaced atomically.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import tomllib
@@ -34,7 +35,7 @@ from syncd import transport
 from syncd.common import SetupError
 
 
-def add_parsers(sub) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("enrol", help="central: enrol a room's new key (or central's own)")
     p.add_argument("--config", type=Path, required=True)
     who = p.add_mutually_exclusive_group(required=True)
@@ -114,7 +115,7 @@ def _path_text(config: CentralConfig, target: Path) -> str:
 
 # --- commands ------------------------------------------------------------------------------
 
-def enrol(args) -> int:
+def enrol(args: argparse.Namespace) -> int:
     config = load_central_config(args.config)
     if args.central:
         return _enrol_central(config, args.key)
@@ -181,7 +182,7 @@ def _parse_at(text: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=TZ)
 
 
-def revoke(args) -> int:
+def revoke(args: argparse.Namespace) -> int:
     config = load_central_config(args.config)
     room, fingerprint = args.room, args.fingerprint.strip().upper()
     if not FINGERPRINT.match(fingerprint):

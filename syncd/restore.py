@@ -14,11 +14,11 @@ import sqlite3
 from pathlib import Path
 
 from shared import merge
-from shared.records import to_rows
 from shared.bundle import MAX_RESTORE_BYTES, BundleRejected
 from shared.config import load_room_config
 from shared.db import connect
 from shared.keys import KeyFileError, load_private, load_public
+from shared.records import MergeRefused, to_rows
 from syncd import transport
 from syncd.central import open_restore
 from syncd.common import SetupError, now_iso
@@ -40,7 +40,7 @@ def restore(config_path: Path, source: Path) -> tuple[int, int]:
         if opened.header["room"] != config.room.id:
             raise BundleRejected("not for this room", opened.header["room"])
         events = to_rows(config.room.id, opened.records, None, None, opened.columns)
-    except (BundleRejected, merge.MergeRefused) as exc:
+    except (BundleRejected, MergeRefused) as exc:
         raise SetupError(f"{source}: refused: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - whatever the file's content makes the checks do
         raise SetupError(f"{source}: refused: could not be checked ({type(exc).__name__})") from None
@@ -52,7 +52,7 @@ def restore(config_path: Path, source: Path) -> tuple[int, int]:
                              f"{config.room.id}; restore into a new database (move this one away)")
         try:
             added = merge.restore_log(conn, config.room.id, events, now_iso())
-        except merge.MergeRefused as exc:
+        except MergeRefused as exc:
             raise SetupError(f"{source}: refused: {exc}") from None
         except (ValueError, TypeError, OverflowError, RecursionError, sqlite3.Error) as exc:
             # rolled back whole: the database is as it was
