@@ -26,10 +26,17 @@ from shared.clock import TZ
 from shared.db import connect
 from shared.report import build_report
 from shared.report_formats import render
-from shared.trends import count_year_events, monthly_trends, staff_report
+from shared.clock import year_bounds
+from shared.trends import monthly_trends, staff_report
 
 ROOMS = ["cjm", "multibron", "handreiking"]
+COUNT_YEAR_EVENTS = "SELECT COUNT(*) FROM events WHERE at >= ? AND at < ?"
 NOW = datetime(2017, 12, 31, 12, tzinfo=TZ)
+
+
+def count_year_events(conn, year: int) -> int:
+    """A plain scan of one year's events: the baseline the report is compared with."""
+    return conn.execute(COUNT_YEAR_EVENTS, year_bounds(year)).fetchone()[0]
 
 
 def build(path: Path, events: int) -> float:
@@ -75,7 +82,7 @@ def run(quick: bool = False) -> list[Result]:
         Result("P5", f"contract report (build_report) over {label} events", t["contract"], "s",
                t["baseline"], f"<= {goal:g} s", t["contract"] <= goal),
         Result("P5", f"monthly trends (html, dashboard) over {label} events", t["trends"], "s",
-               t["baseline"], note="a year of check-ins grouped by month; no tally yet"),
+               t["baseline"], note="read from the monthly_visits projection"),
         Result("P5", "render csv+md+xlsx+html from the report dict",
                t["csv"] + t["md"] + t["xlsx"] + t["html"], "s",
                note=", ".join(f"{f} {t[f]:.3f}s" for f in ("csv", "md", "xlsx", "html"))),

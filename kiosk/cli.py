@@ -37,9 +37,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global HEADLESS
     args = _parser().parse_args(argv)
-    HEADLESS = args.headless
     try:
         if args.command == "init":
             from kiosk.init_cli import init_room
@@ -50,11 +48,11 @@ def main(argv: list[str] | None = None) -> int:
 
             return import_csv_command(args.file, args.import_config)
         if args.demo:
-            return run_demo(args.log)
+            return run_demo(args.log, headless=args.headless)
         if not args.config:
             print("bwk-kiosk: give --config ROOM.toml (or try --demo)", file=sys.stderr)
             return 2
-        return run_room(args.config, args.log)
+        return run_room(args.config, args.log, headless=args.headless)
     except ConfigError as exc:
         print(f"bwk-kiosk: {exc}", file=sys.stderr)
         return 2
@@ -68,10 +66,7 @@ def _setup_logging(path: Path) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-HEADLESS = False
-
-
-def _run(store, room_name: str, settings) -> int:
+def _run(store, room_name: str, settings, headless: bool) -> int:
     from kiosk.app import KioskApp
     from kiosk.memory import release_dead_widgets, tune_malloc
     from shared import queries
@@ -81,11 +76,11 @@ def _run(store, room_name: str, settings) -> int:
     settings.initially_open = queries.room_state(store.conn, store.room).is_open
     tune_malloc()
     release_dead_widgets()
-    guard = None if HEADLESS else TerminalGuard().install()  # before any thread starts
+    guard = None if headless else TerminalGuard().install()  # before any thread starts
     app = KioskApp(store, current_catalog(store.path), settings)
     app.terminal_guard = guard
     try:
-        result = app.run(headless=HEADLESS)
+        result = app.run(headless=headless)
     except OSError:
         if guard is None or not guard.terminal_lost:
             raise
@@ -96,7 +91,7 @@ def _run(store, room_name: str, settings) -> int:
     return guard.finish(code) if guard else code
 
 
-def run_room(config_path: str, log: str | None) -> int:
+def run_room(config_path: str, log: str | None, headless: bool = False) -> int:
     from kiosk.app import KioskSettings
     from shared.catalog import current_catalog
     from shared.db import UI_BUSY_TIMEOUT_MS
@@ -124,7 +119,7 @@ def run_room(config_path: str, log: str | None) -> int:
     settings = KioskSettings(room.id, name, status_file=room.status_file,
                              opening_hours=room.opening_hours, idle_seconds=room.idle_seconds,
                              sync=config.sync, status_details=room_details(room))
-    return _run(store, name, settings)
+    return _run(store, name, settings, headless)
 
 
 def demo_folder() -> Path:
@@ -137,7 +132,7 @@ def demo_folder() -> Path:
         return Path(tempfile.mkdtemp(prefix="bwk-demo-"))
 
 
-def run_demo(log: str | None) -> int:
+def run_demo(log: str | None, headless: bool = False) -> int:
     from kiosk.app import KioskSettings
     from shared.catalog import current_catalog
     from shared.db import UI_BUSY_TIMEOUT_MS
@@ -155,7 +150,7 @@ def run_demo(log: str | None) -> int:
     settings = KioskSettings(DEMO_ROOM, name, status_file=folder / "status.json",
                              opening_hours="ma-vr 10:00-16:00",
                              demo_key_holder=(demo.key_holder_name, demo.key_holder_pin))
-    return _run(store, name, settings)
+    return _run(store, name, settings, headless)
 
 
 if __name__ == "__main__":

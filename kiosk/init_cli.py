@@ -24,8 +24,6 @@ import sys
 from shared import codes, i18n
 from shared.config import load_room_config
 
-YES = ("j", "ja", "y", "yes")
-
 
 class NoAnswer(Exception):
     """Standard input ended before a question was answered."""

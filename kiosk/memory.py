@@ -59,13 +59,6 @@ def tune_malloc() -> bool:
     return all(results)
 
 
-def give_back_free_memory() -> None:
-    """Return free heap pages to the system (glibc ``malloc_trim``); a few ms."""
-    libc = _libc()
-    if libc is not None and hasattr(libc, "malloc_trim"):
-        libc.malloc_trim(0)
-
-
 def release_dead_widgets() -> bool:
     """Stop Textual's style cache from keeping removed widgets' rendered lines
     alive; True if applied (idempotent; a Textual without the method is left alone)."""

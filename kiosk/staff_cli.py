@@ -21,7 +21,7 @@ from pathlib import Path
 
 from shared.catalog import Catalog, CatalogError, current_catalog
 from shared.config import CentralConfig, ConfigError, RoomConfig, load_config
-from shared.db import UI_BUSY_TIMEOUT_MS, DatabaseError, connect
+from shared.db import UI_BUSY_TIMEOUT_MS, DatabaseError, open_for_reading
 from shared.report_formats import BINARY_FORMATS, FORMATS, render
 from shared.staff_figures import FigureError, Recorded, copy_figures, history, record_figure
 from shared.trends import monthly_trends, staff_report, years_with_data
@@ -46,7 +46,7 @@ class Source:
             catalog = max(self.catalog, current_catalog(self.database), key=_revision)
         except CatalogError:
             catalog = self.catalog
-        conn = connect(self.database, busy_timeout_ms=busy_timeout_ms, durable=False)
+        conn = open_for_reading(self.database, busy_timeout_ms=busy_timeout_ms)
         try:
             return staff_report(conn, catalog, year, self.enrolled, only_room=self.only_room,
                                 now=now, inbox=self.inbox, trends=trends)
@@ -56,7 +56,7 @@ class Source:
     def trends(self, year: int, rooms: list[str],
                busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> dict:
         """Monthly check-ins and distinct visitors per room; call from a worker."""
-        conn = connect(self.database, busy_timeout_ms=busy_timeout_ms, durable=False)
+        conn = open_for_reading(self.database, busy_timeout_ms=busy_timeout_ms)
         try:
             return monthly_trends(conn, year, rooms)
         finally:
@@ -102,7 +102,7 @@ class Source:
 
     def years(self, this_year: int, busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> list[int]:
         """The years with data, up to ``this_year`` (newest first); call from a worker."""
-        conn = connect(self.database, busy_timeout_ms=busy_timeout_ms, durable=False)
+        conn = open_for_reading(self.database, busy_timeout_ms=busy_timeout_ms)
         try:
             return years_with_data(conn, this_year, self.rooms())
         finally:
@@ -110,12 +110,12 @@ class Source:
 
     def database_problem(self, busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> str | None:
         """``PRAGMA quick_check`` of the database: None when sound; call from a worker."""
-        from shared.merge import database_problem
+        from shared.sync_status import database_problem
         if not self.database.exists():
             return None  # not damaged, missing: report() says so (and nothing creates it)
         try:
-            conn = connect(self.database, busy_timeout_ms=busy_timeout_ms, durable=False,
-                           migrate=False)
+            conn = open_for_reading(self.database, busy_timeout_ms=busy_timeout_ms,
+                                    check_schema=False)
         except (sqlite3.DatabaseError, DatabaseError) as exc:
             return str(exc)
         try:
@@ -164,10 +164,6 @@ def source_for_config(config: RoomConfig | CentralConfig) -> Source:
         raise DatabaseError(f"{database}: no database yet (check [room]/[central] database in "
                             f"{config.path})")
     return source
-
-
-def report_for_config(config: RoomConfig | CentralConfig, year: int) -> dict:
-    return source_for_config(config).report(year, trends=False)
 
 
 def _report_parser() -> argparse.ArgumentParser:

@@ -35,6 +35,7 @@ from typing import Any, Iterable
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 
+from shared.errors import Refusal
 from shared.keys import SUITE, PrivateKey, PublicKey
 from shared.schema import MIGRATIONS
 
@@ -72,13 +73,11 @@ _HEADER_FIELDS: dict[str, type | tuple[type, ...]] = {
 _OPTIONAL_HEADER_FIELDS: dict[str, type | tuple[type, ...]] = {"catalog": int}
 
 
-class BundleRejected(ValueError):
+class BundleRejected(Refusal):
     """A bundle that must not be used; ``reason`` is short, fixed text (no personal data)."""
 
     def __init__(self, reason: str, detail: str = "", signer: str | None = None):
-        super().__init__(f"{reason}{': ' + detail if detail else ''}")
-        self.reason = reason
-        self.detail = detail
+        super().__init__(reason, detail)
         self.signer = signer  # the sender whose signature was verified, else None
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from shared.clock import parse_iso
 
 EARLIEST_PLAUSIBLE_YEAR = 2010
-# A room's sync_state (written by syncd, shared.merge.note_central_time): central's
+# A room's sync_state (written by syncd, shared.acks.note_central_time): central's
 # clock in the newest ack, and this machine's clock when it read that ack.
 CENTRAL_TIME, CENTRAL_TIME_SEEN_AT = "central_time", "central_time_seen_at"
 SELECT_LAST_EVENT_AT = "SELECT at FROM events WHERE room = ? ORDER BY seq DESC LIMIT 1"

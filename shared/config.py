@@ -7,6 +7,7 @@ relative to the config file.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields
@@ -47,20 +48,40 @@ class RoomSection:
     space_phone: str = _f("str", "A public phone number of the room.", "")
 
 
-@dataclass(frozen=True)
-class SyncSection:
-    key: Path = _f("path", "This room's private key file (bwk-syncd keygen).")
-    central_key: Path = _f("path", "Central's public key file.")
-    outbox: Path = _f("path", "Sealed bundles for central are written here.")
-    inbox: Path = _f("path", "Acknowledgements and config from central arrive here.")
+# Older releases tuned these with environment variables; they still work, read here once
+# at config load, as the default of the key (a key in the file wins).
+ENVIRONMENT_DEFAULTS = {"debounce_ms": "BWK_SYNCD_DEBOUNCE_MS",
+                        "resend_seconds": "BWK_SYNCD_RESEND_SECONDS",
+                        "max_events_per_bundle": "BWK_SYNCD_MAX_EVENTS"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class WatchSettings:
+    """How a syncd node watches its folders and keeps its quarantine: the same keys in a
+    room's [sync] and central's [central]."""
     rescan_seconds: int = _f("int", "Rescan folders this often even when no change is seen.", 30)
     force_polling: bool = _f("bool", "Poll instead of inotify (network shares).", False)
+    debounce_ms: int = _f(
+        "int", "Gather file events this long before a pass (milliseconds).", 50)
     quarantine_max_files: int = _f(
         "int", "Keep at most this many quarantined files (the oldest go first).", 1000)
     quarantine_max_mb: int = _f("int", "Keep at most this many MB of quarantined files.", 512)
     quarantine_max_days: int = _f("int", "Quarantined files older than this are removed.", 90)
     failed_passes_alarm: int = _f(
         "int", "After this many failed passes in a row the daemon stops the systemd watchdog.", 3)
+
+
+@dataclass(frozen=True)
+class SyncSection(WatchSettings):
+    key: Path = _f("path", "This room's private key file (bwk-syncd keygen).")
+    central_key: Path = _f("path", "Central's public key file.")
+    outbox: Path = _f("path", "Sealed bundles for central are written here.")
+    inbox: Path = _f("path", "Acknowledgements and config from central arrive here.")
+    resend_seconds: int = _f(
+        "seconds", "Export again what central has not acknowledged after this long "
+        "(0: at every pass).", 600)
+    max_events_per_bundle: int = _f(
+        "int", "At most this many events in one bundle; a larger backlog is split.", 20000)
 
 
 @dataclass(frozen=True)
@@ -75,18 +96,10 @@ class RoomConfig:
 
 
 @dataclass(frozen=True)
-class CentralSection:
+class CentralSection(WatchSettings):
     database: Path = _f("path", "The central copy (SQLite).")
     key: Path = _f("path", "Central's private key file.")
     inbox: Path = _f("path", "Bundles from all rooms arrive here.")
-    rescan_seconds: int = _f("int", "Rescan folders this often even when no change is seen.", 30)
-    force_polling: bool = _f("bool", "Poll instead of inotify (network shares).", False)
-    quarantine_max_files: int = _f(
-        "int", "Keep at most this many quarantined files (the oldest go first).", 1000)
-    quarantine_max_mb: int = _f("int", "Keep at most this many MB of quarantined files.", 512)
-    quarantine_max_days: int = _f("int", "Quarantined files older than this are removed.", 90)
-    failed_passes_alarm: int = _f(
-        "int", "After this many failed passes in a row the daemon stops the systemd watchdog.", 3)
 
 
 @dataclass(frozen=True)
@@ -151,28 +164,45 @@ class _Reader:
     def section(self, cls: type, table: Any, section: str) -> Any:
         if not isinstance(table, dict):
             raise self.error(section, "", "must be a table")
-        known = {f.name: f for f in fields(cls)}
+        # The section's own keys first (required ones lead), then the shared watch settings.
+        ordered = sorted(fields(cls), key=lambda f: f.kw_only)
+        known = {f.name: f for f in ordered}
         for key in table:
             if key not in known:
                 raise self.error(section, key, f"unknown key (known keys: {', '.join(known)})")
         values = {}
-        for f in fields(cls):
+        for f in ordered:
             if f.name not in table:
                 if f.default is MISSING:
                     raise self.error(section, "", f"missing required key '{f.name}' ({f.metadata['doc']})")
+                if f.name in ENVIRONMENT_DEFAULTS:
+                    values.update(self.from_environment(section, f))
                 continue
             values[f.name] = self.value(section, f.name, f.metadata["kind"], table[f.name])
         return cls(**values)
+
+    def from_environment(self, section: str, f: Any) -> dict[str, Any]:
+        name = ENVIRONMENT_DEFAULTS[f.name]
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            return {}
+        try:
+            number = int(float(raw))
+        except (ValueError, OverflowError):
+            raise ConfigError(f"{self.path}: [{section}] {f.name}: the environment variable "
+                              f"{name} must be a whole number, got {raw!r}") from None
+        return {f.name: self.value(section, f"{f.name} (from {name})", f.metadata["kind"], number)}
 
     def value(self, section: str, key: str, kind: str, value: Any) -> Any:
         if kind == "revocations":
             return self.revocations(section, key, value)
         # Any, so that ``value`` stays Any past the isinstance below (each kind checks more)
-        expected: Any = {"path": str, "str": str, "room_id": str, "int": int, "bool": bool,
-                         "float": (int, float)}[kind]
+        expected: Any = {"path": str, "str": str, "room_id": str, "int": int, "seconds": int,
+                         "bool": bool, "float": (int, float)}[kind]
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             noun = {"path": "a file or folder path (text)", "str": "text",
                     "room_id": "a room id (text)", "int": "a whole number",
+                    "seconds": "a whole number of seconds",
                     "bool": "true or false", "float": "a number"}[kind]
             raise self.error(section, key, f"expected {noun}, got {value!r}")
         if kind == "path":
@@ -183,6 +213,8 @@ class _Reader:
             raise self.error(section, key, "expected lower-case letters, digits, - or _")
         if kind == "int" and value <= 0:
             raise self.error(section, key, f"expected a number above 0, got {value}")
+        if kind == "seconds" and value < 0:
+            raise self.error(section, key, f"expected 0 or more seconds, got {value}")
         if kind == "float":
             limit = 90 if key.endswith("lat") else 180
             if not -limit <= value <= limit:

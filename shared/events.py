@@ -68,12 +68,6 @@ class Event:
         id_, room, seq, at, kind, visitor, activity, ref, payload = tuple(row)
         return cls(id_, room, seq, at, kind, visitor, activity, ref, json.loads(payload or "{}"))
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "room": self.room, "seq": self.seq, "at": self.at, "kind": self.kind,
-            "visitor": self.visitor, "activity": self.activity, "ref": self.ref,
-            "payload": self.payload,
-        }
 
 
 EVENT_COLUMNS = "id, room, seq, at, kind, visitor, activity, ref, payload"

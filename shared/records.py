@@ -23,6 +23,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Any, Callable
 
+from shared.errors import Refusal
 from shared.events import ALL_KINDS, CENTRAL_KINDS, ROOM_KINDS, Kind
 
 FIELDS = ("id", "room", "seq", "at", "kind", "visitor", "activity", "ref", "payload")
@@ -46,13 +47,8 @@ _OPTIONAL = {str, type(None)}
 _NUMBER = {int, float}
 
 
-class MergeRefused(ValueError):
+class MergeRefused(Refusal):
     """A verified bundle whose content cannot be merged; ``reason`` is short fixed text."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}{': ' + detail if detail else ''}")
-        self.reason = reason
-        self.detail = detail
 
 
 def _refuse(seq: Any, why: str) -> MergeRefused:

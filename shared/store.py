@@ -13,13 +13,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterable
 
-from shared import clock_check, codes, people, pin_attempts, room_local, room_secret
+from shared import clock_check, codes, people, room_local, room_secret
 from shared.clock import Clock, local_iso, parse_iso, system_clock
 from shared.db import DAEMON_BUSY_TIMEOUT_MS, ThreadConnections, transaction
+from shared.errors import StoreError
 from shared.events import Event, Kind, append
 from shared.people import Person
 from shared.room_local import delete_person as _delete_person
 from shared.room_local import forget_local  # noqa: F401 - syncd imports it from here
+from shared.store_key_holders import KeyHolders, PinLocked, PinWrong, validate_pin  # noqa: F401
+from shared.store_roles import OpenShift, RolesAndShifts, ShiftEnded  # noqa: F401
 
 INLOOP = "inloop"
 HEARD_VIA = ("neighbours", "housing_corporation", "benefits_agency", "other")
@@ -27,44 +30,12 @@ CASH_CATEGORIES = "ABCDEF"
 SURVEY_ANSWERS = (1, 2, 3)  # sad, neutral, happy smiley
 SURVEY_INTERVAL_DAYS = 91  # at most once a quarter per person
 
-SELECT_ROLE = "SELECT 1 FROM roles WHERE room = ? AND code = ? AND role = ?"
-SELECT_ROLE_PEOPLE = (
-    "SELECT p.code, p.name, p.pin_hash IS NOT NULL, p.last_seen FROM roles r "
-    "JOIN people p ON p.code = r.code WHERE r.room = ? AND r.role = ? ORDER BY p.name_key"
-)
-SELECT_OPEN_SHIFT = "SELECT start_id, started_at FROM open_shifts WHERE room = ? AND code = ?"
-SELECT_OPEN_SHIFTS = "SELECT code, start_id, started_at FROM open_shifts WHERE room = ? ORDER BY started_at"
 SELECT_LAST_SURVEY = (
     "SELECT MAX(at) FROM events WHERE kind = 'survey_answered' AND visitor = ?"
 )
 SELECT_REGISTERED = "SELECT 1 FROM events WHERE kind = 'visitor_registered' AND visitor = ? LIMIT 1"
 SELECT_EVENT_KIND = "SELECT kind, room FROM events WHERE id = ?"
 SELECT_IS_VOIDED = "SELECT 1 FROM voided WHERE event_id = ?"
-
-
-class StoreError(ValueError):
-    """A request the store refuses; ``reason`` is a catalog key for the screen."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}{': ' + detail if detail else ''}")
-        self.reason = reason
-
-
-class PinLocked(StoreError):
-    """Too many wrong tries: wait ``seconds``; ``unknown_name`` when the typed name is no key holder."""
-
-    def __init__(self, seconds: int, *, unknown_name: bool = False):
-        super().__init__("pin_locked", f"{seconds} s")
-        self.seconds = seconds
-        self.unknown_name = unknown_name
-
-
-class PinWrong(StoreError):
-    """A wrong PIN; ``wait_seconds`` is set when this miss started a wait."""
-
-    def __init__(self, reason: str = "pin_wrong", wait_seconds: int | None = None):
-        super().__init__(reason)
-        self.wait_seconds = wait_seconds
 
 
 @dataclass(frozen=True)
@@ -74,29 +45,12 @@ class CheckIn:
     code: str | None
 
 
-@dataclass(frozen=True)
-class ShiftEnded:
-    code: str
-    started_at: str
-    ended_at: str
-    hours: float
-    event: Event
+class RoomStore(KeyHolders, RolesAndShifts):
+    """The room database for one room; safe to share between threads.
 
-
-@dataclass(frozen=True)
-class OpenShift:
-    code: str
-    start_id: str
-    started_at: str
-
-
-def _hours_between(start: str, end: str) -> float:
-    seconds = (parse_iso(end) - parse_iso(start)).total_seconds()
-    return round(max(seconds, 0) / 3600, 2)
-
-
-class RoomStore:
-    """The room database for one room; safe to share between threads."""
+    Visitors, the room's opening, money and corrections are here; roles, shifts and jobs
+    in ``shared.store_roles``; key holders and PINs in ``shared.store_key_holders``.
+    """
 
     def __init__(self, path: str | Path, room: str, *, clock: Clock = system_clock,
                  busy_timeout_ms: int = DAEMON_BUSY_TIMEOUT_MS, durable: bool = True,
@@ -196,146 +150,6 @@ class RoomStore:
                                       payload={"question": q, "answer": a})
                          for q, a in sorted(answers.items()))
 
-    # --- volunteers and crews --------------------------------------------
-    def has_role(self, code: str, role: str) -> bool:
-        return self.conn.execute(SELECT_ROLE, (self.room, code, role)).fetchone() is not None
-
-    def people_with_role(self, role: str) -> list[Person]:
-        return [Person.from_row(r) for r in self.conn.execute(SELECT_ROLE_PEOPLE, (self.room, role))]
-
-    def set_volunteer(self, code: str, is_volunteer: bool, *, by: str) -> Event | None:
-        kind = Kind.VOLUNTEER_ADDED if is_volunteer else Kind.VOLUNTEER_REMOVED
-        with transaction(self.conn):
-            if self.has_role(code, "volunteer") == is_volunteer:
-                return None
-            return self._append(kind, visitor=code, payload={"by": by})
-
-    def open_shift(self, code: str) -> OpenShift | None:
-        row = self.conn.execute(SELECT_OPEN_SHIFT, (self.room, code)).fetchone()
-        return OpenShift(code, row[0], row[1]) if row else None
-
-    def open_shifts(self) -> list[OpenShift]:
-        return [OpenShift(*r) for r in self.conn.execute(SELECT_OPEN_SHIFTS, (self.room,))]
-
-    def start_shift(self, code: str) -> Event:
-        with transaction(self.conn):
-            if not self.has_role(code, "volunteer"):
-                raise StoreError("not_a_volunteer")
-            if self.open_shift(code):
-                raise StoreError("shift_already_open")
-            event = self._append(Kind.SHIFT_STARTED, visitor=code)
-            people.touch(self.conn, code, event.at)
-            return event
-
-    def end_shift(self, code: str, *, auto: bool = False) -> ShiftEnded:
-        with transaction(self.conn):
-            return self._end_shift(code, auto=auto)
-
-    def _end_shift(self, code: str, *, auto: bool) -> ShiftEnded:
-        shift = self.open_shift(code)
-        if shift is None:
-            raise StoreError("no_open_shift")
-        at = self.now()
-        hours = _hours_between(shift.started_at, at)
-        payload = {"hours": hours, **({"auto": True} if auto else {})}
-        event = self._append(Kind.SHIFT_ENDED, at=at, visitor=code, ref=shift.start_id,
-                             payload=payload)
-        return ShiftEnded(code, shift.started_at, at, hours, event)
-
-    def record_jobs(self, activity: str, count: int = 1, code: str | None = None) -> tuple[Event, ...]:
-        """Jobs done by a crew: one event per job, so voiding one undoes exactly one."""
-        if count < 1 or count > 100:
-            raise StoreError("job_count_invalid", str(count))
-        with transaction(self.conn):
-            at = self.now()
-            return tuple(self._append(Kind.JOB_DONE, at=at, visitor=code, activity=activity)
-                         for _ in range(count))
-
-    # --- key holders ------------------------------------------------------
-    def add_key_holder(self, name: str, pin: str, *, by: str | None, code: str | None = None
-                       ) -> Person:
-        """A key holder: an existing person (``code``) or a new one; ``by`` None only at init."""
-        validate_pin(pin)
-        pin_hash = people.hash_pin(pin, self.secret)  # slow: outside the write lock
-        with transaction(self.conn):
-            if code is None:
-                code = self._unused_code()
-                registered = self._append(Kind.VISITOR_REGISTERED, visitor=code)
-                people.remember(self.conn, code, name, registered.at)
-            elif self.person(code) is None:
-                people.remember(self.conn, code, name, self.now())
-            if not self.has_role(code, "key_holder"):
-                self._append(Kind.KEY_HOLDER_ADDED, visitor=code, payload={"by": by} if by else {})
-            people.set_pin(self.conn, code, pin_hash)
-            # a new PIN from a colleague also ends a wait someone else's wrong PINs started
-            pin_attempts.clear(self.conn, pin_attempts.key_holder_counter("kiosk", code))
-            return self.person(code)  # type: ignore[return-value]
-
-    def remove_key_holder(self, code: str, *, by: str) -> Event:
-        with transaction(self.conn):
-            if not self.has_role(code, "key_holder"):
-                raise StoreError("not_a_key_holder")
-            if len(self.people_with_role("key_holder")) <= 1:
-                raise StoreError("last_key_holder")
-            people.set_pin(self.conn, code, None)
-            event = self._append(Kind.KEY_HOLDER_REMOVED, visitor=code, payload={"by": by})
-            waiting = room_local.drop_forget_notice(self.conn, code)
-            if waiting:  # another room's forget waited for the key: it applies now
-                _delete_person(self.conn, code)
-        if waiting:
-            people.scrub(self.conn)
-        return event
-
-    def verify_key_holder(self, code: str, pin: str, scope: str = "kiosk") -> Person:
-        """The key holder if the PIN is right; wrong PINs are rate limited per key holder.
-
-        After 5 wrong PINs for one key holder, the next try for that key holder
-        waits 60 s, doubling with every further miss up to an hour; other key
-        holders are not affected. A code that is no key holder counts as an
-        unknown name (``unknown_name_tried``). ``scope`` keeps separate counters
-        for separate doors (the kiosk, a test).
-        """
-        if not self.has_role(code, "key_holder"):
-            self.unknown_name_tried(scope)
-        counter = pin_attempts.key_holder_counter(scope, code)
-        self._wait_if_locked(counter, unknown_name=False)
-        if self._pin_ok(code, pin):
-            with transaction(self.conn):  # a key holder got in: both counts start again
-                pin_attempts.clear(self.conn, counter)
-                pin_attempts.clear(self.conn, pin_attempts.unknown_name_counter(scope))
-            return self.person(code)  # type: ignore[return-value]
-        wait = pin_attempts.count_miss(self.conn, counter, pin_attempts.KEY_HOLDER_LIMIT,
-                                       self.clock())
-        raise PinWrong("pin_wrong", wait)
-
-    def unknown_name_tried(self, scope: str = "kiosk") -> None:
-        """Someone tried to log in with a name that is no key holder: always raises.
-
-        ``PinWrong("pin_no_match")`` (with the wait it started, if any) or
-        ``PinLocked`` once the gentle limit for unknown names is reached.
-        """
-        counter = pin_attempts.unknown_name_counter(scope)
-        self._wait_if_locked(counter, unknown_name=True)
-        wait = pin_attempts.count_miss(self.conn, counter, pin_attempts.UNKNOWN_NAME_LIMIT,
-                                       self.clock())
-        raise PinWrong("pin_no_match", wait)
-
-    def _wait_if_locked(self, counter: str, *, unknown_name: bool) -> None:
-        seconds = pin_attempts.seconds_locked(self.conn, counter, self.clock())
-        if seconds:
-            raise PinLocked(seconds, unknown_name=unknown_name)
-
-    def _pin_ok(self, code: str, pin: str) -> bool:
-        """The PIN checked against the peppered hash; an older unpeppered one is replaced."""
-        stored = people.stored_pin(self.conn, code)
-        if not people.pin_matches(stored, pin, self.secret):
-            return False
-        if people.needs_pepper(stored):
-            peppered = people.hash_pin(pin, self.secret)  # slow: outside the write lock
-            with transaction(self.conn):
-                people.replace_pin_hash(self.conn, code, stored, peppered)  # type: ignore[arg-type]
-        return True
-
     # --- the room ---------------------------------------------------------
     def open_room(self, *, by: str) -> Event:
         with transaction(self.conn):
@@ -413,38 +227,6 @@ class RoomStore:
         if idle or old_notes:
             people.scrub(self.conn)
         return len(idle)
-
-    # --- forgets relayed from other rooms ----------------------------------------
-    def forget_notices(self) -> list[tuple[Person, str]]:
-        """Key holders here whom another room was asked to forget: (person, received at)."""
-        return [(self.person(code), at) for code, _, _, at in room_local.forget_notices(self.conn)
-                if self.person(code) is not None]
-
-    def dismiss_forget_notice(self, code: str) -> bool:
-        """Keep the key holder as is (they stay a key holder here, by name)."""
-        with transaction(self.conn):
-            return room_local.drop_forget_notice(self.conn, code)
-
-    def forget_here(self, code: str, *, by: str) -> Event | None:
-        """Act on a relayed forget: the key and PIN go, then the name (never the last key holder)."""
-        with transaction(self.conn):
-            removed = None
-            if self.has_role(code, "key_holder"):
-                if len(self.people_with_role("key_holder")) <= 1:
-                    raise StoreError("last_key_holder")
-                people.set_pin(self.conn, code, None)
-                removed = self._append(Kind.KEY_HOLDER_REMOVED, visitor=code, payload={"by": by})
-            _delete_person(self.conn, code)
-        people.scrub(self.conn)
-        return removed
-
-
-def validate_pin(pin: str) -> None:
-    """A PIN to set: 4 to 8 digits, and not one anyone would try first (1111, 1234, ...)."""
-    if not (pin.isdigit() and 4 <= len(pin) <= 8):
-        raise StoreError("pin_format")
-    if people.is_trivial_pin(pin):
-        raise StoreError("pin_trivial")
 
 
 def _months_before(moment: datetime, months: int) -> datetime:

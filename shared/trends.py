@@ -17,9 +17,9 @@ from typing import Any
 
 from shared.bundle import NAME_RE
 from shared.catalog import Catalog
-from shared.clock import TZ, local_iso, parse_iso, year_bounds
-from shared.merge import room_status
+from shared.clock import TZ, local_iso, parse_iso
 from shared.report import build_report
+from shared.sync_status import room_status
 
 STALE_AFTER = timedelta(days=2)
 # Check-ins (one per activity chosen, anonymous ones under visitor '') per
@@ -30,12 +30,6 @@ SELECT_MONTHLY_VISITS = (
 # First and last event of one room through the (room, seq) index.
 SELECT_FIRST_EVENT = "SELECT at FROM events WHERE room = ? ORDER BY seq LIMIT 1"
 SELECT_LAST_EVENT = "SELECT at, seq FROM events WHERE room = ? ORDER BY seq DESC LIMIT 1"
-COUNT_YEAR_EVENTS = "SELECT COUNT(*) FROM events WHERE at >= ? AND at < ?"
-
-
-def count_year_events(conn: sqlite3.Connection, year: int) -> int:
-    """A plain scan of one year's events: the benchmark's baseline."""
-    return int(conn.execute(COUNT_YEAR_EVENTS, year_bounds(year)).fetchone()[0])
 
 
 def months_of(year: int) -> list[str]:
@@ -151,8 +145,8 @@ def staff_report(conn: sqlite3.Connection, catalog: Catalog, year: int,
                  trends: bool = True) -> dict[str, Any]:
     """The yearly report (contract shape) plus ``freshness`` and (optional) ``trends``.
 
-    The monthly trends scan a year of check-ins (about 1.5 s per million
-    events), so callers that do not draw them may leave them out.
+    The monthly trends read the ``monthly_visits`` projection (one row per room, month
+    and visitor); callers that do not draw them may still leave them out.
     """
     now = now or datetime.now(TZ)
     report = build_report(conn, catalog, year, rooms, only_room=only_room, now=now)

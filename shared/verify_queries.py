@@ -15,7 +15,7 @@ from pathlib import Path
 
 from shared.db import make_private, transaction
 from shared.events import rebuild_projections
-from shared.merge import SET_STATE
+from shared.sync_state import SET_STATE
 
 # Each projection with the columns that identify a row and the ones compared. Amounts are
 # sums of floats: rounded to a cent's hundredth, since the order of adding may differ.

@@ -19,15 +19,16 @@ from operator import itemgetter
 import sqlite3
 from pathlib import Path
 
-from shared import merge
+from shared import acks, merge, outbox, sync_status
+from shared.atomic_file import write_atomic
 from shared.records import FIELDS, to_rows
-from shared.bundle import (MAX_RESTORE_BYTES, MAX_RESTORE_PAYLOAD, MAX_RESTORE_RECORDS, NAME_RE, BundleRejected,
+from shared.bundle import (MAX_RESTORE_BYTES, MAX_RESTORE_PAYLOAD, MAX_RESTORE_RECORDS, BundleRejected,
                            open_bundle, seal)
 from shared.catalog import (CatalogError, catalog_from_text, current_catalog, keep_copies_in_step,
                             keep_published, note_room_revision, packaged_text,
                             refuse_unless_newer, room_revisions)
 from shared.clock import parse_iso, system_clock
-from shared.config import CentralConfig
+from shared.config import CentralConfig, WatchSettings
 from shared.db import connect, schema_version
 from shared.keys import KeyFileError, PublicKey, load_private, load_public
 from syncd import transport
@@ -44,6 +45,7 @@ class CentralNode:
     def __init__(self, config: CentralConfig, clock=system_clock):
         self.config, self.clock = config, clock
         self.section = config.central
+        self.label, self.database = "central", config.central.database
         try:
             self.me = load_private(self.section.key)
             self.rooms: dict[str, PublicKey] = {}
@@ -65,7 +67,7 @@ class CentralNode:
         except (CatalogError, OSError, sqlite3.DatabaseError) as exc:  # status says so too
             log.warning("the published catalog could not be kept in step: %s", exc)
         # Checked at start and after every error: a damaged copy must not merge or ack.
-        self.damaged = merge.database_problem(self.conn)
+        self.damaged = sync_status.database_problem(self.conn)
         self.revoked = self.revoked_keys()
 
     def close(self) -> None:
@@ -77,17 +79,23 @@ class CentralNode:
     def watch_paths(self) -> list[Path]:
         return [self.section.inbox]
 
+    def watch_settings(self) -> WatchSettings:
+        return self.section
+
+    def wakes_for(self, name: str) -> bool:
+        return False  # only bundles arrive here
+
     # --- one pass ---------------------------------------------------------------------
     def run_pass(self) -> PassReport:
         if self.damaged:
-            self.damaged = merge.database_problem(self.conn)
+            self.damaged = sync_status.database_problem(self.conn)
         if self.damaged:
             raise DatabaseDamaged(f"{self.section.database} is damaged ({self.damaged}); "
                                   f"nothing is merged or acknowledged. {DAMAGED_HELP}")
         try:
             return self._pass()
         except Exception:
-            self.damaged = merge.database_problem(self.conn)
+            self.damaged = sync_status.database_problem(self.conn)
             raise
 
     def revoked_keys(self) -> frozenset[tuple[str, str]]:
@@ -118,7 +126,7 @@ class CentralNode:
         if self.damaged:  # an error of the engine while merging: no ack from a damaged copy
             raise DatabaseDamaged(f"{self.section.database} is damaged ({self.damaged}); "
                                   f"nothing is acknowledged. {DAMAGED_HELP}")
-        heard |= set(merge.rooms_to_acknowledge(self.conn)) & set(self.rooms)
+        heard |= set(acks.rooms_to_acknowledge(self.conn)) & set(self.rooms)
         failed = []
         for room in sorted(heard):
             try:
@@ -171,7 +179,7 @@ class CentralNode:
         results = merge.merge_bundles(self.conn, waiting, self.now())
         if any(isinstance(r, merge.MergeRefused) and r.reason == merge.MERGE_FAILED
                for r in results):
-            self.damaged = merge.database_problem(self.conn)
+            self.damaged = sync_status.database_problem(self.conn)
         for incoming, result in zip(waiting, results):
             room = incoming.header["room"]
             if isinstance(result, merge.MergeRefused):
@@ -197,13 +205,13 @@ class CentralNode:
         records = [{"type": "ack", "room": room, "seq": seq,
                     "bundle_created": merge.last_created(self.conn, room)}]
         records += [{"type": "forget", "id": event_id, "code": code}
-                    for event_id, code in merge.forgets_elsewhere(self.conn, room)]
+                    for event_id, code in acks.forgets_elsewhere(self.conn, room)]
         folder = self.config.rooms[room].outbox
         old = transport.incoming(folder, ("ack",))
         name, data = seal("ack", self.me, self.rooms[room], records, room=room,
                           created=self.now(), schema=schema_version(self.conn))
         transport.write_atomic(folder, name, data)
-        merge.mark_acknowledged(self.conn, room, seq)
+        acks.mark_acknowledged(self.conn, room, seq)
         for previous in old:  # superseded: the newest ack says everything they said
             if previous != name and previous.startswith(f"ack-{self.me.name}-"):
                 transport.remove(folder, previous)
@@ -243,7 +251,7 @@ class CentralNode:
         """A sealed export of one room's log for its replaced machine (``restore``)."""
         if room not in self.rooms:
             raise SetupError(f"{room!r} is not enrolled in {self.config.path}")
-        records = merge.room_log(self.conn, room)
+        records = outbox.room_log(self.conn, room)
         last = records[-1][2] if records else 0
         _, data = seal("restore", self.me, self.rooms[room], records, room=room,
                        created=self.now(), schema=schema_version(self.conn),
@@ -251,9 +259,7 @@ class CentralNode:
                        columns=FIELDS)
         if len(data) > MAX_RESTORE_BYTES:
             raise SetupError(f"the export of {room} is larger than {MAX_RESTORE_BYTES} bytes")
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(out)
+        write_atomic(out, data)
         return len(records)
 
     # --- status ---------------------------------------------------------------------
@@ -281,12 +287,12 @@ class CentralNode:
 
     def _room_status(self) -> dict:
         now = self.clock()
-        rooms = merge.room_status(self.conn)
+        rooms = sync_status.room_status(self.conn)
         for room_id in self.rooms:
             rooms.setdefault(room_id, {"contiguous_seq": 0, "bundles": 0, "last_bundle_at": None,
                                        "last_bundle_created": None, "max_seq": 0,
                                        "quarantined": 0})
-        counts = merge.quarantine_counts(self.conn)
+        counts = sync_status.quarantine_counts(self.conn)
         revisions = room_revisions(self.conn)
         for room_id, entry in rooms.items():
             entry["quarantined"] = counts.get(room_id, 0)

@@ -21,7 +21,7 @@ from shared.config import ConfigError, load_central_config
 from shared.db import DatabaseError
 from shared.keys import KeyFileError, write_keypair
 from syncd import keys_cli
-from syncd.common import SetupError
+from syncd.common import Node, SetupError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -96,7 +96,7 @@ def _keygen(args) -> int:
     return 0
 
 
-def _node(config_path: Path):
+def _node(config_path: Path) -> Node:
     from syncd.daemon import make_node
     return make_node(config_path)
 
@@ -121,7 +121,7 @@ def _once(args) -> int:
         health.passed(node.now())
     finally:
         node.close()
-    print(f"{'central' if hasattr(node, 'rooms') else node.room}: {report.summary()}")
+    print(f"{node.label}: {report.summary()}")
     return 0
 
 

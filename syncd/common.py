@@ -1,22 +1,18 @@
-"""What both roles share: the pass report, logging, the clock, time limits."""
+"""What both roles share: the node interface, the pass report, logging, the clock."""
 
 from __future__ import annotations
 
 import gc
 import logging
-import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
+from pathlib import Path
+from typing import Any, Iterator, Protocol
 
 from shared.clock import local_iso, system_clock
+from shared.config import WatchSettings
 
 log = logging.getLogger("bwk-syncd")
-
-# Re-send what central has not acknowledged after this long (seconds).
-RESEND_AFTER = float(os.environ.get("BWK_SYNCD_RESEND_SECONDS", "600"))
-# At most this many events in one bundle (a few MB); a larger backlog is split.
-MAX_EVENTS_PER_BUNDLE = int(os.environ.get("BWK_SYNCD_MAX_EVENTS", "20000"))
 
 
 class SetupError(RuntimeError):
@@ -31,19 +27,18 @@ DAMAGED_HELP = ("Stop the daemon, then restore the database from a backup or reb
                 "the rooms' logs (docs/RELIABILITY.md, \"central.db is damaged\").")
 
 
-def prune_quarantine(section, inbox, conn, clock) -> None:
+def prune_quarantine(section: WatchSettings, inbox, conn, clock) -> None:
     """Keep the quarantine within the configured count, size and age (files and records)."""
     from datetime import timedelta
 
-    from shared import merge
-    from shared.clock import local_iso
+    from shared import sync_status
     from syncd import transport
 
     days = section.quarantine_max_days
     transport.prune_quarantine(inbox, section.quarantine_max_files,
                                section.quarantine_max_mb * 1024 * 1024, days * 86400.0)
-    merge.prune_quarantine(conn, section.quarantine_max_files,
-                           local_iso(clock() - timedelta(days=days)))
+    sync_status.prune_quarantine(conn, section.quarantine_max_files,
+                                 local_iso(clock() - timedelta(days=days)))
 
 
 def quarantine_file(inbox, conn, name: str | bytes, attributed_to: str | None, reason: str,
@@ -52,7 +47,7 @@ def quarantine_file(inbox, conn, name: str | bytes, attributed_to: str | None, r
     past any file). ``attributed_to`` is the verified signer, or None."""
     import sqlite3
 
-    from shared import merge
+    from shared import sync_status
     from syncd import transport
 
     try:
@@ -65,9 +60,32 @@ def quarantine_file(inbox, conn, name: str | bytes, attributed_to: str | None, r
     report.quarantined += 1
     log.warning("quarantined %s: %s", moved.name, reason)
     try:
-        merge.record_quarantine(conn, moved.name, attributed_to, reason, at)
+        sync_status.record_quarantine(conn, moved.name, attributed_to, reason, at)
     except sqlite3.Error as exc:
         log.error("could not record the quarantine of %s: %s", moved.name, exc)
+
+
+class Node(Protocol):
+    """What the daemon, ``once`` and ``status`` ask of a room or of central."""
+
+    label: str  # "central" or the room id, for messages
+    database: Path  # the node's own database (its health file lives beside it)
+
+    def run_pass(self) -> "PassReport": ...
+
+    def status(self) -> dict[str, Any]: ...
+
+    def watch_paths(self) -> list[Path]: ...
+
+    def watch_settings(self) -> WatchSettings: ...
+
+    def wakes_for(self, name: str) -> bool:
+        """Besides bundle files, does a change to this file name owe a pass?"""
+        ...
+
+    def now(self) -> str: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass

@@ -27,10 +27,9 @@ from pathlib import Path
 from shared.bundle import NAME_RE
 from shared.config import ConfigError, load_config
 from shared.db import DatabaseError
-from syncd.common import SetupError, log
+from syncd.common import Node, SetupError, log
 
 SETUP_ERRORS = (ConfigError, SetupError, DatabaseError, sqlite3.DatabaseError, OSError)
-DEBOUNCE_MS = int(os.environ.get("BWK_SYNCD_DEBOUNCE_MS", "50"))
 STEP_MS = 20
 # The watch yields at least this often: the pass owed once a new watch runs, and the
 # rescan (``rescan_seconds``) counted against the clock rather than the watch timeout.
@@ -54,7 +53,7 @@ def sd_notify(message: str) -> bool:
         return False
 
 
-def make_node(config_path: Path):
+def make_node(config_path: Path) -> Node:
     # Only the node this machine runs is imported: ``once`` on central starts faster.
     from shared.config import CentralConfig
 
@@ -67,23 +66,19 @@ def make_node(config_path: Path):
 
 
 class _Filter:
-    """Only wake for bundle files and the room database (not our own outbox, not tmp files)."""
+    """Only wake for bundle files and what the node asks for (the room database), not for
+    our own outbox's tmp files."""
 
-    def __init__(self, node):
-        self.db_names = set()
-        database = getattr(getattr(node, "config", None), "room", None)
-        if database is not None:
-            name = node.config.room.database.name
-            self.db_names = {name, f"{name}-wal"}
+    def __init__(self, node: Node):
+        self.node = node
 
     def __call__(self, change, path: str) -> bool:
         name = os.path.basename(path)
-        return name in self.db_names or bool(NAME_RE.match(name))
+        return bool(NAME_RE.match(name)) or self.node.wakes_for(name)
 
 
-def _timeout_ms(node) -> int:
-    section = getattr(node, "sync", None) or getattr(node, "section", None)
-    rescan_ms = int(getattr(section, "rescan_seconds", 30) * 1000)
+def _timeout_ms(node: Node) -> int:
+    rescan_ms = node.watch_settings().rescan_seconds * 1000
     watchdog_usec = os.environ.get("WATCHDOG_USEC")
     if watchdog_usec and watchdog_usec.isdigit():
         rescan_ms = min(rescan_ms, max(int(watchdog_usec) // 2000, 100))
@@ -119,13 +114,13 @@ def run(config_path: Path) -> int:
     import watchfiles  # only the long-running daemon watches (``once`` starts faster)
     try:
         while not flags["stop"]:
-            section = getattr(node, "sync", None) or getattr(node, "section", None)
+            settings = node.watch_settings()
             rescan_ms = _timeout_ms(node)
             for changes in watchfiles.watch(
-                    *node.watch_paths(), watch_filter=_Filter(node), debounce=DEBOUNCE_MS,
+                    *node.watch_paths(), watch_filter=_Filter(node), debounce=settings.debounce_ms,
                     step=STEP_MS, stop_event=wake, rust_timeout=min(rescan_ms, TICK_MS),
                     yield_on_timeout=True, raise_interrupt=False, recursive=False,
-                    force_polling=bool(getattr(section, "force_polling", False)) or None):
+                    force_polling=settings.force_polling or None):
                 if not health.alarming:  # passes keep failing: let systemd step in
                     sd_notify("WATCHDOG=1")
                 if flags["stop"] or flags["reload"]:
@@ -153,7 +148,7 @@ def run(config_path: Path) -> int:
     return 0
 
 
-def _reload(node, config_path: Path):
+def _reload(node: Node, config_path: Path) -> Node:
     sd_notify("RELOADING=1")
     try:
         fresh = make_node(config_path)
@@ -167,16 +162,15 @@ def _reload(node, config_path: Path):
     return fresh
 
 
-def _health(node, previous=None):
+def _health(node: Node, previous=None):
     from syncd.health import Health
-    section = getattr(node, "sync", None) or getattr(node, "section", None)
-    health = Health(node, int(getattr(section, "failed_passes_alarm", 3)))
+    health = Health(node, node.watch_settings().failed_passes_alarm)
     if previous is not None:
         health.failed = previous.failed
     return health
 
 
-def _safe_pass(node, health) -> None:
+def _safe_pass(node: Node, health) -> None:
     started = time.perf_counter()
     try:
         report = node.run_pass()

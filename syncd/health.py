@@ -13,16 +13,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from syncd.common import log
+from syncd.common import Node, log
 
 
-# node: a RoomNode or CentralNode; Any until the nodes share a Protocol (issue 14, item 5).
-def health_path(node: Any) -> Path:
-    database = getattr(node.config, "database", None) or node.config.room.database
-    return Path(f"{database}.syncd-health.json")
+def health_path(node: Node) -> Path:
+    return Path(f"{node.database}.syncd-health.json")
 
 
-def read(node: Any) -> dict[str, Any]:
+def read(node: Node) -> dict[str, Any]:
     try:
         data = json.loads(health_path(node).read_text("utf-8"))
     except (OSError, ValueError):
@@ -33,7 +31,7 @@ def read(node: Any) -> dict[str, Any]:
 class Health:
     """Consecutive failed passes; written to disk when it changes."""
 
-    def __init__(self, node: Any, alarm_after: int) -> None:
+    def __init__(self, node: Node, alarm_after: int) -> None:
         self.node, self.alarm_after = node, alarm_after
         self.state = read(node)
         self.failed = int(self.state.get("failed_passes") or 0)

@@ -6,11 +6,11 @@ One pass (``RoomNode.run_pass``):
    forgets relayed from other rooms) and config bundles (a newer catalog is
    written beside the room database); anything rejected goes to quarantine;
 2. delete outbox bundles that central has acknowledged (nothing else);
-3. if nothing was acknowledged for ``RESEND_AFTER`` seconds, export again
+3. if nothing was acknowledged for ``resend_seconds``, export again
    from the acknowledged seq (a fresh bundle replaces the older unacknowledged
    ones it covers);
 4. export events above the exported seq, one bundle per snapshot (split only
-   beyond ``MAX_EVENTS_PER_BUNDLE``);
+   beyond ``max_events_per_bundle``);
 5. once a day, purge names of people not seen for ``retention_months``.
 """
 
@@ -19,19 +19,19 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from shared import merge
-from shared.records import FIELDS
+from shared import acks, outbox, sync_state
+from shared.atomic_file import write_atomic
+from shared.records import FIELDS, MergeRefused
 from shared.bundle import BundleRejected, open_bundle, seal
 from shared.catalog import (CatalogError, catalog_from_text, current_catalog, keep_copies_in_step,
                             keep_published)
 from shared.clock import parse_iso, system_clock
-from shared.config import RoomConfig
+from shared.config import RoomConfig, WatchSettings
 from shared.db import connect, schema_version
 from shared.keys import KeyFileError, load_private, load_public
 from shared.store import RoomStore, forget_local
 from syncd import central_keys, transport
-from syncd.common import (MAX_EVENTS_PER_BUNDLE, RESEND_AFTER, PassReport, SetupError, log,
-                          now_iso, prune_quarantine, quarantine_file)
+from syncd.common import PassReport, SetupError, log, now_iso, prune_quarantine, quarantine_file
 
 INBOX_KINDS = ("ack", "config", "restore", "events")
 REPORT_CATALOG_KEY = "report_catalog_revision"  # central asked to hear the revision we run
@@ -50,7 +50,8 @@ class RoomNode:
         if config.sync is None:
             raise SetupError(f"{config.path}: no [sync] section: this room does not sync")
         self.config, self.clock = config, clock
-        self.room = config.room.id
+        self.room = self.label = config.room.id
+        self.database = config.room.database
         self.sync = config.sync
         try:
             self.me = load_private(self.sync.key)
@@ -80,7 +81,14 @@ class RoomNode:
         return now_iso(self.clock)
 
     def watch_paths(self) -> list[Path]:
-        return [self.sync.inbox, self.config.room.database.parent]
+        return [self.sync.inbox, self.database.parent]
+
+    def watch_settings(self) -> WatchSettings:
+        return self.sync
+
+    def wakes_for(self, name: str) -> bool:
+        """A write to the room database (the kiosk recorded something) owes an export."""
+        return name in (self.database.name, f"{self.database.name}-wal")
 
     # --- one pass -----------------------------------------------------------------
     def run_pass(self) -> PassReport:
@@ -111,11 +119,11 @@ class RoomNode:
                     raise BundleRejected("not for this room", "", signer)
                 self._apply(opened.header["kind"], opened.records)
                 if opened.header["kind"] == "ack":
-                    merge.note_central_time(self.conn, opened.header["created"], self.now())
+                    acks.note_central_time(self.conn, opened.header["created"], self.now())
             except BundleRejected as exc:
                 self._reject(name, str(exc), report, exc.signer)
                 continue
-            except merge.MergeRefused as exc:
+            except MergeRefused as exc:
                 self._reject(name, str(exc), report, signer)
                 continue
             except Exception as exc:  # noqa: BLE001 - one file never stops the room's exports
@@ -137,34 +145,34 @@ class RoomNode:
             if kind == "ack" and rtype == "ack":
                 seq = record.get("seq")
                 if type(seq) is not int or not 0 <= seq < 2 ** 53:
-                    raise merge.MergeRefused("bad ack")
+                    raise MergeRefused("bad ack")
                 created = record.get("bundle_created")
                 if created is not None and not _is_time(created):
-                    raise merge.MergeRefused("bad ack")
+                    raise MergeRefused("bad ack")
             elif kind == "ack" and rtype == "forget":
                 event_id, code = record.get("id"), record.get("code")
                 if not (type(event_id) is str and type(code) is str
                         and 0 < len(event_id) <= 64 and 0 < len(code) <= 32):
-                    raise merge.MergeRefused("bad forget")
+                    raise MergeRefused("bad forget")
             elif kind == "config" and rtype == "catalog":
                 if type(record.get("text")) is not str:
-                    raise merge.MergeRefused("bad config")
+                    raise MergeRefused("bad config")
             elif kind == "config" and rtype == "central_key":
                 central_keys.check_record(record)
             else:
-                raise merge.MergeRefused("unknown record")
+                raise MergeRefused("unknown record")
         for record in records:
             rtype = record["type"]
             if rtype == "ack" and self._from_before_resend(record):
                 log.info("ignored an acknowledgement of seq %s sealed before `resend --all` "
                          "(a central that was lost)", record["seq"])
             elif rtype == "ack":
-                acked = merge.apply_ack(self.conn, self.room, record["seq"], self.now())
+                acked = acks.apply_ack(self.conn, self.room, record["seq"], self.now())
                 self._end_resend_when_all_acknowledged(acked)
             elif rtype == "forget":
-                if not merge.forget_applied(self.conn, record["id"]):
+                if not acks.forget_applied(self.conn, record["id"]):
                     forget_local(self.conn, record["code"])
-                    merge.mark_forget_applied(self.conn, record["id"], self.now())
+                    acks.mark_forget_applied(self.conn, record["id"], self.now())
             elif rtype == "central_key":
                 self.central = central_keys.adopt(self.conn, self.central, record["key"])
             else:
@@ -174,7 +182,7 @@ class RoomNode:
         """After ``resend --all`` only an ack for a bundle sealed since then counts: an older
         one (in transit, or delivered again by Syncthing) was written by the central that
         was lost, and would say central holds what it no longer has."""
-        resent = merge.get_state(self.conn, "resend_all_at")
+        resent = sync_state.get_state(self.conn, "resend_all_at")
         created = record.get("bundle_created")
         if not resent:
             return False
@@ -185,20 +193,20 @@ class RoomNode:
         """Once the new central holds the whole log, a stale ack (which never says more than
         the log held then) can raise nothing: the check stops, so a room clock put back
         later cannot make good acks look old."""
-        if merge.get_state(self.conn, "resend_all_at") and acked >= merge.max_seq(
+        if sync_state.get_state(self.conn, "resend_all_at") and acked >= outbox.max_seq(
                 self.conn, self.room):
-            merge.set_state(self.conn, "resend_all_at", "")
+            sync_state.set_state(self.conn, "resend_all_at", "")
 
     def _apply_catalog(self, record: dict) -> None:
         text = record.get("text")
         if not isinstance(text, str):
-            raise merge.MergeRefused("bad config")
+            raise MergeRefused("bad config")
         try:
             catalog = catalog_from_text(text, "published catalog")
         except CatalogError:
-            raise merge.MergeRefused("bad config", "catalog does not validate") from None
+            raise MergeRefused("bad config", "catalog does not validate") from None
         if record.get("report_revision") is True:  # central reads the optional header field
-            merge.set_state(self.conn, REPORT_CATALOG_KEY, 1)
+            sync_state.set_state(self.conn, REPORT_CATALOG_KEY, 1)
         database = self.config.room.database
         if catalog.revision <= current_catalog(database).revision:
             return  # not newer: keep what we have
@@ -211,7 +219,7 @@ class RoomNode:
         rather than with the next check-in; a pass that exported events told it already."""
         applied, self._catalog_applied = self._catalog_applied, False
         if not applied or report.bundles_written or \
-                not merge.get_state(self.conn, REPORT_CATALOG_KEY):
+                not sync_state.get_state(self.conn, REPORT_CATALOG_KEY):
             return
         name, data = seal("events", self.me, self.central, [], room=self.room,
                           created=self.now(), schema=schema_version(self.conn), columns=FIELDS,
@@ -219,39 +227,39 @@ class RoomNode:
         transport.write_atomic(self.sync.outbox, name, data)
 
     def drop_acknowledged(self) -> None:
-        acked = merge.get_int(self.conn, "acked_seq")
-        done = [name for name, _, last, _ in merge.outbox(self.conn) if last <= acked]
+        acked = sync_state.get_int(self.conn, "acked_seq")
+        done = [name for name, _, last, _ in outbox.outbox(self.conn) if last <= acked]
         for name in done:
             transport.remove(self.sync.outbox, name)
         if done:
-            merge.drop_outbox(self.conn, done)
+            outbox.drop_outbox(self.conn, done)
         transport.clean_stale_tmp(self.sync.outbox)
 
     def maybe_resend(self, report: PassReport) -> None:
-        acked = merge.get_int(self.conn, "acked_seq")
-        exported = merge.get_int(self.conn, "exported_seq")
+        acked = sync_state.get_int(self.conn, "acked_seq")
+        exported = sync_state.get_int(self.conn, "exported_seq")
         if exported <= acked:
             return
-        waiting = [created for _, _, last, created in merge.outbox(self.conn) if last > acked]
-        oldest = min(waiting, key=parse_iso) if waiting else merge.get_state(self.conn, "last_export_at")
-        if oldest and (self.clock() - parse_iso(oldest)).total_seconds() < RESEND_AFTER:
+        waiting = [created for _, _, last, created in outbox.outbox(self.conn) if last > acked]
+        oldest = min(waiting, key=parse_iso) if waiting else sync_state.get_state(self.conn, "last_export_at")
+        if oldest and (self.clock() - parse_iso(oldest)).total_seconds() < self.sync.resend_seconds:
             return
-        latest = oldest
-        log.info("no acknowledgement since %s: exporting again from seq %s", latest, acked + 1)
-        merge.rewind_export(self.conn, acked, self.now())
+        log.info("no acknowledgement since %s: exporting again from seq %s", oldest, acked + 1)
+        outbox.rewind_export(self.conn, acked, self.now())
         report.notes.append("resend")
 
     def export(self, report: PassReport) -> None:
-        acked = merge.get_int(self.conn, "acked_seq")
-        exported = max(merge.get_int(self.conn, "exported_seq"), acked)
-        if merge.max_seq(self.conn, self.room) <= exported:
+        acked = sync_state.get_int(self.conn, "acked_seq")
+        exported = max(sync_state.get_int(self.conn, "exported_seq"), acked)
+        if outbox.max_seq(self.conn, self.room) <= exported:
             return
-        superseded = [row for row in merge.outbox(self.conn) if row[2] > exported]
+        superseded = [row for row in outbox.outbox(self.conn) if row[2] > exported]
         schema = schema_version(self.conn)
         catalog = current_catalog(self.config.room.database).revision \
-            if merge.get_state(self.conn, REPORT_CATALOG_KEY) else None
+            if sync_state.get_state(self.conn, REPORT_CATALOG_KEY) else None
         while True:
-            records = merge.pending_events(self.conn, self.room, exported, MAX_EVENTS_PER_BUNDLE)
+            records = outbox.pending_events(self.conn, self.room, exported,
+                                           self.sync.max_events_per_bundle)
             if not records:
                 break
             first, last = records[0][2], records[-1][2]
@@ -260,7 +268,7 @@ class RoomNode:
                               created=created, schema=schema, first_seq=first, last_seq=last,
                               columns=FIELDS, catalog=catalog)
             transport.write_atomic(self.sync.outbox, name, data)
-            merge.record_export(self.conn, name, first, last, created)
+            outbox.record_export(self.conn, name, first, last, created)
             report.exported += len(records)
             report.bundles_written += 1
             exported = last
@@ -269,24 +277,24 @@ class RoomNode:
         for name in gone:
             transport.remove(self.sync.outbox, name)
         if gone:
-            merge.drop_outbox(self.conn, gone)
+            outbox.drop_outbox(self.conn, gone)
 
     def daily_purge(self) -> None:
         today = self.clock().date().isoformat()
-        if merge.get_state(self.conn, "last_purge_day") == today:
+        if sync_state.get_state(self.conn, "last_purge_day") == today:
             return
         if self._store is None:
             self._store = RoomStore(self.config.room.database, self.room, clock=self.clock)
         purged = self._store.purge_idle_names(self.config.room.retention_months)
-        merge.set_state(self.conn, "last_purge_day", today)
+        sync_state.set_state(self.conn, "last_purge_day", today)
         if purged:
             log.info("retention: removed %d names not seen for %d months", purged,
                      self.config.room.retention_months)
 
     # --- status ---------------------------------------------------------------------
     def status(self) -> dict:
-        state = merge.all_state(self.conn)
-        top = merge.max_seq(self.conn, self.room)
+        state = sync_state.all_state(self.conn)
+        top = outbox.max_seq(self.conn, self.room)
         acked = int(state.get("acked_seq", 0))
         last_ack = state.get("last_ack_at")
         lag = None

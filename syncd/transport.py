@@ -16,37 +16,19 @@ import os
 import stat
 from pathlib import Path
 
+from shared import atomic_file
+from shared.atomic_file import fsync_dir  # noqa: F401 - callers import it from here
 from shared.bundle import MAX_BUNDLE_BYTES, NAME_RE, SUFFIX, BundleRejected
 
 QUARANTINE = "quarantine"
 
 
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_atomic(folder: Path, name: str, data: bytes) -> Path:
-    """Write ``folder/name`` completely or not at all (tmp, fsync, rename, fsync dir)."""
+    """Write the bundle ``folder/name`` completely or not at all (tmp, fsync, rename, fsync dir)."""
     if not NAME_RE.match(name):
         raise ValueError(f"not a bundle name: {name!r}")
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / name
-    tmp = folder / f"{name}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, final)
-    fsync_dir(folder)
-    return final
+    return atomic_file.write_atomic(folder / name, data)
 
 
 def safe_name(raw: bytes | str) -> str:

@@ -152,8 +152,10 @@ def test_enrol_and_revoke_refuse_bad_input_in_plain_words_and_change_nothing(sit
 
 
 def test_centrals_key_rotation_reaches_the_rooms_through_a_bundle_signed_by_the_old_key(
-        site, monkeypatch):
-    monkeypatch.setattr("syncd.room.RESEND_AFTER", 0)  # re-send unacknowledged events at once
+        site):
+    for room in site.rooms:  # re-send unacknowledged events at once ([sync] is the last section)
+        with site.config(room).open("a") as config:
+            config.write("resend_seconds = 0\n")
     for room in site.rooms:
         site.store(room).check_in(None, ["kookclub"])
     site.sync_all()

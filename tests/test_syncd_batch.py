@@ -13,15 +13,16 @@ from shared.records import FIELDS, to_rows
 from shared.bundle import open_bundle, seal
 from shared.db import connect
 from shared.keys import load_private, load_public
-from syncd import room as room_module
 from syncd import transport
 from test_syncd_site import Site, event_ids
 
 
 @pytest.fixture
-def site(tmp_path, monkeypatch):
-    monkeypatch.setattr(room_module, "MAX_EVENTS_PER_BUNDLE", 10)  # a backlog of small bundles
+def site(tmp_path):
     site = Site(tmp_path / "site", rooms=("cjm", "multibron"))
+    for room in site.rooms:  # a backlog of small bundles ([sync] is the file's last section)
+        with site.config(room).open("a") as config:
+            config.write("max_events_per_bundle = 10\n")
     yield site
     site.close()
 

@@ -24,7 +24,7 @@ from kiosk.staff_widgets.labels import tr
 from kiosk.staff_widgets.panels import (BudgetTable, FreshnessTable, HandgeldTable, StaleBanner,
                                         TrendPanel)
 from kiosk.staff_widgets.results import ResultsTable
-from shared.db import DatabaseError
+from shared.db import DatabaseError, SchemaNotCurrent
 from shared.report_formats import euro, number
 
 RESCAN_SECONDS = 30  # a missed file-system event (network share) is caught by this timer
@@ -121,8 +121,8 @@ class DashboardScreen(Screen):
             report = self.source.report(year, now=now, trends=False)
             years = self.source.years(now.year)
         except (sqlite3.DatabaseError, DatabaseError) as exc:
-            if not self.source.database.exists():
-                raise
+            if not self.source.database.exists() or isinstance(exc, SchemaNotCurrent):
+                raise  # said as it is, not as damage
             # Damaged or unreadable: say so at the top, keep the last figures shown.
             problem = problem or self.source.database_problem() or str(exc)
             self.post_message(ReportLoaded(year, None, self.years, signature, problem, health))
@@ -131,7 +131,7 @@ class DashboardScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="trends")
     def load_trends(self, year: int, rooms: list[str]) -> None:
-        """The monthly trends scan a year of check-ins: separately, after the table."""
+        """The monthly trends (from ``monthly_visits``): separately, after the table."""
         self.post_message(TrendsLoaded(year, self.source.trends(year, rooms)))
 
     @work(exclusive=True, exit_on_error=False, group="watch")
