@@ -165,7 +165,8 @@ class _Reader:
         if not isinstance(table, dict):
             raise self.error(section, "", "must be a table")
         # The section's own keys first (required ones lead), then the shared watch settings.
-        ordered = sorted(fields(cls), key=lambda f: f.kw_only)
+        # (kw_only is a bool once the class is made; typeshed also allows MISSING)
+        ordered = sorted(fields(cls), key=lambda f: f.kw_only is True)
         known = {f.name: f for f in ordered}
         for key in table:
             if key not in known:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from shared import merge, verify_queries
+from shared import outbox, verify_queries
 from shared.clock import Clock, system_clock
 from shared.config import CentralConfig, RoomConfig, load_config
 from shared.db import connect
@@ -52,7 +52,7 @@ def resend_all(config_path: Path, clock: Clock = system_clock) -> tuple[str, int
         stale = transport.incoming(config.sync.inbox, ("ack",))
         for name in stale:
             transport.remove(config.sync.inbox, name)
-        return config.room.id, merge.max_seq(conn, config.room.id), len(stale)
+        return config.room.id, outbox.max_seq(conn, config.room.id), len(stale)
     finally:
         conn.close()
 

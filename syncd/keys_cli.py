@@ -27,6 +27,7 @@ import tomllib
 from datetime import datetime
 from pathlib import Path
 
+from shared.atomic_file import fsync_dir
 from shared.bundle import SCHEMA_VERSION, seal
 from shared.clock import TZ, local_iso, system_clock
 from shared.config import FINGERPRINT, CentralConfig, ConfigError, load_central_config
@@ -104,7 +105,7 @@ def _write_config(path: Path, text: str) -> CentralConfig:
         tmp.unlink(missing_ok=True)
         raise
     os.replace(tmp, path)
-    transport.fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return config
 
 

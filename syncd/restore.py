@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from shared import merge
+from shared import outbox
 from shared.bundle import MAX_RESTORE_BYTES, BundleRejected
 from shared.config import load_room_config
 from shared.db import connect
@@ -46,18 +46,18 @@ def restore(config_path: Path, source: Path) -> tuple[int, int]:
         raise SetupError(f"{source}: refused: could not be checked ({type(exc).__name__})") from None
     conn = connect(config.room.database)
     try:
-        held = merge.room_event_count(conn, config.room.id)
+        held = outbox.room_event_count(conn, config.room.id)
         if held:
             raise SetupError(f"{config.room.database} already holds {held} events of "
                              f"{config.room.id}; restore into a new database (move this one away)")
         try:
-            added = merge.restore_log(conn, config.room.id, events, now_iso())
+            added = outbox.restore_log(conn, config.room.id, events, now_iso())
         except MergeRefused as exc:
             raise SetupError(f"{source}: refused: {exc}") from None
         except (ValueError, TypeError, OverflowError, RecursionError, sqlite3.Error) as exc:
             # rolled back whole: the database is as it was
             raise SetupError(f"{source}: refused: its events cannot be stored "
                              f"({type(exc).__name__}); nothing was restored") from None
-        return added, merge.max_seq(conn, config.room.id)
+        return added, outbox.max_seq(conn, config.room.id)
     finally:
         conn.close()

@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from shared import merge, release, verify_queries as vq
+from shared import release, sync_state, verify_queries as vq
 from shared.catalog import (CatalogError, catalog_from_text, current_catalog, packaged_text,
                             room_revisions)
 from shared.config import CentralConfig, RoomConfig, load_config
@@ -86,8 +86,8 @@ def _verify_room(conn: sqlite3.Connection, config: RoomConfig, result: dict[str,
     else:
         _fine(result, "log", f"the log of {room}: {count} events, seq 1 to {high} without a gap"
               if count else f"the log of {room} is empty")
-    acked = merge.get_int(conn, "acked_seq")
-    exported = merge.get_int(conn, "exported_seq")
+    acked = sync_state.get_int(conn, "acked_seq")
+    exported = sync_state.get_int(conn, "exported_seq")
     result.update(acked_seq=acked, exported_seq=exported,
                   catalog_revision=current_catalog(config.room.database).revision)
     if acked > high or exported > high:
