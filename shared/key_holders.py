@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from shared import people, pin_attempts
 from shared.db import transaction
-from shared.people import Person
 from shared.errors import StoreError
+from shared.people import Person
 from shared.store import RoomStore
 from shared.store_key_holders import validate_pin
 

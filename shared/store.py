@@ -8,10 +8,11 @@ is on disk. Reads for screens live in ``shared.queries``.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterable
+from typing import Any
 
 from shared import clock_check, codes, people, room_local, room_secret
 from shared.clock import Clock, local_iso, parse_iso, system_clock
@@ -73,7 +74,7 @@ class RoomStore(KeyHolders, RolesAndShifts):
     def now(self) -> str:
         return local_iso(self.clock())
 
-    def _append(self, kind: str, **fields) -> Event:
+    def _append(self, kind: str, **fields: Any) -> Event:
         fields.setdefault("at", self.now())
         return append(self.conn, room=self.room, kind=kind, **fields)
 
@@ -92,7 +93,7 @@ class RoomStore(KeyHolders, RolesAndShifts):
             return self.register_within(name, payload=payload)
 
     def register_within(self, name: str, *, at: str | None = None,
-                        payload: dict | None = None) -> Person:
+                        payload: dict[str, Any] | None = None) -> Person:
         """Register inside the caller's write transaction (the paper-list import uses this)."""
         code = self._unused_code()
         event = self._append(Kind.VISITOR_REGISTERED, at=at or self.now(), visitor=code,

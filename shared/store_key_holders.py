@@ -5,8 +5,9 @@ and acting on a forget another room relayed for one of them. A part of
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING
 
 from shared import people, pin_attempts, room_local
 from shared.db import transaction
@@ -37,13 +38,16 @@ class KeyHolders:
     """Mixed into ``RoomStore`` (with ``RolesAndShifts``), which provide what is declared here."""
 
     room: str
-    conn: sqlite3.Connection
     secret: bytes
     clock: Callable[[], datetime]
     now: Callable[[], str]
     _append: Callable[..., Event]
     person: Callable[[str], Person | None]
     _unused_code: Callable[[], str]
+
+    if TYPE_CHECKING:  # RoomStore's read-only property (one connection per thread)
+        @property
+        def conn(self) -> sqlite3.Connection: ...
     has_role: Callable[[str, str], bool]
     people_with_role: Callable[[str], list[Person]]
 
@@ -133,8 +137,8 @@ class KeyHolders:
 
     def forget_notices(self) -> list[tuple[Person, str]]:
         """Key holders here whom another room was asked to forget: (person, received at)."""
-        return [(self.person(code), at) for code, _, _, at in room_local.forget_notices(self.conn)
-                if self.person(code) is not None]
+        return [(person, at) for code, _, _, at in room_local.forget_notices(self.conn)
+                if (person := self.person(code)) is not None]
 
     def dismiss_forget_notice(self, code: str) -> bool:
         """Keep the key holder as is (they stay a key holder here, by name)."""

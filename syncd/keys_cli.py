@@ -143,7 +143,7 @@ def enrol(args: argparse.Namespace) -> int:
                       _path_text(config, args.key))
     _write_config(config.path, text)
     print(f"enrolled {room}: new key fingerprint {new.fingerprint}")
-    print(f"  (compare it by phone with the room's: bwk-syncd status --config ROOM.toml)")
+    print("  (compare it by phone with the room's: bwk-syncd status --config ROOM.toml)")
     if old:
         print(f"  replaces {old}; to refuse the old key from now on:")
         print(f"  bwk-syncd revoke --config {config.path} --room {room} --fingerprint {old}")

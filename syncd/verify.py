@@ -14,9 +14,15 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from shared import release, sync_state, verify_queries as vq
-from shared.catalog import (CatalogError, catalog_from_text, current_catalog, packaged_text,
-                            room_revisions)
+from shared import release, sync_state
+from shared import verify_queries as vq
+from shared.catalog import (
+    CatalogError,
+    catalog_from_text,
+    current_catalog,
+    packaged_text,
+    room_revisions,
+)
 from shared.config import CentralConfig, RoomConfig, load_config
 from shared.db import connect
 
