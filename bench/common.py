@@ -28,6 +28,7 @@ class Result:
     goal: str = ""
     met: bool | None = None
     note: str = ""
+    spread: tuple[float, float] | None = None  # lowest and highest run of ``value``
 
     @property
     def ratio(self) -> float | None:
@@ -47,6 +48,56 @@ def median_time(action: Callable[[], object], repeat: int, setup: Callable[[], o
         action()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+@dataclass
+class Side:
+    """One side of an alternating comparison: ``action`` is timed, ``setup`` is not.
+
+    With ``measures_itself`` the action returns its own seconds (for a figure
+    that ends before the call does, such as a first frame before the shutdown).
+    """
+    action: Callable[[], object]
+    setup: Callable[[], object] | None = None
+    measures_itself: bool = False
+
+
+def alternate(sides: dict[str, Side], repeat: int) -> dict[str, list[float]]:
+    """Wall-clock seconds of each side, run in turn within each of ``repeat`` rounds.
+
+    On a shared machine the disk and the CPU drift by the minute, so measuring
+    all of one side and then all of the other compares two machines. Here each
+    round runs every side once, and the order flips every round (A B, B A, ...)
+    so neither side always runs first, right after the other's writes.
+    """
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    order = list(sides)
+    for round_no in range(repeat):
+        for name in order if round_no % 2 == 0 else reversed(order):
+            side = sides[name]
+            if side.setup:
+                side.setup()
+            start = time.perf_counter()
+            measured = side.action()
+            took = time.perf_counter() - start
+            if side.measures_itself:
+                assert isinstance(measured, (int, float)), f"{name} returned {measured!r}"
+                took = float(measured)
+            times[name].append(took)
+    return times
+
+
+def spread_of(values: list[float]) -> tuple[float, float]:
+    return min(values), max(values)
+
+
+def ratio_note(numerators: list[float], denominators: list[float]) -> str:
+    """Per-round ratios (round i of one side over round i of the other), as text."""
+    ratios = [n / d for n, d in zip(numerators, denominators) if d]
+    if not ratios:
+        return ""
+    return (f"per run {min(ratios):.2f}-{max(ratios):.2f}x, median "
+            f"{statistics.median(ratios):.2f}x over {len(ratios)} alternating runs")
 
 
 def machine() -> dict:
@@ -72,6 +123,9 @@ def print_table(results: list[Result]) -> None:
         met = {True: "yes", False: "NO", None: "-"}[r.met]
         print(f"{r.id:<4} {r.what[:58]:<58} {r.value:>10.4g} {r.unit:<2}"[:88].ljust(88)
               + f" {base:>12} {ratio:>7}  {r.goal} / {met}")
+        if r.spread or r.note:
+            spread = f"runs {r.spread[0]:.4g}-{r.spread[1]:.4g} {r.unit}; " if r.spread else ""
+            print(f"     {spread}{r.note}")
 
 
 def save(results: list[Result], folder: Path) -> Path:

@@ -14,6 +14,7 @@ note gives the spread of the ratio. Goal: at least 0.5x.
 
 from __future__ import annotations
 
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -38,8 +39,11 @@ def syncd_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "syncd"]
 
 
-def once_seconds(root: Path, stashes: dict[str, Path], code: Path | None = None) -> float:
-    """Wall-clock seconds of ``bwk-syncd once`` on central with every stash in its inbox."""
+def once_seconds(root: Path, stashes: dict[str, Path], code: Path | None = None,
+                 cpu: list[float] | None = None) -> float:
+    """Wall-clock seconds of ``bwk-syncd once`` on central with every stash in its inbox;
+    its CPU seconds (user + system) are appended to ``cpu`` when given: on a shared
+    machine they move much less with the load than the wall time."""
     database = fresh_central(root)
     if code:  # that checkout's own schema
         database.unlink()
@@ -51,12 +55,21 @@ def once_seconds(root: Path, stashes: dict[str, Path], code: Path | None = None)
             shutil.copy(path, inbox / path.name)
     # ``code``: another checkout's syncd (``python -m`` puts the working directory first).
     command = [sys.executable, "-m", "syncd"] if code else syncd_command()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([*command, "once", "--config", str(root / "central" / "central.toml")],
                           capture_output=True, text=True, cwd=code)
     took = time.perf_counter() - start
-    if done.returncode != 0 or any(inbox.glob("*.bwk")):
-        raise RuntimeError(f"bwk-syncd once failed ({done.returncode}): {done.stderr[-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    conn = sqlite3.connect(database)
+    quarantined = conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()[0]
+    conn.close()
+    # A quarantined bundle leaves the inbox too (e.g. "too new" for an older checkout).
+    if done.returncode != 0 or any(inbox.glob("*.bwk")) or quarantined:
+        raise RuntimeError(f"bwk-syncd once failed ({done.returncode}, {quarantined} quarantined): "
+                           f"{done.stderr[-2000:]}")
     return took
 
 
@@ -106,24 +119,40 @@ def run(quick: bool = False) -> list[Result]:
                    note=f"per-run ratios {', '.join(f'{r:.2f}' for r in ratios)}")]
 
 
+def build_with(code: Path, root: Path, per_room: int) -> dict[str, Path]:
+    """``build`` run by another checkout: its rooms write bundles of its schema, which
+    that central accepts (a newer schema's bundles are quarantined as "too new") and
+    every later version accepts too."""
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                    "from bench.p1_merge_rate import build; "
+                    "build(Path(sys.argv[1]), tuple(sys.argv[3:]), int(sys.argv[2]))",
+                    str(root), str(per_room), *ROOMS], cwd=code, check=True)
+    return {room: root / f"stash-{room}" for room in ROOMS}
+
+
 def compare(before: Path, per_room: int, repeat: int) -> None:
     """Before/after in one run: ``before`` (another checkout, e.g. ``git worktree add``
-    or ``git archive``) and this code alternate with the raw baseline, run by run."""
+    or ``git archive``) and this code alternate with the raw baseline, run by run,
+    over bundles written by the older code."""
     with tempfile.TemporaryDirectory(prefix="bwk-p10-") as folder:
         root = Path(folder)
-        stashes = build(root, ROOMS, per_room)
+        stashes = build_with(before.resolve(), root, per_room)
         rows = room_rows(root)
         times: dict[str, list[float]] = {"before": [], "after": [], "raw": []}
+        cpu: dict[str, list[float]] = {"before": [], "after": []}
         for _ in range(repeat):
-            times["before"].append(once_seconds(root, stashes, code=before.resolve()))
-            times["after"].append(once_seconds(root, stashes))
+            times["before"].append(once_seconds(root, stashes, code=before.resolve(),
+                                                cpu=cpu["before"]))
+            times["after"].append(once_seconds(root, stashes, cpu=cpu["after"]))
             times["raw"].append(raw_seconds(root, rows))
     raw = statistics.median(times["raw"])
     for side in ("before", "after"):
         median = statistics.median(times[side])
         ratios = sorted(r / t for t, r in zip(times[side], times["raw"]))
         print(f"{side}: median {median:.2f} s, {len(rows) / median:,.0f} ev/s, {raw / median:.2f}x "
-              f"(raw median {raw:.2f} s; per-run ratios {', '.join(f'{r:.2f}' for r in ratios)})")
+              f"(raw median {raw:.2f} s; per-run ratios {', '.join(f'{r:.2f}' for r in ratios)}); "
+              f"CPU median {statistics.median(cpu[side]):.2f} s "
+              f"(runs {', '.join(f'{c:.2f}' for c in sorted(cpu[side]))})")
 
 
 if __name__ == "__main__":

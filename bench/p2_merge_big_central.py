@@ -29,9 +29,9 @@ def _remove(database: Path) -> None:
         Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
-def run(quick: bool = False) -> list[Result]:
-    big = 300_000 if quick else 5_000_000
-    events = 20_000
+def run(quick: bool = False, tiny: bool = False) -> list[Result]:
+    big = 3_000 if tiny else 300_000 if quick else 5_000_000
+    events = 300 if tiny else 20_000
     with tempfile.TemporaryDirectory(prefix="bwk-p2-") as folder:
         root = Path(folder)
         stashes = build(root, ROOMS, events)

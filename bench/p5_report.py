@@ -4,7 +4,8 @@ The central copy holds three rooms' events for one year, written through the
 event-log API in big transactions (``bench.data.generate``). Measured: the
 contract report (``build_report``), the staff report (with monthly trends and
 freshness, what ``bwk-staff report --format json`` runs) rendered to json, and
-the other formats from the same dict. Baseline: one plain ``COUNT(*)`` scan of
+the other formats from the same dict, all taking turns within each round
+(``bench.common.alternate``). Baseline: one plain ``COUNT(*)`` scan of
 the year's events in the same database, so the ratio travels across machines.
 
     python -m bench --only P5 [--quick]
@@ -14,12 +15,13 @@ the year's events in the same database, so the ratio travels across machines.
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 
-from bench.common import Result, median_time
+from bench.common import Result, Side, alternate
 from bench.data import generate
 from shared.catalog import load_catalog
 from shared.clock import TZ
@@ -32,6 +34,8 @@ from shared.trends import monthly_trends, staff_report
 ROOMS = ["cjm", "multibron", "handreiking"]
 COUNT_YEAR_EVENTS = "SELECT COUNT(*) FROM events WHERE at >= ? AND at < ?"
 NOW = datetime(2017, 12, 31, 12, tzinfo=TZ)
+# The baseline: one plain scan of the year's events (kept here: only the benchmark needs it).
+COUNT_YEAR_EVENTS = "SELECT COUNT(*) FROM events WHERE at >= ? AND at < ?"
 
 
 def count_year_events(conn, year: int) -> int:
@@ -47,29 +51,29 @@ def build(path: Path, events: int) -> float:
 
 
 def measure(path: Path, repeat: int) -> dict[str, float]:
+    """Median seconds of each figure; all of them take turns within each round."""
     catalog = load_catalog()
     conn = connect(path, durable=False)
     try:
         conn.execute("PRAGMA optimize")
-        timings = {
-            "contract": median_time(lambda: build_report(conn, catalog, 2017, ROOMS, now=NOW),
-                                    repeat),
-            "json": median_time(lambda: render(staff_report(conn, catalog, 2017, ROOMS, now=NOW,
-                                                            trends=False), "json"), repeat),
-            "trends": median_time(lambda: monthly_trends(conn, 2017, ROOMS), repeat),
-        }
         report = staff_report(conn, catalog, 2017, ROOMS, now=NOW)
-        for fmt in ("csv", "md", "xlsx", "html"):
-            timings[fmt] = median_time(lambda f=fmt: render(report, f, catalog), repeat)
-        timings["baseline"] = median_time(lambda: count_year_events(conn, 2017), repeat)
+        sides = {
+            "contract": Side(lambda: build_report(conn, catalog, 2017, ROOMS, now=NOW)),
+            "json": Side(lambda: render(staff_report(conn, catalog, 2017, ROOMS, now=NOW,
+                                                     trends=False), "json")),
+            "trends": Side(lambda: monthly_trends(conn, 2017, ROOMS)),
+            **{fmt: Side(lambda f=fmt: render(report, f, catalog))
+               for fmt in ("csv", "md", "xlsx", "html")},
+            "baseline": Side(lambda: conn.execute(COUNT_YEAR_EVENTS, year_bounds(2017)).fetchone()),
+        }
+        times = alternate(sides, repeat)
     finally:
         conn.close()
-    return timings
+    return {name: statistics.median(seconds) for name, seconds in times.items()}
 
 
-def run(quick: bool = False) -> list[Result]:
-    events = 100_000 if quick else 1_000_000
-    repeat = 3 if quick else 5
+def run(quick: bool = False, tiny: bool = False) -> list[Result]:
+    events, repeat = (3_000, 1) if tiny else (100_000, 3) if quick else (1_000_000, 5)
     with tempfile.TemporaryDirectory(prefix="bwk-p5-") as folder:
         path = Path(folder) / "central.db"
         build(path, events)

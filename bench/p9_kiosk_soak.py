@@ -72,11 +72,11 @@ def soak(checkins: int, every: int = 500, seed: int = 9, size: tuple[int, int] =
             "seconds": round(seconds), "terminal": f"{size[0]}x{size[1]} pty"}
 
 
-def run(quick: bool = False) -> list:
+def run(quick: bool = False, tiny: bool = False) -> list:
     """For ``python -m bench``: the P9 figures as bench.common.Result rows."""
     from bench.common import Result
 
-    r = soak(1000 if quick else 5000, every=250 if quick else 500)
+    r = soak(4, every=4) if tiny else soak(1000 if quick else 5000, every=250 if quick else 500)
     series = ", ".join(f"{n}: {mb}" for n, mb in r["rss_mb_series"])
     note = (f"RSS MB by check-ins {series}; {r['surveys']} surveys, "
             f"{r['language_switches']} language switches, {r['seconds']} s")

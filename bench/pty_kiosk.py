@@ -267,8 +267,12 @@ class VisitorFlow:
     def started(self) -> None:
         self.expect(text("nl", "closed_open", 12))
 
-    def open_room(self, name: str = "Demo", pin: str = "1234") -> None:
-        """From the closed screen: the key holder opens the room and goes home."""
+    def open_room(self, name: str | None = None, pin: str | None = None) -> None:
+        """From the closed screen: the key holder (the demo's, unless told) opens the room
+        and goes home."""
+        from shared.demo import DEMO_KEY_HOLDER, DEMO_PIN
+
+        name, pin = name or DEMO_KEY_HOLDER, pin or DEMO_PIN
         k = self.kiosk
         k.send("enter")
         self.expect(text("nl", "pin_name", 8))

@@ -2,6 +2,17 @@
 
 Screens live in ``kiosk/screens``, one per file; every transition replaces the
 current screen (``show``), so the stack never grows and "home" is one call.
+Screens never show each other: they post a message (``kiosk/messages.py``) and
+the handlers here choose the next screen; screens read the app's attributes
+(settings, catalog, language) through the typed ``kiosk_app``.
+
+The database has one thread of its own (``_db``), not Textual's worker threads:
+the store keeps one SQLite connection per thread (``shared.db.ThreadConnections``),
+so jobs on Textual's thread workers (asyncio's default pool, up to min(32, CPUs + 4)
+threads) would open a connection on each pool thread, kept until the store closes,
+and several in-process writers would contend for the one write lock. One thread is
+one connection and one writer, and a visit handed over (``record_visit``) is still
+written when its screen, or the app, is gone. Screens wait on it with async workers.
 """
 
 from __future__ import annotations
@@ -11,20 +22,23 @@ import logging
 import random
 import signal
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar, cast
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+from kiosk.messages import (CheckedIn, HomeRequested, JobsWanted, KeyHolderLoginWanted,
+                            KeyHolderTaskChosen, KeyHolderVerified, LanguageChosen,
+                            LeaveConfirmed, Recorded, RegistrationWanted, RoomClosed,
+                            VisitorIdentified, VisitorRegistered)
+from kiosk.screens.base import KioskScreen
 from kiosk.speech import Speaker
-from kiosk.messages import (CheckedIn, HomeRequested, KeyHolderVerified, LanguageChosen,
-                            RoomClosed, VisitorIdentified)
 from shared import i18n, queries
 from shared.catalog import Catalog
 from shared.clock import Clock, system_clock
@@ -36,6 +50,7 @@ log = logging.getLogger("bwk.kiosk")
 LOCKED_KEYS = ("ctrl+c", "ctrl+q", "ctrl+z", "ctrl+backslash", "ctrl+p", "ctrl+d", "ctrl+s")
 SURVEY_QUARTER = timedelta(days=91)
 EXIT_MAINTENANCE = 3  # "leave the kiosk": the service unit does not restart on this code
+S = TypeVar("S", bound=Screen)
 
 
 @dataclass
@@ -55,7 +70,7 @@ class KioskSettings:
     seed: int | None = None
     initially_open: bool | None = None  # known before start-up: the first screen comes at once
     speaker: Speaker | None = None  # read-aloud; None: espeak-ng if installed
-    status_details: dict | None = None  # SpaceAPI fields from the room config (url, location...)
+    status_details: dict[str, Any] | None = None  # SpaceAPI fields from the room config (url, location...)
 
 
 class KioskApp(App[int], inherit_bindings=False):
@@ -102,8 +117,17 @@ class KioskApp(App[int], inherit_bindings=False):
         return i18n.t(self.lang, key, **fields)
 
     def run_in_db_thread(self, job: Callable[[RoomStore], Any]) -> Any:
-        """Run ``job(store)`` on the one database thread and wait (call from a worker)."""
+        """Run ``job(store)`` on the one database thread and wait (call from a thread)."""
         return self._db.submit(job, self.store).result()
+
+    async def in_db_thread(self, job: Callable[[RoomStore], Any]) -> Any:
+        """``job(store)`` on the database thread, awaited without blocking the screen.
+
+        Shielded: a cancelled wait (the screen went away) never cancels a job still
+        queued, so a write handed over is always done; only its result is dropped."""
+        done = asyncio.wrap_future(self._db.submit(job, self.store))
+        done.add_done_callback(lambda f: f.cancelled() or f.exception())  # nobody may wait
+        return await asyncio.shield(done)
 
     def write_status_file(self, is_open: bool) -> None:
         """SpaceAPI status.json (call from the database thread or a worker)."""
@@ -153,18 +177,26 @@ class KioskApp(App[int], inherit_bindings=False):
 
     def write_status_later(self) -> None:
         is_open = self.room_open
-        self.screen.run_db(lambda _store: self.write_status_file(is_open),  # type: ignore
-                           lambda _: log.info("kiosk ready (room %s, %s)", self.settings.room_id,
-                                              "open" if is_open else "closed"))
+
+        def job(_store: RoomStore) -> None:
+            try:
+                self.write_status_file(is_open)
+            except OSError:
+                log.exception("could not write the status file")
+            log.info("kiosk ready (room %s, %s)", self.settings.room_id,
+                     "open" if is_open else "closed")
+        self._db.submit(job, self.store)
 
     def on_unmount(self) -> None:
         if self.last_shown is not None:
             self.flush_visit(self.last_shown)  # stopped mid-visit: still a visit
         self.speaker.stop()
-        self._db.shutdown(wait=False)  # a visit handed over just now still gets written
+        # Wait for what the database thread was handed (a visit just now): the caller
+        # closes the store when run() returns, and a close under a write loses it.
+        self._db.shutdown(wait=True)
 
     # --- visits that must not be lost ---------------------------------------
-    def record_visit(self, code: str | None, activities: list[str]):
+    def record_visit(self, code: str | None, activities: list[str]) -> Future[None]:
         """Record a check-in on the database thread without waiting (a visitor who
         walked away, or whose screen the next visitor took over)."""
         def job(store: RoomStore) -> None:
@@ -174,10 +206,10 @@ class KioskApp(App[int], inherit_bindings=False):
                 log.exception("could not record a visit")
         return self._db.submit(job, self.store)
 
-    def flush_visit(self, screen: Screen | None = None):
+    def flush_visit(self, screen: Screen | None = None) -> Future[None] | None:
         """The visit a visitor screen still holds, recorded now (None if there is none)."""
-        take = getattr(screen if screen is not None else self.screen, "take_pending_visit", None)
-        pending = take() if take else None
+        screen = screen if screen is not None else self.screen
+        pending = screen.take_pending_visit() if isinstance(screen, KioskScreen) else None
         return self.record_visit(*pending) if pending else None
 
     async def on_event(self, event: events.Event) -> None:
@@ -186,13 +218,13 @@ class KioskApp(App[int], inherit_bindings=False):
         await super().on_event(event)
 
     # --- navigation -------------------------------------------------------
-    def cached(self, kind: str, factory: Callable[[], Screen]) -> Screen:
+    def cached(self, kind: str, factory: Callable[[], S]) -> S:
         """One kept instance per screen kind and language: the visitor's hot path
         (welcome, activities, confirmation) is reset and shown, not rebuilt."""
         name = f"{kind}-{self.lang}"
         if not self.is_screen_installed(name):
             self.install_screen(factory(), name)
-        return self.get_screen(name)
+        return cast(S, self.get_screen(name))  # installed from factory() under this name
 
     def show(self, screen: Screen) -> None:
         """Replace the current screen (the stack stays one deep)."""
@@ -210,11 +242,14 @@ class KioskApp(App[int], inherit_bindings=False):
             self.show(ClosedScreen(notice=notice))
             return
         welcome = self.cached("welcome", WelcomeScreen)
-        welcome.reset(notice)  # type: ignore[attr-defined]
+        welcome.reset(notice)
         self.show(welcome)
 
     def type_ahead(self, text: str) -> None:
-        """The next visitor typed (or scanned) during a confirmation: welcome them, in Dutch."""
+        """The next visitor typed (or scanned) during a confirmation: welcome them, in Dutch.
+
+        A direct call, not a message: the welcome screen must be current before the
+        scanner's next key is routed, or that key lands on the confirmation."""
         from kiosk.screens.welcome import WelcomeScreen
 
         if not self.room_open:
@@ -222,15 +257,15 @@ class KioskApp(App[int], inherit_bindings=False):
         self.lang = i18n.DEFAULT_LANG
         welcome = self.cached("welcome", WelcomeScreen)
         if self.screen is not welcome:
-            welcome.reset()  # type: ignore[attr-defined]
+            welcome.reset()
             self.show(welcome)
-        welcome.type_in(text)  # type: ignore[attr-defined]
+        welcome.type_in(text)
 
     def show_confirm(self, name: str | None, lines: list[str], *, recorded: bool = True) -> None:
         from kiosk.screens.confirm import ConfirmScreen
 
         confirm = self.cached("confirm", ConfirmScreen)
-        confirm.reset(name, lines, recorded=recorded)  # type: ignore[attr-defined]
+        confirm.reset(name, lines, recorded=recorded)
         self.show(confirm)
 
     def idle_tick(self, now: float | None = None) -> bool:
@@ -239,15 +274,14 @@ class KioskApp(App[int], inherit_bindings=False):
         if not self.screen_stack:
             return False  # starting up or shutting down
         screen = self.screen
-        window_over = getattr(screen, "window_over", None)
-        if window_over is not None and window_over(now):
+        if isinstance(screen, KioskScreen) and screen.window_over(now):
             return True
         if now - self.last_input < self.settings.idle_seconds:
             return False
         self.last_input = now
         self.flush_visit(screen)
         try:
-            pristine = getattr(screen, "is_home", False) and screen.is_pristine()
+            pristine = isinstance(screen, KioskScreen) and screen.is_home and screen.is_pristine()
         except Exception:  # noqa: BLE001 - a screen still composing
             pristine = False
         if pristine and self.lang == i18n.DEFAULT_LANG:
@@ -255,16 +289,6 @@ class KioskApp(App[int], inherit_bindings=False):
         self.lang = i18n.DEFAULT_LANG
         self.go_home()
         return True
-
-    # --- what happened on the screens -------------------------------------
-    def on_language_chosen(self, message: LanguageChosen) -> None:
-        self.lang = message.lang
-        self.go_home()
-
-    def on_home_requested(self, message: HomeRequested) -> None:
-        if message.fresh:
-            self.lang = i18n.DEFAULT_LANG
-        self.go_home(self.t(message.notice_key) if message.notice_key else None)
 
     def survey_wanted(self, code: str | None, due: bool) -> bool:
         """Ask a due visitor now and then; an offer counts as asked (a skip too)."""
@@ -280,13 +304,37 @@ class KioskApp(App[int], inherit_bindings=False):
         self._db.submit(_note_survey_offered, self.store, code)  # kept across restarts
         return True
 
+    # --- what happened on the screens: the app chooses the next one ---------
+    def on_language_chosen(self, message: LanguageChosen) -> None:
+        self.lang = message.lang
+        self.go_home()
+
+    def on_home_requested(self, message: HomeRequested) -> None:
+        if message.fresh:
+            self.lang = i18n.DEFAULT_LANG
+        self.go_home(self.t(message.notice_key) if message.notice_key else None)
+
+    def on_registration_wanted(self, _message: RegistrationWanted) -> None:
+        from kiosk.screens.register import RegisterScreen
+
+        self.show(RegisterScreen())
+
+    def on_visitor_registered(self, message: VisitorRegistered) -> None:
+        from kiosk.screens.register import CodeScreen
+
+        self.show(CodeScreen(message.person))
+
     def on_visitor_identified(self, message: VisitorIdentified) -> None:
         from kiosk.screens.activities import ActivitiesScreen
 
         activities = self.cached("activities", ActivitiesScreen)
-        activities.reset(message.code, message.name,  # type: ignore[attr-defined]
-                         anonymous=message.code is None)
+        activities.reset(message.code, message.name, anonymous=message.code is None)
         self.show(activities)
+
+    def on_jobs_wanted(self, message: JobsWanted) -> None:
+        from kiosk.screens.jobs import JobsScreen
+
+        self.show(JobsScreen(message.code, message.name))
 
     def on_checked_in(self, message: CheckedIn) -> None:
         from kiosk.screens.confirm import checkin_lines
@@ -298,6 +346,14 @@ class KioskApp(App[int], inherit_bindings=False):
         else:
             self.show_confirm(message.name, lines)
 
+    def on_recorded(self, message: Recorded) -> None:
+        self.show_confirm(message.name, message.lines, recorded=message.recorded)
+
+    def on_key_holder_login_wanted(self, message: KeyHolderLoginWanted) -> None:
+        from kiosk.screens.pin import PinScreen
+
+        self.show(PinScreen(purpose=message.purpose))
+
     def on_key_holder_verified(self, message: KeyHolderVerified) -> None:
         from kiosk.screens.keyholder import KeyHolderScreen
 
@@ -306,14 +362,24 @@ class KioskApp(App[int], inherit_bindings=False):
         self.show(KeyHolderScreen(message.person, opened=message.opened,
                                   warning=message.warning))
 
+    def on_key_holder_task_chosen(self, message: KeyHolderTaskChosen) -> None:
+        from kiosk.screens.keyholder import task_screen
+
+        self.show(task_screen(message.person, message.task))
+
     def on_room_closed(self, message: RoomClosed) -> None:
+        from kiosk.screens.leave import LeaveScreen
+
         self.room_open = False
         notice = self.t("room_closed")
         if message.ended_names:
             notice += " " + self.t("shifts_auto_ended", names=", ".join(message.ended_names))
-        self.go_home(notice)
+        if message.leaving is not None:  # closed on the way out: on to leaving
+            self.show(LeaveScreen(message.leaving, notice))
+        else:
+            self.go_home(notice)
 
-    def leave(self) -> None:
+    def on_leave_confirmed(self, _message: LeaveConfirmed) -> None:
         """A key holder leaves the kiosk for maintenance."""
         self.exit(EXIT_MAINTENANCE, return_code=EXIT_MAINTENANCE)
 

@@ -83,5 +83,5 @@ def release_dead_widgets() -> bool:
     get_inner_outer._bwk_colours_only = True  # type: ignore[attr-defined]
     if hasattr(current, "cache_clear"):
         current.cache_clear()  # let go of what it holds already
-    StylesCache.get_inner_outer = get_inner_outer  # type: ignore[method-assign]
+    StylesCache.get_inner_outer = get_inner_outer  # type: ignore[method-assign, assignment]
     return True

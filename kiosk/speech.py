@@ -42,10 +42,12 @@ class Speaker:
     def languages(self) -> frozenset[str]:
         """The language names espeak-ng has voices for (asked once)."""
         if self._languages is None:
+            listing = ""
             try:
-                listing = subprocess.run([self.program, "--voices"], capture_output=True,
-                                         text=True, timeout=VOICES_TIMEOUT).stdout
-            except (OSError, subprocess.SubprocessError, TypeError):
+                if self.program is not None:
+                    listing = subprocess.run([self.program, "--voices"], capture_output=True,
+                                             text=True, timeout=VOICES_TIMEOUT).stdout
+            except (OSError, subprocess.SubprocessError):
                 listing = ""
             names = {line.split()[1] for line in listing.splitlines()[1:] if len(line.split()) > 1}
             self._languages = frozenset(names | {name.split("-")[0] for name in names})

@@ -24,10 +24,11 @@ class StaffApp(App):
     def __init__(self, source, *, year: int | None = None, lang: str = "nl",
                  clock: Callable[[], datetime] = system_clock, watch: bool = True) -> None:
         super().__init__()
-        self.source, self.lang, self.clock, self.watch = source, lang, clock, watch
+        self.source, self.lang, self.clock = source, lang, clock
+        self.reload_on_change = watch  # not "watch": that is Textual's DOMNode.watch method
         self.first_year = year or clock().year
         self.title = tr(lang, "app_title")
 
     def get_default_screen(self) -> DashboardScreen:
         return DashboardScreen(self.source, year=self.first_year, lang=self.lang,
-                               clock=self.clock, watch=self.watch)
+                               clock=self.clock, watch=self.reload_on_change)

@@ -137,7 +137,7 @@ class Source:
         A reader's own open/close creates and removes an empty WAL; that is
         ignored, or the dashboard would reload itself for ever.
         """
-        out = []
+        out: list[tuple[int, int] | None] = []
         for path in (self.database, self.database.with_name(self.database.name + "-wal")):
             try:
                 stat = path.stat()

@@ -13,7 +13,6 @@ for ``publish-config``: it counts only once published.)
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import tomllib
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from shared.atomic_file import write_atomic
 from shared.db import transaction
 
 UNITS = ("unique", "jobs")
@@ -378,22 +378,7 @@ def keep_published(conn: sqlite3.Connection, database: Path, catalog: Catalog,
             conn.execute(SAVE_STATE, (TEXT_KEY, text))
             conn.execute(SAVE_STATE, (REVISION_KEY, str(catalog.revision)))
     folder = database.parent
-    tmp = folder / f".{PUBLISHED_NAME}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, folder / PUBLISHED_NAME)
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    write_atomic(folder / PUBLISHED_NAME, text, tmp=folder / f".{PUBLISHED_NAME}.tmp")
 
 
 def note_room_revision(conn: sqlite3.Connection, room: str, revision: int) -> None:

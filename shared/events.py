@@ -1,9 +1,10 @@
 """The append-only event log: the one truth, identical in room and central.
 
 ``append`` assigns the room's next gapless ``seq`` inside the caller's
-``BEGIN IMMEDIATE`` transaction and keeps the small projection tables
-(roles, room state, open shifts, voided) current in that same transaction.
-``project_many`` is what central runs for every merged batch: in bulk, and
+``BEGIN IMMEDIATE`` transaction and keeps the projection tables (roles, room
+state, open shifts, voided, tallies) current in that same transaction.
+``project_many`` is the one way projections are updated: for a room's single
+event (a batch of one) and for central's merged batches, in bulk and
 order-free (``shared.projections``).
 """
 
@@ -14,16 +15,17 @@ import sqlite3
 import secrets
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from operator import itemgetter
 from typing import Any, NamedTuple
 
 from shared import tallies
-from shared.projections import (  # ROLE_EVENTS: also read from here by callers
-    DELETE_OPEN_SHIFT, DELETE_ROLE, INSERT_OPEN_SHIFT, ROLE_EVENTS,
-    UPSERT_ROLE, UPSERT_ROOM_STATE, drop_voids_of_other_rooms, record_voids, refresh_state)
+from shared.projections import drop_voids_of_other_rooms, record_voids, refresh_state
 
 
-class Kind:
+class Kind(StrEnum):
+    """What an event records; the values are what is stored (and compare equal to them)."""
+
     ROOM_OPENED = "room_opened"
     ROOM_CLOSED = "room_closed"
     CHECKIN = "checkin"
@@ -43,7 +45,7 @@ class Kind:
     FIGURE_RECORDED = "figure_recorded"  # central-authored: a figure staff enter (never from a room)
 
 
-ALL_KINDS = frozenset(v for k, v in vars(Kind).items() if not k.startswith("_"))
+ALL_KINDS = frozenset(Kind)
 # Kinds only central writes, under its own author id (never a room id: those start with a
 # letter); a room's bundle holding one is refused (shared.records).
 CENTRAL_AUTHOR = "_central"
@@ -111,8 +113,9 @@ def append(
     seq = conn.execute(NEXT_SEQ, (room,)).fetchone()[0]
     event = Event(event_id or new_event_id(), room, seq, at, kind, visitor, activity, ref,
                   dict(payload or {}))
-    conn.execute(INSERT_EVENT, to_row(event))
-    project(conn, event)
+    row = to_row(event)
+    conn.execute(INSERT_EVENT, row)
+    project_many(conn, [row])
     return event
 
 
@@ -121,26 +124,10 @@ def to_row(event: Event) -> tuple:
             event.ref, json.dumps(event.payload, ensure_ascii=False, sort_keys=True))
 
 
-def project(conn: sqlite3.Connection, event: Event, *, tally: bool = True) -> None:
-    """Update the projection tables for one newly stored event (central: every merged one)."""
-    kind = event.kind
-    if kind in ROLE_EVENTS and event.visitor:
-        role, added = ROLE_EVENTS[kind]
-        if added:
-            conn.execute(UPSERT_ROLE, (event.room, event.visitor, role, event.at))
-        else:
-            conn.execute(DELETE_ROLE, (event.room, event.visitor, role))
-    elif kind in (Kind.ROOM_OPENED, Kind.ROOM_CLOSED):
-        conn.execute(UPSERT_ROOM_STATE, (event.room, int(kind == Kind.ROOM_OPENED), event.at,
-                                         event.visitor, event.id))
-    elif kind == Kind.SHIFT_STARTED and event.visitor:
-        conn.execute(INSERT_OPEN_SHIFT, (event.room, event.visitor, event.id, event.at))
-    elif kind == Kind.SHIFT_ENDED and event.ref:
-        conn.execute(DELETE_OPEN_SHIFT, (event.room, event.ref))
-    elif kind == Kind.VOID and event.ref:
-        record_voids(conn, [(event.ref, event.id, event.room, event.seq)])
-    if tally and kind in tallies.TALLIED:
-        tallies.on_stored(conn, event)
+def project(conn: sqlite3.Connection, event: Event) -> None:
+    """Update the projection tables for one newly stored event: the bulk path with a
+    batch of one, so a room and central apply the same rules."""
+    project_many(conn, [to_row(event)])
 
 
 def get(conn: sqlite3.Connection, event_id: str) -> Event | None:

@@ -198,17 +198,27 @@ def to_rows(room: str, records: list[dict[str, Any]] | list[list[Any]], first: i
 def _columns_valid(room: str, rows: list[tuple], first: int | None, last: int | None) -> bool:
     """Every column of every row at once; False sends the caller to the per-record pass."""
     ids, rooms, seqs, ats, kinds, visitors, activities, refs, payloads = zip(*rows)
-    if set(map(type, ids)) != {str} or set(map(type, ats)) != {str} \
-            or set(map(type, payloads)) != {str} or set(map(type, seqs)) != {int} \
-            or not set(map(type, visitors)) | set(map(type, activities)) | set(map(type, refs)) \
-            <= _OPTIONAL or set(rooms) != {room}:
+    try:
+        return _columns_valid_or_raise(room, ids, rooms, seqs, ats, kinds,
+                                       (visitors, activities, refs), payloads, first, last)
+    except TypeError:  # a value of the wrong type: unhashable, or not text where text goes
+        return False
+
+
+def _columns_valid_or_raise(room: str, ids: tuple, rooms: tuple, seqs: tuple, ats: tuple,
+                            kinds: tuple, optionals: tuple[tuple, ...], payloads: tuple,
+                            first: int | None, last: int | None) -> bool:
+    # The text columns are not typed value by value: ``set`` raises TypeError on a list
+    # or an object, and joining the ids, times, codes and refs for their regex (below)
+    # raises it on anything but text. Seqs and payloads are looked at one by one.
+    if set(rooms) != {room} or set(map(type, seqs)) != {int} \
+            or set(map(type, payloads)) != {str} or not set(kinds) <= ROOM_KINDS:
         return False
     low, high = first or 1, last if last is not None else MAX_SEQ - 1
     if min(seqs) < max(low, 1) or max(seqs) > min(high, MAX_SEQ - 1) \
-            or len(set(seqs)) != len(seqs) or not set(kinds) <= ROOM_KINDS:
+            or len(set(seqs)) != len(seqs):
         return False
-    optional = set(visitors)  # a few thousand distinct codes, a few activities and refs
-    optional.update(activities, refs)
+    optional = set().union(*optionals)  # a few thousand distinct codes, few activities and refs
     optional.discard(None)
     if not _all_match(_IDS, ids) or not _all_match(_IDS, list(optional)) \
             or not _all_match(_ATS, ats):

@@ -140,8 +140,10 @@ def m008_create_state_index(db: Database) -> None:
     # Central recomputes the roles and open shifts a merged event touches from the log
     # (order-free, shared.projections.refresh_state): a small partial index of those rare kinds.
     # Its WHERE term is repeated verbatim by the query (SQLite's rule for partial indexes).
-    from shared.projections import STATE_KINDS_TERM
-    db.execute(f"CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE {STATE_KINDS_TERM}")
+    # Kept as first written; m016 rewrites the term.
+    db.execute("CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE kind IN "
+               "('key_holder_added', 'key_holder_removed', 'volunteer_added', "
+               "'volunteer_removed', 'shift_started')")
 
 
 def m009_keep_notes_in_room(db: Database) -> None:
@@ -191,6 +193,7 @@ RARE_KINDS_TERM = " OR ".join(f"kind = '{kind}'" for kind in REPORTED_RARE_KINDS
 # The room's day screens read every kind by time; central never runs them and drops this
 # index (shared.merge.tune_for_merging): each index on events is a page write per merged event.
 DAY_INDEX = "idx_events_kind_at"
+FORGET_INDEX = "idx_events_forget"
 HOLDS_OTHER_ROOMS_OR_BUNDLES = (  # central: rooms merged, bundles seen, or several rooms' events
     "SELECT EXISTS (SELECT 1 FROM sync_rooms) OR EXISTS (SELECT 1 FROM sync_bundles) "
     "OR (SELECT COUNT(*) FROM (SELECT room FROM events GROUP BY room LIMIT 2)) > 1")
@@ -212,6 +215,18 @@ def m011_create_survey_offers(db: Database) -> None:
     db.execute("CREATE TABLE survey_offers (code TEXT PRIMARY KEY, offered_on TEXT NOT NULL)")
 
 
+def m016_cheaper_event_indexes(db: Database) -> None:
+    # A partial index's WHERE is evaluated for every inserted row, and ``kind IN (...)``
+    # builds a small temporary table each time: 0.55 s of CPU for central's merge of
+    # 300,000 events (P10). The same index with ORs costs nothing measurable.
+    from shared.projections import STATE_KINDS_TERM
+    db.execute("DROP INDEX IF EXISTS idx_events_state")
+    db.execute(f"CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE {STATE_KINDS_TERM}")
+    # Central reads the forgets for every acknowledgement it writes: a scan of the whole
+    # log per room and pass without this (rare) index.
+    db.execute(f"CREATE INDEX {FORGET_INDEX} ON events(at) WHERE kind = 'forget'")
+
+
 MIGRATIONS = [
     m001_create_events,
     m002_create_people,
@@ -224,6 +239,7 @@ MIGRATIONS = [
     m009_keep_notes_in_room,
     m010_narrow_kind_indexes,
     m011_create_survey_offers,
+    m016_cheaper_event_indexes,  # after m012-m015 of the other branches, when merged
 ]
 
 # Tables whose rows may leave the room (the replicated log).

@@ -82,7 +82,7 @@ def test_central_export_and_room_catalog_are_written_durably(tmp_path, monkeypat
         assert log.synced(out) and log.synced_dir(tmp_path)
         assert not list(tmp_path.glob("*.tmp*"))
         site.once("cjm")  # applies the published catalog beside the room database
-        published = site.root / "cjm" / "catalog.toml"
+        published = site.root / "cjm" / "published-catalog.toml"
         assert log.synced(published) and log.synced_dir(site.root / "cjm")
     finally:
         site.close()

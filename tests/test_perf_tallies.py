@@ -1,6 +1,5 @@
-"""Check-ins are counted by SQLite when a merge stores a whole seq range of a room, and in
-Python when the range also holds check-ins stored before (P10). Both give the room's own
-tallies, however the log arrives."""
+"""Central's tallies of check-ins equal the room's own, however the log arrives (P10: whole
+bundles, partly re-sent ranges, one event at a time)."""
 
 from __future__ import annotations
 

@@ -48,24 +48,26 @@ def _messages(sock, until: str) -> list[str]:
             return seen
 
 
-def test_ready_watchdog_and_sigterm_exit_0_within_a_second(site, notify_socket):
+def test_ready_watchdog_and_sigterm_exit_0(site, notify_socket):
+    # How fast it stops is timed in the bench (P3: SIGTERM -> process gone), not here.
     path, sock = notify_socket
     proc = site.daemon("central", env=child_env(NOTIFY_SOCKET=str(path), WATCHDOG_USEC="400000"))
     try:
         assert any("READY=1" in m for m in _messages(sock, "READY=1"))
         assert _messages(sock, "WATCHDOG=1")  # heartbeats at half the watchdog interval
     finally:
-        code, took, err = _stop(proc)
+        code, _, err = _stop(proc)
     assert code == 0, err
-    assert took < 1.0, f"took {took:.2f} s to stop"
-    assert "stopped" in err
+    assert _messages(sock, "STOPPING=1")  # told systemd, then left the loop by itself
+    assert "stopped" in err and "Traceback" not in err, err
 
 
 def test_sigint_also_exits_0(site):
     proc = site.daemon("cjm")
     wait_for(under=site.root, condition=lambda: (site.root / "cjm" / "room.db").exists(), what="the room database")
-    code, took, err = _stop(proc, signal.SIGINT)
-    assert code == 0 and took < 1.0, err
+    code, _, err = _stop(proc, signal.SIGINT)
+    assert code == 0, err
+    assert "stopped" in err and "KeyboardInterrupt" not in err, err
 
 
 def test_room_and_central_daemons_sync_a_check_in_by_themselves(site):

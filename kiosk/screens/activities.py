@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from kiosk.messages import CheckedIn, HomeRequested
+from kiosk.messages import CheckedIn, HomeRequested, JobsWanted, Recorded
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.notice import Notice
 from kiosk.widgets.speak import SpeakButton
@@ -62,7 +62,7 @@ class ActivitiesScreen(KioskScreen):
 
     # --- the pending visit --------------------------------------------------
     def extend_window(self) -> None:
-        self.closes_at = time.monotonic() + self.app.settings.anonymous_seconds  # type: ignore
+        self.closes_at = time.monotonic() + self.kiosk_app.settings.anonymous_seconds
 
     def take_pending_visit(self) -> tuple[str | None, list[str]] | None:
         """The visit to record because this visitor left (once)."""
@@ -75,7 +75,7 @@ class ActivitiesScreen(KioskScreen):
         """Anonymous: the short window ended, so record the visit and say goodbye."""
         if not (self.anonymous and self.pending and not self.busy and now >= self.closes_at):
             return False
-        self.app.flush_visit(self)  # type: ignore[attr-defined]
+        self.kiosk_app.flush_visit(self)
         self.post_message(HomeRequested(fresh=True, notice_key="visit_recorded"))
         return True
 
@@ -91,14 +91,14 @@ class ActivitiesScreen(KioskScreen):
         self.check_volunteer()
 
     def compose(self) -> ComposeResult:
-        app = self.app
+        catalog, lang = self.kiosk_app.catalog, self.kiosk_app.lang
         with Vertical(id="activities", classes="page"):
             yield Static(self.title_text(), id="activities-title", classes="title", markup=False)
             yield Static(self.t("activities_hint"), classes="text", markup=False)
             with Grid(id="tiles"):
-                for activity in app.catalog.activities.values():  # type: ignore[attr-defined]
+                for activity in catalog.activities.values():
                     if activity.unit == "unique":
-                        yield Tile(activity.icon, activity.label(app.lang),  # type: ignore
+                        yield Tile(activity.icon, activity.label(lang),
                                    name=activity.id, id=f"act-{activity.id}")
             yield Horizontal(id="volunteer-row")
             yield Notice()
@@ -150,17 +150,15 @@ class ActivitiesScreen(KioskScreen):
         elif button.id == "shift-end":
             self.shift(start=False)
         elif button.id == "jobs":
-            from kiosk.screens.jobs import JobsScreen
-
             self.pending = False  # a volunteer at work, not a visit
-            self.app.show(JobsScreen(self.code, self.name_))  # type: ignore[attr-defined]
+            self.post_message(JobsWanted(self.code, self.name_))
 
     def check_in(self) -> None:
         if self.busy:
             return
         scanned = self.take_scanned()
         if scanned and scanned != self.code:  # the next visitor scanned their card here
-            self.app.flush_visit(self)  # type: ignore[attr-defined]
+            self.kiosk_app.flush_visit(self)
             self.identify_scanned(scanned)
             return
         self.busy, self.pending = True, False
@@ -176,7 +174,7 @@ class ActivitiesScreen(KioskScreen):
 
         self.run_db(job, self.post_message)
 
-    def failed(self, key: str, fields: dict) -> None:
+    def failed(self, key: str, fields: dict[str, object]) -> None:
         self.busy, self.pending = False, True
         super().failed(key, fields)
 
@@ -192,5 +190,4 @@ class ActivitiesScreen(KioskScreen):
             ended = store.end_shift(code)
             return self.t("shift_ended", hours=f"{ended.hours:.2f}".replace(".", ","))
 
-        self.run_db(job, lambda text: self.app.show_confirm(  # type: ignore[attr-defined]
-            name, [text], recorded=False))
+        self.run_db(job, lambda text: self.post_message(Recorded(name, [text], recorded=False)))

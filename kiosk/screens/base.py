@@ -1,32 +1,38 @@
-"""What every kiosk screen shares: texts in the chosen language and database workers.
+"""What every kiosk screen shares: the typed app, texts in the chosen language,
+database workers.
 
-Database work never runs on the event loop: ``run_db`` hands a job to a
-thread worker, which runs it on the app's single database thread (one
-connection, one writer) and brings the result back with ``call_from_thread``.
-A refusal from the store (``StoreError.reason``) or a bad code
+Database work never runs on the event loop: ``run_db`` is a Textual worker that
+awaits the job on the app's single database thread (one connection, one writer:
+see ``kiosk/app.py``), then calls ``then`` with the result on the event loop. A
+refusal from the store (``StoreError.reason``) or a bad code
 (``InvalidCode.reason``) becomes a plain-words message in the Notice.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sqlite3
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import events, work
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Button, Input
-from textual.worker import get_current_worker
 
+from kiosk.kiosk_app import kiosk_app
 from kiosk.widgets.keypads import BACKSPACE, ENTER, SPACE, KeyPad, LetterPad
 from kiosk.widgets.notice import Notice
 from shared import codes
 from shared.codes import InvalidCode
 from shared.store import PinLocked, RoomStore, StoreError
 
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+
 log = logging.getLogger("bwk.kiosk")
 Job = Callable[[RoomStore], Any]
+PendingVisit = tuple["str | None", list[str]]  # (visitor code or None, activities)
 
 
 class KioskScreen(Screen):
@@ -35,9 +41,14 @@ class KioskScreen(Screen):
     is_home = False
     catches_scans = False  # visitor screens: a scanned code starts the next visitor
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self) -> None:
+        super().__init__()
         self.scanned = ""
+
+    @property
+    def kiosk_app(self) -> KioskApp:
+        """The app, typed: settings, catalog, language and services read from it."""
+        return kiosk_app(self)
 
     def on_key(self, event: events.Key) -> None:
         """Keep printable keys that nobody used: a scanner may be typing a code."""
@@ -68,7 +79,7 @@ class KioskScreen(Screen):
                         VisitorIdentified(code, person.name if person else None)))
 
     def t(self, key: str, **fields: object) -> str:
-        return self.app.t(key, **fields)  # type: ignore[attr-defined]
+        return self.kiosk_app.t(key, **fields)
 
     def speech_text(self) -> str:
         """What the 🔊 button reads aloud: the screen's title and main text."""
@@ -106,6 +117,14 @@ class KioskScreen(Screen):
         """True when an idle timeout has nothing to clear here."""
         return False
 
+    def take_pending_visit(self) -> PendingVisit | None:
+        """A visit this screen holds and must not lose (taken once); visitor screens say."""
+        return None
+
+    def window_over(self, now: float) -> bool:
+        """True if a short window of this screen ended and it moved on (see activities)."""
+        return False
+
     def say(self, key: str, kind: str = "", **fields: object) -> None:
         self.say_text(self.t(key, **fields), kind)
 
@@ -115,14 +134,13 @@ class KioskScreen(Screen):
         except Exception:  # screen without a Notice, or already gone
             self.app.notify(text)
 
-    def failed(self, key: str, fields: dict) -> None:
+    def failed(self, key: str, fields: dict[str, object]) -> None:
         self.say(key, "error", **fields)
 
-    def _run(self, job: Job, then: Callable[[Any], None] | None) -> None:
-        worker = get_current_worker()
-        app = self.app
+    async def _run(self, job: Job, then: Callable[[Any], object] | None) -> None:
+        error: tuple[str, dict[str, object]]
         try:
-            result = app.run_in_db_thread(job)  # type: ignore[attr-defined]
+            result = await self.kiosk_app.in_db_thread(job)
         except PinLocked as exc:
             error = ("pin_locked", {"seconds": exc.seconds})
         except (StoreError, InvalidCode) as exc:
@@ -134,18 +152,22 @@ class KioskScreen(Screen):
             log.exception("database job failed")
             error = ("error_generic", {})
         else:
-            if then is not None and not worker.is_cancelled:
-                app.call_from_thread(then, result)
+            if then is not None:
+                outcome = then(result)
+                if inspect.isawaitable(outcome):  # an async handler (e.g. one that mounts)
+                    await outcome
             return
-        if not worker.is_cancelled:
-            app.call_from_thread(self.failed, *error)
+        self.failed(*error)
 
-    @work(thread=True, exit_on_error=False, group="db")
-    def run_db(self, job: Job, then: Callable[[Any], None] | None = None) -> None:
+    # Async workers, not thread workers: the job runs on the database thread, so a
+    # worker only waits. Cancelled with its screen (or by a newer search), a worker
+    # drops the result; the job itself still runs.
+    @work(exit_on_error=False, group="db")
+    async def run_db(self, job: Job, then: Callable[[Any], object] | None = None) -> None:
         """Run a database job (reads or writes) off the event loop."""
-        self._run(job, then)
+        await self._run(job, then)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
-    def run_search(self, job: Job, then: Callable[[Any], None]) -> None:
+    @work(exclusive=True, exit_on_error=False, group="search")
+    async def run_search(self, job: Job, then: Callable[[Any], object]) -> None:
         """A search as you type: a newer search cancels the older one's result."""
-        self._run(job, then)
+        await self._run(job, then)

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
-from kiosk.messages import RoomClosed
+from kiosk.messages import KeyHolderTaskChosen, RoomClosed
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.inputs import KioskInput
 from kiosk.widgets.notice import Notice
@@ -21,6 +21,7 @@ def hours_text(hours: float) -> str:
 
 class CloseScreen(KioskScreen):
     AUTO_FOCUS = "#cash"
+    then_leave = False  # closing on the way out of the kiosk (CloseThenLeaveScreen)
     CSS = """
     #close #summary { margin: 0; }
     #close #summary-text { height: auto; }
@@ -55,12 +56,11 @@ class CloseScreen(KioskScreen):
 
     def summary_lines(self, summary: queries.DaySummary) -> list[str]:
         """Compact lines, what closing changes (running shifts) first, so a small screen fits."""
-        app = self.app
-        catalog = app.catalog  # type: ignore[attr-defined]
+        catalog, lang = self.kiosk_app.catalog, self.kiosk_app.lang
 
         def label(a: str) -> str:
             activity = catalog.activities.get(a)
-            return f"{activity.icon} {activity.label(app.lang)}" if activity else a  # type: ignore
+            return f"{activity.icon} {activity.label(lang)}" if activity else a
 
         unnamed, none = self.t("no_name"), self.t("close_none")
         lines = ["   ".join([self.t("close_checkins", n=summary.visits),
@@ -86,7 +86,7 @@ class CloseScreen(KioskScreen):
         box.remove_children()
         box.mount(Static("\n".join(self.summary_lines(summary)), id="summary-text", markup=False))
 
-    def show_more_hint(self, *_sizes) -> None:
+    def show_more_hint(self, *_sizes: object) -> None:
         """Say so when the summary does not fit: the scroll bar alone is easy to miss."""
         box = self.query_one("#summary", VerticalScroll)
         self.query_one("#summary-more", Static).display = (
@@ -97,9 +97,7 @@ class CloseScreen(KioskScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "back":
-            from kiosk.screens.keyholder import KeyHolderScreen
-
-            self.app.show(KeyHolderScreen(self.person))  # type: ignore[attr-defined]
+            self.post_message(KeyHolderTaskChosen(self.person, "menu"))
         elif event.button.id == "close-confirm":
             self.close_room()
 
@@ -112,19 +110,26 @@ class CloseScreen(KioskScreen):
         if self.busy:
             return
         self.busy = True
-        app, by = self.app, self.person.code
+        app, by = self.kiosk_app, self.person.code
+        leaving = self.person if self.then_leave else None
 
         def job(store: RoomStore) -> RoomClosed:
             _, ended = store.close_room(by=by, cash_counted_cents=cents)
-            app.write_status_file(False)  # type: ignore[attr-defined]
+            app.write_status_file(False)
             names = []
             for shift in ended:
                 person = store.person(shift.code)
                 names.append(person.name if person else self.t("no_name"))
-            return RoomClosed(names)
+            return RoomClosed(names, leaving=leaving)
 
         self.run_db(job, self.post_message)
 
-    def failed(self, key: str, fields: dict) -> None:
+    def failed(self, key: str, fields: dict[str, object]) -> None:
         self.busy = False
         super().failed(key, fields)
+
+
+class CloseThenLeaveScreen(CloseScreen):
+    """The normal close (summary, cash count), then back to leaving instead of home."""
+
+    then_leave = True

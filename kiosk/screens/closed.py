@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.widgets import Button, Static
 
+from kiosk.messages import KeyHolderLoginWanted
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.langbar import LanguageBar
 from kiosk.widgets.notice import Notice
@@ -24,12 +25,12 @@ class ClosedScreen(KioskScreen):
         return not self.notice_text
 
     def compose(self) -> ComposeResult:
-        settings = self.app.settings  # type: ignore[attr-defined]
+        settings = self.kiosk_app.settings
         with Vertical(id="closed", classes="page"):
             if self.loading:
                 yield Static(self.t("loading"), classes="title")
                 return
-            yield LanguageBar(self.app.lang)  # type: ignore[attr-defined]
+            yield LanguageBar(self.kiosk_app.lang)
             yield Static(f"🌙  {self.t('closed_title')}", classes="title", markup=False)
             yield Static(settings.room_name, classes="subtitle", markup=False)
             if settings.opening_hours:
@@ -46,6 +47,4 @@ class ClosedScreen(KioskScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "open":
-            from kiosk.screens.pin import PinScreen
-
-            self.app.show(PinScreen(purpose="open"))  # type: ignore[attr-defined]
+            self.post_message(KeyHolderLoginWanted("open"))

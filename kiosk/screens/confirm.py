@@ -83,7 +83,7 @@ class ConfirmScreen(KioskScreen):
     def on_screen_resume(self) -> None:
         if self.timer:
             self.timer.stop()
-        self.timer = self.set_timer(self.app.settings.confirm_seconds,  # type: ignore
+        self.timer = self.set_timer(self.kiosk_app.settings.confirm_seconds,
                                     self.next_visitor)
 
     def on_screen_suspend(self) -> None:
@@ -97,7 +97,7 @@ class ConfirmScreen(KioskScreen):
             self.next_visitor()
         elif event.character and len(event.character) == 1 and event.character.isprintable():
             event.stop()
-            self.app.type_ahead(event.character)  # type: ignore[attr-defined]
+            self.kiosk_app.type_ahead(event.character)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "ok":

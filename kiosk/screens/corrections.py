@@ -7,6 +7,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static
 
+from kiosk.messages import KeyHolderTaskChosen
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.notice import Notice
 from shared import i18n, queries
@@ -38,11 +39,11 @@ class CorrectionsScreen(KioskScreen):
                     self.show_entries)
 
     def describe(self, entry: queries.Entry) -> str:
-        app = self.app
+        app = self.kiosk_app
         what = self.t(f"kind_{entry.kind}")
-        activity = app.catalog.activities.get(entry.activity or "")  # type: ignore[attr-defined]
+        activity = app.catalog.activities.get(entry.activity or "")
         if activity:
-            what = f"{activity.icon} {activity.label(app.lang)}"  # type: ignore[attr-defined]
+            what = f"{activity.icon} {activity.label(app.lang)}"
         if entry.kind == "cash_expense":
             what += f" € {i18n.euros(int(entry.payload.get('cents', 0)))}"
         if entry.visitor is None and entry.by:  # handgeld: the key holder who entered it
@@ -80,6 +81,4 @@ class CorrectionsScreen(KioskScreen):
 
             self.run_db(lambda store: store.void(event_id, by=by), done)
         elif button.id == "back":
-            from kiosk.screens.keyholder import KeyHolderScreen
-
-            self.app.show(KeyHolderScreen(self.person))  # type: ignore[attr-defined]
+            self.post_message(KeyHolderTaskChosen(self.person, "menu"))

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
+from kiosk.messages import KeyHolderTaskChosen
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.inputs import KioskInput
 from kiosk.widgets.notice import Notice
@@ -51,8 +52,8 @@ class HandgeldScreen(KioskScreen):
         self.confirmed: tuple[int, str] | None = None  # (cents, category) the warning was shown for
 
     def compose(self) -> ComposeResult:
-        app = self.app
-        catalog = app.catalog  # type: ignore[attr-defined]
+        app = self.kiosk_app
+        catalog = app.catalog
         with Vertical(id="handgeld", classes="page"):
             yield Static(self.t("hg_title"), classes="title", markup=False)
             yield Static(self.t("loading"), id="month", classes="big", markup=False)
@@ -64,7 +65,7 @@ class HandgeldScreen(KioskScreen):
                 yield Static(self.t("hg_category"), classes="muted", markup=False)
                 with Vertical(id="categories"):
                     for letter in catalog.handgeld_categories:
-                        text = catalog.handgeld_label(letter, app.lang)  # type: ignore[attr-defined]
+                        text = catalog.handgeld_label(letter, app.lang)
                         yield Button(f"{letter}  {text}", id=f"cat-{letter}", name=letter,
                                      classes="category")
                 with Horizontal(classes="choice-row"):
@@ -82,7 +83,7 @@ class HandgeldScreen(KioskScreen):
         self.load_month()
 
     def load_month(self) -> None:
-        cap = self.app.catalog.handgeld_cap  # type: ignore[attr-defined]
+        cap = self.kiosk_app.catalog.handgeld_cap
 
         def job(store: RoomStore) -> queries.MonthCash:
             today = store.clock().date()
@@ -115,9 +116,7 @@ class HandgeldScreen(KioskScreen):
             for other in self.query(".category"):
                 other.set_class(other is button, "-chosen")
         elif button.id == "back":
-            from kiosk.screens.keyholder import KeyHolderScreen
-
-            self.app.show(KeyHolderScreen(self.person))  # type: ignore[attr-defined]
+            self.post_message(KeyHolderTaskChosen(self.person, "menu"))
         elif button.id == "save":
             self.save()
 
@@ -131,7 +130,7 @@ class HandgeldScreen(KioskScreen):
             return
         note, category, by = self.query_one("#note", Input).value, self.category, self.person.code
         confirmed = self.confirmed == (cents, category)
-        cap = self.app.catalog.handgeld_cap  # type: ignore[attr-defined]
+        cap = self.kiosk_app.catalog.handgeld_cap
 
         def job(store: RoomStore) -> tuple[str, dict] | None:
             today = store.clock().date()

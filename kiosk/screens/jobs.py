@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from kiosk.messages import HomeRequested
+from kiosk.messages import HomeRequested, Recorded
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.notice import Notice
 from kiosk.widgets.tiles import RepeatButton, Tile
@@ -19,13 +19,13 @@ class JobsScreen(KioskScreen):
         self.count = 1
 
     def compose(self) -> ComposeResult:
-        app = self.app
+        catalog, lang = self.kiosk_app.catalog, self.kiosk_app.lang
         with Vertical(id="jobs", classes="page"):
             yield Static(self.t("jobs_title"), classes="title", markup=False)
             with Horizontal(id="crews"):
-                for activity in app.catalog.activities.values():  # type: ignore[attr-defined]
+                for activity in catalog.activities.values():
                     if activity.unit == "jobs":
-                        yield Tile(activity.icon, activity.label(app.lang),  # type: ignore
+                        yield Tile(activity.icon, activity.label(lang),
                                    name=activity.id, id=f"crew-{activity.id}")
             with Horizontal(classes="choice-row"):
                 yield RepeatButton("−", id="less", classes="choice")
@@ -54,4 +54,4 @@ class JobsScreen(KioskScreen):
             activity, count, code = chosen[0].name or "", self.count, self.code
             line = self.t("jobs_recorded", count=count, activity=chosen[0].text)
             self.run_db(lambda store: store.record_jobs(activity, count, code),
-                        lambda _: self.app.show_confirm(self.name_, [line]))  # type: ignore
+                        lambda _: self.post_message(Recorded(self.name_, [line])))

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from kiosk.messages import HomeRequested
+from kiosk.messages import HomeRequested, KeyHolderTask, KeyHolderTaskChosen, KeyHolderVerified
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.close import CloseScreen, CloseThenLeaveScreen
+from kiosk.screens.corrections import CorrectionsScreen
+from kiosk.screens.handgeld import HandgeldScreen
+from kiosk.screens.leave import LeaveScreen
+from kiosk.screens.people import PeopleScreen
+from kiosk.screens.sync import SyncScreen
+from kiosk.screens.totals import TotalsScreen
 from kiosk.widgets.forget_notices import ForgetNotices
 from kiosk.widgets.notice import Notice
 from shared.people import Person
+from shared.store import RoomStore
 
 
 class KeyHolderScreen(KioskScreen):
@@ -22,8 +32,7 @@ class KeyHolderScreen(KioskScreen):
         self.person, self.opened, self.warning, self.notice_text = person, opened, warning, notice
 
     def compose(self) -> ComposeResult:
-        app = self.app
-        room_open = app.room_open  # type: ignore[attr-defined]
+        room_open = self.kiosk_app.room_open
         with Vertical(id="keyholder", classes="page"):
             yield Static(self.t("kh_title", name=self.person.name), classes="title", markup=False)
             yield Static(self.t("kh_room_open" if room_open else "kh_room_closed"),
@@ -48,41 +57,38 @@ class KeyHolderScreen(KioskScreen):
                 yield Button(self.t("kh_done"), id="kh-done", variant="primary")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        app = self.app
-        target = event.button.id
-        who = self.person
+        app, who = self.kiosk_app, self.person
+        target = event.button.id or ""
         if target == "kh-done":
             self.post_message(HomeRequested())
         elif target == "kh-open":
-            def job(store):
+            def job(store: RoomStore) -> str | None:
                 warning = store.clock_warning()
                 store.open_room(by=who.code)
-                app.write_status_file(True)  # type: ignore[attr-defined]
+                app.write_status_file(True)
                 return warning
 
-            def then(warning):
-                app.room_open = True  # type: ignore[attr-defined]
-                app.show(KeyHolderScreen(who, opened=True, warning=warning))  # type: ignore
-
-            self.run_db(job, then)
-        elif target == "kh-close":
-            from kiosk.screens.close import CloseScreen
-
-            app.show(CloseScreen(who))  # type: ignore[attr-defined]
-        elif target == "kh-leave":  # asks for the PIN again and says what happens next
-            from kiosk.screens.leave import LeaveScreen
-
-            app.show(LeaveScreen(who))  # type: ignore[attr-defined]
-        elif target in SUBSCREENS:
-            module, cls = SUBSCREENS[target]
-            screen_cls = getattr(__import__(module, fromlist=[cls]), cls)
-            app.show(screen_cls(who))  # type: ignore[attr-defined]
+            self.run_db(job, lambda warning: self.post_message(
+                KeyHolderVerified(who, opened=True, warning=warning)))
+        elif target in MENU_TASKS:  # "leave" asks for the PIN again and says what happens
+            self.post_message(KeyHolderTaskChosen(who, MENU_TASKS[target]))
 
 
-SUBSCREENS = {
-    "kh-handgeld": ("kiosk.screens.handgeld", "HandgeldScreen"),
-    "kh-corrections": ("kiosk.screens.corrections", "CorrectionsScreen"),
-    "kh-people": ("kiosk.screens.people", "PeopleScreen"),
-    "kh-totals": ("kiosk.screens.totals", "TotalsScreen"),
-    "kh-sync": ("kiosk.screens.sync", "SyncScreen"),
+MENU_TASKS: dict[str, KeyHolderTask] = {
+    "kh-close": "close", "kh-leave": "leave", "kh-handgeld": "handgeld",
+    "kh-corrections": "corrections", "kh-people": "people", "kh-totals": "totals",
+    "kh-sync": "sync",
 }
+
+
+def task_screen(person: Person, task: KeyHolderTask) -> KioskScreen:
+    """The screen for a key holder's task, for the app to show. Only the menu imports
+    its task screens (they post ``KeyHolderTaskChosen(..., "menu")`` to come back),
+    so no two screens import each other."""
+    screens: dict[KeyHolderTask, Callable[[Person], KioskScreen]] = {
+        "menu": KeyHolderScreen, "close": CloseScreen, "leave": LeaveScreen,
+        "close_then_leave": CloseThenLeaveScreen, "handgeld": HandgeldScreen,
+        "corrections": CorrectionsScreen, "people": PeopleScreen, "totals": TotalsScreen,
+        "sync": SyncScreen,
+    }
+    return screens[task](person)

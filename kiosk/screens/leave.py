@@ -17,9 +17,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
-from kiosk.messages import RoomClosed
+from kiosk.messages import KeyHolderTaskChosen, LeaveConfirmed
 from kiosk.screens.base import KioskScreen
-from kiosk.screens.close import CloseScreen
 from kiosk.screens.pin import wait_text
 from kiosk.widgets.inputs import KioskInput
 from kiosk.widgets.notice import Notice
@@ -38,7 +37,7 @@ class LeaveScreen(KioskScreen):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        room_open = self.app.room_open  # type: ignore[attr-defined]
+        room_open = self.kiosk_app.room_open
         with Vertical(id="leave", classes="page"):
             yield Static(self.t("leave_title"), classes="title", markup=False)
             yield Static(self.t("leave_explain"), classes="text", markup=False)
@@ -59,13 +58,10 @@ class LeaveScreen(KioskScreen):
         self.confirm()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        app = self.app
         if event.button.id == "back":
-            from kiosk.screens.keyholder import KeyHolderScreen
-
-            app.show(KeyHolderScreen(self.person))  # type: ignore[attr-defined]
+            self.post_message(KeyHolderTaskChosen(self.person, "menu"))
         elif event.button.id == "leave-close-first":
-            app.show(CloseThenLeaveScreen(self.person))  # type: ignore[attr-defined]
+            self.post_message(KeyHolderTaskChosen(self.person, "close_then_leave"))
         elif event.button.id == "leave-confirm":
             self.confirm()
 
@@ -80,7 +76,7 @@ class LeaveScreen(KioskScreen):
             return
         self.busy = True
         pin_box.value = ""
-        app, who = self.app, self.person
+        app, who = self.kiosk_app, self.person
 
         def job(store: RoomStore) -> str | None:
             try:
@@ -92,32 +88,19 @@ class LeaveScreen(KioskScreen):
                 wait = exc.wait_seconds
                 return self.t(exc.reason) + (
                     " " + self.t("pin_wait_now", wait=wait_text(self.t, wait)) if wait else "")
-            if app.room_open:  # type: ignore[attr-defined]
-                app.write_status_file(False)  # type: ignore[attr-defined]
+            if app.room_open:
+                app.write_status_file(False)
             return None
 
         self.run_db(job, self.done)
 
     def done(self, refusal: str | None) -> None:
         if refusal is None:
-            self.app.leave()  # type: ignore[attr-defined]
+            self.post_message(LeaveConfirmed())
             return
         self.busy = False
         self.say_text(refusal, "error")
 
-    def failed(self, key: str, fields: dict) -> None:
+    def failed(self, key: str, fields: dict[str, object]) -> None:
         self.busy = False
         super().failed(key, fields)
-
-
-class CloseThenLeaveScreen(CloseScreen):
-    """The normal close (summary, cash count), then back to leaving instead of home."""
-
-    def on_room_closed(self, message: RoomClosed) -> None:
-        message.stop()
-        app = self.app
-        app.room_open = False  # type: ignore[attr-defined]
-        notice = self.t("room_closed")
-        if message.ended_names:
-            notice += " " + self.t("shifts_auto_ended", names=", ".join(message.ended_names))
-        app.show(LeaveScreen(self.person, notice))  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Input, Static
 
+from kiosk.messages import KeyHolderTaskChosen
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.inputs import KioskInput
 from kiosk.widgets.notice import Notice
@@ -59,7 +60,7 @@ class PeopleScreen(KioskScreen):
         self.query_one("#person-actions", Vertical).remove_children()
 
     def select(self, code: str) -> None:
-        room = self.app.settings.room_id  # type: ignore[attr-defined]
+        room = self.kiosk_app.settings.room_id
         typed = self.query_one("#people-search", Input).value
         self.run_db(lambda store: (store.person(code), queries.roles_of(store.conn, room, code)),
                     lambda state: self.show_selected(state, typed))
@@ -100,9 +101,7 @@ class PeopleScreen(KioskScreen):
         if button.has_class("person") and button.name:
             self.select(button.name)
         elif button.id == "back":
-            from kiosk.screens.keyholder import KeyHolderScreen
-
-            self.app.show(KeyHolderScreen(self.person))  # type: ignore[attr-defined]
+            self.post_message(KeyHolderTaskChosen(self.person, "menu"))
         elif chosen is None:
             return
         elif button.id in ("volunteer-on", "volunteer-off"):

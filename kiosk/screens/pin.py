@@ -187,7 +187,7 @@ class PinScreen(KioskScreen):
         self.busy = True
         pin_box.value = ""
         opening = self.purpose == "open"
-        app = self.app
+        app = self.kiosk_app
 
         def job(store: RoomStore) -> KeyHolderVerified | Refused:
             # The name is resolved here too, so Enter before the search result landed still works.
@@ -200,12 +200,14 @@ class PinScreen(KioskScreen):
                         return Refused([("pin_choose", {})])
                     if person is None:
                         store.unknown_name_tried()  # always raises
-                person = store.verify_key_holder(person.code, pin)  # type: ignore[union-attr]
+                        return Refused([("pin_choose", {})])  # not reached
+                person = store.verify_key_holder(person.code, pin)
             except PinLocked as exc:
                 wait = wait_text(self.t, exc.seconds)
                 if exc.unknown_name:
                     return Refused([("pin_locked_unknown", {"wait": wait})])
-                return Refused([("pin_locked_holder", {"wait": wait, "name": person.name})])  # type: ignore[union-attr]
+                name = person.name if person else typed
+                return Refused([("pin_locked_holder", {"wait": wait, "name": name})])
             except PinWrong as exc:
                 then = [("pin_wait_now", {"wait": wait_text(self.t, exc.wait_seconds)})] \
                     if exc.wait_seconds else []
@@ -214,7 +216,7 @@ class PinScreen(KioskScreen):
                 return KeyHolderVerified(person)
             warning = store.clock_warning()
             store.open_room(by=person.code)
-            app.write_status_file(True)  # type: ignore[attr-defined]
+            app.write_status_file(True)
             return KeyHolderVerified(person, opened=True, warning=warning)
 
         self.run_db(job, self.done)
@@ -226,6 +228,6 @@ class PinScreen(KioskScreen):
         self.busy = False
         self.say_text(" ".join(self.t(key, **fields) for key, fields in result.parts), "error")
 
-    def failed(self, key: str, fields: dict) -> None:
+    def failed(self, key: str, fields: dict[str, object]) -> None:
         self.busy = False
         super().failed(key, fields)

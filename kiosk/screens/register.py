@@ -11,7 +11,7 @@ from textual.containers import Center, Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Input, Static
 
-from kiosk.messages import HomeRequested, VisitorIdentified
+from kiosk.messages import HomeRequested, VisitorIdentified, VisitorRegistered
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.inputs import KioskInput
 from kiosk.widgets.keypads import LetterPad
@@ -128,12 +128,12 @@ class RegisterScreen(KioskScreen):
                          classes="choice"))
 
     def create(self, name: str) -> None:
-        new_in_area, heard_via, lang = self.new_in_area, self.heard_via, self.app.lang  # type: ignore
+        new_in_area, heard_via, lang = self.new_in_area, self.heard_via, self.kiosk_app.lang
         self.run_db(lambda store: store.register_visitor(
             name, new_in_area=new_in_area, heard_via=heard_via, lang=lang),
-            lambda person: self.app.show(CodeScreen(person)))  # type: ignore[attr-defined]
+            lambda person: self.post_message(VisitorRegistered(person)))
 
-    def failed(self, key: str, fields: dict) -> None:
+    def failed(self, key: str, fields: dict[str, object]) -> None:
         self.busy = False
         super().failed(key, fields)
 

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from kiosk.messages import Recorded
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.notice import Notice
 from kiosk.widgets.speak import SpeakButton
@@ -58,10 +59,9 @@ class SurveyScreen(KioskScreen):
 
     def finish(self) -> None:
         answers, code = dict(self.answers), self.code
-        app = self.app
 
-        def done(_result=None) -> None:
-            app.show_confirm(self.name_, self.lines)  # type: ignore[attr-defined]
+        def done(_result: object = None) -> None:
+            self.post_message(Recorded(self.name_, self.lines))
 
         if not answers:
             done()

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from kiosk.messages import KeyHolderTaskChosen
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.notice import Notice
 from shared import i18n
@@ -68,7 +69,7 @@ class SyncScreen(KioskScreen):
                 yield Button(self.t("back"), id="back")
 
     def on_mount(self) -> None:
-        sync = self.app.settings.sync  # type: ignore[attr-defined]
+        sync = self.kiosk_app.settings.sync
         self.query_one("#sync-missing", Static).display = False
         if sync is None:
             self.query_one("#sync-text", Static).update(self.t("sync_none"))
@@ -76,7 +77,7 @@ class SyncScreen(KioskScreen):
         missing = self.query_one("#sync-missing", Static)
         problems = missing_sync_files(sync)
         if problems:
-            room = self.app.settings.room_id  # type: ignore[attr-defined]
+            room = self.kiosk_app.settings.room_id
             missing.display = True
             missing.update("\n".join([self.t("sync_missing"), *(
                 "• " + self.t(key, path=path, room=room) for key, path in problems)]))
@@ -99,6 +100,4 @@ class SyncScreen(KioskScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "back":
-            from kiosk.screens.keyholder import KeyHolderScreen
-
-            self.app.show(KeyHolderScreen(self.person))  # type: ignore[attr-defined]
+            self.post_message(KeyHolderTaskChosen(self.person, "menu"))

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
+from kiosk.messages import KeyHolderTaskChosen
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.notice import Notice
 from shared import i18n
@@ -31,7 +32,7 @@ class TotalsScreen(KioskScreen):
         self.person = person
 
     def compose(self) -> ComposeResult:
-        year = self.app.store.clock().year  # type: ignore[attr-defined]
+        year = self.kiosk_app.store.clock().year
         with Vertical(id="totals", classes="page"):
             yield Static(self.t("totals_title", year=year), classes="title", markup=False)
             yield VerticalScroll(Static(self.t("totals_loading"), id="totals-text", markup=False),
@@ -41,9 +42,9 @@ class TotalsScreen(KioskScreen):
                 yield Button(self.t("back"), id="back")
 
     def on_mount(self) -> None:
-        app = self.app
-        room = app.settings.room_id  # type: ignore[attr-defined]
-        shown = app.catalog  # type: ignore[attr-defined]
+        app = self.kiosk_app
+        room = app.settings.room_id
+        shown = app.catalog
 
         def job(store: RoomStore) -> tuple:
             from shared.catalog import CatalogError, current_catalog
@@ -58,27 +59,27 @@ class TotalsScreen(KioskScreen):
             return catalog, year_indicators(store.conn, catalog, store.clock().year, [room])
 
         def adopt(result: tuple) -> None:
-            app.catalog = result[0]  # type: ignore[attr-defined]  # labels follow it too
+            app.catalog = result[0]  # labels follow it too
             self.show(result[1])
 
         self.run_db(job, adopt)
 
     def label(self, key: str) -> str:
         """The catalog's label for an activity, the kiosk's words for the other indicators."""
-        app = self.app
-        activity = app.catalog.activities.get(key)  # type: ignore[attr-defined]
+        app = self.kiosk_app
+        activity = app.catalog.activities.get(key)
         if activity:
-            return f"{activity.icon} {activity.label(app.lang)}"  # type: ignore[attr-defined]
+            return f"{activity.icon} {activity.label(app.lang)}"
         if i18n.has(f"ind_{key}"):
             return self.t(f"ind_{key}")
-        question = app.catalog.survey.get(key.removeprefix("enquete_"))  # type: ignore
+        question = app.catalog.survey.get(key.removeprefix("enquete_"))
         if question:
-            text = question.texts.get(app.lang) or question.texts.get("nl") or question.id  # type: ignore
+            text = question.texts.get(app.lang) or question.texts.get("nl") or question.id
             return self.t("ind_enquete", question=text)
         return key.replace("_", " ")
 
     def amount(self, unit: str, value: float | int | None) -> str:
-        lang = self.app.lang  # type: ignore[attr-defined]
+        lang = self.kiosk_app.lang
         if value is None:
             return self.t("totals_no_answers")
         text = number_text(value, lang)
@@ -89,7 +90,7 @@ class TotalsScreen(KioskScreen):
         return text
 
     def show(self, indicators: dict) -> None:
-        room = self.app.settings.room_id  # type: ignore[attr-defined]
+        room = self.kiosk_app.settings.room_id
         lines = []
         for key, item in indicators.items():
             unit = item.get("unit", "")
@@ -102,6 +103,4 @@ class TotalsScreen(KioskScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "back":
-            from kiosk.screens.keyholder import KeyHolderScreen
-
-            self.app.show(KeyHolderScreen(self.person))  # type: ignore[attr-defined]
+            self.post_message(KeyHolderTaskChosen(self.person, "menu"))

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Input, Static
 
-from kiosk.messages import VisitorIdentified
+from kiosk.messages import KeyHolderLoginWanted, RegistrationWanted, VisitorIdentified
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.inputs import KioskInput
 from kiosk.widgets.keypads import CodePad, KeyPad, LetterPad
@@ -73,9 +73,9 @@ class WelcomeScreen(KioskScreen):
         return not self.query_one("#who", Input).value and not self.notice_text
 
     def compose(self) -> ComposeResult:
-        settings = self.app.settings  # type: ignore[attr-defined]
+        settings = self.kiosk_app.settings
         with Vertical(id="welcome", classes="page"):
-            yield LanguageBar(self.app.lang)  # type: ignore[attr-defined]
+            yield LanguageBar(self.kiosk_app.lang)
             yield Static(self.t("welcome_title", room=settings.room_name), classes="title",
                          markup=False)
             yield Static(self.t("welcome_been_here"), classes="text", markup=False)
@@ -242,10 +242,6 @@ class WelcomeScreen(KioskScreen):
         elif button.id == "anonymous":
             self.post_message(VisitorIdentified(None, None))
         elif button.id == "new":
-            from kiosk.screens.register import RegisterScreen
-
-            self.app.show(RegisterScreen())  # type: ignore[attr-defined]
+            self.post_message(RegistrationWanted())
         elif button.id == "keyholder":
-            from kiosk.screens.pin import PinScreen
-
-            self.app.show(PinScreen(purpose="menu"))  # type: ignore[attr-defined]
+            self.post_message(KeyHolderLoginWanted("menu"))

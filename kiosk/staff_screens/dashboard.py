@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (DataTable, Footer, Header, Label, Select, Static, TabbedContent,
                              TabPane)
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from kiosk.staff_widgets.labels import tr
@@ -34,7 +35,7 @@ QUIET_SECONDS = 3  # while syncd merges, read again at most this often
 @dataclass
 class ReportLoaded(Message):
     year: int
-    report: dict
+    report: dict | None  # None: the database could not be read
     years: list[int]
     signature: tuple
     problem: str | None = None  # the database is damaged: what quick_check said
@@ -67,7 +68,7 @@ class DashboardScreen(Screen):
         self.report: dict | None = None
         self.loaded_signature: tuple | None = None
         self.stale_rooms: list[str] = []
-        self._reload_timer = None
+        self._reload_timer: Timer | None = None
         self.check_database = True  # quick_check at the first load and after a failed one
         self.problem: str | None = None
         self.health: dict = {}
@@ -148,8 +149,8 @@ class DashboardScreen(Screen):
     def _after_changes(self) -> None:
         self._reload_timer = None
         self.check_database = True  # quick_check at the first load and after a failed one
-        self.problem: str | None = None
-        self.health: dict = {}
+        self.problem = None
+        self.health = {}
         self.check_changed()
 
     def check_changed(self) -> None:

@@ -72,7 +72,7 @@ def cell_text(value: object, target: object, unit: str, lang: str, *, bars: bool
         return text
     pct = "%" if unit == "percent" else ""
     if unit == "hours":
-        value = round(value)  # type: ignore[arg-type]  # whole hours on screen; reports keep decimals
+        value = round(value)  # type: ignore[call-overload]  # whole hours on screen; reports keep decimals
     text = Text(number(value, lang) + pct, style="bold")  # type: ignore[arg-type]
     if _is_number(target):
         share = progress(value, target)  # type: ignore[arg-type]

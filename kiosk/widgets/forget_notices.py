@@ -9,10 +9,17 @@ One notice at a time, in three lines: the menu below still fits at 80x24.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Callable, cast
+
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from kiosk.kiosk_app import kiosk_app
 from shared.people import Person
+from shared.store import RoomStore
+
+if TYPE_CHECKING:
+    from kiosk.screens.base import KioskScreen
 
 
 class ForgetNotices(Vertical):
@@ -33,11 +40,16 @@ class ForgetNotices(Vertical):
         self.reload()
 
     def t(self, key: str, **fields: object) -> str:
-        return self.app.t(key, **fields)  # type: ignore[attr-defined]
+        return kiosk_app(self).t(key, **fields)
+
+    @property
+    def kiosk_screen(self) -> KioskScreen:
+        """The key holder screen this panel is on: its database worker and notice."""
+        return cast("KioskScreen", self.screen)
 
     def reload(self) -> None:
-        self.screen.run_db(lambda store: [p for p, _ in store.forget_notices()],  # type: ignore
-                           self.show_notices)
+        self.kiosk_screen.run_db(lambda store: [p for p, _ in store.forget_notices()],
+                                 self.show_notices)
 
     async def show_notices(self, found: list[Person]) -> None:
         self.people = found
@@ -60,6 +72,7 @@ class ForgetNotices(Vertical):
         event.stop()
         action, index = button.rsplit("-", 1)
         person, by = self.people[int(index)], self.key_holder.code
+        job: Callable[[RoomStore], Any]
         if action == "fn-forget":
             job = lambda store: store.forget_here(person.code, by=by)  # noqa: E731
             key = "forget_notice_forgotten"
@@ -67,8 +80,8 @@ class ForgetNotices(Vertical):
             job = lambda store: store.dismiss_forget_notice(person.code)  # noqa: E731
             key = "forget_notice_kept"
 
-        def done(_result) -> None:
-            self.screen.say(key, "ok", name=person.name)  # type: ignore[attr-defined]
+        def done(_result: object) -> None:
+            self.kiosk_screen.say(key, "ok", name=person.name)
             self.reload()
 
-        self.screen.run_db(job, done)  # type: ignore[attr-defined]
+        self.kiosk_screen.run_db(job, done)

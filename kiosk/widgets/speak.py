@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Button
 
+from kiosk.kiosk_app import kiosk_app
+
 
 class SpeakButton(Button):
     DEFAULT_CSS = """
@@ -16,10 +18,11 @@ class SpeakButton(Button):
         self.active_effect_duration = 0
 
     def on_mount(self) -> None:
-        self.display = self.app.speaker.available  # type: ignore[attr-defined]
+        self.display = kiosk_app(self).speaker.available
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         screen = self.screen
         text = screen.speech_text() if hasattr(screen, "speech_text") else ""
-        self.app.speaker.speak(text, self.app.lang)  # type: ignore[attr-defined]
+        app = kiosk_app(self)
+        app.speaker.speak(text, app.lang)
