@@ -21,7 +21,7 @@ from pathlib import Path
 
 from shared.catalog import Catalog, CatalogError, current_catalog
 from shared.config import CentralConfig, ConfigError, RoomConfig, load_config
-from shared.db import UI_BUSY_TIMEOUT_MS, DatabaseError, open_for_reading
+from shared.db import UI_BUSY_TIMEOUT_MS, DatabaseError, connect, open_for_reading
 from shared.report_formats import BINARY_FORMATS, FORMATS, render
 from shared.staff_figures import FigureError, Recorded, copy_figures, history, record_figure
 from shared.trends import monthly_trends, staff_report, years_with_data
