@@ -18,8 +18,8 @@ from pathlib import Path
 
 from bench.common import Result
 from bench.data import generate
-from shared.db import connect
 from bench.p1_merge_rate import build, fresh_central, merge_seconds
+from shared.db import connect
 
 ROOMS = ("ra", "rb", "rc")
 

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                 writers[room] = subprocess.Popen(
                     [sys.executable, "-m", "bench.r2_kill_daemons", "--writer", str(site.db(room)),
                      room, str(args.rate)], cwd=REPO, env=env, stdout=out,
-                    stderr=open(root / f"writer-{room}.err", "w"))
+                    stderr=open(root / f"writer-{room}.err", "w"))  # noqa: SIM115 - the child keeps it
         for node in nodes:
             start(node)
 

@@ -30,9 +30,8 @@ import hashlib
 import json
 import re
 import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 
@@ -105,7 +104,7 @@ def encode_records(records: Iterable[dict[str, Any]] | Iterable[tuple[Any, ...]]
 
 
 def seal(kind: str, sender: PrivateKey, recipient: PublicKey,
-         records: list[dict[str, Any]] | list[tuple[Any, ...]], *, room: str, created: str, schema: int,
+         records: list[dict[str, Any]] | list[tuple], *, room: str, created: str, schema: int,
          first_seq: int | None = None, last_seq: int | None = None, level: int = 6,
          columns: tuple[str, ...] | None = None,
          catalog: int | None = None) -> tuple[str, bytes]:

@@ -9,7 +9,6 @@ writes ``people``: names never leave the room.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
 from shared.db import transaction
 from shared.events import EVENT_COLUMNS, MergeOutcome, merge_rows
@@ -36,7 +35,7 @@ def room_event_count(conn: sqlite3.Connection, room: str) -> int:
 
 
 def pending_events(conn: sqlite3.Connection, room: str, after_seq: int, limit: int
-                   ) -> list[tuple[Any, ...]]:
+                   ) -> list[tuple]:
     """Events of ``room`` above ``after_seq`` as rows in ``FIELDS`` order (the records of
     a table bundle); the payload travels as the JSON text stored in the room, so
     central stores it unchanged.
@@ -77,12 +76,12 @@ def rewind_export(conn: sqlite3.Connection, to_seq: int, at: str) -> None:
         conn.execute(SET_STATE, ("last_resend_at", at))
 
 
-def room_log(conn: sqlite3.Connection, room: str) -> list[tuple[Any, ...]]:
+def room_log(conn: sqlite3.Connection, room: str) -> list[tuple]:
     """Every event of ``room`` as rows in ``FIELDS`` order, by seq."""
     return list(map(tuple, conn.execute(SELECT_ROOM_LOG, (room,))))
 
 
-def restore_log(conn: sqlite3.Connection, room: str, rows: list[tuple[Any, ...]], at: str) -> int:
+def restore_log(conn: sqlite3.Connection, room: str, rows: list[tuple], at: str) -> int:
     """Put a room's log back (restore): union, projections, and nothing left to export."""
     with transaction(conn):
         outcome = merge_rows(conn, rows, all_or_nothing=True) if rows else MergeOutcome(0, 0, ())

@@ -11,9 +11,9 @@ from datetime import datetime
 
 from shared.catalog import Catalog, room_revisions
 from shared.clock import TZ, local_iso
-from shared.merge import last_bundle_times
 from shared.indicators import collect, handgeld_summary, indicators, rooms_in_year, volunteer_value
 from shared.staff_figures import staff_indicators
+from shared.sync_status import last_bundle_times
 
 SELECT_LAST_EVENT = "SELECT seq, at FROM events WHERE room = ? ORDER BY seq DESC LIMIT 1"
 

@@ -15,11 +15,11 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
 from shared import events
 from shared.catalog import Catalog, StaffFigure
+from pathlib import Path
+
 from shared.clock import TZ, local_iso, parse_iso
 from shared.db import transaction
 from shared.events import CENTRAL_AUTHOR, Event, Kind
@@ -56,7 +56,7 @@ class Recorded:
     note: str
     by: str
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict:
         return {"value": self.value, "at": self.at, "date": self.at[:10], "by": self.by,
                 "note": self.note, "event": self.event}
 
@@ -141,12 +141,10 @@ def record_figure(conn: sqlite3.Connection, catalog: Catalog, *, year: int, indi
     with transaction(conn):
         event = events.append(conn, room=CENTRAL_AUTHOR, at=local_iso(now or datetime.now(TZ)),
                               kind=Kind.FIGURE_RECORDED, payload=payload)
-    recorded = _recorded(event.id, event.seq, event.at, event.payload)
-    assert recorded is not None  # payload_problem accepted this payload above
-    return recorded
+    return _recorded(event.id, event.seq, event.at, event.payload)
 
 
-def _recorded(event_id: str, seq: int, at: str, payload: dict[str, Any]) -> Recorded | None:
+def _recorded(event_id: str, seq: int, at: str, payload: dict) -> Recorded | None:
     try:
         return Recorded(event_id, seq, at, int(payload["year"]), str(payload["indicator"]),
                         str(payload["room"]), payload["value"], str(payload.get("note", "")),
@@ -213,7 +211,7 @@ def latest(conn: sqlite3.Connection, year: int) -> dict[tuple[str, str], Recorde
 
 
 def staff_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
-                     rooms: list[str]) -> dict[str, dict[str, Any]]:
+                     rooms: list[str]) -> dict[str, dict]:
     """The report entries of the staff-entered rows, each marked ``staff_entered``."""
     found = latest(conn, year)
     earlier: dict[tuple[str, str], int] = {}
@@ -248,7 +246,7 @@ def staff_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
     return out
 
 
-def _targets(figure: StaffFigure, numbers: dict[str, int], rooms: list[str]) -> dict[str, Any]:
+def _targets(figure: StaffFigure, numbers: dict[str, int], rooms: list[str]) -> dict:
     if figure.value == "judgement":
         return {**{r: figure.expect for r in rooms}, TOTAL: figure.expect} if figure.expect else {}
     per_room = {r: numbers[r] for r in rooms if r in numbers}
@@ -260,7 +258,7 @@ def _targets(figure: StaffFigure, numbers: dict[str, int], rooms: list[str]) -> 
     return {**per_room, **({TOTAL: same.pop()} if len(same) == 1 else {})}
 
 
-def entered_mark(entry: dict[str, Any], column: str) -> str:
+def entered_mark(entry: dict, column: str) -> str:
     """"ingevoerd 2017-03-01 door Anna" under a staff figure; the reason when none."""
     found = entry.get("entries", {}).get(column)
     if found:
@@ -268,5 +266,4 @@ def entered_mark(entry: dict[str, Any], column: str) -> str:
         return f"ingevoerd {found['date']}{who}"
     if column == TOTAL and entry.get("total_from") == "sum":
         return "som van de ingevoerde ruimtes"
-    reason: str = entry.get("reasons", {}).get(column, NOT_ENTERED)
-    return reason
+    return entry.get("reasons", {}).get(column, NOT_ENTERED)

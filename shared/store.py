@@ -17,13 +17,20 @@ from typing import Any
 from shared import clock_check, codes, people, room_local, room_secret
 from shared.clock import Clock, local_iso, parse_iso, system_clock
 from shared.db import DAEMON_BUSY_TIMEOUT_MS, ThreadConnections, transaction
-from shared.errors import StoreError
+
+# "X as X": names that the kiosk, syncd and the tests import from here (explicit re-exports)
+from shared.errors import StoreError as StoreError
 from shared.events import Event, Kind, append
 from shared.people import Person
 from shared.room_local import delete_person as _delete_person
-from shared.room_local import forget_local  # noqa: F401 - syncd imports it from here
-from shared.store_key_holders import KeyHolders, PinLocked, PinWrong, validate_pin  # noqa: F401
-from shared.store_roles import OpenShift, RolesAndShifts, ShiftEnded  # noqa: F401
+from shared.room_local import forget_local as forget_local
+from shared.store_key_holders import KeyHolders
+from shared.store_key_holders import PinLocked as PinLocked
+from shared.store_key_holders import PinWrong as PinWrong
+from shared.store_key_holders import validate_pin as validate_pin
+from shared.store_roles import OpenShift as OpenShift
+from shared.store_roles import RolesAndShifts
+from shared.store_roles import ShiftEnded as ShiftEnded
 
 INLOOP = "inloop"
 HEARD_VIA = ("neighbours", "housing_corporation", "benefits_agency", "other")

@@ -13,13 +13,12 @@ import sqlite3
 from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from shared.bundle import NAME_RE
 from shared.catalog import Catalog
 from shared.clock import TZ, local_iso, parse_iso
-from shared.report import build_report
+from shared.bundle import NAME_RE
 from shared.sync_status import room_status
+from shared.report import build_report
 
 STALE_AFTER = timedelta(days=2)
 # Check-ins (one per activity chosen, anonymous ones under visitor '') per
@@ -36,7 +35,7 @@ def months_of(year: int) -> list[str]:
     return [f"{year:04d}-{m:02d}" for m in range(1, 13)]
 
 
-def monthly_trends(conn: sqlite3.Connection, year: int, rooms: list[str]) -> dict[str, Any]:
+def monthly_trends(conn: sqlite3.Connection, year: int, rooms: list[str]) -> dict:
     """``{"months": [...12], "rooms": {room: {"checkins": [12], "visitors": [12]}}}``."""
     months = months_of(year)
     index = {m: i for i, m in enumerate(months)}
@@ -92,7 +91,7 @@ def _sync_files(inbox: Path | None) -> tuple[dict[str, int], int | None, int | N
     return dict(per_room), waiting, quarantined
 
 
-def _syncd_status(conn: sqlite3.Connection) -> dict[str, Any]:
+def _syncd_status(conn: sqlite3.Connection) -> dict:
     """Per-room status from syncd's bookkeeping in the store."""
     return dict(room_status(conn))
 
@@ -114,8 +113,8 @@ def _hours_since(now: datetime, last: str | None) -> float | None:
         return None
 
 
-def freshness(conn: sqlite3.Connection, report: dict[str, Any], now: datetime,
-              inbox: Path | None = None) -> dict[str, Any]:
+def freshness(conn: sqlite3.Connection, report: dict, now: datetime,
+              inbox: Path | None = None) -> dict:
     """Per room: last event/bundle, lag in hours, stale (> 2 days silent); plus queue totals."""
     extra = _syncd_status(conn)
     waiting_by_room, waiting, quarantined = _sync_files(inbox)
@@ -142,7 +141,7 @@ def freshness(conn: sqlite3.Connection, report: dict[str, Any], now: datetime,
 def staff_report(conn: sqlite3.Connection, catalog: Catalog, year: int,
                  rooms: list[str] | None = None, *, only_room: str | None = None,
                  now: datetime | None = None, inbox: Path | None = None,
-                 trends: bool = True) -> dict[str, Any]:
+                 trends: bool = True) -> dict:
     """The yearly report (contract shape) plus ``freshness`` and (optional) ``trends``.
 
     The monthly trends read the ``monthly_visits`` projection (one row per room, month
@@ -156,7 +155,7 @@ def staff_report(conn: sqlite3.Connection, catalog: Catalog, year: int,
     return report
 
 
-def handgeld_table(report: dict[str, Any]) -> list[dict[str, Any]]:
+def handgeld_table(report: dict) -> list[dict]:
     """Flat rows (room, month, A..F, spent, cap, over_cap) for tables and sheets."""
     section = report["handgeld"]
     categories = list(section["categories"]) or list("ABCDEF")

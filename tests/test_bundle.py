@@ -7,8 +7,15 @@ import zlib
 
 import pytest
 
-from shared.bundle import (MAX_PAYLOAD_BYTES, NAME_RE, BundleRejected, canonical, open_bundle,
-                           read_header, seal)
+from shared.bundle import (
+    MAX_PAYLOAD_BYTES,
+    NAME_RE,
+    BundleRejected,
+    canonical,
+    open_bundle,
+    read_header,
+    seal,
+)
 from shared.keys import SUITE, generate
 from syncd import transport
 

@@ -14,12 +14,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from test_syncd_site import child_env
+
 from kiosk.staff_app import StaffApp
 from kiosk.staff_cli import Source
 from kiosk.staff_widgets.panels import StaleBanner
 from shared.catalog import load_catalog
 from shared.schema import MIGRATIONS
-from test_syncd_site import child_env
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOW = None
