@@ -18,9 +18,9 @@ size; header shape and a format this program knows (a newer one is refused
 naming both versions and the side to upgrade); kind expected; sender
 enrolled, its key not revoked and its fingerprint the enrolled one;
 recipient is us; the signature against the ENROLLED key; a schema this
-program knows (newer: refused the same way); only then HPKE decryption; decompression bounded while it runs; every line a
-JSON object (format 1), or a list of column names then arrays of that length
-(format 2). File names are content addressed:
+program knows (newer: refused the same way); only then HPKE decryption;
+decompression bounded while it runs; every line a JSON object (format 1), or a
+list of column names then arrays of that length (format 2). File names are content addressed:
 ``KIND-SENDER-<first 40 hex of SHA-256 of the file>.bwk``.
 """
 

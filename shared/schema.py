@@ -132,7 +132,8 @@ def m007_create_monthly_visits(db: Database) -> None:
     # voided: the staff's monthly trends read this instead of a year of events.
     db.execute(
         "CREATE TABLE monthly_visits (month TEXT NOT NULL, room TEXT NOT NULL, "
-        "visitor TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (month, room, visitor)) WITHOUT ROWID"
+        "visitor TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (month, room, visitor)) "
+        "WITHOUT ROWID"
     )
 
 

@@ -20,7 +20,8 @@ TRIGGER_ROLE = "sleutelbeheerder"
 
 
 def room_details(room: Any) -> dict[str, Any]:
-    """The SpaceAPI fields a room fills from its config ([room] space_* keys); empty ones left out."""
+    """The SpaceAPI fields a room fills from its config ([room] space_* keys); empty ones
+    left out."""
     details: dict[str, Any] = {}
     for key in ("space", "url", "logo"):
         value = getattr(room, f"space_{'name' if key == 'space' else key}", "")

@@ -18,7 +18,8 @@ from shared.room_local import delete_person as _delete_person
 
 
 class PinLocked(StoreError):
-    """Too many wrong tries: wait ``seconds``; ``unknown_name`` when the typed name is no key holder."""
+    """Too many wrong tries: wait ``seconds``; ``unknown_name`` when the typed name is no key
+    holder."""
 
     def __init__(self, seconds: int, *, unknown_name: bool = False):
         super().__init__("pin_locked", f"{seconds} s")
@@ -146,7 +147,8 @@ class KeyHolders:
             return room_local.drop_forget_notice(self.conn, code)
 
     def forget_here(self, code: str, *, by: str) -> Event | None:
-        """Act on a relayed forget: the key and PIN go, then the name (never the last key holder)."""
+        """Act on a relayed forget: the key and PIN go, then the name (never the last key
+        holder)."""
         with transaction(self.conn):
             removed = None
             if self.has_role(code, "key_holder"):

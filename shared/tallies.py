@@ -23,7 +23,8 @@ TALLIED = ("checkin", "job_done", "shift_ended")
 _ROOM, _VISITOR, _ACTIVITY, _REF, _PAYLOAD, _YEAR, _MONTH = 1, 5, 6, 7, 8, (3, 4), (3, 7)
 
 ADD = (
-    "INSERT INTO tallies (room, year, kind, activity, visitor, n, amount) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "INSERT INTO tallies (room, year, kind, activity, visitor, n, amount) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT(year, kind, room, activity, visitor) DO UPDATE SET "
     "n = n + excluded.n, amount = ROUND(amount + excluded.amount, 2)"
 )

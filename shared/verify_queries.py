@@ -1,4 +1,5 @@
-"""The SQL behind ``bwk-syncd verify``, ``backup`` and ``resend`` (syncd/verify.py, syncd/backup.py).
+"""The SQL behind ``bwk-syncd verify``, ``backup`` and ``resend`` (syncd/verify.py,
+syncd/backup.py).
 
 Read-only checks of a database: SQLite's own integrity check, the seq ranges
 held per room and their gaps, and whether the projections (tallies included)

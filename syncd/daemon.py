@@ -8,9 +8,9 @@ rebuilds the node and watches again. ``yield_on_timeout`` makes the watch
 return empty at least every half second: the heartbeat for ``WATCHDOG=1``,
 the periodic rescan for missed events (network shares) every
 ``rescan_seconds``, and the pass owed when a watch (re)starts, for a file that
-landed after the previous pass but before the new watcher ran. A pass that fails is logged and the loop goes on;
-after ``failed_passes_alarm`` failed passes in a row the heartbeat stops (systemd
-restarts the daemon), ``STATUS=`` and ``bwk-syncd status`` say why, and the first
+landed after the previous pass but before the new watcher ran. A pass that fails is
+logged and the loop goes on; after ``failed_passes_alarm`` failed passes in a row the
+heartbeat stops (systemd restarts the daemon), ``STATUS=`` and ``bwk-syncd status`` say why, and the first
 pass that succeeds again resumes it.
 """
 
