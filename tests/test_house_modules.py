@@ -51,7 +51,7 @@ def test_merge_keeps_only_the_merge():
            if callable(value) and getattr(value, "__module__", None) == merge.__name__}
     assert own == {"Merged", "Incoming", "tune_for_merging", "is_seen", "_advance_contiguous",
                    "merge_bundles", "_merge_in_one_transaction", "_merge_one", "_refs_are_of",
-                   "_ids_are_of", "contiguous_seq"}
+                   "_ids_are_of", "contiguous_seq", "last_created"}
 
 
 def test_the_store_is_composed_of_its_parts_with_the_old_names(store):
