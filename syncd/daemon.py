@@ -10,8 +10,8 @@ the periodic rescan for missed events (network shares) every
 ``rescan_seconds``, and the pass owed when a watch (re)starts, for a file that
 landed after the previous pass but before the new watcher ran. A pass that fails is
 logged and the loop goes on; after ``failed_passes_alarm`` failed passes in a row the
-heartbeat stops (systemd restarts the daemon), ``STATUS=`` and ``bwk-syncd status`` say why, and the first
-pass that succeeds again resumes it.
+heartbeat stops (systemd restarts the daemon), ``STATUS=`` and ``bwk-syncd status`` say
+why, and the first pass that succeeds again resumes it.
 """
 
 from __future__ import annotations
