@@ -60,7 +60,7 @@ class TotalsScreen(KioskScreen):
 
         def adopt(result: tuple) -> None:
             app.catalog = result[0]  # labels follow it too
-            self.show(result[1])
+            self.fill(result[1])
 
         self.run_db(job, adopt)
 
@@ -89,7 +89,7 @@ class TotalsScreen(KioskScreen):
             return self.t("totals_hours", n=text)
         return text
 
-    def show(self, indicators: dict) -> None:
+    def fill(self, indicators: dict) -> None:
         room = self.kiosk_app.settings.room_id
         lines = []
         for key, item in indicators.items():
