@@ -41,7 +41,8 @@ INSERT_SEEN = (
 SELECT_ROOM = "SELECT contiguous_seq, bundles, last_bundle_at, last_created FROM sync_rooms WHERE room = ?"
 UPSERT_ROOM = (
     "INSERT INTO sync_rooms (room, contiguous_seq, bundles, last_bundle_at, last_created) "
-    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(room) DO UPDATE SET contiguous_seq = excluded.contiguous_seq, "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(room) DO UPDATE SET "
+    "contiguous_seq = excluded.contiguous_seq, "
     "bundles = excluded.bundles, last_bundle_at = excluded.last_bundle_at, "
     "last_created = excluded.last_created")
 SEQS_FROM = "SELECT seq FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?"
