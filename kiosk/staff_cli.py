@@ -263,7 +263,7 @@ def _login_name() -> str:
 
 
 def _list_figures(source: Source, year: int) -> int:
-    for figure in source.catalog.staff_figures.values():
+    for figure in source.catalog.enterable_figures().values():
         print(f"{figure.id:<28} {figure.section:<7} {figure.value:<10} {figure.label}")
     print()
     for found in source.figure_history(year):

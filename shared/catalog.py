@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from shared.atomic_file import write_atomic
+from shared.budget_catalog import (BUDGET_SECTION, PROFESSIONAL_HOURS, BudgetCatalog,
+                                   budget_from_dict, received_figure)
 from shared.db import transaction
 
 UNITS = ("unique", "jobs")
@@ -120,6 +122,23 @@ class Catalog:
     handgeld_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # letter -> lang -> text
     staff_figures: dict[str, StaffFigure] = field(default_factory=dict)  # in catalog order
     active_min_hours: float = DEFAULT_ACTIVE_MIN_HOURS
+    budget: BudgetCatalog = field(default_factory=BudgetCatalog)  # section 7: the begroting
+
+    def budget_figures(self) -> dict[str, StaffFigure]:
+        """The begroting's figures staff enter per room: the professionals' volunteer hours
+        and the amount received from each financer (whole hours and euros)."""
+        figures = {PROFESSIONAL_HOURS: StaffFigure(
+            PROFESSIONAL_HOURS, BUDGET_SECTION, "Vrijwilligersuren van betaalde professionals",
+            "Uren", "count")}
+        for financer in self.budget.financers.values():
+            fid = received_figure(financer.id)
+            figures[fid] = StaffFigure(fid, BUDGET_SECTION, f"Ontvangen: {financer.label}",
+                                       "Euro", "count")
+        return figures
+
+    def enterable_figures(self) -> dict[str, StaffFigure]:
+        """Every figure staff may enter: the seed's table's rows, then the begroting's."""
+        return {**self.staff_figures, **self.budget_figures()}
 
     def handgeld_label(self, letter: str, lang: str = "nl") -> str:
         """A handgeld category in ``lang`` where the catalog has it, else the Dutch text."""
@@ -200,6 +219,7 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
         activities[aid] = Activity(aid, unit, a.get("icon", "•"), dict(labels),
                                    bool(a.get("crew", False)), report_label)
     staff_figures = _staff_figures(data, source, set(activities) | set(INDICATOR_UNITS), rooms)
+    budget = budget_from_dict(data, source, set(rooms), CatalogError, _amount)
     known = set(activities) | set(INDICATOR_UNITS) | set(staff_figures)
     targets: dict[int, dict[str, dict[str, int]]] = {}
     for year, table in data.get("targets", {}).items():
@@ -256,6 +276,7 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
                          if isinstance(v, dict)},
         staff_figures=staff_figures,
         active_min_hours=float(min_hours),
+        budget=budget,
     )
 
 

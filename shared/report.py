@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from shared.begroting import popular_budget
 from shared.catalog import Catalog, room_revisions
 from shared.clock import TZ, local_iso
 from shared.indicators import collect, handgeld_summary, indicators, rooms_in_year, volunteer_value
@@ -66,7 +67,9 @@ def build_report(conn: sqlite3.Connection, catalog: Catalog, year: int,
         "indicators": {**indicators(figures, catalog),
                        **staff_indicators(conn, catalog, year, chosen)},
         "sync": sync_section(conn, chosen),
-        "volunteer_value": volunteer_value(figures, catalog),
+        "volunteer_value": {**volunteer_value(figures, catalog),
+                            **popular_budget(conn, catalog, year,
+                                             {r: figures.hours.get(r, 0.0) for r in chosen})},
         "handgeld": handgeld_summary(figures, catalog),
         "catalog": catalog_section(conn, catalog, chosen, only_room),
         "generated_at": local_iso(now or datetime.now(TZ)),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared import events
+from shared.budget_catalog import BUDGET_SECTION
 from shared.catalog import Catalog, StaffFigure
 from pathlib import Path
 
@@ -109,11 +110,12 @@ def check_room(room: str, rooms: list[str]) -> str:
 
 
 def check_figure(catalog: Catalog, indicator: str) -> StaffFigure:
-    if indicator not in catalog.staff_figures:
+    figures = catalog.enterable_figures()  # the seed's table's rows and the begroting's
+    if indicator not in figures:
         raise FigureError(
             f"{indicator!r} is geen cijfer dat medewerkers invoeren; kies uit: "
-            + ", ".join(catalog.staff_figures))
-    return catalog.staff_figures[indicator]
+            + ", ".join(figures))
+    return figures[indicator]
 
 
 def record_figure(conn: sqlite3.Connection, catalog: Catalog, *, year: int, indicator: str,
@@ -124,6 +126,8 @@ def record_figure(conn: sqlite3.Connection, catalog: Catalog, *, year: int, indi
         raise FigureError(f"{year} is geen geldig jaar")
     figure = check_figure(catalog, indicator)
     room = check_room(room, rooms)
+    if room == TOTAL and figure.section == BUDGET_SECTION:  # the begroting adds up rooms
+        raise FigureError(f"{indicator} wordt per ruimte ingevoerd: kies een ruimte")
     typed = parse_value(figure, value)
     by, note = by.strip(), note.strip()
     if not by:

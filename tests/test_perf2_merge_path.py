@@ -114,12 +114,12 @@ def test_one_event_is_projected_as_a_batch_of_one(tmp_path):
 
 
 def test_an_acknowledgement_reads_the_forgets_through_an_index(site):
-    from shared import merge
+    from shared import acks
 
     central = CentralNode(load_config(site.config("central")), clock=site.clock)
     try:
         plan = " / ".join(r[3] for r in central.conn.execute(
-            f"EXPLAIN QUERY PLAN {merge.SELECT_FORGETS_ELSEWHERE}", ("cjm",)))
+            f"EXPLAIN QUERY PLAN {acks.SELECT_FORGETS_ELSEWHERE}", ("cjm",)))
     finally:
         central.close()
     assert "USING INDEX idx_events_forget" in plan, plan  # only the forgets, not the log

@@ -94,7 +94,7 @@ class RecordScreen(Screen):
         self.saved_any = False
 
     def compose(self) -> ComposeResult:
-        lang, figures = self.lang, self.source.catalog.staff_figures
+        lang, figures = self.lang, self.source.catalog.enterable_figures()
         rooms = list(self.source.enrolled or [])
         yield Header()
         with Vertical(id="form"):
@@ -163,7 +163,8 @@ class RecordScreen(Screen):
     # --- events ----------------------------------------------------------------
     @on(Select.Changed, "#indicator")
     def show_asks(self) -> None:
-        figure = self.source.catalog.staff_figures.get(self.query_one("#indicator", Select).value)
+        chosen = self.query_one("#indicator", Select).value
+        figure = self.source.catalog.enterable_figures().get(chosen)
         if figure is None:
             return
         kind = say(self.lang, figure.value, expect=figure.expect or "positief")
@@ -199,7 +200,7 @@ class RecordScreen(Screen):
     def saved(self, message: FigureSaved) -> None:
         found = message.recorded
         self.saved_any = True
-        figure = self.source.catalog.staff_figures[found.indicator]
+        figure = self.source.catalog.enterable_figures()[found.indicator]
         self.show_message(say(self.lang, "saved", label=figure.label, room=self._room(found.room),
                               year=found.year, value=found.value, date=found.at[:10],
                               by=found.by))

@@ -78,7 +78,30 @@ TEXT = {
            "budget_line": "Budget", "over_budget": "Boven budget", "result": "resultaat",
            "handgeld_year": "Handgeld over het jaar",
            "months_over_budget": "Maanden boven budget",
-           "months_over_cap": "Maanden boven plafond"},
+           "months_over_cap": "Maanden boven plafond",
+           # the populaire begroting in the seed's layout (section 7)
+           "financing": "Begroting en financiering", "financer": "Financiers",
+           "financing_cells": "Cellen: ontvangen of geteld / begroot.",
+           "received": "Ontvangen", "planned": "Begroot",
+           "entered_or_note": "ingevoerd / toelichting",
+           "zzp_rate": "ZZP-tarief per uur (medewerkers)",
+           "formal_budget": "Totaal formele begroting",
+           "resident_hours": "Investering van bewoners in uren",
+           "resident_value": "Investering van bewoners in euro's (WML)",
+           "professional_hours": "Investering van medewerkers in uren",
+           "professional_value": "Investering van medewerkers in euro's (ZZP-tarief)",
+           "volunteer_total": "Totaal investering vrijwilligers",
+           "popular_total": "Totaal populaire begroting",
+           "budget_how": "Bewonersuren: afgesloten vrijwilligersdiensten in de kiosk, tegen het "
+                         "minimumloon (WML) per uur van het jaar. De kiosk kan een betaalde "
+                         "medewerker niet van een bewoner onderscheiden (een vrijwilliger is "
+                         "een bezoekerscode met de rol vrijwilliger, meer niet): de "
+                         "vrijwilligersuren van medewerkers voeren medewerkers in "
+                         "(medewerkersuren), gewaardeerd tegen het ZZP-tarief van het jaar; "
+                         "zo ook het bedrag dat per financier is ontvangen (ontvangen_…). "
+                         "Begroot: de catalogus (de tabel van sectie 7). Een som zonder "
+                         "ingevoerd deel zegt wat ontbreekt; totalen uit onafgeronde sommen, "
+                         "één keer afgerond."},
     "en": {"title": "Neighbourhood rooms: results", "indicator": "Indicator", "unit": "Unit",
            "total": "Total", "year": "Year", "generated": "Generated", "target": "target",
            "hours": "Volunteer hours", "rate": "Hourly rate (minimum wage)", "value": "Value",
@@ -93,7 +116,27 @@ TEXT = {
            "value_label": "Value of volunteer hours (minimum wage)", "rate_of": "rate of",
            "budget_line": "Budget", "over_budget": "Over budget", "result": "result",
            "handgeld_year": "Petty cash over the year",
-           "months_over_budget": "Months over budget", "months_over_cap": "Months over the cap"},
+           "months_over_budget": "Months over budget", "months_over_cap": "Months over the cap",
+           "financing": "Budget and financing", "financer": "Financers",
+           "financing_cells": "Cells: received or counted / planned.",
+           "received": "Received", "planned": "Planned",
+           "entered_or_note": "entered / note",
+           "zzp_rate": "Hourly freelance (ZZP) rate (professionals)",
+           "formal_budget": "Total formal budget",
+           "resident_hours": "Residents' investment in hours",
+           "resident_value": "Residents' investment in euros (minimum wage)",
+           "professional_hours": "Professionals' investment in hours",
+           "professional_value": "Professionals' investment in euros (ZZP rate)",
+           "volunteer_total": "Total volunteer investment",
+           "popular_total": "Total popular budget",
+           "budget_how": "Residents' hours: closed volunteer shifts at the kiosk, at the "
+                         "year's hourly minimum wage (WML). The kiosk cannot tell a paid "
+                         "professional from a resident (a volunteer is a visitor code with "
+                         "the volunteer role, nothing more): staff enter the professionals' "
+                         "volunteer hours (medewerkersuren), valued at the year's ZZP rate, "
+                         "and the amount received from each financer (ontvangen_…). Planned: "
+                         "the catalog (the table of section 7). A sum lacking an entered part "
+                         "says what is missing; totals from unrounded sums, rounded once."},
 }
 
 
@@ -142,6 +185,8 @@ def how_counted(report: dict, catalog: Catalog | None, lang: str = "nl") -> list
     if staff:
         out.append((ENTERED_BY_STAFF.get(lang, ENTERED_BY_STAFF["nl"]) + ": " + "; ".join(staff),
                     STAFF_EXPLANATION))
+    if report.get("volunteer_value", {}).get("begroting"):
+        out.append((TEXT[lang]["financing"], TEXT[lang]["budget_how"]))
     return out
 
 
@@ -274,6 +319,8 @@ def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> st
             writer.writerow([report["year"], "vrijwilligerswaarde", TEXT[lang]["value_label"],
                              "euro", column, names[column], "" if amount is None else amount,
                              "", "", "", "", value.get("warning") or ""])
+    from shared.report_formats.begroting import budget_csv_rows
+    writer.writerows(budget_csv_rows(report, names, lang))  # the seed's section 7, new rows
     return out.getvalue()
 
 
@@ -331,6 +378,8 @@ def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") 
                      f"{euro(value.get('rooms', {}).get(room), lang)} |")
     lines.append(f"| {t['total']} | {number(hours['total'], lang)} | "
                  f"{euro(value.get('total'), lang)} |")
+    from shared.report_formats.begroting import budget_markdown
+    lines += budget_markdown(report, lang)
     section = report.get("handgeld", {"categories": {}, "monthly_cap": 0})
     cats = list(section["categories"]) or list("ABCDEF")
     lines += ["", f"## {t['handgeld']} ({t['cap']} {euro(section.get('monthly_cap'), lang)}, "

@@ -9,6 +9,8 @@ sits in ``data-value``/``data-target`` attributes, machine-readable.
 from __future__ import annotations
 
 from shared.catalog import Catalog
+from shared.report_formats.begroting import (TOTAL_LINES, budget_cell, budget_rows, realised,
+                                             row_label, zzp_line)
 from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro, how_counted,
                                    label, number,
                                    handgeld_rows, handgeld_year_cells, handgeld_year_heads,
@@ -30,7 +32,7 @@ td.ok{background:#d9f2df}td.mid{background:#fff3cd}td.low{background:#f8d7da}
 @page{size:A4 landscape;margin:1cm 1cm 1.2cm 1.5cm}
 @media print{body{margin:0;font-size:9pt}table{font-size:8.5pt;width:100%}
 th,td{padding:.1rem .3rem}thead{display:table-header-group}tr,.chart{break-inside:avoid}
-h2{break-after:avoid}#budget,#handgeld-year,#freshness{break-inside:avoid}
+h2{break-after:avoid}#budget,#financing,#handgeld-year,#freshness{break-inside:avoid}
 td.ok,td.mid,td.low,thead th,tr.section th{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 """
 BAR, TARGET, LINE = "#5b9bd5", "#1d2733", "#e07b39"
@@ -171,7 +173,38 @@ def _budget(report: dict, lang: str) -> list[str]:
         out.append(f'<tr data-room="{esc(room)}" data-hours="{h}" data-value="{v}"><td>{esc(name)}'
                    f'</td><td>{esc(number(h, lang))}</td><td>{esc(euro(v, lang))}</td></tr>')
     out.append("</tbody></table>")
-    return out
+    return out + _financing(report, lang)
+
+
+def _financing(report: dict, lang: str) -> list[str]:
+    """The seed's section 7 table: received or counted / planned per room and in total;
+    every figure also in data-value/data-planned, and what it rests on in data-note."""
+    rows = budget_rows(report)
+    if not rows:
+        return []
+    t, value = TEXT[lang], report["volunteer_value"]
+    out = [f"<h3>{esc(t['financing'])}</h3>", f'<p id="zzp-rate">{esc(zzp_line(value, lang))}</p>']
+    if value.get("zzp_warning"):
+        out.append(f'<p class="stale" id="zzp-warning">⚠ {esc(value["zzp_warning"])}</p>')
+    heads = "".join(f"<th>{esc(n)}</th>" for n in [*report["rooms"].values(), t["total"]])
+    out += [f"<p>{esc(t['financing_cells'])}</p>",
+            f'<table id="financing"><thead><tr><th>{esc(t["financer"])}</th>{heads}</tr>'
+            "</thead><tbody>"]
+    for key, line in rows:
+        name = esc(row_label(key, line, lang))
+        name = f"<strong>{name}</strong>" if key in TOTAL_LINES else name
+        cells = "".join(
+            f'<td data-room="{esc(c)}" data-value="{_data(realised(line, c))}" '
+            f'data-planned="{_data(line["planned"].get(c))}" '
+            f'data-note="{esc(line.get("notes", {}).get(c, ""))}">'
+            f"{esc(budget_cell(line, c, lang))}</td>" for c in columns(report))
+        out.append(f'<tr data-line="{esc(key)}" data-unit="{esc(line["unit"])}"><td>{name}</td>'
+                   f"{cells}</tr>")
+    return out + ["</tbody></table>"]
+
+
+def _data(value: float | None) -> str:
+    return "" if value is None else str(value)
 
 
 def _handgeld(report: dict, lang: str) -> list[str]:

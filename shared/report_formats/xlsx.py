@@ -20,6 +20,7 @@ from shared.catalog import Catalog
 from shared.report_formats import (TEXT, cell, columns, explanation, handgeld_rows,
                                    handgeld_year_rows, label, not_counted_cell, progress,
                                    respondents, row_unit, sections, unit_label)
+from shared.report_formats.begroting import (TOTAL_LINES, budget_rows, realised, row_label)
 from shared.report_formats.seed_table import NOT_COUNTED_REASON
 from shared.report_formats.xlsx_layout import (BOLD, HEAD_FILL, align_right, band,
                                                fit_row_heights, print_setup,
@@ -31,6 +32,7 @@ GREEN = PatternFill("solid", fgColor="C6EFCE")
 RED = PatternFill("solid", fgColor="FFC7CE")
 TO_ENTER = {"nl": "in te voeren", "en": "to be entered"}
 EURO = '"€" #,##0.00'
+RIGHT_WRAPPED = Alignment(horizontal="right", vertical="top", wrap_text=True)
 SHEETS = {"nl": ("Resultaten", "Vrijwilligers", "Handgeld", "Actualiteit", "Toelichting"),
           "en": ("Results", "Volunteers", "Petty cash", "Freshness", "Explanation")}
 
@@ -160,6 +162,9 @@ def _volunteers(ws, report: dict, lang: str) -> None:
     if value.get("warning"):
         ws["A3"] = f"⚠ {value['warning']}"
         ws["A3"].font = Font(bold=True, color="A40000")
+        # a paragraph as wide as the hours' table, not the wider financing table below
+        ws.merge_cells("A3:C3")
+        ws["A3"].alignment = Alignment(wrap_text=True, vertical="top")
     _header(ws, 4, [t["room"], t["hours"], t["value"]])
     row = 5
     for room, name in report["rooms"].items():
@@ -172,6 +177,60 @@ def _volunteers(ws, report: dict, lang: str) -> None:
     total = ws.cell(row=row, column=3, value=value.get("total"))
     total.font, total.number_format = BOLD, EURO
     _widths(ws, {1: 26, 2: 18, 3: 16})
+    _financing(ws, report, row + 2, lang)
+
+
+def _financing(ws, report: dict, row: int, lang: str) -> None:
+    """The seed's section 7 table below the hours: per room and in total two columns,
+    received or counted, and planned. A figure not there shows what it lacks; under a
+    line with figures, a row says what they rest on ("ingevoerd … door …")."""
+    rows = budget_rows(report)
+    if not rows:
+        return
+    t, value = TEXT[lang], report["volunteer_value"]
+    ws.cell(row=row, column=1, value=t["financing"]).font = BOLD
+    ws.cell(row=row + 1, column=1, value=t["zzp_rate"])
+    ws.cell(row=row + 1, column=2, value=value.get("zzp_rate")).number_format = EURO
+    if value.get("zzp_rate_year") is not None:
+        ws.cell(row=row + 1, column=3, value=f"{t['rate_of']} {value['zzp_rate_year']}")
+    row += 2
+    if value.get("zzp_warning"):
+        warning = ws.cell(row=row, column=1, value=f"⚠ {value['zzp_warning']}")
+        warning.font = Font(bold=True, color="A40000")
+        row += 1
+    names = [*report["rooms"].values(), t["total"]]
+    ws.cell(row=row, column=1).fill = HEAD_FILL
+    for i, name in enumerate(names):
+        band(ws, row, 2 + 2 * i, 3 + 2 * i, name)
+    _header(ws, row + 1, [t["financer"], *[t["received"], t["planned"]] * len(names)])
+    row += 2
+    first = row
+    for key, line in rows:
+        ws.cell(row=row, column=1, value=row_label(key, line, lang))
+        notes = line.get("notes", {})
+        for i, column in enumerate(columns(report)):
+            got = realised(line, column)
+            shown = ws.cell(row=row, column=2 + 2 * i, value=notes.get(column, "–")
+                            if got is None else got)
+            planned = ws.cell(row=row, column=3 + 2 * i, value=line["planned"].get(column))
+            if got is None:  # what it lacks, where the figure would stand
+                shown.alignment = RIGHT_WRAPPED
+            if line["unit"] == "euro":
+                shown.number_format = planned.number_format = EURO
+            if key in TOTAL_LINES:
+                shown.font = planned.font = BOLD
+        if key in TOTAL_LINES:
+            ws.cell(row=row, column=1).font = BOLD
+        row += 1
+        if any(realised(line, c) is not None and notes.get(c) for c in columns(report)):
+            ws.cell(row=row, column=1, value=f"  {t['entered_or_note']}")
+            for i, column in enumerate(columns(report)):
+                if realised(line, column) is not None and notes.get(column):
+                    ws.cell(row=row, column=2 + 2 * i, value=notes[column])
+            row += 1
+    _widths(ws, {1: 34, **{c: 13 for c in range(2, 2 + 2 * len(names))}})
+    for col in range(2, 2 + 2 * len(names)):  # headings over figures line up with them
+        ws.cell(row=first - 1, column=col).alignment = RIGHT_WRAPPED
 
 
 def _handgeld(ws, report: dict, lang: str) -> None:
@@ -276,6 +335,7 @@ def _explain(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
         "Een bezoek zonder gekozen activiteit telt als inloop. Ongedaan gemaakte registraties "
         "tellen niet mee.",
         _rate_note(report.get("volunteer_value", {})),
+        *_budget_notes(report, lang),
     ]
     for i, note in enumerate(notes, start=row + 1):
         ws.cell(row=i, column=1, value=note)
@@ -287,6 +347,15 @@ def _rate_note(value: dict) -> str:
     if value.get("warning"):
         return value["warning"]
     return "Vrijwilligersuren worden gewaardeerd tegen het minimumloon (WML) van het jaar."
+
+
+def _budget_notes(report: dict, lang: str) -> list[str]:
+    """How the begroting is counted, and the ZZP rate's warning."""
+    value = report.get("volunteer_value", {})
+    if not value.get("begroting"):
+        return []
+    return [f"{TEXT[lang]['financing']}: {TEXT[lang]['budget_how']}",
+            *([value["zzp_warning"]] if value.get("zzp_warning") else [])]
 
 
 def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> bytes:
@@ -304,6 +373,7 @@ def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> b
         wrap_what_would_be_cut(ws, first_row=2)
         fit_row_heights(ws)
         print_setup(ws, header_rows=header_rows.get(ws.title))
+    wb[names[1]].page_setup.fitToHeight = 1  # the hours and the financing table on one page
     wb.properties.title = f"{TEXT[lang]['title']} {report['year']}"
     buffer = io.BytesIO()
     wb.save(buffer)
