@@ -170,3 +170,27 @@ async def test_the_line_under_the_table_says_who_entered_a_staff_figure(central_
         detail = str(app.screen.query_one("#detail", Static).render())
         assert "Casa Jepie Makandra: ingevoerd " in detail and " door Bert" in detail
         assert "MultiBron: nog niet ingevoerd" in detail
+
+
+async def test_on_a_small_screen_the_save_is_said_where_it_can_be_seen(central_db):
+    from textual.widgets._toast import Toast
+
+    app = make_app(central_db)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        await type_text(pilot, "7")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert len(stored(central_db)) == 1
+        await pilot.pause()
+        toasts = [str(t.render()) for t in app.screen.query(Toast)]
+        assert any("ingevoerd" in t and "Casa Jepie Makandra" in t for t in toasts), toasts
+        await type_text(pilot, "veel")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.pause()
+        toasts = [str(t.render()) for t in app.screen.query(Toast)]
+        assert any("veel" in t for t in toasts), toasts
+        assert len(stored(central_db)) == 1

@@ -229,6 +229,8 @@ class RecordScreen(Screen):
         message = self.query_one("#message", Static)
         message.update(Text(text))  # typed text: never markup
         message.set_class(error, "-error")
+        # On a small screen the line may be scrolled away: a toast says it as well.
+        self.notify(text, severity="error" if error else "information", markup=False)
 
     def _room(self, room: str) -> str:
         return say(self.lang, "total") if room == TOTAL else self.source.catalog.room_name(room)
