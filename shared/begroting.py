@@ -12,12 +12,11 @@ Totals are summed unrounded and rounded once.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from shared.budget_catalog import PROFESSIONAL_HOURS, received_figure
 from shared.catalog import Catalog
-from shared.staff_figures import NOT_ALL_ROOMS, NOT_ENTERED, Recorded, entered_mark, latest
+from shared.staff_figures import NOT_ENTERED, NOT_ALL_ROOMS, Recorded, entered_mark, latest
 
 TOTAL = "total"
 NO_RATE = "geen tarief"
@@ -35,8 +34,8 @@ class Line(TypedDict, total=False):
     label: str  # a financer's row: the seed's wording
 
 
-def _line(unit: str, rooms: list[str], real: Mapping[str, float | None],
-          planned: Mapping[str, float | None], notes: dict[str, str]) -> Line:
+def _line(unit: str, rooms: list[str], real: dict[str, float | None],
+          planned: dict[str, float | None], notes: dict[str, str]) -> Line:
     """A line from unrounded figures: each rounded once, the totals from unrounded sums."""
     known = [real[r] for r in rooms if real.get(r) is not None]
     plans = [planned[r] for r in rooms if planned.get(r) is not None]
@@ -52,15 +51,14 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
-def _times(values: Mapping[str, float | None], rate: float | None) -> dict[str, float | None]:
+def _times(values: dict[str, float | None], rate: float | None) -> dict[str, float | None]:
     return {r: None if v is None or rate is None else v * rate for r, v in values.items()}
 
 
 def _sum(parts: list[tuple[dict[str, float | None], str]], rooms: list[str]
          ) -> tuple[dict[str, float | None], dict[str, str]]:
     """Per room the sum of the parts that are known, and a note naming those that are not."""
-    values: dict[str, float | None] = {}
-    notes: dict[str, str] = {}
+    values, notes = {}, {}
     for room in rooms:
         known = [p[room] for p, _ in parts if p.get(room) is not None]
         missing = [name for p, name in parts if p.get(room) is None]
@@ -107,7 +105,7 @@ def zzp_warning(year: int, rate: float | None, rate_year: int | None) -> str | N
 
 
 def popular_budget(conn: sqlite3.Connection, catalog: Catalog, year: int,
-                   resident_hours: dict[str, float]) -> dict[str, Any]:
+                   resident_hours: dict[str, float]) -> dict:
     """The keys the populaire begroting adds to the report's ``volunteer_value``."""
     rooms = list(resident_hours)
     plan = catalog.budget.budget_for(year)
