@@ -22,7 +22,6 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
-from test_syncd_site import ROOMS, Site
 
 from shared import codes
 from shared.bundle import SUITE, TABLE_FORMAT_VERSION, bundle_name, canonical, seal
@@ -36,6 +35,7 @@ from shared.report import build_report
 from shared.report_formats import FORMATS, render
 from shared.store import StoreError
 from syncd import transport
+from test_syncd_site import ROOMS, Site
 
 CATALOG = load_catalog()
 AT = "2017-03-01T11:00:00+01:00"
@@ -236,10 +236,9 @@ def test_every_report_format_survives_hostile_stored_data(tmp_path, fmt):
 
 # --- item 8: stored text is never read as markup by the dashboard --------------------------
 async def test_the_dashboard_shows_a_stored_time_with_markup_as_plain_text(tmp_path):
-    from textual.widgets import DataTable
-
     from kiosk.staff_app import StaffApp
     from kiosk.staff_cli import Source
+    from textual.widgets import DataTable
     from tests.test_staff_data import NOW, ROOMS, build_central
     path = tmp_path / "central.db"
     build_central(path)

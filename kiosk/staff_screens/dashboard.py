@@ -265,13 +265,13 @@ class DashboardScreen(Screen):
     def action_record(self) -> None:
         """The screen to record a staff-entered figure; the table reloads after a save."""
         from kiosk.staff_screens.record import RecordScreen
-
-        def reload_if_saved(saved: bool | None) -> None:
-            if saved:
-                self.load(self.year)
-
         self.app.push_screen(RecordScreen(self.source, year=self.year, years=self.years,
-                                          lang=self.lang), reload_if_saved)
+                                          lang=self.lang),
+                             self._reload_if_saved)
+
+    def _reload_if_saved(self, saved: bool | None) -> None:
+        if saved:
+            self.load(self.year)
 
     def action_next_room(self) -> None:
         """When the table shows one room at a time: the next room (the total stays)."""
