@@ -145,7 +145,9 @@ def record_figure(conn: sqlite3.Connection, catalog: Catalog, *, year: int, indi
     with transaction(conn):
         event = events.append(conn, room=CENTRAL_AUTHOR, at=local_iso(now or datetime.now(TZ)),
                               kind=Kind.FIGURE_RECORDED, payload=payload)
-    return _recorded(event.id, event.seq, event.at, event.payload)
+    recorded = _recorded(event.id, event.seq, event.at, event.payload)
+    assert recorded is not None  # payload_problem accepted this payload above
+    return recorded
 
 
 def _recorded(event_id: str, seq: int, at: str, payload: dict) -> Recorded | None:
