@@ -23,6 +23,7 @@ from shared.catalog import Catalog, CatalogError, current_catalog
 from shared.config import CentralConfig, ConfigError, RoomConfig, load_config
 from shared.db import UI_BUSY_TIMEOUT_MS, DatabaseError, connect, open_for_reading
 from shared.report_formats import BINARY_FORMATS, FORMATS, render
+from shared.report_types import Report, Trends
 from shared.staff_figures import FigureError, Recorded, copy_figures, history, record_figure
 from shared.trends import monthly_trends, staff_report, years_with_data
 
@@ -38,7 +39,7 @@ class Source:
     inbox: Path | None = None
 
     def report(self, year: int, now: datetime | None = None, *, trends: bool = True,
-               busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> dict:
+               busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> Report:
         """The staff report (contract json plus freshness, trends); call from a worker."""
         if not self.database.exists():
             raise DatabaseError(f"{self.database}: no database yet")
@@ -54,7 +55,7 @@ class Source:
             conn.close()
 
     def trends(self, year: int, rooms: list[str],
-               busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> dict:
+               busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> Trends:
         """Monthly check-ins and distinct visitors per room; call from a worker."""
         conn = open_for_reading(self.database, busy_timeout_ms=busy_timeout_ms)
         try:

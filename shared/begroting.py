@@ -12,26 +12,19 @@ Totals are summed unrounded and rounded once.
 from __future__ import annotations
 
 import sqlite3
-from typing import TypedDict
+from typing import cast
 
 from shared.budget_catalog import PROFESSIONAL_HOURS, received_figure
 from shared.catalog import Catalog
-from shared.staff_figures import NOT_ENTERED, NOT_ALL_ROOMS, Recorded, entered_mark, latest
+from shared.report_types import Begroting, BudgetExtras
+from shared.report_types import BudgetLine as Line  # the shape of every line
+from shared.staff_figures import NOT_ALL_ROOMS, NOT_ENTERED, Recorded, entered_words, latest
 
 TOTAL = "total"
 NO_RATE = "geen tarief"
 # The lines in the seed's order (after the financers' rows); the keys of "begroting".
 LINES = ("formal_budget", "resident_hours", "resident_value", "professional_hours",
          "professional_value", "volunteer_total", "popular_total")
-
-
-class Line(TypedDict, total=False):
-    unit: str  # "hours" or "euro"
-    rooms: dict[str, float | None]  # realised, per room (None: not known)
-    total: float | None
-    planned: dict[str, float | None]  # the plan per room and under "total"
-    notes: dict[str, str]  # room or "total" -> what the figure rests on, or why it lacks
-    label: str  # a financer's row: the seed's wording
 
 
 def _line(unit: str, rooms: list[str], real: dict[str, float | None],
@@ -85,8 +78,8 @@ def _entered(found: dict[tuple[str, str], Recorded], figure: str, rooms: list[st
         got = found.get((figure, room))
         value = got.value if got and isinstance(got.value, (int, float)) else None
         values[room] = None if value is None else float(value)
-        entry = {"entries": {room: got.as_dict()}} if value is not None and got else {}
-        notes[room] = entered_mark(entry, room) if entry else NOT_ENTERED
+        notes[room] = entered_words(got.at[:10], got.by) if value is not None and got \
+            else NOT_ENTERED
     entered = sum(v is not None for v in values.values())
     if entered < len(rooms):
         notes[TOTAL] = NOT_ALL_ROOMS if entered else NOT_ENTERED
@@ -106,7 +99,7 @@ def zzp_warning(year: int, rate: float | None, rate_year: int | None) -> str | N
 
 
 def popular_budget(conn: sqlite3.Connection, catalog: Catalog, year: int,
-                   resident_hours: dict[str, float]) -> dict:
+                   resident_hours: dict[str, float]) -> BudgetExtras:
     """The keys the populaire begroting adds to the report's ``volunteer_value``."""
     rooms = list(resident_hours)
     plan = catalog.budget.budget_for(year)
@@ -157,7 +150,9 @@ def popular_budget(conn: sqlite3.Connection, catalog: Catalog, year: int,
     lines["popular_total"] = _line("euro", rooms, popular, popular_plan, _total_note(notes, rooms))
     return {"zzp_rate": zzp, "zzp_rate_year": zzp_year,
             "zzp_warning": zzp_warning(year, zzp, zzp_year),
-            "begroting": {"financing": financing, **{key: lines[key] for key in LINES}}}
+            # The lines under their LINES keys (mypy cannot follow the comprehension).
+            "begroting": cast(Begroting, {"financing": financing,
+                                          **{key: lines[key] for key in LINES}})}
 
 
 def _planned_sum(financing: dict[str, dict[str, float]], room: str) -> float | None:

@@ -31,7 +31,8 @@ import json
 import re
 import zlib
 from dataclasses import dataclass
-from typing import Any, Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 
@@ -104,7 +105,8 @@ def encode_records(records: Iterable[dict[str, Any]] | Iterable[tuple[Any, ...]]
 
 
 def seal(kind: str, sender: PrivateKey, recipient: PublicKey,
-         records: list[dict[str, Any]] | list[tuple], *, room: str, created: str, schema: int,
+         records: Sequence[dict[str, Any]] | Sequence[tuple[Any, ...]], *, room: str,
+         created: str, schema: int,
          first_seq: int | None = None, last_seq: int | None = None, level: int = 6,
          columns: tuple[str, ...] | None = None,
          catalog: int | None = None) -> tuple[str, bytes]:

@@ -20,6 +20,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from shared import tallies
+from shared.event_rows import RawEventRow
 from shared.projections import drop_voids_of_other_rooms, record_voids, refresh_state
 
 
@@ -66,7 +67,7 @@ class Event:
     payload: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row | tuple) -> "Event":
+    def from_row(cls, row: sqlite3.Row | RawEventRow) -> "Event":
         id_, room, seq, at, kind, visitor, activity, ref, payload = tuple(row)
         return cls(id_, room, seq, at, kind, visitor, activity, ref, json.loads(payload or "{}"))
 
@@ -119,7 +120,7 @@ def append(
     return event
 
 
-def to_row(event: Event) -> tuple:
+def to_row(event: Event) -> RawEventRow:
     return (event.id, event.room, event.seq, event.at, event.kind, event.visitor, event.activity,
             event.ref, json.dumps(event.payload, ensure_ascii=False, sort_keys=True))
 
@@ -172,7 +173,7 @@ NO_PROJECTION = frozenset({Kind.CHECKIN, Kind.JOB_DONE, Kind.SHIFT_ENDED, Kind.V
                            Kind.FIGURE_RECORDED})
 
 
-def project_many(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+def project_many(conn: sqlite3.Connection, rows: list[RawEventRow]) -> None:
     """``project`` for many stored rows, in bulk and independent of their order: voids of
     another room dropped, tallies counted, voids recorded, then the state they touch
     recomputed from the log."""
@@ -186,9 +187,9 @@ def project_many(conn: sqlite3.Connection, rows: list[tuple]) -> None:
                              or kind == Kind.SHIFT_ENDED for r in group])
 
 
-def by_kind(rows: list[tuple]) -> dict[str, list[tuple]]:
+def by_kind(rows: list[RawEventRow]) -> dict[str, list[RawEventRow]]:
     """Rows split by kind, each list in the given order (one pass, not one per kind)."""
-    groups: dict[str, list[tuple]] = {}
+    groups: dict[str, list[RawEventRow]] = {}
     for row in rows:
         kind = row[4]
         if kind in groups:
@@ -223,12 +224,13 @@ ANY_SEQ_IN_RANGE = "SELECT 1 FROM events WHERE room = ? AND seq BETWEEN ? AND ? 
 class MergeOutcome:
     added: int
     duplicates: int  # already here, identical
-    conflicts: tuple[tuple, ...]  # rows whose id or (room, seq) is held with other content
-    new: list[tuple] = field(default_factory=list)  # the rows stored (added of them)
+    # rows whose id or (room, seq) is held with other content
+    conflicts: tuple[RawEventRow, ...]
+    new: list[RawEventRow] = field(default_factory=list)  # the rows stored (added of them)
 
 
-def merge_rows(conn: sqlite3.Connection, rows: list[tuple], *, all_or_nothing: bool = False,
-               project: bool = True) -> MergeOutcome:
+def merge_rows(conn: sqlite3.Connection, rows: list[RawEventRow], *,
+               all_or_nothing: bool = False, project: bool = True) -> MergeOutcome:
     """Merge event rows as stored (``to_row`` form) inside the caller's transaction.
 
     A set union on the event id: idempotent and order-free. Newly stored events
@@ -269,7 +271,7 @@ def merge_rows(conn: sqlite3.Connection, rows: list[tuple], *, all_or_nothing: b
     return MergeOutcome(len(new), duplicates, tuple(conflicts), new)
 
 
-def _insert_if_all_new(conn: sqlite3.Connection, rows: list[tuple]) -> bool:
+def _insert_if_all_new(conn: sqlite3.Connection, rows: list[RawEventRow]) -> bool:
     """The common case in one go: rows of one room, none of their seqs held, no id twice.
 
     Then every row is new unless its id is held under another seq (a conflict): the

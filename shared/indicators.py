@@ -12,10 +12,19 @@ import json
 import math
 import sqlite3
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from shared.catalog import INDICATOR_UNITS, Catalog
 from shared.clock import year_bounds
+from shared.report_types import (
+    Cell,
+    Handgeld,
+    HandgeldMonth,
+    HandgeldYear,
+    IndicatorEntry,
+    VolunteerValue,
+)
 
 NOT_VOIDED = "NOT EXISTS (SELECT 1 FROM voided v WHERE v.event_id = e.id)"
 # Check-ins, jobs and shifts come from the tallies projection (shared.tallies),
@@ -188,9 +197,10 @@ def _finite(value: object) -> bool:
     return (type(value) is int or type(value) is float) and math.isfinite(value)
 
 
-def _indicator(unit: str, per_room: dict[str, float], total: float,
-               targets: dict[str, int] | None, rooms: tuple[str, ...]) -> dict:
-    entry = {"unit": unit, "rooms": {room: per_room.get(room, 0) for room in rooms}, "total": total}
+def _indicator(unit: str, per_room: Mapping[str, Cell], total: Cell,
+               targets: dict[str, int] | None, rooms: tuple[str, ...]) -> IndicatorEntry:
+    entry: IndicatorEntry = {"unit": unit, "rooms": {room: per_room.get(room, 0) for room in rooms},
+                             "total": total}
     room_targets = {r: targets[r] for r in rooms if targets and r in targets}
     if room_targets:
         entry["targets"] = {**room_targets, "total": sum(room_targets.values())}
@@ -201,11 +211,11 @@ def _percent(answered: int, positive: int) -> float | None:
     return round(100 * positive / answered, 1) if answered else None
 
 
-def indicators(figures: YearFigures, catalog: Catalog) -> dict[str, dict]:
+def indicators(figures: YearFigures, catalog: Catalog) -> dict[str, IndicatorEntry]:
     """The report's "indicators" object: one entry per indicator id."""
     rooms = figures.rooms
     targets = catalog.targets_for(figures.year)
-    out: dict[str, dict] = {}
+    out: dict[str, IndicatorEntry] = {}
     for activity in catalog.activities.values():
         if activity.unit == "jobs":
             per_room = figures.jobs.get(activity.id, {})
@@ -244,7 +254,7 @@ def indicators(figures: YearFigures, catalog: Catalog) -> dict[str, dict]:
     return out
 
 
-def _survey_entry(figures: YearFigures, question: str, goal: float) -> dict:
+def _survey_entry(figures: YearFigures, question: str, goal: float) -> IndicatorEntry:
     """Share of people whose latest answer in the year is positive, with n and whether
     it rests on too few people to be more than indicative."""
     rooms = figures.rooms
@@ -264,7 +274,7 @@ def _survey_entry(figures: YearFigures, question: str, goal: float) -> dict:
     return entry
 
 
-def volunteer_value(figures: YearFigures, catalog: Catalog) -> dict:
+def volunteer_value(figures: YearFigures, catalog: Catalog) -> VolunteerValue:
     """Volunteer hours valued at the year's minimum wage (the "populaire begroting")."""
     rate = catalog.rate_for(figures.year)
     rate_year = catalog.rate_year_for(figures.year)
@@ -288,13 +298,15 @@ def rate_warning(year: int, rate: float | None, rate_year: int | None) -> str | 
             f"zijn gewaardeerd tegen het tarief van {rate_year} (€ {amount}).")
 
 
-def handgeld_summary(figures: YearFigures, catalog: Catalog) -> dict:
+def handgeld_summary(figures: YearFigures, catalog: Catalog) -> Handgeld:
     """Petty cash spent per room and month (euros), by category, against both the monthly
     cap (note 22) and the lower budget line (section 7), and per room for the year."""
+    rooms: dict[str, dict[str, HandgeldMonth]]
+    year: dict[str, HandgeldYear]
     rooms, year = {}, {}
     cap, budget = catalog.handgeld_cap, catalog.handgeld_monthly_budget
     for room in figures.rooms:
-        months = {}
+        months: dict[str, HandgeldMonth] = {}
         for month, by_category in sorted(figures.handgeld.get(room, {}).items()):
             cents = sum(by_category.values())
             spent = cents / 100
@@ -316,5 +328,5 @@ def handgeld_summary(figures: YearFigures, catalog: Catalog) -> dict:
 
 
 def year_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
-                    rooms: list[str] | None = None) -> dict[str, dict]:
+                    rooms: list[str] | None = None) -> dict[str, IndicatorEntry]:
     return indicators(collect(conn, year, rooms), catalog)

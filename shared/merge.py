@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.db import transaction
+from shared.event_rows import RawEventRow
 from shared.events import MergeOutcome, merge_rows, project_many
 from shared.records import MergeRefused  # raised here too; syncd catches it from here
 from shared.schema import DAY_INDEX
@@ -101,7 +102,7 @@ class Incoming:
 
     name: str
     header: dict[str, Any]
-    rows: list[tuple]
+    rows: list[RawEventRow]
     digest: str
 
 
@@ -126,7 +127,7 @@ def merge_bundles(conn: sqlite3.Connection, bundles: list[Incoming], now: str
 def _merge_in_one_transaction(conn: sqlite3.Connection, bundles: list[Incoming], now: str,
                               project_each: bool) -> list[Merged | MergeRefused]:
     results: list[Merged | MergeRefused] = []
-    added: list[tuple] = []
+    added: list[RawEventRow] = []
     with transaction(conn):
         for bundle in bundles:
             conn.execute("SAVEPOINT bundle")
@@ -153,7 +154,8 @@ def _merge_in_one_transaction(conn: sqlite3.Connection, bundles: list[Incoming],
     return results
 
 
-def _merge_one(conn: sqlite3.Connection, bundle: Incoming, now: str) -> tuple[Merged, list[tuple]]:
+def _merge_one(conn: sqlite3.Connection, bundle: Incoming, now: str
+               ) -> tuple[Merged, list[RawEventRow]]:
     header, rows, room = bundle.header, bundle.rows, bundle.header["room"]
     if is_seen(conn, bundle.digest):
         return Merged(0, len(rows), contiguous_seq(conn, room), already_seen=True), []
@@ -174,7 +176,7 @@ def _merge_one(conn: sqlite3.Connection, bundle: Incoming, now: str) -> tuple[Me
     return Merged(outcome.added, outcome.duplicates, contiguous), outcome.new
 
 
-def _refs_are_of(conn: sqlite3.Connection, room: str, rows: list[tuple]) -> None:
+def _refs_are_of(conn: sqlite3.Connection, room: str, rows: list[RawEventRow]) -> None:
     """A void (or a shift end) of ``room`` may only refer to an event of ``room``: one held
     by another room refuses the bundle. A target not held yet is checked when it arrives
     (``shared.projections.drop_voids_of_other_rooms``)."""
@@ -188,7 +190,8 @@ def _refs_are_of(conn: sqlite3.Connection, room: str, rows: list[tuple]) -> None
             raise MergeRefused("bad event", f"seq {row[2]}: {what} of another room's event")
 
 
-def _ids_are_of(conn: sqlite3.Connection, room: str, conflicts: tuple[tuple, ...]) -> None:
+def _ids_are_of(conn: sqlite3.Connection, room: str, conflicts: tuple[RawEventRow, ...]
+                ) -> None:
     """An id already held by another room: this bundle is the squatter (first holder keeps
     an id; see docs/DATA.md), refused with its own reason."""
     from shared.release import holders  # the holder is named: verify shows the way out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 from shared.db import transaction
+from shared.event_rows import EventRow, RawEventRow
 from shared.events import EVENT_COLUMNS, MergeOutcome, merge_rows
 from shared.records import MergeRefused
 from shared.sync_state import SET_STATE, get_state
@@ -35,7 +36,7 @@ def room_event_count(conn: sqlite3.Connection, room: str) -> int:
 
 
 def pending_events(conn: sqlite3.Connection, room: str, after_seq: int, limit: int
-                   ) -> list[tuple]:
+                   ) -> list[EventRow]:
     """Events of ``room`` above ``after_seq`` as rows in ``FIELDS`` order (the records of
     a table bundle); the payload travels as the JSON text stored in the room, so
     central stores it unchanged.
@@ -47,7 +48,7 @@ def pending_events(conn: sqlite3.Connection, room: str, after_seq: int, limit: i
         rows = conn.execute(SELECT_ROWS_AFTER, (room, after_seq, limit)).fetchall()
     finally:
         conn.execute("COMMIT")
-    return list(map(tuple, rows))
+    return list(map(EventRow._make, rows))
 
 
 def record_export(conn: sqlite3.Connection, name: str, first_seq: int, last_seq: int,
@@ -76,12 +77,12 @@ def rewind_export(conn: sqlite3.Connection, to_seq: int, at: str) -> None:
         conn.execute(SET_STATE, ("last_resend_at", at))
 
 
-def room_log(conn: sqlite3.Connection, room: str) -> list[tuple]:
+def room_log(conn: sqlite3.Connection, room: str) -> list[EventRow]:
     """Every event of ``room`` as rows in ``FIELDS`` order, by seq."""
-    return list(map(tuple, conn.execute(SELECT_ROOM_LOG, (room,))))
+    return list(map(EventRow._make, conn.execute(SELECT_ROOM_LOG, (room,))))
 
 
-def restore_log(conn: sqlite3.Connection, room: str, rows: list[tuple], at: str) -> int:
+def restore_log(conn: sqlite3.Connection, room: str, rows: list[RawEventRow], at: str) -> int:
     """Put a room's log back (restore): union, projections, and nothing left to export."""
     with transaction(conn):
         outcome = merge_rows(conn, rows, all_or_nothing=True) if rows else MergeOutcome(0, 0, ())

@@ -24,6 +24,7 @@ from operator import itemgetter
 from typing import Any, Callable
 
 from shared.errors import Refusal
+from shared.event_rows import RawEventRow
 from shared.events import ALL_KINDS, CENTRAL_KINDS, ROOM_KINDS, Kind
 
 FIELDS = ("id", "room", "seq", "at", "kind", "visitor", "activity", "ref", "payload")
@@ -168,7 +169,7 @@ def payload_problem(kind: str, text: str) -> tuple[str | None, str]:
 
 
 def to_rows(room: str, records: list[dict[str, Any]] | list[list[Any]], first: int | None,
-            last: int | None, columns: tuple[str, ...] | None = None) -> list[tuple]:
+            last: int | None, columns: tuple[str, ...] | None = None) -> list[RawEventRow]:
     """Validate bundle records into event rows of ``room``; raises ``MergeRefused``.
 
     ``records`` are objects, or (``columns`` given, a format 2 bundle) lists of

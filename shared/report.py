@@ -13,13 +13,14 @@ from shared.begroting import popular_budget
 from shared.catalog import Catalog, room_revisions
 from shared.clock import TZ, local_iso
 from shared.indicators import collect, handgeld_summary, indicators, rooms_in_year, volunteer_value
+from shared.report_types import CatalogSection, Report, SyncEntry
 from shared.staff_figures import staff_indicators
 from shared.sync_status import last_bundle_times
 
 SELECT_LAST_EVENT = "SELECT seq, at FROM events WHERE room = ? ORDER BY seq DESC LIMIT 1"
 
 
-def sync_section(conn: sqlite3.Connection, rooms: list[str]) -> dict[str, dict]:
+def sync_section(conn: sqlite3.Connection, rooms: list[str]) -> dict[str, SyncEntry]:
     """Per room: the highest seq held here and when the last bundle was merged."""
     last = {room: tuple(row) for room in rooms
             if (row := conn.execute(SELECT_LAST_EVENT, (room,)).fetchone())}
@@ -35,7 +36,7 @@ def sync_section(conn: sqlite3.Connection, rooms: list[str]) -> dict[str, dict]:
 
 
 def catalog_section(conn: sqlite3.Connection, catalog: Catalog, rooms: list[str],
-                    only_room: str | None) -> dict:
+                    only_room: str | None) -> CatalogSection:
     """The catalog revision the figures use, the one each room said it runs (None: not said
     yet), and the rooms on an older one: their kiosks show other targets than this report."""
     said = {only_room: catalog.revision} if only_room else room_revisions(conn)
@@ -57,7 +58,7 @@ def report_rooms(conn: sqlite3.Connection, catalog: Catalog, year: int,
 
 def build_report(conn: sqlite3.Connection, catalog: Catalog, year: int,
                  rooms: list[str] | None = None, *, only_room: str | None = None,
-                 now: datetime | None = None) -> dict:
+                 now: datetime | None = None) -> Report:
     """The report for ``year``; ``only_room`` restricts it to one room (a room's config)."""
     chosen = [only_room] if only_room else report_rooms(conn, catalog, year, rooms)
     figures = collect(conn, year, chosen)

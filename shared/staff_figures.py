@@ -15,16 +15,17 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from shared import events
 from shared.budget_catalog import BUDGET_SECTION
 from shared.catalog import Catalog, StaffFigure
-from pathlib import Path
-
 from shared.clock import TZ, local_iso, parse_iso
 from shared.db import transaction
 from shared.events import CENTRAL_AUTHOR, Event, Kind
 from shared.records import MAX_FIGURE_TEXT, payload_problem
+from shared.report_types import IndicatorEntry, StaffEntry, Target
 
 TOTAL = "total"  # the room key of a figure the seed has once for all rooms
 TOTAL_ALIASES = {"total", "totaal", "all", "alle"}
@@ -57,9 +58,10 @@ class Recorded:
     note: str
     by: str
 
-    def as_dict(self) -> dict:
+    def as_entry(self, earlier: int) -> StaffEntry:
+        """The report's ``entries.ROOM``; ``earlier``: how many entries this one replaced."""
         return {"value": self.value, "at": self.at, "date": self.at[:10], "by": self.by,
-                "note": self.note, "event": self.event}
+                "note": self.note, "event": self.event, "earlier": earlier}
 
 
 def parse_value(figure: StaffFigure, text: str) -> int | float | str:
@@ -150,7 +152,7 @@ def record_figure(conn: sqlite3.Connection, catalog: Catalog, *, year: int, indi
     return recorded
 
 
-def _recorded(event_id: str, seq: int, at: str, payload: dict) -> Recorded | None:
+def _recorded(event_id: str, seq: int, at: str, payload: dict[str, Any]) -> Recorded | None:
     try:
         return Recorded(event_id, seq, at, int(payload["year"]), str(payload["indicator"]),
                         str(payload["room"]), payload["value"], str(payload.get("note", "")),
@@ -217,19 +219,18 @@ def latest(conn: sqlite3.Connection, year: int) -> dict[tuple[str, str], Recorde
 
 
 def staff_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
-                     rooms: list[str]) -> dict[str, dict]:
+                     rooms: list[str]) -> dict[str, IndicatorEntry]:
     """The report entries of the staff-entered rows, each marked ``staff_entered``."""
     found = latest(conn, year)
     earlier: dict[tuple[str, str], int] = {}
     for r in history(conn, year):
         earlier[r.indicator, r.room] = earlier.get((r.indicator, r.room), -1) + 1
     targets = catalog.targets_for(year)
-    out = {}
+    out: dict[str, IndicatorEntry] = {}
     for figure in catalog.staff_figures.values():
-        entries = {key: found[figure.id, key].as_dict() for key in (*rooms, TOTAL)
-                   if (figure.id, key) in found}
-        for key, entry in entries.items():
-            entry["earlier"] = earlier[figure.id, key]
+        entries: dict[str, StaffEntry] = {
+            key: found[figure.id, key].as_entry(earlier[figure.id, key])
+            for key in (*rooms, TOTAL) if (figure.id, key) in found}
         values = {r: entries[r]["value"] if r in entries else None for r in rooms}
         reasons = {r: NOT_ENTERED for r in rooms if r not in entries}
         total, total_from = None, None
@@ -239,10 +240,10 @@ def staff_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
             total, total_from = sum(values.values()), "sum"  # type: ignore[arg-type]
         else:
             reasons[TOTAL] = NOT_ALL_ROOMS if figure.value == "count" and entries else NOT_ENTERED
-        entry = {"unit": figure.value, "rooms": values, "total": total,
-                 "staff_entered": True, "section": figure.section, "label": figure.label,
-                 "seed_unit": figure.unit, "entries": entries, "total_from": total_from,
-                 "reasons": reasons}
+        entry: IndicatorEntry = {
+            "unit": figure.value, "rooms": values, "total": total, "staff_entered": True,
+            "section": figure.section, "label": figure.label, "seed_unit": figure.unit,
+            "entries": entries, "total_from": total_from, "reasons": reasons}
         room_targets = _targets(figure, targets.get(figure.id) or figure.target, rooms)
         if room_targets:
             entry["targets"] = room_targets
@@ -252,7 +253,8 @@ def staff_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
     return out
 
 
-def _targets(figure: StaffFigure, numbers: dict[str, int], rooms: list[str]) -> dict:
+def _targets(figure: StaffFigure, numbers: dict[str, int], rooms: list[str]
+             ) -> dict[str, Target]:
     if figure.value == "judgement":
         return {**{r: figure.expect for r in rooms}, TOTAL: figure.expect} if figure.expect else {}
     per_room = {r: numbers[r] for r in rooms if r in numbers}
@@ -264,12 +266,16 @@ def _targets(figure: StaffFigure, numbers: dict[str, int], rooms: list[str]) -> 
     return {**per_room, **({TOTAL: same.pop()} if len(same) == 1 else {})}
 
 
-def entered_mark(entry: dict, column: str) -> str:
+def entered_words(date: str, by: str) -> str:
+    """"ingevoerd 2017-03-01 door Anna" ("door" only when a name was given)."""
+    return f"ingevoerd {date}" + (f" door {by}" if by else "")
+
+
+def entered_mark(entry: IndicatorEntry, column: str) -> str:
     """"ingevoerd 2017-03-01 door Anna" under a staff figure; the reason when none."""
     found = entry.get("entries", {}).get(column)
     if found:
-        who = f" door {found['by']}" if found.get("by") else ""
-        return f"ingevoerd {found['date']}{who}"
+        return entered_words(found["date"], found.get("by", ""))
     if column == TOTAL and entry.get("total_from") == "sum":
         return "som van de ingevoerde ruimtes"
     return entry.get("reasons", {}).get(column, NOT_ENTERED)

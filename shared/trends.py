@@ -13,12 +13,14 @@ import sqlite3
 from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from shared.bundle import NAME_RE
 from shared.catalog import Catalog
 from shared.clock import TZ, local_iso, parse_iso
-from shared.bundle import NAME_RE
-from shared.sync_status import room_status
 from shared.report import build_report
+from shared.report_types import Freshness, Report, RoomFreshness, RoomTrend, Trends
+from shared.sync_status import room_status
 
 STALE_AFTER = timedelta(days=2)
 # Check-ins (one per activity chosen, anonymous ones under visitor '') per
@@ -35,11 +37,12 @@ def months_of(year: int) -> list[str]:
     return [f"{year:04d}-{m:02d}" for m in range(1, 13)]
 
 
-def monthly_trends(conn: sqlite3.Connection, year: int, rooms: list[str]) -> dict:
+def monthly_trends(conn: sqlite3.Connection, year: int, rooms: list[str]) -> Trends:
     """``{"months": [...12], "rooms": {room: {"checkins": [12], "visitors": [12]}}}``."""
     months = months_of(year)
     index = {m: i for i, m in enumerate(months)}
-    out = {room: {"checkins": [0] * 12, "visitors": [0] * 12} for room in rooms}
+    out: dict[str, RoomTrend] = {room: {"checkins": [0] * 12, "visitors": [0] * 12}
+                                 for room in rooms}
     bounds = (f"{year:04d}-01", f"{year + 1:04d}-01")
     for room, month, visitor, n in conn.execute(SELECT_MONTHLY_VISITS, bounds):
         if room in out and month in index:
@@ -91,7 +94,7 @@ def _sync_files(inbox: Path | None) -> tuple[dict[str, int], int | None, int | N
     return dict(per_room), waiting, quarantined
 
 
-def _syncd_status(conn: sqlite3.Connection) -> dict:
+def _syncd_status(conn: sqlite3.Connection) -> dict[str, Any]:
     """Per-room status from syncd's bookkeeping in the store."""
     return dict(room_status(conn))
 
@@ -113,16 +116,16 @@ def _hours_since(now: datetime, last: str | None) -> float | None:
         return None
 
 
-def freshness(conn: sqlite3.Connection, report: dict, now: datetime,
-              inbox: Path | None = None) -> dict:
+def freshness(conn: sqlite3.Connection, report: Report, now: datetime,
+              inbox: Path | None = None) -> Freshness:
     """Per room: last event/bundle, lag in hours, stale (> 2 days silent); plus queue totals."""
     extra = _syncd_status(conn)
     waiting_by_room, waiting, quarantined = _sync_files(inbox)
-    rooms = {}
+    rooms: dict[str, RoomFreshness] = {}
     for room, sync in report["sync"].items():
         last = sync.get("last_bundle_at") or sync.get("last_event_at")
         lag_hours = _hours_since(now, last)
-        entry = {
+        entry: RoomFreshness = {
             "last_event_at": sync.get("last_event_at"),
             "last_bundle_at": sync.get("last_bundle_at"),
             "lag_hours": lag_hours,
@@ -141,7 +144,7 @@ def freshness(conn: sqlite3.Connection, report: dict, now: datetime,
 def staff_report(conn: sqlite3.Connection, catalog: Catalog, year: int,
                  rooms: list[str] | None = None, *, only_room: str | None = None,
                  now: datetime | None = None, inbox: Path | None = None,
-                 trends: bool = True) -> dict:
+                 trends: bool = True) -> Report:
     """The yearly report (contract shape) plus ``freshness`` and (optional) ``trends``.
 
     The monthly trends read the ``monthly_visits`` projection (one row per room, month
@@ -155,7 +158,7 @@ def staff_report(conn: sqlite3.Connection, catalog: Catalog, year: int,
     return report
 
 
-def handgeld_table(report: dict) -> list[dict]:
+def handgeld_table(report: Report) -> list[dict[str, Any]]:
     """Flat rows (room, month, A..F, spent, cap, over_cap) for tables and sheets."""
     section = report["handgeld"]
     categories = list(section["categories"]) or list("ABCDEF")

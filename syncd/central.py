@@ -277,7 +277,7 @@ class CentralNode:
         if room not in self.rooms:
             raise SetupError(f"{room!r} is not enrolled in {self.config.path}")
         records = outbox.room_log(self.conn, room)
-        last = records[-1][2] if records else 0
+        last = records[-1].seq if records else 0
         _, data = seal("restore", self.me, self.rooms[room], records, room=room,
                        created=self.now(), schema=schema_version(self.conn),
                        first_seq=1 if records else None, last_seq=last if records else None,

@@ -270,7 +270,7 @@ class RoomNode:
                                            self.sync.max_events_per_bundle)
             if not records:
                 break
-            first, last = records[0][2], records[-1][2]
+            first, last = records[0].seq, records[-1].seq
             created = self.now()
             name, data = seal("events", self.me, self.central, records, room=self.room,
                               created=created, schema=schema, first_seq=first, last_seq=last,

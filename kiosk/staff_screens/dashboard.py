@@ -27,6 +27,7 @@ from kiosk.staff_widgets.panels import (BudgetTable, FreshnessTable, HandgeldTab
 from kiosk.staff_widgets.results import ResultsTable
 from shared.db import DatabaseError, SchemaNotCurrent
 from shared.report_formats import euro, number
+from shared.report_types import Report, Trends
 
 RESCAN_SECONDS = 30  # a missed file-system event (network share) is caught by this timer
 QUIET_SECONDS = 3  # while syncd merges, read again at most this often
@@ -35,7 +36,7 @@ QUIET_SECONDS = 3  # while syncd merges, read again at most this often
 @dataclass
 class ReportLoaded(Message):
     year: int
-    report: dict | None  # None: the database could not be read
+    report: Report | None  # None: the database could not be read
     years: list[int]
     signature: tuple
     problem: str | None = None  # the database is damaged: what quick_check said
@@ -45,7 +46,7 @@ class ReportLoaded(Message):
 @dataclass
 class TrendsLoaded(Message):
     year: int
-    trends: dict
+    trends: Trends
 
 
 class DashboardScreen(Screen):
@@ -65,7 +66,7 @@ class DashboardScreen(Screen):
         super().__init__()
         self.source, self.year, self.lang, self.clock, self.watching = source, year, lang, clock, watch
         self.years: list[int] = [year]
-        self.report: dict | None = None
+        self.report: Report | None = None
         self.loaded_signature: tuple | None = None
         self.stale_rooms: list[str] = []
         self._reload_timer: Timer | None = None
@@ -208,7 +209,7 @@ class DashboardScreen(Screen):
     def row_highlighted(self) -> None:
         self.query_one("#detail", Static).update(Text(self.query_one(ResultsTable).detail()))
 
-    def show(self, report: dict) -> None:
+    def show(self, report: Report) -> None:
         catalog, lang = self.source.catalog, self.lang
         self.query_one(ResultsTable).show(report, catalog, lang)
         self.row_highlighted()

@@ -8,7 +8,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Sparkline, Static
 
 from kiosk.staff_widgets.labels import tr
-from shared.report_formats import euro, number
+from shared.report_formats import NO_HOURS, euro, number, room_freshness, room_sync, stale_rooms
+from shared.report_types import Report
+from shared.report_types import RoomTrend as RoomSeries
 from shared.trends import handgeld_table
 
 
@@ -22,7 +24,7 @@ class RoomTrend(Vertical):
     RoomTrend .room-name { text-style: bold; }
     """
 
-    def __init__(self, room: str, name: str, series: dict, lang: str) -> None:
+    def __init__(self, room: str, name: str, series: RoomSeries, lang: str) -> None:
         super().__init__(classes=f"trend-{room}")
         self.room_name, self.series, self.lang = name, series, lang
 
@@ -48,17 +50,17 @@ def month_initials(lang: str) -> str:
 
 
 class TrendPanel(VerticalScroll):
-    def show(self, report: dict, lang: str) -> None:
+    def show(self, report: Report, lang: str) -> None:
         self.remove_children()
-        trends = report.get("trends", {"rooms": {}})
+        trends = report.get("trends")
         self.mount_all([RoomTrend(r, report["rooms"].get(r, r), s, lang)
-                        for r, s in trends["rooms"].items()])
+                        for r, s in (trends["rooms"] if trends else {}).items()])
 
 
 class BudgetTable(DataTable):
     """Volunteer hours per room and their value at the year's minimum wage."""
 
-    def show(self, report: dict, lang: str) -> None:
+    def show(self, report: Report, lang: str) -> None:
         self.clear(columns=True)
         value = report.get("volunteer_value", {})
         # No minimum wage known for the year: a dash and why, never a silent zero.
@@ -68,7 +70,7 @@ class BudgetTable(DataTable):
         self.add_column(tr(lang, "hours"), key="hours")
         self.add_column(f"{tr(lang, 'rate')}", key="rate")
         self.add_column(tr(lang, "value"), key="value")
-        hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
+        hours = report["indicators"].get("vrijwilligersuren", NO_HOURS)
         for room, name in report["rooms"].items():
             self.add_row(Text(name), number(hours["rooms"].get(room), lang), rate,
                          "–" if no_rate else euro(value.get("rooms", {}).get(room), lang),
@@ -93,7 +95,7 @@ class HandgeldTable(DataTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(fixed_columns=2, **kwargs)
 
-    def show(self, report: dict, lang: str) -> None:
+    def show(self, report: Report, lang: str) -> None:
         self.clear(columns=True)
         section = report.get("handgeld", {"categories": {}, "monthly_cap": 0, "rooms": {}})
         cats = list(section["categories"]) or list("ABCDEF")
@@ -139,7 +141,7 @@ def catalog_tr(lang: str, key: str, **fields: object) -> str:
     return CATALOG_TEXT.get(lang, CATALOG_TEXT["nl"])[key].format(**fields)
 
 
-def catalog_cell(report: dict, room: str) -> Text:
+def catalog_cell(report: Report, room: str) -> Text:
     """The revision a room said it runs; "⚠ 3 (4)" in red when older than the published one,
     "?" when it has not said yet."""
     section = report.get("catalog") or {}
@@ -158,14 +160,13 @@ class FreshnessTable(DataTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(fixed_columns=1, **kwargs)
 
-    def show(self, report: dict, lang: str) -> None:
+    def show(self, report: Report, lang: str) -> None:
         self.clear(columns=True)
-        fresh = report.get("freshness", {"rooms": {}})
         for key in ("room", "status", "lag", "last_event", "last_bundle", "waiting", "quarantined"):
             self.add_column(tr(lang, key), key=key)
         self.add_column(catalog_tr(lang, "catalog"), key="catalog")
         for room, name in report["rooms"].items():
-            sync, info = report["sync"].get(room, {}), fresh["rooms"].get(room, {})
+            sync, info = room_sync(report, room), room_freshness(report, room)
             stale = info.get("stale")
             style = "bold red" if stale else "green"
             self.add_row(
@@ -189,11 +190,9 @@ class StaleBanner(Static):
     StaleBanner.-stale { background: $error; color: $text; text-style: bold; }
     """
 
-    def show(self, report: dict, lang: str) -> list[str]:
+    def show(self, report: Report, lang: str) -> list[str]:
         """Shows the silent rooms and the rooms on an older catalog; returns the silent ones."""
-        fresh = report.get("freshness", {"rooms": {}})
-        stale = [report["rooms"][r] for r, i in fresh["rooms"].items()
-                 if i.get("stale") and r in report["rooms"]]
+        stale = stale_rooms(report)
         section = report.get("catalog") or {}
         behind = [f"{report['rooms'][r]} ({section['rooms'][r]})"
                   for r in section.get("rooms_behind", []) if r in report["rooms"]]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeGuard, cast
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -19,9 +20,11 @@ from textual.widgets import DataTable
 from kiosk.staff_widgets.labels import tr
 from shared.catalog import Catalog
 from shared.report_formats import explanation, label, number, progress, unit_label
+from shared.report_types import IndicatorEntry, Report
 from shared.staff_figures import entered_mark
 
 BAR_WIDTH = 4
+NO_REPORT = cast(Report, {"rooms": {}, "indicators": {}})  # before the first: fit reads these two
 MIN_LABEL_WIDTH = 20
 MAX_LABEL_WIDTH = 44
 CELL_PADDING = 2  # DataTable pads every cell with one space on each side
@@ -47,11 +50,11 @@ def percent(share: float) -> str:
     return f"{min(whole, 99 if share < 1 else 999)}%"
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
 
 
-def missing_reason(entry: dict, column: str, lang: str) -> str:
+def missing_reason(entry: IndicatorEntry, column: str, lang: str) -> str:
     """Why a cell has no figure, in a few words."""
     reasons = entry.get("reasons")
     if isinstance(reasons, dict) and isinstance(reasons.get(column), str):
@@ -72,12 +75,12 @@ def cell_text(value: object, target: object, unit: str, lang: str, *, bars: bool
         return text
     pct = "%" if unit == "percent" else ""
     if unit == "hours":
-        value = round(value)  # type: ignore[call-overload]  # whole hours on screen; reports keep decimals
-    text = Text(number(value, lang) + pct, style="bold")  # type: ignore[arg-type]
+        value = round(value)  # whole hours on screen; reports keep decimals
+    text = Text(number(value, lang) + pct, style="bold")
     if _is_number(target):
-        share = progress(value, target)  # type: ignore[arg-type]
+        share = progress(value, target)
         sep = " / " if bars else "/"
-        text.append(f"{sep}{number(target, lang)}{pct}")  # type: ignore[arg-type]
+        text.append(f"{sep}{number(target, lang)}{pct}")
         if share is not None:
             if bars:
                 text.append(" ")
@@ -102,7 +105,7 @@ class Layout:
     one_room: bool
 
 
-def safe_cell(entry: dict, column: str) -> tuple[object, object]:
+def safe_cell(entry: IndicatorEntry, column: str) -> tuple[object, object]:
     """(value, target) of one cell; missing parts are None (an entry may lack a room)."""
     if not isinstance(entry, dict):
         return None, None
@@ -110,13 +113,13 @@ def safe_cell(entry: dict, column: str) -> tuple[object, object]:
     return value, (entry.get("targets") or {}).get(column)
 
 
-def _cells(report: dict, lang: str, column: str, bars: bool) -> list[Text]:
+def _cells(report: Report, lang: str, column: str, bars: bool) -> list[Text]:
     return [cell_text(*safe_cell(entry, column), entry.get("unit", ""), lang, bars=bars,
                       reason=missing_reason(entry, column, lang))
             for entry in report["indicators"].values()]
 
 
-def fit(report: dict, lang: str, width: int, room: str | None = None) -> Layout:
+def fit(report: Report, lang: str, width: int, room: str | None = None) -> Layout:
     """The richest layout that shows the label, the chosen rooms and the total in ``width``."""
     rooms = list(report["rooms"])
     unit_width = max([len(unit_label(e.get("unit", ""), lang))
@@ -150,13 +153,13 @@ class ResultsTable(DataTable):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, fixed_columns=1, **kwargs)
-        self.report: dict | None = None
+        self.report: Report | None = None
         self.catalog: Catalog | None = None
         self.lang = "nl"
         self.room: str | None = None  # the room shown when one room at a time fits
         self.fitted: Layout | None = None
 
-    def show(self, report: dict, catalog: Catalog | None, lang: str) -> None:
+    def show(self, report: Report, catalog: Catalog | None, lang: str) -> None:
         self.report, self.catalog, self.lang = report, catalog, lang
         self._draw()
 
@@ -167,7 +170,7 @@ class ResultsTable(DataTable):
 
     def _fit(self) -> Layout:
         width = self.size.width or self.app.size.width
-        return fit(self.report or {"rooms": {}, "indicators": {}}, self.lang, width, self.room)
+        return fit(self.report or NO_REPORT, self.lang, width, self.room)
 
     def _draw(self) -> None:
         report, lang = self.report, self.lang

@@ -1,5 +1,8 @@
 """The yearly report as json, csv, markdown, xlsx and self-contained html.
 
+json and csv are here with the helpers every format shares; markdown.py, html.py
+and xlsx.py hold the others. The report's shape: ``shared.report_types.Report``.
+
 Every renderer takes the one report dict (``shared.trends.staff_report`` or
 ``shared.report.build_report``) and only formats it: no database, no Textual,
 so every format carries exactly the numbers of the json report.
@@ -12,9 +15,17 @@ import io
 import json
 import math
 from html import escape
+from typing import Any, cast
 
 from shared.catalog import Catalog
-from shared.report_formats.seed_table import not_counted_cell, sections
+from shared.report_types import (
+    Cell,
+    IndicatorEntry,
+    Report,
+    RoomFreshness,
+    SyncEntry,
+    VolunteerValue,
+)
 from shared.staff_figures import entered_mark
 
 FORMATS = ("json", "csv", "md", "xlsx", "html")
@@ -144,6 +155,8 @@ STAFF_EXPLANATION = ("Ingevoerd door medewerkers (bwk-staff record of het dashbo
                      "datum en naam; het laatst ingevoerde cijfer telt, eerdere blijven in het "
                      "logboek. Zonder invoer: een streepje met de reden.")
 ENTERED = {"nl": "ingevoerd", "en": "entered"}
+# What the budget tables read when a report has no hours row (a hand-made report).
+NO_HOURS: IndicatorEntry = {"unit": "hours", "rooms": {}, "total": 0}
 
 
 def label(indicator: str, catalog: Catalog | None, lang: str = "nl") -> str:
@@ -156,7 +169,7 @@ def label(indicator: str, catalog: Catalog | None, lang: str = "nl") -> str:
     return indicator
 
 
-def explanation(indicator: str, entry: dict) -> str:
+def explanation(indicator: str, entry: IndicatorEntry) -> str:
     if entry.get("staff_entered"):
         note = f" Streefcijfer: {entry['target_note']}." if entry.get("target_note") else ""
         return STAFF_EXPLANATION + note
@@ -173,7 +186,7 @@ def unit_label(unit: str, lang: str = "nl") -> str:
     return UNITS.get(lang, UNITS["nl"]).get(unit, unit)
 
 
-def how_counted(report: dict, catalog: Catalog | None, lang: str = "nl") -> list[tuple[str, str]]:
+def how_counted(report: Report, catalog: Catalog | None, lang: str = "nl") -> list[tuple[str, str]]:
     """(row label, how it is counted) for every row; the staff-entered rows together."""
     out, staff = [], []
     for indicator, entry in report["indicators"].items():
@@ -193,12 +206,12 @@ def how_counted(report: dict, catalog: Catalog | None, lang: str = "nl") -> list
 ENTERED_BY_STAFF = {"nl": "Ingevoerd door medewerkers", "en": "Entered by staff"}
 
 
-def row_unit(entry: dict, lang: str = "nl") -> str:
+def row_unit(entry: IndicatorEntry, lang: str = "nl") -> str:
     """The unit column of a row: the seed's own word for staff-entered rows."""
     return entry.get("seed_unit") or unit_label(entry["unit"], lang)
 
 
-def cell_note(entry: dict, column: str, lang: str = "nl") -> str:
+def cell_note(entry: IndicatorEntry, column: str, lang: str = "nl") -> str:
     """What a cell rests on: "n=12, indicatief" under a survey percentage, "ingevoerd
     2017-03-01 door Anna" (or why there is no figure) under a staff-entered one."""
     if entry.get("staff_entered"):
@@ -206,18 +219,36 @@ def cell_note(entry: dict, column: str, lang: str = "nl") -> str:
     return survey_note(entry, column, lang)
 
 
-def columns(report: dict) -> list[str]:
+def room_sync(report: Report, room: str) -> SyncEntry | dict[str, Any]:
+    """A room's ``sync`` entry; {} when the report has none for it."""
+    return report.get("sync", {}).get(room, {})
+
+
+def room_freshness(report: Report, room: str) -> RoomFreshness | dict[str, Any]:
+    """A room's ``freshness`` entry; {} in a report without freshness (build_report's)."""
+    fresh = report.get("freshness")
+    return {} if fresh is None else fresh["rooms"].get(room, {})
+
+
+def stale_rooms(report: Report) -> list[str]:
+    """The names of the rooms silent for more than two days."""
+    fresh = report.get("freshness")
+    return [report["rooms"][r] for r, i in (fresh["rooms"] if fresh else {}).items()
+            if i.get("stale") and r in report["rooms"]]
+
+
+def columns(report: Report) -> list[str]:
     """The room ids in report order, then "total"."""
     return [*report["rooms"], "total"]
 
 
-def cell(entry: dict, column: str) -> tuple[float | None, float | None]:
+def cell(entry: IndicatorEntry, column: str) -> tuple[Cell, Cell]:
     """(value, target) of one indicator in one room or the total."""
     value = entry["total"] if column == "total" else entry["rooms"].get(column)
     return value, entry.get("targets", {}).get(column)
 
 
-def respondents(entry: dict, column: str) -> tuple[int | None, bool]:
+def respondents(entry: IndicatorEntry, column: str) -> tuple[int | None, bool]:
     """(people a survey percentage rests on, indicative?); (None, False) for other rows."""
     people = entry.get("respondents")
     if people is None:
@@ -225,7 +256,7 @@ def respondents(entry: dict, column: str) -> tuple[int | None, bool]:
     return people.get(column, 0), bool(entry.get("indicative", {}).get(column))
 
 
-def survey_note(entry: dict, column: str, lang: str = "nl") -> str:
+def survey_note(entry: IndicatorEntry, column: str, lang: str = "nl") -> str:
     """"n=12, indicatief" under a survey percentage; "" for other rows."""
     n, indicative = respondents(entry, column)
     if n is None:
@@ -233,14 +264,14 @@ def survey_note(entry: dict, column: str, lang: str = "nl") -> str:
     return f"n={n}" + (f", {TEXT[lang]['indicative']}" if indicative else "")
 
 
-def progress(value: float | None, target: float | None) -> float | None:
+def progress(value: Cell, target: Cell) -> float | None:
     """Value as a fraction of the target (None without a target or value)."""
     if value is None or not target or isinstance(value, str) or isinstance(target, str):
         return None
     return value / target
 
 
-def number(value: float | None, lang: str = "nl", empty: str = "–") -> str:
+def number(value: Cell, lang: str = "nl", empty: str = "–") -> str:
     """A number for people: 10.000 and 3,5 in Dutch, 10,000 and 3.5 in English."""
     if value is None:
         return empty
@@ -254,7 +285,7 @@ def number(value: float | None, lang: str = "nl", empty: str = "–") -> str:
     return text
 
 
-def rate_line(value: dict, lang: str = "nl") -> str:
+def rate_line(value: VolunteerValue, lang: str = "nl") -> str:
     """"Tarief per uur (WML): € 8,96 (tarief van 2017)"."""
     t = TEXT[lang]
     text = f"{t['rate']}: {euro(value.get('hourly_rate'), lang)}"
@@ -286,7 +317,7 @@ def finite(value: object) -> object:
     return value
 
 
-def to_json(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
+def to_json(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> str:
     return json.dumps(finite(report), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
@@ -294,7 +325,7 @@ CSV_HEADER = ["year", "indicator", "label", "unit", "room", "room_name", "value"
               "percent_of_target", "n", "indicative", "note"]
 
 
-def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
+def to_csv(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> str:
     """One row per indicator and room (and "total"), machine-readable numbers."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -312,106 +343,35 @@ def to_csv(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> st
                              "" if value is None else value, "" if target is None else target,
                              "" if share is None else round(100 * share, 1),
                              "" if n is None else n, "yes" if indicative else "", note])
-    value = report.get("volunteer_value")
-    if value:  # the populaire begroting: the hours' value, with any warning on the rate
+    worth = report.get("volunteer_value")
+    if worth:  # the populaire begroting: the hours' value, with any warning on the rate
         for column in columns(report):
-            amount = value.get("total") if column == "total" else value["rooms"].get(column)
+            amount = worth.get("total") if column == "total" else worth["rooms"].get(column)
             writer.writerow([report["year"], "vrijwilligerswaarde", TEXT[lang]["value_label"],
                              "euro", column, names[column], "" if amount is None else amount,
-                             "", "", "", "", value.get("warning") or ""])
+                             "", "", "", "", worth.get("warning") or ""])
     from shared.report_formats.begroting import budget_csv_rows
     writer.writerows(budget_csv_rows(report, names, lang))  # the seed's section 7, new rows
     return out.getvalue()
 
 
-# --- markdown ----------------------------------------------------------------
-def shown(value: float | None, unit: str, lang: str = "nl") -> str:
+# --- helpers of the markdown and html tables (markdown.py, html.py) ----------
+def shown(value: Cell, unit: str, lang: str = "nl") -> str:
     """A number with "%" for percentages: 12, 4,5, 50%."""
     text = number(value, lang)
     return f"{text}%" if unit == "percent" and value is not None else text
 
 
-def target_words(entry: dict, column: str) -> str:
+def target_words(entry: IndicatorEntry, column: str) -> str:
     """Words the seed adds to a room's target ("op 20"), after the number."""
     return f" {entry['target_note']}" if entry.get("target_note") and column != "total" else ""
-
-
-def _md_cell(entry: dict, column: str, lang: str) -> str:
-    value, target = cell(entry, column)
-    text = shown(value, entry["unit"], lang)
-    if target is not None:
-        text += f" / {shown(target, entry['unit'], lang)}{target_words(entry, column)}"
-    note = cell_note(entry, column, lang)
-    return f"{text} ({note})" if note else text
-
-
-def to_markdown(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
-    t = TEXT[lang]
-    names = [*report["rooms"].values(), t["total"]]
-    lines = [f"# {t['title']} {report['year']}", "",
-             f"{t['generated']}: {report.get('generated_at', '')}. "
-             f"Cellen: resultaat / {t['target']}." if lang == "nl" else
-             f"{t['generated']}: {report.get('generated_at', '')}. Cells: result / target.", "",
-             "| " + " | ".join([t["indicator"], t["unit"], *names]) + " |",
-             "|" + "---|" * 2 + "---:|" * len(names)]
-    for section, rows in sections(report, catalog):
-        lines.append(f"| **{section}** |" + " |" * (len(names) + 1))
-        for row in rows:
-            if isinstance(row, tuple):  # a row of the seed's table the kiosk cannot count
-                cells = [not_counted_cell(row, c, lang) for c in columns(report)]
-                lines.append("| " + " | ".join([row[2], row[3], *cells]) + " |")
-                continue
-            entry = report["indicators"][row]
-            cells = [_md_cell(entry, c, lang) for c in columns(report)]
-            lines.append("| " + " | ".join([label(row, catalog, lang),
-                                            row_unit(entry, lang), *cells]) + " |")
-    lines += ["", "## Hoe geteld" if lang == "nl" else "## How each figure is counted", ""]
-    lines += [f"- **{name}**: {text}" for name, text in how_counted(report, catalog, lang)]
-    value = report.get("volunteer_value", {})
-    hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
-    lines += ["", f"## {t['budget']}", "", rate_line(value, lang), ""]
-    if value.get("warning"):
-        lines += [f"> ⚠ {value['warning']}", ""]
-    lines += [f"| {t['room']} | {t['hours']} | {t['value']} |", "|---|---:|---:|"]
-    for room, name in report["rooms"].items():
-        lines.append(f"| {name} | {number(hours['rooms'].get(room), lang)} | "
-                     f"{euro(value.get('rooms', {}).get(room), lang)} |")
-    lines.append(f"| {t['total']} | {number(hours['total'], lang)} | "
-                 f"{euro(value.get('total'), lang)} |")
-    from shared.report_formats.begroting import budget_markdown
-    lines += budget_markdown(report, lang)
-    section = report.get("handgeld", {"categories": {}, "monthly_cap": 0})
-    cats = list(section["categories"]) or list("ABCDEF")
-    lines += ["", f"## {t['handgeld']} ({t['cap']} {euro(section.get('monthly_cap'), lang)}, "
-              f"{t['budget_line']} {euro(section.get('monthly_budget'), lang)})", ""]
-    rows = handgeld_rows(report) if "rooms" in section else []
-    if rows:
-        heads = [t["room"], t["month"], *cats, t["spent"], t["over_budget"], t["over_cap"]]
-        lines += ["| " + " | ".join(heads) + " |", "|---|---|" + "---:|" * (len(cats) + 3)]
-        for row in rows:
-            flag = " ⚠" if row["over_cap"] else ""
-            lines.append("| " + " | ".join([report["rooms"][row["room"]], row["month"],
-                                            *(euro(row[c], lang) for c in cats),
-                                            euro(row["spent"], lang) + flag,
-                                            yes_no(row["over_budget"], lang),
-                                            yes_no(row["over_cap"], lang)]) + " |")
-    else:
-        lines.append(t["none"])
-    years = handgeld_year_rows(report)
-    if years:
-        lines += ["", f"### {t['handgeld_year']}", "",
-                  "| " + " | ".join(handgeld_year_heads(report, lang)) + " |",
-                  "|---|" + "---:|" * 7]
-        for row in years:
-            lines.append("| " + " | ".join(handgeld_year_cells(row, lang)) + " |")
-    return "\n".join(lines) + "\n"
 
 
 def yes_no(value: bool, lang: str = "nl") -> str:
     return TEXT[lang]["yes"] if value else TEXT[lang]["no"]
 
 
-def handgeld_rows(report: dict) -> list[dict]:
+def handgeld_rows(report: Report) -> list[dict[str, Any]]:
     """Month rows (room, month, A..F, spent, cap, over_cap, budget, over_budget)."""
     from shared.trends import handgeld_table
     section = report["handgeld"]
@@ -424,14 +384,14 @@ def handgeld_rows(report: dict) -> list[dict]:
     return rows
 
 
-def handgeld_year_rows(report: dict) -> list[dict]:
+def handgeld_year_rows(report: Report) -> list[dict[str, Any]]:
     """Per room, the year's spending against the yearly budget line and twelve caps."""
     section = report.get("handgeld", {})
     return [{"room": room, "name": report["rooms"].get(room, room), **entry}
             for room, entry in section.get("year", {}).items()]
 
 
-def handgeld_year_heads(report: dict, lang: str) -> list[str]:
+def handgeld_year_heads(report: Report, lang: str) -> list[str]:
     t = TEXT[lang]
     section = report["handgeld"]
     return [t["room"], t["spent"], f"{t['budget_line']} {euro(section.get('yearly_budget'), lang)}",
@@ -439,7 +399,7 @@ def handgeld_year_heads(report: dict, lang: str) -> list[str]:
             t["over_cap"], t["months_over_budget"], t["months_over_cap"]]
 
 
-def handgeld_year_cells(row: dict, lang: str) -> list[str]:
+def handgeld_year_cells(row: dict[str, Any], lang: str) -> list[str]:
     return [row["name"], euro(row["spent"], lang), euro(row["budget"], lang),
             euro(row["cap"], lang), yes_no(row["over_budget"], lang),
             yes_no(row["over_cap"], lang), str(row["months_over_budget"]),
@@ -447,15 +407,16 @@ def handgeld_year_cells(row: dict, lang: str) -> list[str]:
 
 
 # --- dispatch --------------------------------------------------------------
-def render(report: dict, fmt: str, catalog: Catalog | None = None, lang: str = "nl"
+def render(report: Report, fmt: str, catalog: Catalog | None = None, lang: str = "nl"
            ) -> str | bytes:
     """The report in ``fmt``: text for json/csv/md/html, bytes for xlsx."""
-    report = finite(report)
+    report = cast(Report, finite(report))  # the same shape, non-finite numbers as None
     if fmt == "json":
         return to_json(report)
     if fmt == "csv":
         return to_csv(report, catalog, lang)
     if fmt == "md":
+        from shared.report_formats.markdown import to_markdown
         return to_markdown(report, catalog, lang)
     if fmt == "xlsx":
         from shared.report_formats.xlsx import to_xlsx

@@ -8,7 +8,11 @@ populaire begroting; columns: the rooms and the total. A report without the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import cast
+
 from shared.report_formats import TEXT, columns, euro, number
+from shared.report_types import BudgetLine, Report, VolunteerValue
 
 # The seed's order after the financers' rows (shared.begroting.LINES).
 LINE_ORDER = ("formal_budget", "resident_hours", "resident_value", "professional_hours",
@@ -16,29 +20,30 @@ LINE_ORDER = ("formal_budget", "resident_hours", "resident_value", "professional
 TOTAL_LINES = ("formal_budget", "volunteer_total", "popular_total")  # printed bold
 
 
-def budget_rows(report: dict) -> list[tuple[str, dict]]:
+def budget_rows(report: Report) -> list[tuple[str, BudgetLine]]:
     """(row key, line) in the seed's order: "financing.<id>" for a financer, else the line."""
     section = report.get("volunteer_value", {}).get("begroting")
     if not section:
         return []
     rows = [(f"financing.{fid}", line) for fid, line in section.get("financing", {}).items()]
-    return rows + [(key, section[key]) for key in LINE_ORDER if key in section]
+    lines = cast(Mapping[str, BudgetLine], section)  # under LINE_ORDER's keys: lines
+    return rows + [(key, lines[key]) for key in LINE_ORDER if key in section]
 
 
-def row_label(key: str, line: dict, lang: str = "nl") -> str:
+def row_label(key: str, line: BudgetLine, lang: str = "nl") -> str:
     return line.get("label", key) if key.startswith("financing.") else TEXT[lang][key]
 
 
-def amount(line: dict, value: float | None, lang: str = "nl") -> str:
+def amount(line: BudgetLine, value: float | None, lang: str = "nl") -> str:
     """Euros as "€ 1.234,50", hours as "1.234,5"; a dash for nothing."""
     return euro(value, lang) if line["unit"] == "euro" else number(value, lang)
 
 
-def realised(line: dict, column: str) -> float | None:
+def realised(line: BudgetLine, column: str) -> float | None:
     return line["total"] if column == "total" else line["rooms"].get(column)
 
 
-def budget_cell(line: dict, column: str, lang: str = "nl") -> str:
+def budget_cell(line: BudgetLine, column: str, lang: str = "nl") -> str:
     """"€ 50.000,00 / € 54.500,00 (ingevoerd 2017-03-01 door Anna)": received / planned."""
     text = f"{amount(line, realised(line, column), lang)} / " \
            f"{amount(line, line['planned'].get(column), lang)}"
@@ -46,7 +51,7 @@ def budget_cell(line: dict, column: str, lang: str = "nl") -> str:
     return f"{text} ({note})" if note else text
 
 
-def zzp_line(value: dict, lang: str = "nl") -> str:
+def zzp_line(value: VolunteerValue, lang: str = "nl") -> str:
     """"ZZP-tarief per uur (medewerkers): € 35,00 (tarief van 2017)"."""
     t = TEXT[lang]
     text = f"{t['zzp_rate']}: {euro(value.get('zzp_rate'), lang)}"
@@ -55,7 +60,7 @@ def zzp_line(value: dict, lang: str = "nl") -> str:
     return text
 
 
-def budget_markdown(report: dict, lang: str = "nl") -> list[str]:
+def budget_markdown(report: Report, lang: str = "nl") -> list[str]:
     rows = budget_rows(report)
     if not rows:
         return []
@@ -74,12 +79,13 @@ def budget_markdown(report: dict, lang: str = "nl") -> list[str]:
     return lines
 
 
-def budget_csv_rows(report: dict, names: dict[str, str], lang: str = "nl") -> list[list]:
+def budget_csv_rows(report: Report, names: dict[str, str], lang: str = "nl"
+                    ) -> list[list[object]]:
     """CSV rows (the report's CSV_HEADER): indicator "begroting_<line>" or
     "begroting_financiering_<financer>", value = received or counted, target = planned,
     note = what the figure rests on, or the rate's warning."""
     value = report.get("volunteer_value", {})
-    out = []
+    out: list[list[object]] = []
     for key, line in budget_rows(report):
         indicator = "begroting_" + key.replace("financing.", "financiering_")
         warning = {"resident_value": value.get("warning"),

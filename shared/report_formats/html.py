@@ -8,15 +8,45 @@ sits in ``data-value``/``data-target`` attributes, machine-readable.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from shared.catalog import Catalog
-from shared.report_formats.begroting import (TOTAL_LINES, budget_cell, budget_rows, realised,
-                                             row_label, zzp_line)
-from shared.report_formats import (TEXT, cell, columns, escape_text as esc, euro, how_counted,
-                                   label, number,
-                                   handgeld_rows, handgeld_year_cells, handgeld_year_heads,
-                                   handgeld_year_rows, not_counted_cell, progress, rate_line,
-                                   respondents, row_unit, sections, shown, cell_note, target_words,
-                                   yes_no)
+from shared.report_formats import (
+    NO_HOURS,
+    TEXT,
+    cell,
+    cell_note,
+    columns,
+    euro,
+    handgeld_rows,
+    handgeld_year_cells,
+    handgeld_year_heads,
+    handgeld_year_rows,
+    how_counted,
+    label,
+    number,
+    progress,
+    rate_line,
+    respondents,
+    room_freshness,
+    room_sync,
+    row_unit,
+    shown,
+    stale_rooms,
+    target_words,
+    yes_no,
+)
+from shared.report_formats import escape_text as esc
+from shared.report_formats.begroting import (
+    TOTAL_LINES,
+    budget_cell,
+    budget_rows,
+    realised,
+    row_label,
+    zzp_line,
+)
+from shared.report_formats.seed_table import not_counted_cell, sections
+from shared.report_types import Cell, IndicatorEntry, Report, RoomTrend
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem;color:#1d2733}
@@ -34,7 +64,7 @@ td.ok{background:#d9f2df}td.mid{background:#fff3cd}td.low{background:#f8d7da}
 th,td{padding:.1rem .3rem}thead{display:table-header-group}tr,.chart{break-inside:avoid}
 h2{break-after:avoid}#budget,#financing,#handgeld-year,#freshness{break-inside:avoid}
 td.ok,td.mid,td.low,thead th,tr.section th{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
-"""
+"""  # noqa: E501  (the style sheet goes into the page as written)
 BAR, TARGET, LINE = "#5b9bd5", "#1d2733", "#e07b39"
 
 
@@ -44,7 +74,8 @@ def _level(share: float | None) -> str:
     return "ok" if share >= 1 else "mid" if share >= 0.5 else "low"
 
 
-def _seed_rows(report: dict, catalog: Catalog | None, lang: str, width: int, out: list[str]):
+def _seed_rows(report: Report, catalog: Catalog | None, lang: str, width: int, out: list[str]
+               ) -> Iterator[tuple[str, IndicatorEntry]]:
     """The indicators in the seed's order; writes section headings and the rows the kiosk
     cannot count into ``out`` on the way."""
     for section, rows in sections(report, catalog):
@@ -59,7 +90,7 @@ def _seed_rows(report: dict, catalog: Catalog | None, lang: str, width: int, out
                 yield row, report["indicators"][row]
 
 
-def _results_table(report: dict, catalog: Catalog | None, lang: str) -> list[str]:
+def _results_table(report: Report, catalog: Catalog | None, lang: str) -> list[str]:
     t = TEXT[lang]
     heads = [*report["rooms"].values(), t["total"]]
     out = ['<table id="results"><thead><tr>', f"<th>{esc(t['indicator'])}</th>",
@@ -92,12 +123,20 @@ def _results_table(report: dict, catalog: Catalog | None, lang: str) -> list[str
     return out
 
 
-def _bar_chart(indicator: str, entry: dict, report: dict, catalog: Catalog | None, lang: str
+def _amount(value: Cell) -> float:
+    """A bar's length: 0 without a figure. Bars are drawn for numeric rows only (``to_html``
+    leaves judgements out), so text here is a mistake and fails as loudly as before."""
+    if isinstance(value, str):
+        raise TypeError(f"a bar for the text {value!r}")
+    return value or 0
+
+
+def _bar_chart(indicator: str, entry: IndicatorEntry, report: Report, catalog: Catalog | None, lang: str
                ) -> str:
     """Horizontal bars: each room's value, a dark tick at its target."""
     rooms = list(report["rooms"])
     pairs = [cell(entry, r) for r in rooms]
-    top = max([1.0, *(v or 0 for v, _ in pairs), *(tg or 0 for _, tg in pairs)])
+    top = max([1.0, *(_amount(v) for v, _ in pairs), *(_amount(tg) for _, tg in pairs)])
     width, left, row_h = 360, 120, 22
     height = row_h * len(rooms) + 8
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -106,13 +145,13 @@ def _bar_chart(indicator: str, entry: dict, report: dict, catalog: Catalog | Non
     for i, (room, (value, target)) in enumerate(zip(rooms, pairs)):
         y = 4 + i * row_h
         parts.append(f'<text x="0" y="{y + 14}" font-size="11">{esc(report["rooms"][room])}</text>')
-        parts.append(f'<rect x="{left}" y="{y + 3}" width="{(value or 0) * scale:.1f}" '
+        parts.append(f'<rect x="{left}" y="{y + 3}" width="{_amount(value) * scale:.1f}" '
                      f'height="{row_h - 8}" fill="{BAR}"/>')
         if target:
-            x = left + target * scale
+            x = left + _amount(target) * scale
             parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + row_h - 2}" '
                          f'stroke="{TARGET}" stroke-width="2"/>')
-        end = left + max(value or 0, target or 0) * scale + 4
+        end = left + max(_amount(value), _amount(target)) * scale + 4
         parts.append(f'<text x="{end:.1f}" y="{y + 14}" font-size="10">'
                      f'{esc(number(value, lang))}</text>')
     parts.append("</svg>")
@@ -120,7 +159,7 @@ def _bar_chart(indicator: str, entry: dict, report: dict, catalog: Catalog | Non
             f'({esc(row_unit(entry, lang))})</h3>{"".join(parts)}</div>')
 
 
-def _trend_chart(name: str, series: dict, months: list[str], lang: str) -> str:
+def _trend_chart(name: str, series: RoomTrend, months: list[str], lang: str) -> str:
     """Bars: check-ins per month; line: distinct visitors."""
     width, height, pad = 360, 140, 24
     checkins, visitors = series["checkins"], series["visitors"]
@@ -147,7 +186,7 @@ def _trend_chart(name: str, series: dict, months: list[str], lang: str) -> str:
     return f'<div class="chart"><h3>{esc(name)}</h3>{"".join(parts)}</div>'
 
 
-def _how_counted(report: dict, catalog: Catalog | None, lang: str) -> list[str]:
+def _how_counted(report: Report, catalog: Catalog | None, lang: str) -> list[str]:
     """Every figure says how it was counted."""
     out = [f"<h2>{'Hoe geteld' if lang == 'nl' else 'How each figure is counted'}</h2>",
            '<dl id="how-counted">']
@@ -156,10 +195,10 @@ def _how_counted(report: dict, catalog: Catalog | None, lang: str) -> list[str]:
     return out + ["</dl>"]
 
 
-def _budget(report: dict, lang: str) -> list[str]:
+def _budget(report: Report, lang: str) -> list[str]:
     t = TEXT[lang]
     value = report.get("volunteer_value", {})
-    hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
+    hours = report["indicators"].get("vrijwilligersuren", NO_HOURS)
     out = [f"<h2>{esc(t['budget'])}</h2>", f'<p id="rate">{esc(rate_line(value, lang))}</p>']
     if value.get("warning"):
         out.append(f'<p class="stale" id="rate-warning">⚠ {esc(value["warning"])}</p>')
@@ -176,7 +215,7 @@ def _budget(report: dict, lang: str) -> list[str]:
     return out + _financing(report, lang)
 
 
-def _financing(report: dict, lang: str) -> list[str]:
+def _financing(report: Report, lang: str) -> list[str]:
     """The seed's section 7 table: received or counted / planned per room and in total;
     every figure also in data-value/data-planned, and what it rests on in data-note."""
     rows = budget_rows(report)
@@ -207,7 +246,7 @@ def _data(value: float | None) -> str:
     return "" if value is None else str(value)
 
 
-def _handgeld(report: dict, lang: str) -> list[str]:
+def _handgeld(report: Report, lang: str) -> list[str]:
     t = TEXT[lang]
     section = report.get("handgeld", {"categories": {}, "monthly_cap": None, "rooms": {}})
     cats = list(section["categories"]) or list("ABCDEF")
@@ -247,15 +286,13 @@ def _handgeld(report: dict, lang: str) -> list[str]:
     return out
 
 
-def _freshness(report: dict, lang: str) -> list[str]:
+def _freshness(report: Report, lang: str) -> list[str]:
     t = TEXT[lang]
-    fresh = report.get("freshness", {"rooms": {}})
     out = [f"<h2>{esc(t['freshness'])}</h2>", '<table id="freshness"><thead><tr>' + "".join(
         f"<th>{esc(h)}</th>" for h in [t["room"], t["last_event"], t["last_bundle"], t["lag"],
                                        t["stale"]]) + "</tr></thead><tbody>"]
     for room, name in report["rooms"].items():
-        sync = report.get("sync", {}).get(room, {})
-        info = fresh["rooms"].get(room, {})
+        sync, info = room_sync(report, room), room_freshness(report, room)
         stale = info.get("stale")
         out.append(f'<tr data-room="{esc(room)}"><td>{esc(name)}</td>'
                    f'<td>{esc(sync.get("last_event_at") or "–")}</td>'
@@ -267,15 +304,14 @@ def _freshness(report: dict, lang: str) -> list[str]:
     return out
 
 
-def to_html(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> str:
+def to_html(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> str:
     t = TEXT[lang]
     title = f"{t['title']} {report['year']}"
     body = [f"<h1>{esc(title)}</h1>",
             f'<p class="meta">{esc(t["year"])}: <span id="year">{report["year"]}</span> · '
             f'{esc(t["generated"])}: <span id="generated">{esc(report.get("generated_at", ""))}'
             "</span> · " + ", ".join(esc(n) for n in report["rooms"].values()) + "</p>"]
-    stale = [report["rooms"][r] for r, i in report.get("freshness", {}).get("rooms", {}).items()
-             if i.get("stale") and r in report["rooms"]]
+    stale = stale_rooms(report)
     if stale:
         body.append(f'<p class="stale">{esc(t["stale"])}: {esc(", ".join(stale))}</p>')
     body += [f"<h2>{esc(t['title'])}</h2>", *_results_table(report, catalog, lang)]

@@ -4,6 +4,10 @@ kiosk cannot count, so every format reads as the table the cooperative signed.""
 from __future__ import annotations
 
 from shared.catalog import Catalog
+from shared.report_types import Report
+
+# A row the kiosk cannot count: (id, section, label, unit, target text per room).
+NotCounted = tuple[str, str, str, str, dict[str, str]]
 
 # The seed's results table (section 5): its sections in order, and which indicators
 # belong to each. Activities (and totaal_uniek) are PROCES; anything unknown goes last.
@@ -16,7 +20,7 @@ SECTION_OF = {"enquete_confidence": "EFFECT", "enquete_pleasant": "EFFECT",
 OTHER_SECTION = "OVERIG"
 # Rows of the seed's table the kiosk cannot count: shown with a dash and the reason, so
 # the report reads as the whole table. (id, section, label, unit, target text per room)
-NOT_COUNTED = (
+NOT_COUNTED: tuple[NotCounted, ...] = (
     ("interviews_uitkeringen", "EFFECT", "Minder (kosten op) uitkeringen en zorg", "interviews",
      {"cjm": "min. 5%", "multibron": "min. 5%", "handreiking": "min. 5%"}),
     ("interviews_huisuitzettingen", "EFFECT", "Minder (kosten op) huisuitzettingen en huurschuld",
@@ -55,10 +59,11 @@ NOT_COUNTED_REASON = {"nl": "niet geteld door de kiosk: in te voeren door medewe
                       "en": "not counted by the kiosk: to be entered by staff"}
 
 
-def sections(report: dict, catalog: Catalog | None) -> list[tuple[str, list]]:
+def sections(report: Report, catalog: Catalog | None
+             ) -> list[tuple[str, list[str | NotCounted]]]:
     """The results in the seed's order: [(section, [indicator id | NOT_COUNTED row])].
     Indicators not in the seed's table come last under OVERIG, so nothing is lost."""
-    grouped: dict[str, list] = {name: [] for name in (*SECTIONS, OTHER_SECTION)}
+    grouped: dict[str, list[str | NotCounted]] = {name: [] for name in (*SECTIONS, OTHER_SECTION)}
     for indicator, entry in report["indicators"].items():
         if indicator in SECTION_OF:
             grouped[SECTION_OF[indicator]].append(indicator)
@@ -78,7 +83,7 @@ def sections(report: dict, catalog: Catalog | None) -> list[tuple[str, list]]:
     return [(name, rows) for name, rows in grouped.items() if rows or name in SECTIONS]
 
 
-def not_counted_cell(row: tuple, column: str, lang: str = "nl") -> str:
+def not_counted_cell(row: NotCounted, column: str, lang: str = "nl") -> str:
     """"– / min. 10" in a room, the reason in the total column."""
     if column == "total":
         return f"– ({NOT_COUNTED_REASON.get(lang, NOT_COUNTED_REASON['nl'])})"

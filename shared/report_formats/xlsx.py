@@ -10,21 +10,44 @@ numbers (no formulas), so every program shows them without recalculating.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from typing import cast
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule, DataBarRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from shared.catalog import Catalog
-from shared.report_formats import (TEXT, cell, columns, explanation, handgeld_rows,
-                                   handgeld_year_rows, label, not_counted_cell, progress,
-                                   respondents, row_unit, sections, unit_label)
-from shared.report_formats.begroting import (TOTAL_LINES, budget_rows, realised, row_label)
-from shared.report_formats.seed_table import NOT_COUNTED_REASON
-from shared.report_formats.xlsx_layout import (BOLD, HEAD_FILL, align_right, band,
-                                               fit_row_heights, print_setup,
-                                               wrap_what_would_be_cut)
+from shared.report_formats import (
+    NO_HOURS,
+    TEXT,
+    cell,
+    columns,
+    explanation,
+    handgeld_rows,
+    handgeld_year_rows,
+    label,
+    progress,
+    respondents,
+    room_freshness,
+    room_sync,
+    row_unit,
+    unit_label,
+)
+from shared.report_formats.begroting import TOTAL_LINES, budget_rows, realised, row_label
+from shared.report_formats.seed_table import NOT_COUNTED_REASON, not_counted_cell, sections
+from shared.report_formats.xlsx_layout import (
+    BOLD,
+    HEAD_FILL,
+    align_right,
+    band,
+    fit_row_heights,
+    print_setup,
+    wrap_what_would_be_cut,
+)
+from shared.report_types import IndicatorEntry, Report, VolunteerValue
 from shared.staff_figures import entered_mark
 
 TITLE = Font(bold=True, size=14)
@@ -37,19 +60,19 @@ SHEETS = {"nl": ("Resultaten", "Vrijwilligers", "Handgeld", "Actualiteit", "Toel
           "en": ("Results", "Volunteers", "Petty cash", "Freshness", "Explanation")}
 
 
-def _header(ws, row: int, values: list[str]) -> None:
+def _header(ws: Worksheet, row: int, values: list[str]) -> None:
     for col, value in enumerate(values, start=1):
         c = ws.cell(row=row, column=col, value=value)
         c.font, c.fill = BOLD, HEAD_FILL
         c.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _widths(ws, widths: dict[int, float]) -> None:
+def _widths(ws: Worksheet, widths: dict[int, float]) -> None:
     for col, width in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
 
 
-def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
+def _results(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str) -> None:
     t = TEXT[lang]
     ws["A1"] = f"{t['title']} {report['year']}"
     ws["A1"].font = TITLE
@@ -77,17 +100,17 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
             for i, column in enumerate(columns(report)):
                 ws.cell(row=row, column=3 + 3 * i, value=entered_mark(entry, column))
     last = ws.max_row
+    # types-openpyxl leaves the rule helpers untyped: hence the ignores below.
     for i in range(len(names)):
         letter = get_column_letter(5 + 3 * i)
         area = f"{letter}5:{letter}{last}"
-        ws.conditional_formatting.add(area, DataBarRule(start_type="num", start_value=0,
-                                                        end_type="num", end_value=1,
-                                                        color="5B9BD5"))
-        ws.conditional_formatting.add(area, CellIsRule(operator="greaterThanOrEqual",
-                                                       formula=["1"], fill=GREEN))
+        ws.conditional_formatting.add(area, DataBarRule(  # type: ignore[no-untyped-call]
+            start_type="num", start_value=0, end_type="num", end_value=1, color="5B9BD5"))
+        ws.conditional_formatting.add(area, CellIsRule(  # type: ignore[no-untyped-call]
+            operator="greaterThanOrEqual", formula=["1"], fill=GREEN))
         # An empty cell (no target) is no shortfall: only numbers below half are red.
         first = f"{letter}5"
-        ws.conditional_formatting.add(area, FormulaRule(
+        ws.conditional_formatting.add(area, FormulaRule(  # type: ignore[no-untyped-call]
             formula=[f"AND(ISNUMBER({first}),{first}<0.5)"], fill=RED))
     ws.freeze_panes = "C5"
     align_right(ws, first_row=4, first_col=3)  # figures, targets and their headings line up
@@ -96,7 +119,7 @@ def _results(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
     note.font = Font(italic=True)
 
 
-def _results_header(ws, names: list[str], lang: str) -> None:
+def _results_header(ws: Worksheet, names: list[str], lang: str) -> None:
     """Row 3: each room's name over its three columns; row 4: what each column holds, so
     result, target and % can be told apart as in the seed's table."""
     t = TEXT[lang]
@@ -111,7 +134,8 @@ def _results_header(ws, names: list[str], lang: str) -> None:
         _widths(ws, {3 + 3 * i: 11, 4 + 3 * i: 13, 5 + 3 * i: 7})
 
 
-def _seed_rows(ws, report: dict, catalog: Catalog | None, lang: str):
+def _seed_rows(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str
+               ) -> Iterator[tuple[str, IndicatorEntry]]:
     """The indicators in the seed's order; appends section headings and the rows the kiosk
     cannot count (a dash, the seed's target and the reason) on the way."""
     for section, rows in sections(report, catalog):
@@ -136,7 +160,7 @@ def _short_reason(text: str, lang: str) -> str:
     return TO_ENTER.get(lang, TO_ENTER["nl"]) if text.startswith("– (") else text
 
 
-def _respondents_row(ws, row: int, entry: dict, report: dict, lang: str) -> int:
+def _respondents_row(ws: Worksheet, row: int, entry: IndicatorEntry, report: Report, lang: str) -> int:
     """Under a survey percentage: the people it rests on, and "indicatief" below 20."""
     t = TEXT[lang]
     ws.cell(row=row, column=1, value=f"  n ({t['people']})")
@@ -149,10 +173,10 @@ def _respondents_row(ws, row: int, entry: dict, report: dict, lang: str) -> int:
     return row + 1
 
 
-def _volunteers(ws, report: dict, lang: str) -> None:
+def _volunteers(ws: Worksheet, report: Report, lang: str) -> None:
     t = TEXT[lang]
     value = report.get("volunteer_value", {})
-    hours = report["indicators"].get("vrijwilligersuren", {"rooms": {}, "total": 0})
+    hours = report["indicators"].get("vrijwilligersuren", NO_HOURS)
     ws["A1"] = f"{t['budget']} {report['year']}"
     ws["A1"].font = TITLE
     ws["A2"], ws["B2"] = t["rate"], value.get("hourly_rate")
@@ -180,7 +204,7 @@ def _volunteers(ws, report: dict, lang: str) -> None:
     _financing(ws, report, row + 2, lang)
 
 
-def _financing(ws, report: dict, row: int, lang: str) -> None:
+def _financing(ws: Worksheet, report: Report, row: int, lang: str) -> None:
     """The seed's section 7 table below the hours: per room and in total two columns,
     received or counted, and planned. A figure not there shows what it lacks; under a
     line with figures, a row says what they rest on ("ingevoerd … door …")."""
@@ -233,7 +257,7 @@ def _financing(ws, report: dict, row: int, lang: str) -> None:
         ws.cell(row=first - 1, column=col).alignment = RIGHT_WRAPPED
 
 
-def _handgeld(ws, report: dict, lang: str) -> None:
+def _handgeld(ws: Worksheet, report: Report, lang: str) -> None:
     t = TEXT[lang]
     section = report.get("handgeld", {"categories": {}, "monthly_cap": None, "rooms": {}})
     cats = list(section["categories"]) or list("ABCDEF")
@@ -269,7 +293,7 @@ def _handgeld(ws, report: dict, lang: str) -> None:
     _widths(ws, {1: 22, 2: 12, **{c: 12 for c in range(3, 8 + len(cats))}})
 
 
-def _handgeld_year(ws, row: int, report: dict, lang: str) -> int:
+def _handgeld_year(ws: Worksheet, row: int, report: Report, lang: str) -> int:
     """The year per room against the yearly budget line and twelve monthly caps."""
     t = TEXT[lang]
     years = handgeld_year_rows(report)
@@ -294,17 +318,15 @@ def _handgeld_year(ws, row: int, report: dict, lang: str) -> int:
     return row
 
 
-def _freshness(ws, report: dict, lang: str) -> None:
+def _freshness(ws: Worksheet, report: Report, lang: str) -> None:
     t = TEXT[lang]
-    fresh = report.get("freshness", {"rooms": {}})
     ws["A1"] = t["freshness"]
     ws["A1"].font = TITLE
     ws["A2"] = f"{t['generated']}: {report.get('generated_at', '')}"
     _header(ws, 4, [t["room"], "last seq", t["last_event"], t["last_bundle"], t["lag"], t["stale"]])
     row = 5
     for room, name in report["rooms"].items():
-        sync = report.get("sync", {}).get(room, {})
-        info = fresh["rooms"].get(room, {})
+        sync, info = room_sync(report, room), room_freshness(report, room)
         values = [name, sync.get("last_seq"), sync.get("last_event_at"), sync.get("last_bundle_at"),
                   info.get("lag_hours"), t["yes"] if info.get("stale") else t["no"]]
         for col, v in enumerate(values, start=1):
@@ -315,7 +337,7 @@ def _freshness(ws, report: dict, lang: str) -> None:
     _widths(ws, {1: 22, 2: 10, 3: 27, 4: 27, 5: 16, 6: 14})
 
 
-def _explain(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
+def _explain(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str) -> None:
     t = TEXT[lang]
     ws["A1"] = t["explanation"]
     ws["A1"].font = TITLE
@@ -342,26 +364,27 @@ def _explain(ws, report: dict, catalog: Catalog | None, lang: str) -> None:
     _widths(ws, {1: 22, 2: 46, 3: 10, 4: 80})
 
 
-def _rate_note(value: dict) -> str:
+def _rate_note(value: VolunteerValue) -> str:
     """What the Toelichting says of the rate: the year's own, or the warning."""
-    if value.get("warning"):
-        return value["warning"]
+    warning = value.get("warning")
+    if warning:
+        return warning
     return "Vrijwilligersuren worden gewaardeerd tegen het minimumloon (WML) van het jaar."
 
 
-def _budget_notes(report: dict, lang: str) -> list[str]:
+def _budget_notes(report: Report, lang: str) -> list[str]:
     """How the begroting is counted, and the ZZP rate's warning."""
     value = report.get("volunteer_value", {})
     if not value.get("begroting"):
         return []
     return [f"{TEXT[lang]['financing']}: {TEXT[lang]['budget_how']}",
-            *([value["zzp_warning"]] if value.get("zzp_warning") else [])]
+            *([warning] if (warning := value.get("zzp_warning")) else [])]
 
 
-def to_xlsx(report: dict, catalog: Catalog | None = None, lang: str = "nl") -> bytes:
+def to_xlsx(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> bytes:
     names = SHEETS.get(lang, SHEETS["nl"])
     wb = Workbook()
-    results = wb.active
+    results = cast(Worksheet, wb.active)  # a new workbook has one sheet, a worksheet
     results.title = names[0]
     _results(results, report, catalog, lang)
     _volunteers(wb.create_sheet(names[1]), report, lang)

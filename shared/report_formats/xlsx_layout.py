@@ -9,10 +9,16 @@ its right, or run off the printed area, is wrapped first.
 from __future__ import annotations
 
 import math
+from typing import cast
 
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 LINE_POINTS = 15.0  # one line of 11-point text
 DEFAULT_WIDTH = 8.43  # Excel's default column width, in characters
@@ -20,11 +26,11 @@ BOLD = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="DDE7F0")
 
 
-def column_width(ws, col: int) -> float:
+def column_width(ws: Worksheet, col: int) -> float:
     return ws.column_dimensions[get_column_letter(col)].width or DEFAULT_WIDTH
 
 
-def _span_width(ws, cell) -> float:
+def _span_width(ws: Worksheet, cell: Cell) -> float:
     """The width a cell's text has: its column, or its merged range."""
     for merged in ws.merged_cells.ranges:
         if cell.coordinate in merged:
@@ -51,7 +57,7 @@ def wrapped_lines(text: str, width: float, bold: bool = False) -> int:
     return lines
 
 
-def _room_to_the_right(ws, row: int, col: int) -> float:
+def _room_to_the_right(ws: Worksheet, row: int, col: int) -> float:
     """Empty cells to the right that text may run into, within the printed columns."""
     width = 0.0
     for c in range(col + 1, ws.max_column + 1):
@@ -61,7 +67,7 @@ def _room_to_the_right(ws, row: int, col: int) -> float:
     return width
 
 
-def wrap_what_would_be_cut(ws, first_row: int) -> None:
+def wrap_what_would_be_cut(ws: Worksheet, first_row: int) -> None:
     """Wrap every text from ``first_row`` on that is wider than its cell and the empty cells
     to its right: in print it would otherwise be cut off or run past the page."""
     merged = {c for r in ws.merged_cells.ranges for c in _coordinates(r)}
@@ -71,12 +77,12 @@ def wrap_what_would_be_cut(ws, first_row: int) -> None:
                     cell.font and cell.font.sz and cell.font.sz > 11:  # titles run on
                 continue
             width = column_width(ws, cell.column)
-            if len(cell.value) > width and not (cell.alignment and cell.alignment.wrap_text):
-                if len(cell.value) > width + _room_to_the_right(ws, cell.row, cell.column):
-                    _wrap(ws, cell)
+            if (len(cell.value) > width and not (cell.alignment and cell.alignment.wrap_text)
+                    and len(cell.value) > width + _room_to_the_right(ws, cell.row, cell.column)):
+                _wrap(ws, cell)
 
 
-def _wrap(ws, cell) -> None:
+def _wrap(ws: Worksheet, cell: Cell) -> None:
     """Wrap in the cell, or, when the rest of its row is empty (a note, a warning), across
     the printed columns so it reads as a paragraph under the table."""
     last = ws.max_column
@@ -88,12 +94,12 @@ def _wrap(ws, cell) -> None:
                                horizontal=cell.alignment.horizontal)
 
 
-def _coordinates(cell_range) -> list[str]:
+def _coordinates(cell_range: CellRange) -> list[str]:
     return [f"{get_column_letter(c)}{r}" for r in range(cell_range.min_row, cell_range.max_row + 1)
             for c in range(cell_range.min_col, cell_range.max_col + 1)]
 
 
-def fit_row_heights(ws) -> None:
+def fit_row_heights(ws: Worksheet) -> None:
     """Give each row holding wrapped text the height of its tallest cell."""
     for row in ws.iter_rows():
         lines = 1
@@ -102,7 +108,7 @@ def fit_row_heights(ws) -> None:
                 bold = bool(cell.font and cell.font.b)
                 lines = max(lines, wrapped_lines(cell.value, _span_width(ws, cell), bold))
         if lines > 1:
-            ws.row_dimensions[row[0].row].height = lines * LINE_POINTS + 3
+            ws.row_dimensions[cast(int, row[0].row)].height = lines * LINE_POINTS + 3
             for cell in row:  # one line of a tall row reads along its first lines
                 if cell.value is not None:
                     align = cell.alignment
@@ -110,7 +116,7 @@ def fit_row_heights(ws) -> None:
                                                wrap_text=align.wrap_text, indent=align.indent)
 
 
-def align_right(ws, first_row: int, first_col: int) -> None:
+def align_right(ws: Worksheet, first_row: int, first_col: int) -> None:
     """Right-align the text among numbers (targets like "min. 5%", headings over figures)."""
     for row in ws.iter_rows(min_row=first_row, min_col=first_col):
         for cell in row:
@@ -120,7 +126,7 @@ def align_right(ws, first_row: int, first_col: int) -> None:
                                            wrap_text=align.wrap_text)
 
 
-def band(ws, row: int, first_col: int, last_col: int, text: str) -> None:
+def band(ws: Worksheet, row: int, first_col: int, last_col: int, text: str) -> None:
     """A heading over several columns (a room over its result, target and %)."""
     cell = ws.cell(row=row, column=first_col, value=text)
     cell.font, cell.fill = BOLD, HEAD_FILL
@@ -131,16 +137,18 @@ def band(ws, row: int, first_col: int, last_col: int, text: str) -> None:
         ws.merge_cells(start_row=row, start_column=first_col, end_row=row, end_column=last_col)
 
 
-def print_setup(ws, header_rows: tuple[int, int] | None = None) -> None:
+def print_setup(ws: Worksheet, header_rows: tuple[int, int] | None = None) -> None:
     """A4 landscape, one page wide and as many pages down as needed, the header repeated on
     every page, the sheet's name and page number in the footer."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True  # without it fitToWidth is ignored
+    # The stubs allow None for the page set-up and the footer; every new sheet has both.
+    setup = cast(PageSetupProperties, ws.sheet_properties.pageSetUpPr)
+    setup.fitToPage = True  # without it fitToWidth is ignored
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages down as needed
     ws.page_margins = PageMargins(left=0.6, right=0.4, top=0.5, bottom=0.6, header=0.3,
                                   footer=0.3)  # inches; a wider left edge for a binder
-    ws.oddFooter.center.text = "&A – &P / &N"  # sheet name, page of pages
+    cast(HeaderFooterItem, ws.oddFooter).center.text = "&A – &P / &N"  # sheet name, page of pages
     if header_rows:
         ws.print_title_rows = f"{header_rows[0]}:{header_rows[1]}"
