@@ -30,8 +30,8 @@ import hashlib
 import json
 import re
 import zlib
-from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag

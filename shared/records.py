@@ -19,9 +19,10 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from datetime import date
 from operator import itemgetter
-from typing import Any, Callable
+from typing import Any
 
 from shared.errors import Refusal
 from shared.event_rows import RawEventRow
