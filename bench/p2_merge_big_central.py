@@ -1,11 +1,12 @@
-"""P2: merge cost with millions of events already in central against an empty central (goal <= 1.25x).
+"""P2: merge cost with millions of events already in central against an empty central
+(goal <= 1.25x).
 
 The same sealed bundles (20k new events, 2017, from each of three rooms) are
 merged into an empty central and into one already holding ``big`` events of
 other rooms from earlier years (5M; 300k with --quick), as central looks after
-a few years; room by room, the empty and the big one in turn. Ratio = median merge time into the big one / into
-the empty one: what the indexes, the seen-bundles table and the projections
-cost as central grows.
+a few years; room by room, the empty and the big one in turn. Ratio = median merge
+time into the big one / into the empty one: what the indexes, the seen-bundles table
+and the projections cost as central grows.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from pathlib import Path
 
 from bench.common import Result
 from bench.data import generate
-from shared.db import connect
 from bench.p1_merge_rate import build, fresh_central, merge_seconds
+from shared.db import connect
 
 ROOMS = ("ra", "rb", "rc")
 

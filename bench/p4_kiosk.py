@@ -35,7 +35,6 @@ import time
 from pathlib import Path
 
 
-
 def peak_rss_kib() -> int:
     """This process's own peak RSS. Linux's ru_maxrss also carries the parent's peak
     across fork + exec, so a kiosk started by a big benchmark process would look big;

@@ -24,11 +24,10 @@ from pathlib import Path
 from bench.common import Result, Side, alternate
 from bench.data import generate
 from shared.catalog import load_catalog
-from shared.clock import TZ
+from shared.clock import TZ, year_bounds
 from shared.db import connect
 from shared.report import build_report
 from shared.report_formats import render
-from shared.clock import year_bounds
 from shared.trends import monthly_trends, staff_report
 
 ROOMS = ["cjm", "multibron", "handreiking"]

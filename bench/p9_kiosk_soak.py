@@ -54,7 +54,7 @@ def soak(checkins: int, every: int = 500, seed: int = 9, size: tuple[int, int] =
                 flow.choose_language(rng.choice(LANGUAGES), LANGUAGES)
                 switches += flow.lang != before
             flow.check_in(rng.choice(codes), answer_survey=rng.random() < 0.5)
-            if done % every == 0 or done == WARM_UP or done == checkins:
+            if done % every == 0 or done in (WARM_UP, checkins):
                 rss = round(kiosk.status("VmRSS") / 1024, 1)
                 series.append((done, rss))
                 echo(f"   {done:6d} check-ins  RSS {rss:6.1f} MB  "

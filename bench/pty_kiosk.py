@@ -210,7 +210,7 @@ class PtyKiosk:
             self.proc.wait(10)
         self.close_master()
 
-    def __enter__(self) -> "PtyKiosk":
+    def __enter__(self) -> PtyKiosk:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -119,10 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         writers = {}
         for room in site.rooms:
             with open(root / f"writer-{room}.out", "w") as out:
+                errors = open(root / f"writer-{room}.err", "w")  # noqa: SIM115 - the child keeps it
                 writers[room] = subprocess.Popen(
                     [sys.executable, "-m", "bench.r2_kill_daemons", "--writer", str(site.db(room)),
-                     room, str(args.rate)], cwd=REPO, env=env, stdout=out,
-                    stderr=open(root / f"writer-{room}.err", "w"))
+                     room, str(args.rate)], cwd=REPO, env=env, stdout=out, stderr=errors)
         for node in nodes:
             start(node)
 

@@ -21,10 +21,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
+import test_syncd_hostile as hostile  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from hypothesis.stateful import invariant, run_state_machine_as_test  # noqa: E402
-
-import test_syncd_hostile as hostile  # noqa: E402
 
 COUNT = {"machines": 0, "checks": 0, "heals": 0}
 REJECTED: Counter = Counter()

@@ -108,7 +108,8 @@ class Drill:
         return warning
 
     def sync(self, rooms=ROOMS, lose: set[str] = frozenset()) -> None:
-        """Room passes, the transport (losing the new bundles of rooms in ``lose``), central, acks."""
+        """Room passes, the transport (losing the new bundles of rooms in ``lose``), central,
+        acks."""
         before = set(self.site.inbox.glob("*.bwk"))
         for room in rooms:
             self.nodes[room].run_pass()
@@ -134,7 +135,8 @@ def _query(db: Path, sql: str, args=()) -> list[tuple]:
 
 
 async def _kiosk_shows_warning(folder: Path) -> tuple[str | None, str]:
-    """A real kiosk (Textual pilot): last event in 2017, the clock now in 2031, a key holder opens."""
+    """A real kiosk (Textual pilot): last event in 2017, the clock now in 2031, a key holder
+    opens."""
     from test_kiosk_keyholder import log_in
     from test_kiosk_support import SIZE, make_app, screen_text, settle
 
@@ -203,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             d.sync()
             resend_waited = minutes
         # --- checks ---------------------------------------------------------
-        print("R6: clock warnings at opening (RoomStore.clock_warning, shown on the key-holder screen)")
+        print("R6: clock warnings at opening "
+              "(RoomStore.clock_warning, shown on the key-holder screen)")
         expected = {("cjm", "clock wrong"): "clock_far_off",
                     ("multibron", "clock wrong"): "clock_far_off",
                     ("gk", "second opening, still 2031"): "clock_far_off",  # central's clock in the ack
@@ -221,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         for room, label, warning in d.warnings:
             if label in ("clock wrong", "first opening, clock in 2031", "second opening, still 2031",
                          "clock still wrong") and warning is None:
-                notes.append(f"{room}: no warning at '{label}' (clock {'11 months ahead' if room == 'handreiking' else 'in 2031'})")
+                clock_text = "11 months ahead" if room == "handreiking" else "in 2031"
+                notes.append(f"{room}: no warning at '{label}' (clock {clock_text})")
         union_rows = {}
         for room in ROOMS:
             for row in _query(d.site.db(room), "SELECT id, room, seq, at, kind, visitor, activity, ref, payload "
@@ -246,8 +250,8 @@ def main(argv: list[str] | None = None) -> int:
                 problems.append(f"{room}: seq not gapless")
             if status["acked_seq"] != status["max_seq"]:
                 problems.append(f"{room}: acked {status['acked_seq']} != max {status['max_seq']}")
-        print(f"    central {total} rows, {distinct} distinct ids; equals the union of the room logs: "
-              f"{central_rows == union_rows}")
+        print(f"    central {total} rows, {distinct} distinct ids; "
+              f"equals the union of the room logs: {central_rows == union_rows}")
         if not (central_rows == union_rows and total == distinct):
             problems.append("central != union of the room logs")
         if resend_waited:
@@ -272,14 +276,16 @@ def main(argv: list[str] | None = None) -> int:
                                              "SELECT COUNT(*) FROM events WHERE room = ? AND kind = 'checkin' "
                                              "AND substr(at, 1, 4) = ?", (room, str(year)))[0][0]
             per_room = "; ".join(
-                f"{room} {counted[room, year]} visits ({figures['anonieme_bezoeken']['rooms'][room]} "
-                f"anonymous, {figures['totaal_uniek']['rooms'][room]} unique)"
+                f"{room} {counted[room, year]} visits "
+                f"({figures['anonieme_bezoeken']['rooms'][room]} anonymous, "
+                f"{figures['totaal_uniek']['rooms'][room]} unique)"
                 for room in ROOMS if counted[room, year] or year == 2017)
             print(f"    {year}: {per_room}")
         conn.close()
         for key in set(d.made) | set(counted):
             if d.made[key] != counted[key]:
-                problems.append(f"{key}: made {d.made[key]} check-ins at that clock year, report counts {counted[key]}")
+                problems.append(f"{key}: made {d.made[key]} check-ins at that clock year, "
+                                f"report counts {counted[key]}")
         wrong_year = {k: n for k, n in d.made.items() if k[1] != 2017}
         print(f"    check-ins made: {sum(d.made.values())} (all really in March 2017); counted in "
               f"the year of the room's clock: {sum(counted.values())}; in a wrong year: "

@@ -22,21 +22,33 @@ import logging
 import random
 import signal
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from kiosk.messages import (CheckedIn, HomeRequested, JobsWanted, KeyHolderLoginWanted,
-                            KeyHolderTaskChosen, KeyHolderVerified, LanguageChosen,
-                            LeaveConfirmed, Recorded, RegistrationWanted, RoomClosed,
-                            VisitorIdentified, VisitorRegistered)
+from kiosk.messages import (
+    CheckedIn,
+    HomeRequested,
+    JobsWanted,
+    KeyHolderLoginWanted,
+    KeyHolderTaskChosen,
+    KeyHolderVerified,
+    LanguageChosen,
+    LeaveConfirmed,
+    Recorded,
+    RegistrationWanted,
+    RoomClosed,
+    VisitorIdentified,
+    VisitorRegistered,
+)
 from kiosk.screens.base import KioskScreen
 from kiosk.speech import Speaker
 from shared import i18n, queries

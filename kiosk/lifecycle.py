@@ -78,7 +78,7 @@ class TerminalGuard:
         self._watcher: threading.Thread | None = None
 
     # --- set-up -----------------------------------------------------------
-    def install(self) -> "TerminalGuard":
+    def install(self) -> TerminalGuard:
         """Block the stop signals here (and so in every thread started later); start
         the watcher. Call from the main thread before the app starts."""
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)

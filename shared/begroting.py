@@ -30,13 +30,13 @@ LINES = ("formal_budget", "resident_hours", "resident_value", "professional_hour
 def _line(unit: str, rooms: list[str], real: dict[str, float | None],
           planned: dict[str, float | None], notes: dict[str, str]) -> Line:
     """A line from unrounded figures: each rounded once, the totals from unrounded sums."""
-    known = [real[r] for r in rooms if real.get(r) is not None]
-    plans = [planned[r] for r in rooms if planned.get(r) is not None]
+    known = [v for r in rooms if (v := real.get(r)) is not None]  # floats for mypy, no ignore
+    plans = [v for r in rooms if (v := planned.get(r)) is not None]
     return {"unit": unit,
             "rooms": {r: _round(real.get(r)) for r in rooms},
-            "total": _round(sum(known)) if known else None,  # type: ignore[arg-type]
+            "total": _round(sum(known)) if known else None,
             "planned": {**{r: _round(planned.get(r)) for r in rooms},
-                        TOTAL: _round(sum(plans)) if plans else None},  # type: ignore[arg-type]
+                        TOTAL: _round(sum(plans)) if plans else None},
             "notes": {k: v for k, v in notes.items() if v}}
 
 
@@ -51,11 +51,12 @@ def _times(values: dict[str, float | None], rate: float | None) -> dict[str, flo
 def _sum(parts: list[tuple[dict[str, float | None], str]], rooms: list[str]
          ) -> tuple[dict[str, float | None], dict[str, str]]:
     """Per room the sum of the parts that are known, and a note naming those that are not."""
-    values, notes = {}, {}
+    values: dict[str, float | None] = {}
+    notes: dict[str, str] = {}
     for room in rooms:
-        known = [p[room] for p, _ in parts if p.get(room) is not None]
+        known = [v for p, _ in parts if (v := p.get(room)) is not None]
         missing = [name for p, name in parts if p.get(room) is None]
-        values[room] = sum(known) if known else None  # type: ignore[arg-type]
+        values[room] = sum(known) if known else None
         if missing and known:
             notes[room] = "zonder " + "; ".join(missing)
     return values, notes
@@ -108,8 +109,8 @@ def popular_budget(conn: sqlite3.Connection, catalog: Catalog, year: int,
     planned_hours = catalog.targets_for(year).get("vrijwilligersuren", {})
     lines: dict[str, Line] = {}
 
-    resident = {r: resident_hours[r] for r in rooms}
-    resident_plan = {r: planned_hours.get(r) for r in rooms}
+    resident: dict[str, float | None] = {r: resident_hours[r] for r in rooms}
+    resident_plan: dict[str, float | None] = {r: planned_hours.get(r) for r in rooms}
     lines["resident_hours"] = _line("hours", rooms, resident, resident_plan, {})
     no_wml = {r: NO_RATE for r in (*rooms, TOTAL)} if wml is None else {}
     resident_value = _times(resident, wml)
@@ -117,7 +118,7 @@ def popular_budget(conn: sqlite3.Connection, catalog: Catalog, year: int,
                                     no_wml)
 
     prof, prof_notes = _entered(found, PROFESSIONAL_HOURS, rooms)
-    prof_plan = {r: plan.professional_hours.get(r) for r in rooms}
+    prof_plan: dict[str, float | None] = {r: plan.professional_hours.get(r) for r in rooms}
     lines["professional_hours"] = _line("hours", rooms, prof, prof_plan, prof_notes)
     prof_value = _times(prof, zzp)
     value_notes = {r: NO_RATE for r in (*rooms, TOTAL)} if zzp is None else prof_notes
@@ -165,8 +166,8 @@ def _received(received: list[tuple[dict[str, float | None], str]], rooms: list[s
     values: dict[str, float | None] = {}
     notes = {}
     for room in rooms:
-        known = [got[room] for got, _ in received if got.get(room) is not None]
-        values[room] = sum(known) if known else None  # type: ignore[arg-type]
+        known = [v for got, _ in received if (v := got.get(room)) is not None]
+        values[room] = sum(known) if known else None
         if not known:
             notes[room] = NOT_ENTERED
         elif len(known) < len(received):

@@ -10,12 +10,15 @@ and the professionals' hours really given, staff enter as figures (``figure_reco
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 BUDGET_SECTION = "BEGROTING"  # the section of a staff-entered figure of the begroting
 PROFESSIONAL_HOURS = "medewerkersuren"  # the figure: professionals' volunteer hours
 RECEIVED_PREFIX = "ontvangen_"  # the figure per financer: the amount received
+# Checks one sum of money from the catalog (value, where it stands) and returns it.
+Amount = Callable[[Any, str], float]
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def received_figure(financer_id: str) -> str:
 
 
 def budget_from_dict(data: dict[str, Any], source: str, rooms: set[str], error: type,
-                     amount) -> BudgetCatalog:
+                     amount: Amount) -> BudgetCatalog:
     """Validate and build the begroting tables; ``amount`` checks one sum of money."""
     rates = {}
     for year, rate in _table(data, "zzp_rate", source, error).items():
@@ -97,7 +100,7 @@ def budget_from_dict(data: dict[str, Any], source: str, rooms: set[str], error: 
     return BudgetCatalog(rates, financers, years)
 
 
-def _table(data: dict, key: str, source: str, error: type) -> dict:
+def _table(data: dict[str, Any], key: str, source: str, error: type) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
         raise error(f"{source}: '{key}' must be a table ([{key}])")
@@ -110,7 +113,7 @@ def _year(key: object, where: str, error: type) -> None:
 
 
 def _per_room(value: object, where: str, rooms: set[str], error: type,
-              amount) -> dict[str, float]:
+              amount: Amount) -> dict[str, float]:
     if not isinstance(value, dict):
         raise error(f"{where}: expected a table of rooms")
     for room in value:

@@ -18,9 +18,9 @@ size; header shape and a format this program knows (a newer one is refused
 naming both versions and the side to upgrade); kind expected; sender
 enrolled, its key not revoked and its fingerprint the enrolled one;
 recipient is us; the signature against the ENROLLED key; a schema this
-program knows (newer: refused the same way); only then HPKE decryption; decompression bounded while it runs; every line a
-JSON object (format 1), or a list of column names then arrays of that length
-(format 2). File names are content addressed:
+program knows (newer: refused the same way); only then HPKE decryption;
+decompression bounded while it runs; every line a JSON object (format 1), or a
+list of column names then arrays of that length (format 2). File names are content addressed:
 ``KIND-SENDER-<first 40 hex of SHA-256 of the file>.bwk``.
 """
 
@@ -30,8 +30,8 @@ import hashlib
 import json
 import re
 import zlib
-from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -64,14 +64,14 @@ MAX_CONTAINERS_PER_RECORD = 4  # ours: 1 (the row) + 1 (the payload's JSON text)
 MAX_VALUES_PER_RECORD = 64  # ours: 9 fields and a small payload
 MAX_EXTRA_VALUES = 65_536  # a published catalog is one record of much text
 NAME_RE = re.compile(r"^(events|ack|config|restore)-([a-z][a-z0-9_-]{0,31})-([0-9a-f]{40})\.bwk$")
-_HEADER_FIELDS = {
+_HEADER_FIELDS: dict[str, type | tuple[type, ...]] = {
     "bwk": int, "kind": str, "sender": str, "sender_key": str, "recipient": str,
     "recipient_key": str, "room": str, "first_seq": (int, type(None)),
     "last_seq": (int, type(None)), "count": int, "created": str, "schema": int,
 }
 # Optional: the catalog revision a room runs, in its events bundles. Only a central that
 # asked for it (``report_revision`` in its published catalog record) is sent it.
-_OPTIONAL_HEADER_FIELDS = {"catalog": int}
+_OPTIONAL_HEADER_FIELDS: dict[str, type | tuple[type, ...]] = {"catalog": int}
 
 
 class BundleRejected(Refusal):
@@ -98,7 +98,7 @@ def canonical(obj: Any) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def encode_records(records: Iterable[dict[str, Any]] | Iterable[tuple],
+def encode_records(records: Iterable[dict[str, Any]] | Iterable[tuple[Any, ...]],
                    columns: tuple[str, ...] | None = None) -> bytes:
     lines = records if columns is None else [list(columns), *map(list, records)]
     return b"".join(canonical(r) + b"\n" for r in lines)
@@ -324,7 +324,8 @@ def decode_records(payload: bytes) -> list[Any]:
     if not body:
         return []
     try:
-        return json.loads(b"[" + body.replace(b"\n", b",") + b"]")
+        values: list[Any] = json.loads(b"[" + body.replace(b"\n", b",") + b"]")
+        return values
     except (ValueError, UnicodeDecodeError):
         raise BundleRejected("bad payload", "not JSON lines") from None
     except RecursionError:  # a record nested deeper than the parser goes: name its seq

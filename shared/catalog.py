@@ -172,7 +172,7 @@ class Catalog:
         return room.name if room else room_id
 
 
-def _need(table: dict, key: str, kind: type | tuple, where: str) -> Any:
+def _need(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
     if key not in table:
         raise CatalogError(f"{where}: missing key '{key}'")
     value = table[key]
@@ -181,7 +181,7 @@ def _need(table: dict, key: str, kind: type | tuple, where: str) -> Any:
     return value
 
 
-def _table(data: dict, key: str, source: str) -> dict:
+def _table(data: dict[str, Any], key: str, source: str) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
         raise CatalogError(f"{source}: '{key}' must be a table ([{key}])")

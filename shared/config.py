@@ -165,7 +165,8 @@ class _Reader:
         if not isinstance(table, dict):
             raise self.error(section, "", "must be a table")
         # The section's own keys first (required ones lead), then the shared watch settings.
-        ordered = sorted(fields(cls), key=lambda f: f.kw_only)
+        # (kw_only is a bool once the class is made; typeshed also allows MISSING)
+        ordered = sorted(fields(cls), key=lambda f: f.kw_only is True)
         known = {f.name: f for f in ordered}
         for key in table:
             if key not in known:
@@ -196,8 +197,9 @@ class _Reader:
     def value(self, section: str, key: str, kind: str, value: Any) -> Any:
         if kind == "revocations":
             return self.revocations(section, key, value)
-        expected = {"path": str, "str": str, "room_id": str, "int": int, "seconds": int,
-                    "bool": bool, "float": (int, float)}[kind]
+        # Any, so that ``value`` stays Any past the isinstance below (each kind checks more)
+        expected: Any = {"path": str, "str": str, "room_id": str, "int": int, "seconds": int,
+                         "bool": bool, "float": (int, float)}[kind]
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             noun = {"path": "a file or folder path (text)", "str": "text",
                     "room_id": "a room id (text)", "int": "a whole number",

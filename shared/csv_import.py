@@ -21,11 +21,12 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from shared import codes, people
 from shared.catalog import Catalog, CatalogError, current_catalog
@@ -102,7 +103,7 @@ def parse(text: str, name: str, room: str, catalog: Catalog, now: datetime) -> l
                              f"'{','.join(COLUMNS)}' (found '{','.join(header)}')"])
     problems: list[str] = []
     rows: list[Row] = []
-    seen: Counter = Counter()
+    seen: Counter[tuple[str, ...]] = Counter()
     for fields in reader:
         line = reader.line_num
         if not any(f.strip() for f in fields):
@@ -111,6 +112,7 @@ def parse(text: str, name: str, room: str, catalog: Catalog, now: datetime) -> l
         if reason:
             problems.append(f"{name}:{line}: {reason}")
             continue
+        assert row is not None  # _check gives a row whenever it gives no reason
         date, time, at, activity, code, person = row
         content = (room, date, time, activity, code or "", people.name_key(person))
         seen[content] += 1
@@ -124,7 +126,12 @@ def parse(text: str, name: str, room: str, catalog: Catalog, now: datetime) -> l
     return rows
 
 
-def _check(fields: list[str], width: int, catalog: Catalog, now: datetime):
+# A checked row: date, time, ISO moment, activity, normalised code (or None), name.
+_Checked = tuple[str, str, str, str, str | None, str]
+
+
+def _check(fields: list[str], width: int, catalog: Catalog,
+           now: datetime) -> tuple[str | None, _Checked | None]:
     if len(fields) != width and not (width == 5 and len(fields) == 4):
         return f"expected {width} columns ({','.join(COLUMNS[:width])}), found {len(fields)}", None
     date, time, activity, code = (f.strip() for f in fields[:4])
@@ -132,6 +139,7 @@ def _check(fields: list[str], width: int, catalog: Catalog, now: datetime):
     reason, when = _moment(date, time)
     if reason:
         return reason, None
+    assert when is not None  # _moment gives a moment whenever it gives no reason
     time, at, moment = when
     if moment > now:
         return f"{date} {time} is in the future", None
@@ -146,7 +154,7 @@ def _check(fields: list[str], width: int, catalog: Catalog, now: datetime):
 # Paper lists repeat dates, times and codes: the caches make a big import
 # several times faster (strptime alone was two thirds of the time).
 @lru_cache(maxsize=65_536)
-def _moment(date: str, time: str):
+def _moment(date: str, time: str) -> tuple[str | None, tuple[str, str, datetime] | None]:
     try:
         if not _DATE.match(date):
             raise ValueError
@@ -164,7 +172,7 @@ def _moment(date: str, time: str):
 
 
 @lru_cache(maxsize=65_536)
-def _code(code: str):
+def _code(code: str) -> tuple[str | None, str | None]:
     try:
         return None, codes.normalise(code)
     except codes.InvalidCode as exc:
@@ -214,7 +222,7 @@ def import_rows(store: RoomStore, catalog: Catalog, rows: list[Row]) -> ImportRe
     return ImportResult(len(rows), len(drafts), len(rows) - len(drafts), registered)
 
 
-def _json_list(values) -> str:
+def _json_list(values: Iterable[str]) -> str:
     return json.dumps(list(values))
 
 

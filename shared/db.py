@@ -10,9 +10,10 @@ import os
 import sqlite3
 import stat
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 from shared.schema import MIGRATIONS
 
@@ -133,7 +134,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def apply_migrations(conn: sqlite3.Connection) -> int:
@@ -161,7 +162,7 @@ def apply_migrations(conn: sqlite3.Connection) -> int:
 class ThreadConnections:
     """One connection per thread for one database file (Textual workers are threads)."""
 
-    def __init__(self, path: str | Path, **options):
+    def __init__(self, path: str | Path, **options: Any) -> None:
         self.path = Path(path)
         self._options = options
         self._local = threading.local()

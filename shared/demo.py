@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from shared.catalog import load_catalog
 from shared.clock import TZ, system_clock
+from shared.people import Person
 from shared.store import HEARD_VIA, RoomStore
 
 DEMO_KEY_HOLDER = "Demo"
@@ -90,7 +91,9 @@ def build_demo_room(path: str | Path, room_id: str = "cjm", *, seed: int = 0, we
     return DemoRoom(Path(path), room_id, DEMO_KEY_HOLDER, DEMO_PIN, boss.code, count)
 
 
-def _demo_day(store, clock, rng, day, boss, people, volunteers, unique, crews) -> None:
+def _demo_day(store: RoomStore, clock: _SteppingClock, rng: random.Random, day: date, boss: str,
+              people: list[Person], volunteers: list[Person], unique: list[str],
+              crews: list[str]) -> None:
     def at(hour: int, minute: int = 0) -> None:
         clock.at(datetime.combine(day, time(hour, minute), TZ))
 

@@ -11,8 +11,8 @@ order-free (``shared.projections``).
 from __future__ import annotations
 
 import json
-import sqlite3
 import secrets
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -67,7 +67,7 @@ class Event:
     payload: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row | RawEventRow) -> "Event":
+    def from_row(cls, row: sqlite3.Row | RawEventRow) -> Event:
         id_, room, seq, at, kind, visitor, activity, ref, payload = tuple(row)
         return cls(id_, room, seq, at, kind, visitor, activity, ref, json.loads(payload or "{}"))
 

@@ -78,10 +78,10 @@ class YearFigures:
     jobs: dict[str, dict[str, int]]  # activity -> room -> jobs done
     anonymous: dict[str, dict[str, int]]  # room -> activity -> anonymous check-ins
     hours: dict[str, float]  # room -> volunteer hours
-    volunteers: dict[str, set]  # room -> volunteer codes with a shift
+    volunteers: dict[str, set[str]]  # room -> volunteer codes with a shift
     key_holders: dict[str, int]  # room -> key holders at the end of the year
-    new_residents: dict[str, set]
-    referred_by_wpi: dict[str, set]
+    new_residents: dict[str, set[str]]
+    referred_by_wpi: dict[str, set[str]]
     # question -> room -> person -> positive?, each person's latest answer in the year
     # (in that room); anonymous answers cannot be told apart and count one person each.
     survey: dict[str, dict[str, dict[str, bool]]]
@@ -92,69 +92,72 @@ class YearFigures:
     volunteer_hours: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-def _plain(conn: sqlite3.Connection):
+def _plain(conn: sqlite3.Connection) -> sqlite3.Cursor:
     """A cursor that returns plain tuples: several times cheaper than sqlite3.Row here."""
     cursor = conn.cursor()
     cursor.row_factory = None
     return cursor
 
 
-def rooms_in_year(conn: sqlite3.Connection, year: int) -> list[str]:
+def rooms_in_year(conn: sqlite3.Connection | sqlite3.Cursor, year: int) -> list[str]:
     return sorted(r[0] for r in conn.execute(SELECT_ROOMS_WITH_EVENTS, (year,)))
 
 
 def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None) -> YearFigures:
     """Read one year's figures with one pass per kind of event."""
     start, end = year_bounds(year)
-    conn = _plain(conn)
+    plain = _plain(conn)
     if rooms is None:
-        rooms = rooms_in_year(conn, year)
+        rooms = rooms_in_year(plain, year)
     keep = set(rooms)
-    by_activity_room: dict = defaultdict(set)
-    by_activity: dict = defaultdict(set)
-    by_room: dict = defaultdict(set)
-    for activity, room, visitor in conn.execute(SELECT_PARTICIPATIONS, (year,)):
+    by_activity_room: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    by_activity: defaultdict[str, set[str]] = defaultdict(set)
+    by_room: defaultdict[str, set[str]] = defaultdict(set)
+    for activity, room, visitor in plain.execute(SELECT_PARTICIPATIONS, (year,)):
         if room in keep:
             by_activity_room[activity, room].add(visitor)
             by_activity[activity].add(visitor)
             by_room[room].add(visitor)
-    unique: dict = defaultdict(dict)
+    unique: defaultdict[str, dict[str, int]] = defaultdict(dict)
     for (activity, room), visitors in by_activity_room.items():
         unique[activity][room] = len(visitors)
     unique_total = {activity: len(visitors) for activity, visitors in by_activity.items()}
     people = {room: len(visitors) for room, visitors in by_room.items()}
     people_total = len(set().union(*by_room.values()))
-    jobs: dict = defaultdict(dict)
-    for room, activity, count in conn.execute(SELECT_JOBS, (year,)):
+    jobs: defaultdict[str, dict[str, int]] = defaultdict(dict)
+    for room, activity, count in plain.execute(SELECT_JOBS, (year,)):
         if room in keep and count:
             jobs[activity][room] = count
-    anonymous: dict = defaultdict(dict)
-    for room, activity, count in conn.execute(SELECT_ANONYMOUS, (year,)):
+    anonymous: defaultdict[str, dict[str, int]] = defaultdict(dict)
+    for room, activity, count in plain.execute(SELECT_ANONYMOUS, (year,)):
         if room in keep and count:
             anonymous[room][activity] = count
-    hours: dict = defaultdict(float)
-    volunteers: dict = defaultdict(set)
-    volunteer_hours: dict = defaultdict(lambda: defaultdict(float))
-    for room, visitor, amount in conn.execute(SELECT_SHIFTS, (year,)):
+    hours: defaultdict[str, float] = defaultdict(float)
+    volunteers: defaultdict[str, set[str]] = defaultdict(set)
+    volunteer_hours: defaultdict[str, defaultdict[str, float]] = defaultdict(
+        lambda: defaultdict(float))
+    for room, visitor, amount in plain.execute(SELECT_SHIFTS, (year,)):
         if room in keep and _finite(amount):
             hours[room] += amount
             volunteers[room].add(visitor)
             volunteer_hours[room][visitor] += amount
-    holders: dict = defaultdict(dict)
-    for room, visitor, kind in conn.execute(SELECT_KEY_HOLDER_CHANGES, (end,)):
+    holders: defaultdict[str, dict[str, bool]] = defaultdict(dict)
+    for room, visitor, kind in plain.execute(SELECT_KEY_HOLDER_CHANGES, (end,)):
         holders[room][visitor] = kind == "key_holder_added"
-    new_residents: dict = defaultdict(set)
-    referred: dict = defaultdict(set)
-    for room, visitor, payload in conn.execute(SELECT_REGISTRATIONS, (start, end)):
+    new_residents: defaultdict[str, set[str]] = defaultdict(set)
+    referred: defaultdict[str, set[str]] = defaultdict(set)
+    for room, visitor, payload in plain.execute(SELECT_REGISTRATIONS, (start, end)):
         answers = _object(payload)
         if room in keep and answers.get("new_in_area") is True:
             new_residents[room].add(visitor)
         if room in keep and answers.get("heard_via") == "benefits_agency":
             referred[room].add(visitor)
-    survey: dict = defaultdict(lambda: defaultdict(dict))
-    survey_total: dict = defaultdict(dict)
-    survey_answers: dict = defaultdict(lambda: defaultdict(int))
-    for room, visitor, event_id, payload in conn.execute(SELECT_SURVEY, (start, end)):
+    survey: defaultdict[str, dict[str, dict[str, bool]]] = defaultdict(
+        lambda: defaultdict(dict))
+    survey_total: defaultdict[str, dict[str, bool]] = defaultdict(dict)
+    survey_answers: defaultdict[str, dict[str, int]] = defaultdict(
+        lambda: defaultdict(int))
+    for room, visitor, event_id, payload in plain.execute(SELECT_SURVEY, (start, end)):
         answer = _object(payload)
         if room in keep:
             question = answer.get("question")
@@ -164,8 +167,9 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
             survey[question][room][person] = positive  # in time order: the latest stays
             survey_total[question][person] = positive
             survey_answers[question][room] += 1
-    handgeld: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    for room, month, payload in conn.execute(SELECT_EXPENSES, (start, end)):
+    handgeld: defaultdict[str, dict[str, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int)))
+    for room, month, payload in plain.execute(SELECT_EXPENSES, (start, end)):
         expense = _object(payload)
         cents, category = expense.get("cents", 0), expense.get("category")
         if room in keep and type(cents) is int and abs(cents) < 2**53:
@@ -179,7 +183,7 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
     )
 
 
-def _object(payload: str) -> dict:
+def _object(payload: str) -> dict[str, object]:
     """A stored payload as a dict; anything else (stored before records were checked at
     the boundary) counts as empty, so no stored text can break a report."""
     try:
@@ -190,7 +194,7 @@ def _object(payload: str) -> dict:
 
 
 def _finite(value: object) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)
+    return (type(value) is int or type(value) is float) and math.isfinite(value)
 
 
 def _indicator(unit: str, per_room: Mapping[str, Cell], total: Cell,

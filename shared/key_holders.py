@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from shared import people, pin_attempts
 from shared.db import transaction
+from shared.errors import StoreError
 from shared.people import Person
-from shared.store import RoomStore, StoreError, validate_pin
+from shared.store import RoomStore
+from shared.store_key_holders import validate_pin
 
 SELECT_KEY_HOLDER_ROSTER = (
     "SELECT r.code, p.name, p.pin_hash IS NOT NULL, "

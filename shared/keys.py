@@ -186,14 +186,14 @@ def _parse(path: Path, kind: str) -> tuple[str, bytes, bytes, bytes]:
     raw = []
     for field, size in _SIZES[kind].items():
         try:
-            value = base64.b64decode(fields[field], validate=True)
+            decoded = base64.b64decode(fields[field], validate=True)
         except KeyError:
             raise KeyFileError(f"{path}: missing '{field}'") from None
         except (binascii.Error, ValueError):
             raise KeyFileError(f"{path}: '{field}' is not valid base64") from None
-        if len(value) != size:
-            raise KeyFileError(f"{path}: '{field}' must be {size} bytes, not {len(value)}")
-        raw.append(value)
+        if len(decoded) != size:
+            raise KeyFileError(f"{path}: '{field}' must be {size} bytes, not {len(decoded)}")
+        raw.append(decoded)
     return name, raw[0], raw[1], raw[2]
 
 

@@ -13,27 +13,48 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from operator import itemgetter
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
+# acks, outbox, sync_state, sync_status: names that stay importable from here for older
+# callers (tests, bench).
+from shared.acks import (  # noqa: F401 - re-exported
+    ACK_SENT,
+    apply_ack,
+    forget_applied,
+    forgets_elsewhere,
+    mark_acknowledged,
+    mark_forget_applied,
+    note_central_time,
+    rooms_to_acknowledge,
+)
 from shared.db import transaction
 from shared.event_rows import RawEventRow
 from shared.events import MergeOutcome, merge_rows, project_many
+from shared.outbox import (  # noqa: F401 - re-exported
+    drop_outbox,
+    max_seq,
+    outbox,
+    pending_events,
+    record_export,
+    restore_log,
+    rewind_export,
+    room_event_count,
+    room_log,
+)
 from shared.records import MergeRefused  # raised here too; syncd catches it from here
 from shared.schema import DAY_INDEX
-
-# The bookkeeping names stay importable from here for older callers (tests, bench).
-from shared.acks import ACK_SENT, apply_ack, forget_applied, forgets_elsewhere  # noqa: F401
-from shared.acks import mark_acknowledged, mark_forget_applied  # noqa: F401
-from shared.acks import note_central_time, rooms_to_acknowledge  # noqa: F401
-from shared.outbox import drop_outbox, max_seq, outbox, pending_events  # noqa: F401
-from shared.outbox import record_export, restore_log, rewind_export  # noqa: F401
-from shared.outbox import room_event_count, room_log  # noqa: F401
 from shared.sync_state import SET_STATE, all_state, get_int, get_state, set_state  # noqa: F401
-from shared.sync_status import database_problem, last_bundle_times  # noqa: F401
-from shared.sync_status import prune_quarantine, quarantine_counts  # noqa: F401
-from shared.sync_status import record_quarantine, room_status, room_sync_summary  # noqa: F401
+from shared.sync_status import (  # noqa: F401 - re-exported
+    database_problem,
+    last_bundle_times,
+    prune_quarantine,
+    quarantine_counts,
+    record_quarantine,
+    room_status,
+    room_sync_summary,
+)
 
 IS_SEEN = "SELECT 1 FROM sync_bundles WHERE digest = ?"
 INSERT_SEEN = (
@@ -42,7 +63,8 @@ INSERT_SEEN = (
 SELECT_ROOM = "SELECT contiguous_seq, bundles, last_bundle_at, last_created FROM sync_rooms WHERE room = ?"
 UPSERT_ROOM = (
     "INSERT INTO sync_rooms (room, contiguous_seq, bundles, last_bundle_at, last_created) "
-    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(room) DO UPDATE SET contiguous_seq = excluded.contiguous_seq, "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(room) DO UPDATE SET "
+    "contiguous_seq = excluded.contiguous_seq, "
     "bundles = excluded.bundles, last_bundle_at = excluded.last_bundle_at, "
     "last_created = excluded.last_created")
 SEQS_FROM = "SELECT seq FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?"

@@ -28,11 +28,11 @@ SELECT_ROWS_AFTER = (
 
 
 def max_seq(conn: sqlite3.Connection, room: str) -> int:
-    return conn.execute(MAX_SEQ, (room,)).fetchone()[0]
+    return int(conn.execute(MAX_SEQ, (room,)).fetchone()[0])
 
 
 def room_event_count(conn: sqlite3.Connection, room: str) -> int:
-    return conn.execute(COUNT_ROOM_EVENTS, (room,)).fetchone()[0]
+    return int(conn.execute(COUNT_ROOM_EVENTS, (room,)).fetchone()[0])
 
 
 def pending_events(conn: sqlite3.Connection, room: str, after_seq: int, limit: int

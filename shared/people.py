@@ -14,6 +14,7 @@ import os
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 MIN_SEARCH_LETTERS = 2
 # scrypt cost: ~50 ms on a cheap machine, enough to make a stolen file's PINs slow to guess.
@@ -50,7 +51,7 @@ class Person:
     last_seen: str = ""
 
     @classmethod
-    def from_row(cls, row) -> "Person":
+    def from_row(cls, row: tuple[Any, ...]) -> Person:
         return cls(row[0], row[1], bool(row[2]), row[3])
 
 
@@ -121,12 +122,15 @@ def _scrypt(secret_input: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
     return hashlib.scrypt(secret_input, salt=salt, n=n, r=r, p=p, dklen=32, maxmem=64 << 20)
 
 
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
 def hash_pin(pin: str, pepper: bytes | None = None) -> str:
     salt = os.urandom(16)
     digest = _scrypt(_pin_bytes(pin, pepper), salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
     scheme = PEPPERED if pepper else UNPEPPERED
-    return f"{scheme}${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt)}${b64(digest)}"
+    return f"{scheme}${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
 
 
 def pin_matches(stored: str | None, pin: str, pepper: bytes | None = None) -> bool:
@@ -148,7 +152,7 @@ def pin_matches(stored: str | None, pin: str, pepper: bytes | None = None) -> bo
 
 def needs_pepper(stored: str | None) -> bool:
     """An older, unpeppered hash (replace it after the PIN was typed right)."""
-    return bool(stored) and stored.split("$", 1)[0] == UNPEPPERED
+    return bool(stored and stored.split("$", 1)[0] == UNPEPPERED)
 
 
 def replace_pin_hash(conn: sqlite3.Connection, code: str, old: str, new: str) -> bool:
@@ -176,4 +180,4 @@ def idle_codes(conn: sqlite3.Connection, room: str, cutoff: str) -> list[str]:
 def scrub(conn: sqlite3.Connection) -> bool:
     """Push deleted names out of the WAL and empty it; False if a reader kept it busy."""
     busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    return busy == 0
+    return bool(busy == 0)

@@ -19,7 +19,8 @@ from shared.db import transaction
 SELECT_PIN_ATTEMPTS = "SELECT failures, locked_until FROM pin_attempts WHERE scope = ?"
 UPSERT_PIN_ATTEMPTS = (
     "INSERT INTO pin_attempts (scope, failures, locked_until) VALUES (?, ?, ?) "
-    "ON CONFLICT(scope) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until"
+    "ON CONFLICT(scope) DO UPDATE SET failures = excluded.failures, "
+    "locked_until = excluded.locked_until"
 )
 CLEAR_PIN_ATTEMPTS = "DELETE FROM pin_attempts WHERE scope = ?"
 

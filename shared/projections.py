@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from operator import itemgetter
+from typing import Any
 
 from shared import tallies
 
@@ -81,7 +82,7 @@ def record_voids(conn: sqlite3.Connection, voids: list[tuple[str, str, str, int]
     conn.executemany(DELETE_VOIDED_SHIFT, [(t,) for t, _ in fresh])  # a mistaken clock-in
 
 
-def drop_voids_of_other_rooms(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+def drop_voids_of_other_rooms(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
     """Newly stored rows that a void of ANOTHER room targeted before they arrived: that
     void never applies (a room speaks only for itself). One range look-up: ids are
     time-ordered, and voids are few."""
@@ -103,7 +104,7 @@ def drop_voids_of_other_rooms(conn: sqlite3.Connection, rows: list[tuple]) -> No
                 conn.execute(INSERT_VOIDED, (target, own[0]))
 
 
-def refresh_state(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+def refresh_state(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
     """Recompute, from the log, the roles, room state and open shifts that ``rows`` (newly
     stored, any kinds) touch: the result is the same in whatever order rows arrive."""
     people, rooms = set(), set()

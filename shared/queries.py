@@ -12,6 +12,7 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from shared.clock import day_bounds, month_bounds
 
@@ -93,7 +94,7 @@ class Entry:
     visitor: str | None
     name: str | None
     activity: str | None
-    payload: dict
+    payload: dict[str, Any]
     by_name: str | None = None  # the name of the payload's ``by`` code, if the room knows it
 
     @property

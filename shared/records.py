@@ -19,9 +19,10 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from datetime import date
 from operator import itemgetter
-from typing import Any, Callable
+from typing import Any
 
 from shared.errors import Refusal
 from shared.event_rows import RawEventRow
@@ -90,7 +91,7 @@ def _category(value: Any) -> str | None:
         else "not a category letter"
 
 
-_BY = {"by": _text}
+_BY: dict[str, Callable[[Any], str | None]] = {"by": _text}
 MAX_FIGURE_TEXT = 200  # a staff judgement ("positief", "0 tekort") or a note on a figure
 
 
@@ -118,12 +119,12 @@ PAYLOADS: dict[str, dict[str, Callable[[Any], str | None]]] = {
                            "room": _text, "value": _figure_value, "note": _figure_note,
                            "by": _text},
 }
-REQUIRED = {Kind.SHIFT_ENDED: {"hours"}, Kind.CASH_EXPENSE: {"cents", "category"},
+REQUIRED: dict[str, set[str]] = {Kind.SHIFT_ENDED: {"hours"}, Kind.CASH_EXPENSE: {"cents", "category"},
             Kind.SURVEY_ANSWERED: {"question", "answer"},
             Kind.FIGURE_RECORDED: {"year", "indicator", "room", "value", "by"}}
 # Free text stays in the room: rooms not yet upgraded still send a handgeld note, which
 # central drops before storing (re-serialised exactly as rooms serialise payloads).
-DROPPED = {Kind.CASH_EXPENSE: ("note",)}
+DROPPED: dict[str, tuple[str, ...]] = {Kind.CASH_EXPENSE: ("note",)}
 _EMPTY_IS_FINE = {(kind, "{}") for kind in ALL_KINDS if kind not in REQUIRED}
 
 
@@ -196,7 +197,7 @@ def to_rows(room: str, records: list[dict[str, Any]] | list[list[Any]], first: i
     return _with_checked_payloads(rows)
 
 
-def _columns_valid(room: str, rows: list[tuple], first: int | None, last: int | None) -> bool:
+def _columns_valid(room: str, rows: list[tuple[Any, ...]], first: int | None, last: int | None) -> bool:
     """Every column of every row at once; False sends the caller to the per-record pass."""
     ids, rooms, seqs, ats, kinds, visitors, activities, refs, payloads = zip(*rows)
     try:
@@ -206,8 +207,8 @@ def _columns_valid(room: str, rows: list[tuple], first: int | None, last: int | 
         return False
 
 
-def _columns_valid_or_raise(room: str, ids: tuple, rooms: tuple, seqs: tuple, ats: tuple,
-                            kinds: tuple, optionals: tuple[tuple, ...], payloads: tuple,
+def _columns_valid_or_raise(room: str, ids: tuple[Any, ...], rooms: tuple[Any, ...], seqs: tuple[Any, ...], ats: tuple[Any, ...],
+                            kinds: tuple[Any, ...], optionals: tuple[tuple[Any, ...], ...], payloads: tuple[Any, ...],
                             first: int | None, last: int | None) -> bool:
     # The text columns are not typed value by value: ``set`` raises TypeError on a list
     # or an object, and joining the ids, times, codes and refs for their regex (below)
@@ -231,7 +232,7 @@ def _columns_valid_or_raise(room: str, ids: tuple, rooms: tuple, seqs: tuple, at
     return max(map(len, payloads)) <= MAX_PAYLOAD_CHARS
 
 
-def _first_bad_record(room: str, rows: list[tuple], first: int | None,
+def _first_bad_record(room: str, rows: list[tuple[Any, ...]], first: int | None,
                       last: int | None) -> MergeRefused:
     """The refusal naming the first record that fails, and why (the slow path)."""
     low, high = max(first or 1, 1), min(last if last is not None else MAX_SEQ - 1, MAX_SEQ - 1)
@@ -276,7 +277,7 @@ def _is_day(text: str) -> bool:
     return True
 
 
-def _with_checked_payloads(rows: list[tuple]) -> list[tuple]:
+def _with_checked_payloads(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Each distinct (kind, payload) once (a few hundred in 20,000 events); payloads
     rewritten for central (a dropped note) replace the text in their rows."""
     kinds, payloads = map(itemgetter(4), rows), map(itemgetter(8), rows)
@@ -294,7 +295,7 @@ def _with_checked_payloads(rows: list[tuple]) -> list[tuple]:
             for row in rows]
 
 
-def _all_match(pattern: re.Pattern, texts: tuple[str, ...] | list[str]) -> bool:
+def _all_match(pattern: re.Pattern[str], texts: tuple[str, ...] | list[str]) -> bool:
     """Every text matches ``pattern`` (one line's worth), checked as one joined string;
     a newline inside a text would add a line, hence the count."""
     if not texts:

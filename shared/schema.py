@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # sqlite-utils loads only when a migration runs (kiosk start-up time)
+    import sqlite3
+
     from sqlite_utils import Database
 
 
 def m001_create_events(db: Database) -> None:
-    db["events"].create(
+    db.table("events").create(
         {
             "id": str,  # globally unique event id: 12 hex of milliseconds + 20 random hex
             "room": str,  # room id, e.g. "multibron"
@@ -32,10 +34,10 @@ def m001_create_events(db: Database) -> None:
         not_null={"room", "seq", "at", "kind", "payload"},
         defaults={"payload": "{}"},
     )
-    db["events"].create_index(["room", "seq"], unique=True)
+    db.table("events").create_index(["room", "seq"], unique=True)
     # Covering index for the indicator queries (kind + local time range); the id
     # is in it so that the voided check needs no look-up in the table.
-    db["events"].create_index(["kind", "at", "room", "activity", "visitor", "id"])
+    db.table("events").create_index(["kind", "at", "room", "activity", "visitor", "id"])
     # Look-ups by visitor are rare and of rare kinds: partial indexes stay small.
     # (A full visitor index costs a random page write per merged check-in at central.)
     db.execute("CREATE INDEX idx_events_survey_visitor ON events(visitor, at) "
@@ -47,7 +49,7 @@ def m001_create_events(db: Database) -> None:
 
 def m002_create_people(db: Database) -> None:
     # Room-local personal data: NOT part of the replicated log.
-    db["people"].create(
+    db.table("people").create(
         {
             "code": str,
             "name": str,  # first name or nickname as typed
@@ -59,32 +61,32 @@ def m002_create_people(db: Database) -> None:
         pk="code",
         not_null={"name", "name_key", "first_seen", "last_seen"},
     )
-    db["people"].create_index(["name_key"])
-    db["people"].create_index(["last_seen"])
+    db.table("people").create_index(["name_key"])
+    db.table("people").create_index(["last_seen"])
 
 
 def m003_create_projections(db: Database) -> None:
     # Current state, kept up to date in the same transaction as the event.
-    db["roles"].create(
+    db.table("roles").create(
         {"room": str, "code": str, "role": str, "since": str},
         pk=("room", "code", "role"),
         not_null={"since"},
     )
-    db["room_state"].create(
+    db.table("room_state").create(
         {"room": str, "is_open": int, "changed_at": str, "by_code": str, "event_id": str},
         pk="room",
     )
-    db["open_shifts"].create(
+    db.table("open_shifts").create(
         {"room": str, "code": str, "start_id": str, "started_at": str},
         pk=("room", "code"),
         not_null={"start_id", "started_at"},
     )
-    db["voided"].create({"event_id": str, "void_id": str}, pk="event_id", not_null={"void_id"})
+    db.table("voided").create({"event_id": str, "void_id": str}, pk="event_id", not_null={"void_id"})
 
 
 def m004_create_pin_attempts(db: Database) -> None:
     # Rate limiting of wrong PINs survives a kiosk restart.
-    db["pin_attempts"].create(
+    db.table("pin_attempts").create(
         {"scope": str, "failures": int, "locked_until": str}, pk="scope", not_null={"failures"}
     )
 
@@ -107,20 +109,20 @@ def m006_create_sync_tables(db: Database) -> None:
     # ack), sync_forgets_applied (forgets relayed from other rooms). Central:
     # sync_bundles (every bundle merged, by content hash), sync_rooms (highest
     # contiguous seq and last bundle per room). Both: sync_quarantine.
-    db["sync_state"].create({"key": str, "value": str}, pk="key", not_null={"value"})
-    db["sync_outbox"].create(
+    db.table("sync_state").create({"key": str, "value": str}, pk="key", not_null={"value"})
+    db.table("sync_outbox").create(
         {"name": str, "first_seq": int, "last_seq": int, "created": str},
         pk="name", not_null={"first_seq", "last_seq", "created"})
-    db["sync_forgets_applied"].create({"event_id": str, "applied_at": str}, pk="event_id")
-    db["sync_bundles"].create(
+    db.table("sync_forgets_applied").create({"event_id": str, "applied_at": str}, pk="event_id")
+    db.table("sync_bundles").create(
         {"digest": str, "name": str, "room": str, "kind": str, "first_seq": int,
          "last_seq": int, "records": int, "added": int, "created": str, "merged_at": str},
         pk="digest", not_null={"name", "room", "kind", "merged_at"})
-    db["sync_rooms"].create(
+    db.table("sync_rooms").create(
         {"room": str, "contiguous_seq": int, "bundles": int, "last_bundle_at": str,
          "last_created": str},
         pk="room", not_null={"contiguous_seq", "bundles"})
-    db["sync_quarantine"].create(
+    db.table("sync_quarantine").create(
         {"id": int, "name": str, "room": str, "reason": str, "at": str},
         pk="id", not_null={"name", "reason", "at"})
 
@@ -130,7 +132,8 @@ def m007_create_monthly_visits(db: Database) -> None:
     # voided: the staff's monthly trends read this instead of a year of events.
     db.execute(
         "CREATE TABLE monthly_visits (month TEXT NOT NULL, room TEXT NOT NULL, "
-        "visitor TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (month, room, visitor)) WITHOUT ROWID"
+        "visitor TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (month, room, visitor)) "
+        "WITHOUT ROWID"
     )
 
 
@@ -155,7 +158,7 @@ def m009_keep_notes_in_room(db: Database) -> None:
     _move_cash_notes(db.conn)
 
 
-def _move_cash_notes(conn) -> None:
+def _move_cash_notes(conn: sqlite3.Connection) -> None:
     """Notes out of cash_expense payloads: kept in a room, dropped at central.
 
     The payload is written again in the rooms' canonical form (sorted keys, not

@@ -19,8 +19,9 @@ from typing import Any
 TRIGGER_ROLE = "sleutelbeheerder"
 
 
-def room_details(room: Any) -> dict:
-    """The SpaceAPI fields a room fills from its config ([room] space_* keys); empty ones left out."""
+def room_details(room: Any) -> dict[str, Any]:
+    """The SpaceAPI fields a room fills from its config ([room] space_* keys); empty ones
+    left out."""
     details: dict[str, Any] = {}
     for key in ("space", "url", "logo"):
         value = getattr(room, f"space_{'name' if key == 'space' else key}", "")
@@ -38,7 +39,7 @@ def room_details(room: Any) -> dict:
 
 
 def status_document(space: str, is_open: bool, lastchange: datetime | int, *,
-                    room_id: str = "", opening_hours: str = "", details: dict | None = None) -> dict:
+                    room_id: str = "", opening_hours: str = "", details: dict[str, Any] | None = None) -> dict[str, Any]:
     details = dict(details or {})
     doc: dict[str, Any] = {
         "api_compatibility": ["14", "15"],
@@ -70,7 +71,7 @@ def _unchanged_since(path: Path, is_open: bool) -> int | None:
 
 
 def write_status(path: str | Path, space: str, is_open: bool, lastchange: datetime, *,
-                 room_id: str = "", opening_hours: str = "", details: dict | None = None) -> Path:
+                 room_id: str = "", opening_hours: str = "", details: dict[str, Any] | None = None) -> Path:
     """Write the status file atomically and return its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,21 +8,29 @@ is on disk. Reads for screens live in ``shared.queries``.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterable
+from typing import Any
 
 from shared import clock_check, codes, people, room_local, room_secret
 from shared.clock import Clock, local_iso, parse_iso, system_clock
 from shared.db import DAEMON_BUSY_TIMEOUT_MS, ThreadConnections, transaction
-from shared.errors import StoreError
+
+# "X as X": names that the kiosk, syncd and the tests import from here (explicit re-exports)
+from shared.errors import StoreError as StoreError
 from shared.events import Event, Kind, append
 from shared.people import Person
 from shared.room_local import delete_person as _delete_person
-from shared.room_local import forget_local  # noqa: F401 - syncd imports it from here
-from shared.store_key_holders import KeyHolders, PinLocked, PinWrong, validate_pin  # noqa: F401
-from shared.store_roles import OpenShift, RolesAndShifts, ShiftEnded  # noqa: F401
+from shared.room_local import forget_local as forget_local
+from shared.store_key_holders import KeyHolders
+from shared.store_key_holders import PinLocked as PinLocked
+from shared.store_key_holders import PinWrong as PinWrong
+from shared.store_key_holders import validate_pin as validate_pin
+from shared.store_roles import OpenShift as OpenShift
+from shared.store_roles import RolesAndShifts
+from shared.store_roles import ShiftEnded as ShiftEnded
 
 INLOOP = "inloop"
 HEARD_VIA = ("neighbours", "housing_corporation", "benefits_agency", "other")
@@ -73,7 +81,7 @@ class RoomStore(KeyHolders, RolesAndShifts):
     def now(self) -> str:
         return local_iso(self.clock())
 
-    def _append(self, kind: str, **fields) -> Event:
+    def _append(self, kind: str, **fields: Any) -> Event:
         fields.setdefault("at", self.now())
         return append(self.conn, room=self.room, kind=kind, **fields)
 
@@ -92,7 +100,7 @@ class RoomStore(KeyHolders, RolesAndShifts):
             return self.register_within(name, payload=payload)
 
     def register_within(self, name: str, *, at: str | None = None,
-                        payload: dict | None = None) -> Person:
+                        payload: dict[str, Any] | None = None) -> Person:
         """Register inside the caller's write transaction (the paper-list import uses this)."""
         code = self._unused_code()
         event = self._append(Kind.VISITOR_REGISTERED, at=at or self.now(), visitor=code,

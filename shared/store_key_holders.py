@@ -5,8 +5,9 @@ and acting on a forget another room relayed for one of them. A part of
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING
 
 from shared import people, pin_attempts, room_local
 from shared.db import transaction
@@ -17,7 +18,8 @@ from shared.room_local import delete_person as _delete_person
 
 
 class PinLocked(StoreError):
-    """Too many wrong tries: wait ``seconds``; ``unknown_name`` when the typed name is no key holder."""
+    """Too many wrong tries: wait ``seconds``; ``unknown_name`` when the typed name is no key
+    holder."""
 
     def __init__(self, seconds: int, *, unknown_name: bool = False):
         super().__init__("pin_locked", f"{seconds} s")
@@ -37,13 +39,16 @@ class KeyHolders:
     """Mixed into ``RoomStore`` (with ``RolesAndShifts``), which provide what is declared here."""
 
     room: str
-    conn: sqlite3.Connection
     secret: bytes
     clock: Callable[[], datetime]
     now: Callable[[], str]
     _append: Callable[..., Event]
     person: Callable[[str], Person | None]
     _unused_code: Callable[[], str]
+
+    if TYPE_CHECKING:  # RoomStore's read-only property (one connection per thread)
+        @property
+        def conn(self) -> sqlite3.Connection: ...
     has_role: Callable[[str, str], bool]
     people_with_role: Callable[[str], list[Person]]
 
@@ -133,8 +138,8 @@ class KeyHolders:
 
     def forget_notices(self) -> list[tuple[Person, str]]:
         """Key holders here whom another room was asked to forget: (person, received at)."""
-        return [(self.person(code), at) for code, _, _, at in room_local.forget_notices(self.conn)
-                if self.person(code) is not None]
+        return [(person, at) for code, _, _, at in room_local.forget_notices(self.conn)
+                if (person := self.person(code)) is not None]
 
     def dismiss_forget_notice(self, code: str) -> bool:
         """Keep the key holder as is (they stay a key holder here, by name)."""
@@ -142,7 +147,8 @@ class KeyHolders:
             return room_local.drop_forget_notice(self.conn, code)
 
     def forget_here(self, code: str, *, by: str) -> Event | None:
-        """Act on a relayed forget: the key and PIN go, then the name (never the last key holder)."""
+        """Act on a relayed forget: the key and PIN go, then the name (never the last key
+        holder)."""
         with transaction(self.conn):
             removed = None
             if self.has_role(code, "key_holder"):

@@ -4,8 +4,9 @@ shifts (hours), and the jobs a crew did. A part of ``shared.store.RoomStore``.""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING
 
 from shared import people
 from shared.clock import parse_iso
@@ -48,9 +49,12 @@ class RolesAndShifts:
     """Mixed into ``RoomStore``, which provides what is declared here."""
 
     room: str
-    conn: sqlite3.Connection
     now: Callable[[], str]
     _append: Callable[..., Event]
+
+    if TYPE_CHECKING:  # RoomStore's read-only property (one connection per thread)
+        @property
+        def conn(self) -> sqlite3.Connection: ...
 
     def has_role(self, code: str, role: str) -> bool:
         return self.conn.execute(SELECT_ROLE, (self.room, code, role)).fetchone() is not None

@@ -11,9 +11,11 @@ bundles in any order and still agree with a rescan of the log.
 from __future__ import annotations
 
 import json
-from collections import Counter
-from operator import itemgetter
 import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from operator import itemgetter
+from typing import Any
 
 TALLIED = ("checkin", "job_done", "shift_ended")
 # Row columns (``shared.events.EVENT_COLUMNS`` order) for _count; a pair is (column, length
@@ -21,7 +23,8 @@ TALLIED = ("checkin", "job_done", "shift_ended")
 _ROOM, _VISITOR, _ACTIVITY, _REF, _PAYLOAD, _YEAR, _MONTH = 1, 5, 6, 7, 8, (3, 4), (3, 7)
 
 ADD = (
-    "INSERT INTO tallies (room, year, kind, activity, visitor, n, amount) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "INSERT INTO tallies (room, year, kind, activity, visitor, n, amount) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT(year, kind, room, activity, visitor) DO UPDATE SET "
     "n = n + excluded.n, amount = ROUND(amount + excluded.amount, 2)"
 )
@@ -39,13 +42,13 @@ SELECT_ENDS_OF = (f"SELECT {TARGET_COLUMNS} FROM events WHERE +kind = 'shift_end
                   "AND ref IN (SELECT value FROM json_each(?))")
 
 
-def _hours(payload: dict) -> float:
+def _hours(payload: dict[str, Any]) -> float:
     """A shift's hours in hundredths, as every sum of them is kept: sums of 2-decimal
     values rounded to 2 decimals are exact, so they never depend on the order of adding."""
     return round(float(payload.get("hours", 0)), 2)
 
 
-def on_stored_many(conn: sqlite3.Connection, of_kind: dict[str, list[tuple]]) -> None:
+def on_stored_many(conn: sqlite3.Connection, of_kind: dict[str, list[tuple[Any, ...]]]) -> None:
     """Newly stored event rows (id, room, seq, at, kind, visitor, activity, ref, payload),
     given by kind (``shared.events.by_kind``), added to the tallies; one event is a batch
     of one (``shared.events.project``). The voided ones, and shift ends whose start is
@@ -95,7 +98,7 @@ def before_voiding(conn: sqlite3.Connection, target_ids: list[str]) -> None:
     _add(conn, checkins, jobs, shifts, -1)
 
 
-def _add(conn: sqlite3.Connection, checkins: list[tuple], jobs: list[tuple], shifts: list[tuple],
+def _add(conn: sqlite3.Connection, checkins: list[tuple[Any, ...]], jobs: list[tuple[Any, ...]], shifts: list[tuple[Any, ...]],
          sign: int) -> None:
     """The tally rule, the one place it is written: check-ins count per room, year, activity
     and visitor (and per room, month and visitor in ``monthly_visits``), jobs per room, year
@@ -105,7 +108,7 @@ def _add(conn: sqlite3.Connection, checkins: list[tuple], jobs: list[tuple], shi
     yearly = _count(checkins, _ROOM, _YEAR, _ACTIVITY, _VISITOR)
     monthly = _count(checkins, _ROOM, _MONTH, _VISITOR)
     per_job = _count(jobs, _ROOM, _YEAR, _ACTIVITY)
-    hours: dict[tuple, list] = {}
+    hours: dict[tuple[Any, ...], list[Any]] = {}  # [shifts, hours]
     hours_in: dict[str, float] = {}  # payload text -> hours: shifts repeat a few lengths
     for (room, year, visitor, payload), n in _count(shifts, _ROOM, _YEAR, _VISITOR,
                                                      _PAYLOAD).items():
@@ -124,9 +127,10 @@ def _add(conn: sqlite3.Connection, checkins: list[tuple], jobs: list[tuple], shi
                                  for (room, month, visitor), n in monthly.items()])
 
 
-def _count(rows: list[tuple], *columns: int | tuple[int, int]) -> Counter:
+def _count(rows: list[tuple[Any, ...]], *columns: int | tuple[int, int]
+           ) -> Counter[tuple[Any, ...]]:
     """How many rows share each combination of ``columns``, counted in C."""
-    def values(column):
+    def values(column: int | tuple[int, int]) -> Iterator[Any]:
         if isinstance(column, tuple):
             index, length = column
             return map(itemgetter(slice(0, length)), map(itemgetter(index), rows))

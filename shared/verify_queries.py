@@ -1,4 +1,5 @@
-"""The SQL behind ``bwk-syncd verify``, ``backup`` and ``resend`` (syncd/verify.py, syncd/backup.py).
+"""The SQL behind ``bwk-syncd verify``, ``backup`` and ``resend`` (syncd/verify.py,
+syncd/backup.py).
 
 Read-only checks of a database: SQLite's own integrity check, the seq ranges
 held per room and their gaps, and whether the projections (tallies included)
@@ -102,7 +103,7 @@ def _read_only(database: Path) -> sqlite3.Connection:
 
 
 def _count(conn: sqlite3.Connection, select: str) -> int:
-    return conn.execute(f"SELECT COUNT(*) FROM ({select})").fetchone()[0]
+    return int(conn.execute(f"SELECT COUNT(*) FROM ({select})").fetchone()[0])
 
 
 def back_up(database: Path, out: Path) -> int:

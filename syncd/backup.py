@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from shared import merge, verify_queries
-from shared.clock import system_clock
+from shared import outbox, verify_queries
+from shared.clock import Clock, system_clock
 from shared.config import CentralConfig, RoomConfig, load_config
 from shared.db import connect
 from syncd import transport
@@ -29,7 +29,7 @@ def backup(config_path: Path, out: Path) -> int:
     return verify_queries.back_up(database, out)
 
 
-def resend_all(config_path: Path, clock=system_clock) -> tuple[str, int, int]:
+def resend_all(config_path: Path, clock: Clock = system_clock) -> tuple[str, int, int]:
     """Forget what central acknowledged: the next pass exports from seq 1. Returns the
     room, its highest seq and the number of old acknowledgements dropped.
 
@@ -52,12 +52,12 @@ def resend_all(config_path: Path, clock=system_clock) -> tuple[str, int, int]:
         stale = transport.incoming(config.sync.inbox, ("ack",))
         for name in stale:
             transport.remove(config.sync.inbox, name)
-        return config.room.id, merge.max_seq(conn, config.room.id), len(stale)
+        return config.room.id, outbox.max_seq(conn, config.room.id), len(stale)
     finally:
         conn.close()
 
 
-def _wait_for_the_next_second(at: str, clock, limit: float = 1.5) -> None:
+def _wait_for_the_next_second(at: str, clock: Clock, limit: float = 1.5) -> None:
     """Bundle times have whole seconds: the room counts only acks for bundles sealed after
     ``at``, so nothing exported from the reset on may carry the second ``at`` itself."""
     deadline = time.monotonic() + limit

@@ -15,25 +15,50 @@ older one still waiting in that room's folder. Rejected files go to
 
 from __future__ import annotations
 
-from operator import itemgetter
 import sqlite3
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from shared import acks, merge, outbox, sync_status
 from shared.atomic_file import write_atomic
-from shared.records import FIELDS, to_rows
-from shared.bundle import (MAX_RESTORE_BYTES, MAX_RESTORE_PAYLOAD, MAX_RESTORE_RECORDS, BundleRejected,
-                           open_bundle, seal)
-from shared.catalog import (CatalogError, catalog_from_text, current_catalog, keep_copies_in_step,
-                            keep_published, note_room_revision, packaged_text,
-                            refuse_unless_newer, room_revisions)
-from shared.clock import parse_iso, system_clock
+from shared.bundle import (
+    MAX_RESTORE_BYTES,
+    MAX_RESTORE_PAYLOAD,
+    MAX_RESTORE_RECORDS,
+    BundleRejected,
+    Opened,
+    open_bundle,
+    seal,
+)
+from shared.catalog import (
+    CatalogError,
+    catalog_from_text,
+    current_catalog,
+    keep_copies_in_step,
+    keep_published,
+    note_room_revision,
+    packaged_text,
+    refuse_unless_newer,
+    room_revisions,
+)
+from shared.clock import Clock, parse_iso, system_clock
 from shared.config import CentralConfig, WatchSettings
 from shared.db import connect, schema_version
-from shared.keys import KeyFileError, PublicKey, load_private, load_public
+from shared.keys import KeyFileError, PrivateKey, PublicKey, load_private, load_public
+from shared.records import FIELDS, MergeRefused, to_rows
 from syncd import transport
-from syncd.common import (DAMAGED_HELP, DatabaseDamaged, PassReport, SetupError, gc_paused, log,
-                          now_iso, prune_quarantine, quarantine_file)
+from syncd.common import (
+    DAMAGED_HELP,
+    DatabaseDamaged,
+    PassReport,
+    SetupError,
+    gc_paused,
+    log,
+    now_iso,
+    prune_quarantine,
+    quarantine_file,
+)
 
 INBOX_KINDS = ("events", "ack", "config", "restore")
 # Bundles merged in one transaction, counted in events: bounds the rows held in memory
@@ -42,7 +67,7 @@ MAX_EVENTS_PER_TRANSACTION = 100_000
 
 
 class CentralNode:
-    def __init__(self, config: CentralConfig, clock=system_clock):
+    def __init__(self, config: CentralConfig, clock: Clock = system_clock) -> None:
         self.config, self.clock = config, clock
         self.section = config.central
         self.label, self.database = "central", config.central.database
@@ -108,8 +133,8 @@ class CentralNode:
         report = PassReport()
         self.revoked = self.revoked_keys()
         inbox = self.section.inbox
-        for name, reason in transport.suspicious(inbox):
-            self._reject(name, None, reason, report)
+        for raw_name, reason in transport.suspicious(inbox):
+            self._reject(raw_name, None, reason, report)
         heard: set[str] = set()
         waiting: list[merge.Incoming] = []
         events = 0
@@ -162,7 +187,7 @@ class CentralNode:
         except BundleRejected as exc:
             self._reject(name, exc.signer, str(exc), report)
             return None
-        except merge.MergeRefused as exc:
+        except MergeRefused as exc:
             self._reject(name, signer, str(exc), report)
             return None
         except Exception as exc:  # noqa: BLE001 - one file never stops the pass
@@ -177,12 +202,12 @@ class CentralNode:
         # Names are content hashes: in seq order, each bundle extends the contiguous run.
         waiting = sorted(waiting, key=lambda w: (w.header["room"], w.header["first_seq"] or 0))
         results = merge.merge_bundles(self.conn, waiting, self.now())
-        if any(isinstance(r, merge.MergeRefused) and r.reason == merge.MERGE_FAILED
+        if any(isinstance(r, MergeRefused) and r.reason == merge.MERGE_FAILED
                for r in results):
             self.damaged = sync_status.database_problem(self.conn)
         for incoming, result in zip(waiting, results):
             room = incoming.header["room"]
-            if isinstance(result, merge.MergeRefused):
+            if isinstance(result, MergeRefused):
                 self._reject(incoming.name, room, str(result), report)
                 continue
             transport.remove(self.section.inbox, incoming.name)
@@ -263,9 +288,9 @@ class CentralNode:
         return len(records)
 
     # --- status ---------------------------------------------------------------------
-    def status(self) -> dict:
+    def status(self) -> dict[str, Any]:
         from syncd import health
-        base = {"role": "central", "key_fingerprint": self.me.fingerprint,
+        base: dict[str, Any] = {"role": "central", "key_fingerprint": self.me.fingerprint,
                 "database": {"ok": not self.damaged, "problem": self.damaged,
                              "help": DAMAGED_HELP if self.damaged else None},
                 "daemon": health.read(self),
@@ -285,7 +310,7 @@ class CentralNode:
             base["database"].update(ok=False, problem=self.damaged or str(exc), help=DAMAGED_HELP)
         return base
 
-    def _room_status(self) -> dict:
+    def _room_status(self) -> dict[str, dict[str, Any]]:
         now = self.clock()
         rooms = sync_status.room_status(self.conn)
         for room_id in self.rooms:
@@ -309,7 +334,7 @@ class CentralNode:
         return rooms
 
 
-def open_restore(data: bytes, me, central: PublicKey):
+def open_restore(data: bytes, me: PrivateKey, central: PublicKey) -> Opened:
     return open_bundle(data, me, {central.name: central}, kinds=("restore",),
                        max_bytes=MAX_RESTORE_BYTES, max_payload=MAX_RESTORE_PAYLOAD,
                        max_records=MAX_RESTORE_RECORDS)

@@ -16,10 +16,12 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from shared import merge
+from shared import sync_state
 from shared.db import transaction
 from shared.keys import KeyFileError, PublicKey, load_public
+from shared.records import MergeRefused
 from syncd.common import log
 
 STORED_KEY = "central_key"  # the public key file's text
@@ -35,18 +37,18 @@ def key_from_text(text: str) -> PublicKey:
         return load_public(path)
 
 
-def check_record(record: dict) -> None:
+def check_record(record: dict[str, Any]) -> None:
     text = record.get("key")
     if type(text) is not str or not 0 < len(text) <= MAX_KEY_TEXT:
-        raise merge.MergeRefused("bad config", "central_key is not a key file's text")
+        raise MergeRefused("bad config", "central_key is not a key file's text")
     try:
         key_from_text(text)
     except (KeyFileError, UnicodeError):
-        raise merge.MergeRefused("bad config", "central_key does not load as a public key") from None
+        raise MergeRefused("bad config", "central_key does not load as a public key") from None
 
 
 def _replaced(conn: sqlite3.Connection) -> list[str]:
-    return (merge.get_state(conn, REPLACED) or "").split()
+    return (sync_state.get_state(conn, REPLACED) or "").split()
 
 
 def replaced(conn: sqlite3.Connection, name: str) -> frozenset[tuple[str, str]]:
@@ -56,7 +58,7 @@ def replaced(conn: sqlite3.Connection, name: str) -> frozenset[tuple[str, str]]:
 
 def key_in_use(conn: sqlite3.Connection, configured: PublicKey) -> PublicKey:
     """The configured key, unless a rotation received since replaced it."""
-    text = merge.get_state(conn, STORED_KEY)
+    text = sync_state.get_state(conn, STORED_KEY)
     if not text or configured.fingerprint not in _replaced(conn):
         return configured
     return key_from_text(text)
@@ -69,7 +71,7 @@ def adopt(conn: sqlite3.Connection, current: PublicKey, text: str) -> PublicKey:
         return current
     gone = [fp for fp in _replaced(conn) if fp != new.fingerprint] + [current.fingerprint]
     with transaction(conn):  # both or neither
-        merge.set_state(conn, STORED_KEY, text)
-        merge.set_state(conn, REPLACED, " ".join(gone))
+        sync_state.set_state(conn, STORED_KEY, text)
+        sync_state.set_state(conn, REPLACED, " ".join(gone))
     log.info("central's key is now %s (was %s)", new.fingerprint, current.fingerprint)
     return new

@@ -16,12 +16,16 @@ import logging
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shared.config import ConfigError, load_central_config
 from shared.db import DatabaseError
 from shared.keys import KeyFileError, write_keypair
 from syncd import keys_cli
 from syncd.common import Node, SetupError
+
+if TYPE_CHECKING:  # imported when a command needs it (start-up time)
+    from syncd.central import CentralNode
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_operations(sub) -> None:
+def _add_operations(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("verify", help="check that everything adds up (exit 1 when not)")
     p.add_argument("--config", type=Path, required=True)
     p.add_argument("--json", action="store_true")
@@ -88,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _keygen(args) -> int:
+def _keygen(args: argparse.Namespace) -> int:
     key = write_keypair(args.dir, args.name)
     print(f"wrote {args.dir / (args.name + '.key')} (private, keep it here, mode 0600)")
     print(f"wrote {args.dir / (args.name + '.pub')} (public, give it to the other side)")
@@ -101,12 +105,12 @@ def _node(config_path: Path) -> Node:
     return make_node(config_path)
 
 
-def _run(args) -> int:
+def _run(args: argparse.Namespace) -> int:
     from syncd.daemon import run
     return run(args.config)
 
 
-def _once(args) -> int:
+def _once(args: argparse.Namespace) -> int:
     from syncd.daemon import _health
     node = _node(args.config)
     try:
@@ -125,7 +129,7 @@ def _once(args) -> int:
     return 0
 
 
-def _status(args) -> int:
+def _status(args: argparse.Namespace) -> int:
     from syncd.status import render
     node = _node(args.config)
     try:
@@ -136,20 +140,20 @@ def _status(args) -> int:
     return 0
 
 
-def _restore(args) -> int:
+def _restore(args: argparse.Namespace) -> int:
     from syncd.restore import restore
     added, top = restore(args.config, args.source)
     print(f"restored {added} events; the next event continues at seq {top + 1}")
     return 0
 
 
-def _central_node(config_path: Path):
+def _central_node(config_path: Path) -> CentralNode:
     """Central's node; a room config gets ConfigError's plain message."""
     from syncd.central import CentralNode
     return CentralNode(load_central_config(config_path))
 
 
-def _export_room(args) -> int:
+def _export_room(args: argparse.Namespace) -> int:
     node = _central_node(args.config)
     try:
         count = node.export_room(args.room, args.out)
@@ -159,7 +163,7 @@ def _export_room(args) -> int:
     return 0
 
 
-def _publish(args) -> int:
+def _publish(args: argparse.Namespace) -> int:
     node = _central_node(args.config)
     try:
         revision, rooms = node.publish_config(args.catalog)
@@ -169,27 +173,27 @@ def _publish(args) -> int:
     return 0
 
 
-def _demo(args) -> int:
+def _demo(args: argparse.Namespace) -> int:
     from syncd.demo import build_demo
     print(build_demo(args.dir))
     return 0
 
 
-def _verify(args) -> int:
+def _verify(args: argparse.Namespace) -> int:
     from syncd.verify import render, verify
     result = verify(args.config)
     print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else render(result))
     return 0 if result["ok"] else 1
 
 
-def _backup(args) -> int:
+def _backup(args: argparse.Namespace) -> int:
     from syncd.backup import backup
     size = backup(args.config, args.out)
     print(f"wrote {args.out} ({size} bytes, mode 0600): a consistent copy, checked")
     return 0
 
 
-def _resend(args) -> int:
+def _resend(args: argparse.Namespace) -> int:
     from syncd.backup import resend_all
     room, top, stale = resend_all(args.config)
     print(f"{room}: the whole log (seq 1 to {top}) goes to central again with the next pass")
@@ -198,7 +202,7 @@ def _resend(args) -> int:
     return 0
 
 
-def _release(args) -> int:
+def _release(args: argparse.Namespace) -> int:
     from syncd.release_cli import run
     return run(args)
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from shared.clock import local_iso, system_clock
+from shared.clock import Clock, local_iso, system_clock
 from shared.config import WatchSettings
+
+if TYPE_CHECKING:  # sqlite3 is imported where used, as before
+    import sqlite3
 
 log = logging.getLogger("bwk-syncd")
 
@@ -27,7 +31,8 @@ DAMAGED_HELP = ("Stop the daemon, then restore the database from a backup or reb
                 "the rooms' logs (docs/RELIABILITY.md, \"central.db is damaged\").")
 
 
-def prune_quarantine(section: WatchSettings, inbox, conn, clock) -> None:
+def prune_quarantine(section: WatchSettings, inbox: Path, conn: sqlite3.Connection,
+                     clock: Clock) -> None:
     """Keep the quarantine within the configured count, size and age (files and records)."""
     from datetime import timedelta
 
@@ -41,8 +46,8 @@ def prune_quarantine(section: WatchSettings, inbox, conn, clock) -> None:
                                  local_iso(clock() - timedelta(days=days)))
 
 
-def quarantine_file(inbox, conn, name: str | bytes, attributed_to: str | None, reason: str,
-                    report: "PassReport", at: str) -> None:
+def quarantine_file(inbox: Path, conn: sqlite3.Connection, name: str | bytes, attributed_to: str | None, reason: str,
+                    report: PassReport, at: str) -> None:
     """Move one inbox file to quarantine and record it; never raises (a pass must get
     past any file). ``attributed_to`` is the verified signer, or None."""
     import sqlite3
@@ -71,7 +76,7 @@ class Node(Protocol):
     label: str  # "central" or the room id, for messages
     database: Path  # the node's own database (its health file lives beside it)
 
-    def run_pass(self) -> "PassReport": ...
+    def run_pass(self) -> PassReport: ...
 
     def status(self) -> dict[str, Any]: ...
 
@@ -103,7 +108,7 @@ class PassReport:
         return " ".join(parts) or "nothing to do"
 
 
-def now_iso(clock=system_clock) -> str:
+def now_iso(clock: Clock = system_clock) -> str:
     return local_iso(clock())
 
 

@@ -8,10 +8,10 @@ rebuilds the node and watches again. ``yield_on_timeout`` makes the watch
 return empty at least every half second: the heartbeat for ``WATCHDOG=1``,
 the periodic rescan for missed events (network shares) every
 ``rescan_seconds``, and the pass owed when a watch (re)starts, for a file that
-landed after the previous pass but before the new watcher ran. A pass that fails is logged and the loop goes on;
-after ``failed_passes_alarm`` failed passes in a row the heartbeat stops (systemd
-restarts the daemon), ``STATUS=`` and ``bwk-syncd status`` say why, and the first
-pass that succeeds again resumes it.
+landed after the previous pass but before the new watcher ran. A pass that fails is
+logged and the loop goes on; after ``failed_passes_alarm`` failed passes in a row the
+heartbeat stops (systemd restarts the daemon), ``STATUS=`` and ``bwk-syncd status`` say
+why, and the first pass that succeeds again resumes it.
 """
 
 from __future__ import annotations
@@ -23,11 +23,18 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
 
 from shared.bundle import NAME_RE
 from shared.config import ConfigError, load_config
 from shared.db import DatabaseError
 from syncd.common import Node, SetupError, log
+
+if TYPE_CHECKING:  # both load only when the daemon needs them
+    from watchfiles import Change
+
+    from syncd.health import Health
 
 SETUP_ERRORS = (ConfigError, SetupError, DatabaseError, sqlite3.DatabaseError, OSError)
 STEP_MS = 20
@@ -69,10 +76,10 @@ class _Filter:
     """Only wake for bundle files and what the node asks for (the room database), not for
     our own outbox's tmp files."""
 
-    def __init__(self, node: Node):
+    def __init__(self, node: Node) -> None:
         self.node = node
 
-    def __call__(self, change, path: str) -> bool:
+    def __call__(self, change: Change, path: str) -> bool:
         name = os.path.basename(path)
         return bool(NAME_RE.match(name)) or self.node.wakes_for(name)
 
@@ -89,11 +96,11 @@ def run(config_path: Path) -> int:
     wake = threading.Event()
     flags = {"stop": False, "reload": False}
 
-    def on_stop(signum, frame):
+    def on_stop(signum: int, frame: FrameType | None) -> None:
         flags["stop"] = True
         wake.set()
 
-    def on_reload(signum, frame):
+    def on_reload(signum: int, frame: FrameType | None) -> None:
         flags["reload"] = True
         wake.set()
 
@@ -162,7 +169,7 @@ def _reload(node: Node, config_path: Path) -> Node:
     return fresh
 
 
-def _health(node: Node, previous=None):
+def _health(node: Node, previous: Health | None = None) -> Health:
     from syncd.health import Health
     health = Health(node, node.watch_settings().failed_passes_alarm)
     if previous is not None:
@@ -170,7 +177,7 @@ def _health(node: Node, previous=None):
     return health
 
 
-def _safe_pass(node: Node, health) -> None:
+def _safe_pass(node: Node, health: Health) -> None:
     started = time.perf_counter()
     try:
         report = node.run_pass()

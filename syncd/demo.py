@@ -9,10 +9,11 @@ Layout (the same as a real site on one machine, with one folder per direction)::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from shared.config import load_config
+from shared.config import load_central_config, load_room_config
 from shared.demo import build_demo_room
 from shared.keys import write_keypair
 from syncd.central import CentralNode
@@ -22,7 +23,7 @@ from syncd.room import RoomNode
 DEMO_ROOMS = ("cjm", "multibron", "handreiking")
 
 
-def write_site(root: Path, rooms=DEMO_ROOMS) -> dict[str, str]:
+def write_site(root: Path, rooms: Sequence[str] = DEMO_ROOMS) -> dict[str, str]:
     """Keys and configs for ``rooms`` + central under ``root``; returns the fingerprints."""
     fingerprints = {}
     for name in (*rooms, "central"):
@@ -51,8 +52,8 @@ def build_demo(root: Path) -> str:
     for seed, room in enumerate(DEMO_ROOMS):
         demo = build_demo_room(root / room / "room.db", room, seed=seed)
         pins[room] = (demo.key_holder_name, demo.key_holder_pin, demo.events)
-    rooms = {room: RoomNode(load_config(root / room / "room.toml")) for room in DEMO_ROOMS}
-    central = CentralNode(load_config(root / "central" / "central.toml"))
+    rooms = {room: RoomNode(load_room_config(root / room / "room.toml")) for room in DEMO_ROOMS}
+    central = CentralNode(load_central_config(root / "central" / "central.toml"))
     try:
         for node in rooms.values():
             node.run_pass()
@@ -60,8 +61,9 @@ def build_demo(root: Path) -> str:
         for node in rooms.values():
             node.run_pass()
     finally:
-        for node in (*rooms.values(), central):
-            node.close()
+        everyone: tuple[RoomNode | CentralNode, ...] = (*rooms.values(), central)
+        for each in everyone:
+            each.close()
     lines = [f"demo site in {root}: {merged} events merged at central", "",
              "key fingerprints (compare these by phone when enrolling a real room):"]
     lines += [f"  {name:<12} {fp}" for name, fp in fingerprints.items()]

@@ -11,15 +11,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
-from syncd.common import log
+from syncd.common import Node, log
 
 
-def health_path(node) -> Path:
+def health_path(node: Node) -> Path:
     return Path(f"{node.database}.syncd-health.json")
 
 
-def read(node) -> dict:
+def read(node: Node) -> dict[str, Any]:
     try:
         data = json.loads(health_path(node).read_text("utf-8"))
     except (OSError, ValueError):
@@ -30,7 +31,7 @@ def read(node) -> dict:
 class Health:
     """Consecutive failed passes; written to disk when it changes."""
 
-    def __init__(self, node, alarm_after: int):
+    def __init__(self, node: Node, alarm_after: int) -> None:
         self.node, self.alarm_after = node, alarm_after
         self.state = read(node)
         self.failed = int(self.state.get("failed_passes") or 0)
@@ -53,7 +54,7 @@ class Health:
                      "failing_since": self.state.get("failing_since") or at,
                      "last_ok": self.last_ok, "alarm_after": self.alarm_after})
 
-    def _write(self, state: dict) -> None:
+    def _write(self, state: dict[str, Any]) -> None:
         self.state = state
         path = health_path(self.node)
         tmp = path.with_name(path.name + ".tmp")

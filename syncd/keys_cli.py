@@ -20,12 +20,14 @@ again, and replaced atomically.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import tomllib
 from datetime import datetime
 from pathlib import Path
 
+from shared.atomic_file import fsync_dir
 from shared.bundle import SCHEMA_VERSION, seal
 from shared.clock import TZ, local_iso, system_clock
 from shared.config import FINGERPRINT, CentralConfig, ConfigError, load_central_config
@@ -34,7 +36,7 @@ from syncd import transport
 from syncd.common import SetupError
 
 
-def add_parsers(sub) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("enrol", help="central: enrol a room's new key (or central's own)")
     p.add_argument("--config", type=Path, required=True)
     who = p.add_mutually_exclusive_group(required=True)
@@ -103,7 +105,7 @@ def _write_config(path: Path, text: str) -> CentralConfig:
         tmp.unlink(missing_ok=True)
         raise
     os.replace(tmp, path)
-    transport.fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return config
 
 
@@ -114,7 +116,7 @@ def _path_text(config: CentralConfig, target: Path) -> str:
 
 # --- commands ------------------------------------------------------------------------------
 
-def enrol(args) -> int:
+def enrol(args: argparse.Namespace) -> int:
     config = load_central_config(args.config)
     if args.central:
         return _enrol_central(config, args.key)
@@ -141,7 +143,7 @@ def enrol(args) -> int:
                       _path_text(config, args.key))
     _write_config(config.path, text)
     print(f"enrolled {room}: new key fingerprint {new.fingerprint}")
-    print(f"  (compare it by phone with the room's: bwk-syncd status --config ROOM.toml)")
+    print("  (compare it by phone with the room's: bwk-syncd status --config ROOM.toml)")
     if old:
         print(f"  replaces {old}; to refuse the old key from now on:")
         print(f"  bwk-syncd revoke --config {config.path} --room {room} --fingerprint {old}")
@@ -181,7 +183,7 @@ def _parse_at(text: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=TZ)
 
 
-def revoke(args) -> int:
+def revoke(args: argparse.Namespace) -> int:
     config = load_central_config(args.config)
     room, fingerprint = args.room, args.fingerprint.strip().upper()
     if not FINGERPRINT.match(fingerprint):

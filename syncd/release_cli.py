@@ -4,7 +4,9 @@ honest room's quarantined bundle merges when it is delivered again (shared/relea
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 from shared import release as rel
 from shared.config import CentralConfig, load_config
@@ -13,7 +15,7 @@ from syncd import transport
 from syncd.common import SetupError, log, now_iso
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("release", help="central: take a room's event that squats another "
                        "room's id out of central's copy (verify names them)")
     p.add_argument("--config", type=Path, required=True)
@@ -24,7 +26,7 @@ def add_parser(sub) -> None:
                        help="every id of ROOM that a quarantined bundle of another room holds")
 
 
-def conflicts(conn, inbox: Path) -> list[dict]:
+def conflicts(conn: sqlite3.Connection, inbox: Path) -> list[dict[str, Any]]:
     """Quarantined bundles refused for an id central holds for another room."""
     out = []
     for name, reason in transport.quarantined(inbox):

@@ -13,12 +13,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from shared import merge
-from shared.records import to_rows
+from shared import outbox
 from shared.bundle import MAX_RESTORE_BYTES, BundleRejected
 from shared.config import load_room_config
 from shared.db import connect
 from shared.keys import KeyFileError, load_private, load_public
+from shared.records import MergeRefused, to_rows
 from syncd import transport
 from syncd.central import open_restore
 from syncd.common import SetupError, now_iso
@@ -40,24 +40,24 @@ def restore(config_path: Path, source: Path) -> tuple[int, int]:
         if opened.header["room"] != config.room.id:
             raise BundleRejected("not for this room", opened.header["room"])
         events = to_rows(config.room.id, opened.records, None, None, opened.columns)
-    except (BundleRejected, merge.MergeRefused) as exc:
+    except (BundleRejected, MergeRefused) as exc:
         raise SetupError(f"{source}: refused: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - whatever the file's content makes the checks do
         raise SetupError(f"{source}: refused: could not be checked ({type(exc).__name__})") from None
     conn = connect(config.room.database)
     try:
-        held = merge.room_event_count(conn, config.room.id)
+        held = outbox.room_event_count(conn, config.room.id)
         if held:
             raise SetupError(f"{config.room.database} already holds {held} events of "
                              f"{config.room.id}; restore into a new database (move this one away)")
         try:
-            added = merge.restore_log(conn, config.room.id, events, now_iso())
-        except merge.MergeRefused as exc:
+            added = outbox.restore_log(conn, config.room.id, events, now_iso())
+        except MergeRefused as exc:
             raise SetupError(f"{source}: refused: {exc}") from None
         except (ValueError, TypeError, OverflowError, RecursionError, sqlite3.Error) as exc:
             # rolled back whole: the database is as it was
             raise SetupError(f"{source}: refused: its events cannot be stored "
                              f"({type(exc).__name__}); nothing was restored") from None
-        return added, merge.max_seq(conn, config.room.id)
+        return added, outbox.max_seq(conn, config.room.id)
     finally:
         conn.close()

@@ -18,18 +18,24 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from shared import acks, outbox, sync_state
-from shared.atomic_file import write_atomic
-from shared.records import FIELDS, MergeRefused
 from shared.bundle import BundleRejected, open_bundle, seal
-from shared.catalog import (CatalogError, catalog_from_text, current_catalog, keep_copies_in_step,
-                            keep_published)
-from shared.clock import parse_iso, system_clock
+from shared.catalog import (
+    CatalogError,
+    catalog_from_text,
+    current_catalog,
+    keep_copies_in_step,
+    keep_published,
+)
+from shared.clock import Clock, parse_iso, system_clock
 from shared.config import RoomConfig, WatchSettings
 from shared.db import connect, schema_version
 from shared.keys import KeyFileError, load_private, load_public
-from shared.store import RoomStore, forget_local
+from shared.records import FIELDS, MergeRefused
+from shared.room_local import forget_local
+from shared.store import RoomStore
 from syncd import central_keys, transport
 from syncd.common import PassReport, SetupError, log, now_iso, prune_quarantine, quarantine_file
 
@@ -37,7 +43,7 @@ INBOX_KINDS = ("ack", "config", "restore", "events")
 REPORT_CATALOG_KEY = "report_catalog_revision"  # central asked to hear the revision we run
 
 
-def _is_time(value) -> bool:
+def _is_time(value: object) -> bool:
     """An ISO time with its offset (as every bundle's ``created``)."""
     try:
         return type(value) is str and len(value) <= 40 and parse_iso(value).tzinfo is not None
@@ -46,7 +52,7 @@ def _is_time(value) -> bool:
 
 
 class RoomNode:
-    def __init__(self, config: RoomConfig, clock=system_clock):
+    def __init__(self, config: RoomConfig, clock: Clock = system_clock) -> None:
         if config.sync is None:
             raise SetupError(f"{config.path}: no [sync] section: this room does not sync")
         self.config, self.clock = config, clock
@@ -103,8 +109,8 @@ class RoomNode:
 
     def read_inbox(self, report: PassReport) -> None:
         inbox = self.sync.inbox
-        for name, reason in transport.suspicious(inbox):
-            self._reject(name, reason, report)
+        for raw_name, reason in transport.suspicious(inbox):
+            self._reject(raw_name, reason, report)
         # Config first: a new central key (signed by the old one) before acks signed by the new.
         names = transport.incoming(inbox, INBOX_KINDS)
         for name in sorted(names, key=lambda n: not n.startswith("config-")):
@@ -138,8 +144,10 @@ class RoomNode:
                 signer: str | None = None) -> None:
         quarantine_file(self.sync.inbox, self.conn, name, signer, reason, report, self.now())
 
-    def _apply(self, kind: str, records: list[dict]) -> None:
-        """Check every record first, then apply: a bad record refuses the file whole."""
+    def _apply(self, kind: str, records: list[Any]) -> None:
+        """Check every record first, then apply: a bad record refuses the file whole.
+
+        ``records`` are dicts in a well-formed bundle; anything else fails the checks."""
         for record in records:
             rtype = record.get("type")
             if kind == "ack" and rtype == "ack":
@@ -178,7 +186,7 @@ class RoomNode:
             else:
                 self._apply_catalog(record)
 
-    def _from_before_resend(self, record: dict) -> bool:
+    def _from_before_resend(self, record: dict[str, Any]) -> bool:
         """After ``resend --all`` only an ack for a bundle sealed since then counts: an older
         one (in transit, or delivered again by Syncthing) was written by the central that
         was lost, and would say central holds what it no longer has."""
@@ -197,7 +205,7 @@ class RoomNode:
                 self.conn, self.room):
             sync_state.set_state(self.conn, "resend_all_at", "")
 
-    def _apply_catalog(self, record: dict) -> None:
+    def _apply_catalog(self, record: dict[str, Any]) -> None:
         text = record.get("text")
         if not isinstance(text, str):
             raise MergeRefused("bad config")
@@ -292,7 +300,7 @@ class RoomNode:
                      self.config.room.retention_months)
 
     # --- status ---------------------------------------------------------------------
-    def status(self) -> dict:
+    def status(self) -> dict[str, Any]:
         state = sync_state.all_state(self.conn)
         top = outbox.max_seq(self.conn, self.room)
         acked = int(state.get("acked_seq", 0))

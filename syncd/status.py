@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 
-def render(status: dict) -> str:
+
+def render(status: dict[str, Any]) -> str:
     lines = []
     database = status.get("database") or {}
     if database and not database.get("ok", True):
@@ -51,7 +53,7 @@ def render(status: dict) -> str:
     return "\n".join(lines)
 
 
-def _catalog_text(entry: dict, published: int | None) -> str:
+def _catalog_text(entry: dict[str, Any], published: int | None) -> str:
     """What a room said it runs against what central published."""
     runs = entry.get("catalog_revision")
     if runs is None:

@@ -44,7 +44,7 @@ def _scan(folder: Path) -> list[tuple[bytes, os.stat_result | None]]:
     """(raw name, lstat or None when it vanished) of every entry; names stay bytes."""
     try:
         with os.scandir(os.fsencode(folder)) as entries:
-            found = []
+            found: list[tuple[bytes, os.stat_result | None]] = []
             for entry in entries:
                 try:
                     found.append((entry.name, entry.stat(follow_symlinks=False)))
@@ -69,7 +69,8 @@ def incoming(folder: Path, kinds: tuple[str, ...]) -> list[str]:
     found = []
     for raw, info in _scan(folder):
         name = _bundle_name(raw)
-        if name and NAME_RE.match(name).group(1) in kinds and info and stat.S_ISREG(info.st_mode):
+        match = NAME_RE.match(name) if name else None
+        if name and match and match.group(1) in kinds and info and stat.S_ISREG(info.st_mode):
             found.append((info.st_mtime_ns, name))
     return [name for _, name in sorted(found)]
 

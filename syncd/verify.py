@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
-from shared import merge, release, verify_queries as vq
-from shared.catalog import (CatalogError, catalog_from_text, current_catalog, packaged_text,
-                            room_revisions)
-from shared.config import CentralConfig, load_config
+from shared import release, sync_state
+from shared import verify_queries as vq
+from shared.catalog import (
+    CatalogError,
+    catalog_from_text,
+    current_catalog,
+    packaged_text,
+    room_revisions,
+)
+from shared.config import CentralConfig, RoomConfig, load_config
 from shared.db import connect
 
 DAMAGED = ("Stop the daemon and restore the database from a backup (docs/OPERATIONS.md, "
@@ -35,13 +42,15 @@ CATALOG_HELP = ("The room has not applied the newest catalog yet: check that its
                 "applies it (docs/OPERATIONS.md, \"Publishing the catalog\").")
 
 
-def verify(config_path: Path) -> dict:
+def verify(config_path: Path) -> dict[str, Any]:
     config = load_config(config_path)
     central = isinstance(config, CentralConfig)
-    database = config.central.database if central else config.room.database
-    result = {"role": "central" if central else "room", "database": str(database),
-              "findings": []}
-    if not central:
+    # isinstance again (not ``central``) where mypy must narrow the config's type
+    database = config.central.database if isinstance(config, CentralConfig) \
+        else config.room.database
+    result: dict[str, Any] = {"role": "central" if central else "room",
+                              "database": str(database), "findings": []}
+    if isinstance(config, RoomConfig):
         result["room"] = config.room.id
     if not database.exists():
         _problem(result, "database", f"{database} does not exist",
@@ -60,7 +69,7 @@ def verify(config_path: Path) -> dict:
                      DAMAGED if central else ROOM_DAMAGED)
             return _done(result)
         _fine(result, "integrity", "SQLite's integrity check: ok")
-        if central:
+        if isinstance(config, CentralConfig):
             _verify_central(conn, config, result)
         else:
             _verify_room(conn, config, result)
@@ -72,7 +81,7 @@ def verify(config_path: Path) -> dict:
     return _done(result)
 
 
-def _verify_room(conn: sqlite3.Connection, config, result: dict) -> None:
+def _verify_room(conn: sqlite3.Connection, config: RoomConfig, result: dict[str, Any]) -> None:
     room = config.room.id
     count, low, high = vq.seq_range(conn, room)
     gaps = vq.seq_gaps(conn, room)
@@ -83,8 +92,8 @@ def _verify_room(conn: sqlite3.Connection, config, result: dict) -> None:
     else:
         _fine(result, "log", f"the log of {room}: {count} events, seq 1 to {high} without a gap"
               if count else f"the log of {room} is empty")
-    acked = merge.get_int(conn, "acked_seq")
-    exported = merge.get_int(conn, "exported_seq")
+    acked = sync_state.get_int(conn, "acked_seq")
+    exported = sync_state.get_int(conn, "exported_seq")
     result.update(acked_seq=acked, exported_seq=exported,
                   catalog_revision=current_catalog(config.room.database).revision)
     if acked > high or exported > high:
@@ -97,7 +106,7 @@ def _verify_room(conn: sqlite3.Connection, config, result: dict) -> None:
               f"({high - acked} waiting)")
 
 
-def _verify_central(conn: sqlite3.Connection, config: CentralConfig, result: dict) -> None:
+def _verify_central(conn: sqlite3.Connection, config: CentralConfig, result: dict[str, Any]) -> None:
     recorded = vq.recorded_contiguous(conn)
     released = release.released(conn)
     rooms = {}
@@ -136,8 +145,8 @@ def _verify_central(conn: sqlite3.Connection, config: CentralConfig, result: dic
               "equals a rebuild from the log")
 
 
-def _squatted_ids(conn: sqlite3.Connection, config: CentralConfig, released: list,
-                  result: dict) -> None:
+def _squatted_ids(conn: sqlite3.Connection, config: CentralConfig, released: list[release.Released],
+                  result: dict[str, Any]) -> None:
     """A room's bundle refused because another room sent one of its ids first: named, with
     the command that releases the squatter's event (docs/OPERATIONS.md)."""
     from syncd.release_cli import conflicts
@@ -157,7 +166,7 @@ def _squatted_ids(conn: sqlite3.Connection, config: CentralConfig, released: lis
               f"(id {r.id}) at {r.released_at}, kept aside, not counted")
 
 
-def _catalog_to_publish(config: CentralConfig, conn: sqlite3.Connection, result: dict) -> None:
+def _catalog_to_publish(config: CentralConfig, conn: sqlite3.Connection, result: dict[str, Any]) -> None:
     """The revision central published (its reports use it) against the one each room said
     it runs with its last bundle; and whether catalog.toml beside the config is still sound."""
     database = config.central.database
@@ -195,21 +204,21 @@ def _runs(gaps: list[tuple[int, int]]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in gaps)
 
 
-def _fine(result: dict, check: str, message: str) -> None:
+def _fine(result: dict[str, Any], check: str, message: str) -> None:
     result["findings"].append({"check": check, "ok": True, "message": message})
 
 
-def _problem(result: dict, check: str, message: str, help_text: str) -> None:
+def _problem(result: dict[str, Any], check: str, message: str, help_text: str) -> None:
     result["findings"].append({"check": check, "ok": False, "message": message,
                                "help": help_text})
 
 
-def _done(result: dict) -> dict:
+def _done(result: dict[str, Any]) -> dict[str, Any]:
     result["ok"] = all(f["ok"] for f in result["findings"])
     return result
 
 
-def render(result: dict) -> str:
+def render(result: dict[str, Any]) -> str:
     who = f"room {result['room']}" if result["role"] == "room" else "central"
     lines = [f"{who}: {result['database']}"]
     for finding in result["findings"]:

@@ -7,8 +7,15 @@ import zlib
 
 import pytest
 
-from shared.bundle import (MAX_PAYLOAD_BYTES, NAME_RE, BundleRejected, canonical, open_bundle,
-                           read_header, seal)
+from shared.bundle import (
+    MAX_PAYLOAD_BYTES,
+    NAME_RE,
+    BundleRejected,
+    canonical,
+    open_bundle,
+    read_header,
+    seal,
+)
 from shared.keys import SUITE, generate
 from syncd import transport
 
@@ -163,7 +170,8 @@ def test_quarantine_writes_reason_beside_inbox(tmp_path):
 
 
 def _seal_payload(nodes, payload: bytes, bwk: int, count: int) -> bytes:
-    """A validly signed and sealed bundle around any payload (what a buggy or hostile room could send)."""
+    """A validly signed and sealed bundle around any payload (what a buggy or hostile room
+    could send)."""
     sender, central = nodes["cjm"], nodes["central"]
     header = {"bwk": bwk, "kind": "events", "sender": "cjm", "sender_key": sender.fingerprint,
               "recipient": "central", "recipient_key": central.fingerprint, "room": "cjm",

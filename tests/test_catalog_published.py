@@ -13,6 +13,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from test_kiosk_room_screens import open_totals
+from test_kiosk_support import SIZE, make_app, settle
+from test_syncd_site import Site, child_env
 from textual.widgets import DataTable
 
 from kiosk.staff.app import StaffApp
@@ -22,9 +25,6 @@ from kiosk.staff.widgets.results import ResultsTable
 from shared.catalog import PUBLISHED_NAME, current_catalog, load_catalog, packaged_text
 from shared.clock import TZ
 from shared.config import load_config
-from test_kiosk_support import SIZE, make_app, screen_text, settle
-from test_kiosk_room_screens import open_totals
-from test_syncd_site import Site, child_env
 
 PACKAGED = load_catalog().revision
 OLD_KOOKCLUB = "kookclub = { cjm = 50, multibron = 50, handreiking = 50 }"

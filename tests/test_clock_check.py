@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from test_syncd_site import Site, StepClock
 
 from shared.clock import TZ
 from shared.config import load_config
 from shared.store import RoomStore
 from syncd.central import CentralNode
 from syncd.room import RoomNode
-from test_syncd_site import Site, StepClock
 
 REAL_NOW = datetime(2017, 3, 1, 10, 0, tzinfo=TZ)
 

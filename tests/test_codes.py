@@ -1,7 +1,8 @@
 """Visitor codes: Crockford base32, Luhn mod 32, forgiving input."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared import codes
 

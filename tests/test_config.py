@@ -88,7 +88,8 @@ def test_packaged_catalog_matches_the_seed_table():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ('revision = 1\n[rooms.a]\nname = "A"\n[[activities]]\nid = "x"\nunit = "hours"\nlabel = {nl = "X"}\n',
+    ('revision = 1\n[rooms.a]\nname = "A"\n[[activities]]\nid = "x"\nunit = "hours"\n'
+     'label = {nl = "X"}\n',
      "unit must be one of"),
     ('[rooms.a]\nname = "A"\n[[activities]]\nid = "x"\nunit = "jobs"\nlabel = {en = "X"}\n',
      "label needs a Dutch text"),

@@ -7,10 +7,10 @@ import os
 import stat
 
 import pytest
+from test_syncd_site import Site
 
 from shared.atomic_file import write_atomic
 from syncd import transport
-from test_syncd_site import Site
 
 
 class FsyncLog:

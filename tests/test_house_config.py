@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from test_syncd_site import Site, child_env
 
 from shared.config import ConfigError, WatchSettings, load_config
 from syncd import daemon
-from test_syncd_site import Site, child_env
 
 ROOM = ('[room]\nid = "cjm"\ndatabase = "room.db"\n[sync]\nkey = "k"\ncentral_key = "c"\n'
         'outbox = "out"\ninbox = "in"\n')

@@ -8,8 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from shared import acks, merge, outbox, store, store_key_holders, store_roles, sync_state
-from shared import sync_status
+from shared import (
+    acks,
+    merge,
+    outbox,
+    store,
+    store_key_holders,
+    store_roles,
+    sync_state,
+    sync_status,
+)
 
 SHARED = Path(__file__).resolve().parents[1] / "shared"
 

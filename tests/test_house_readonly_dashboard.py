@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from test_syncd_site import child_env
 from textual.worker import WorkerFailed
 
 from kiosk.staff.app import StaffApp
@@ -21,7 +22,6 @@ from kiosk.staff.cli import Source
 from kiosk.staff.widgets.panels import StaleBanner
 from shared.catalog import load_catalog
 from shared.schema import MIGRATIONS
-from test_syncd_site import child_env
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOW = None

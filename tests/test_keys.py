@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from shared.keys import (FORMAT, KeyFileError, generate, load_private, load_public, write_keypair)
+from shared.keys import FORMAT, KeyFileError, generate, load_private, load_public, write_keypair
 
 FINGERPRINT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")
 
@@ -55,7 +55,7 @@ def test_fingerprints_differ_between_keys():
 @pytest.mark.parametrize("mutate, message", [
     (lambda t: t.replace("bwk-key v1 private", "bwk-key v9 private"), "not a BuurtWerkKamer"),
     (lambda t: t.replace("bwk-key v1 private", "bwk-key v1 public"), "public key file"),
-    (lambda t: "\n".join(l for l in t.splitlines() if not l.startswith("x25519")), "missing 'x25519'"),
+    (lambda t: "\n".join(ln for ln in t.splitlines() if not ln.startswith("x25519")), "missing 'x25519'"),
     (lambda t: t.replace("ed25519: ", "ed25519: !!"), "not valid base64"),
     (lambda t: t.replace("ed25519: ", "ed25519: AAAA"), "must be 32 bytes"),
 ])

@@ -5,9 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from test_syncd_site import child_env
+
 from kiosk import cli
 from shared.store import RoomStore
-from test_syncd_site import child_env
 
 
 def _config(tmp_path):

@@ -9,13 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.test_syncd_site import wait_for
 from test_kiosk_support import SIZE, make_app, scan, settle, type_text
 
 from kiosk.app import LOCKED_KEYS, KioskApp
 from kiosk.screens.activities import ActivitiesScreen
 from kiosk.screens.welcome import WelcomeScreen
+from tests.test_syncd_site import wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import gc
 
+from test_kiosk_support import SIZE, make_app, settle
 from textual._styles_cache import StylesCache
 
 from kiosk.memory import release_dead_widgets, tune_malloc
 from kiosk.screens.pin import PinScreen
 from kiosk.screens.welcome import WelcomeScreen
-from test_kiosk_support import SIZE, make_app, settle
 
 
 def live_style_caches() -> int:

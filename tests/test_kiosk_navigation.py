@@ -127,6 +127,7 @@ async def test_a_visit_pending_at_exit_is_written_before_the_store_is_closed(tmp
     """bwk-kiosk closes the store as soon as the app returns: the database thread must
     have written the last visit by then (a close under a running write can crash)."""
     from test_kiosk_support import checkins, scan
+
     from shared.store import RoomStore
 
     app, store, _, _ = make_app(tmp_path)

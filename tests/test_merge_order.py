@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shared import codes
 from shared.catalog import load_catalog
@@ -19,7 +20,8 @@ from shared.store import RoomStore, StoreError
 from tests.conftest import FakeClock
 
 CATALOG = load_catalog()
-TALLIES = "SELECT room, year, kind, activity, visitor, n, ROUND(amount, 6) FROM tallies WHERE n != 0 ORDER BY 1, 2, 3, 4, 5"
+TALLIES = ("SELECT room, year, kind, activity, visitor, n, ROUND(amount, 6) FROM tallies "
+           "WHERE n != 0 ORDER BY 1, 2, 3, 4, 5")
 MONTHLY = "SELECT room, month, visitor, n FROM monthly_visits WHERE n != 0 ORDER BY 1, 2, 3"
 
 PROJECTIONS = {  # every projection table, in a fixed order

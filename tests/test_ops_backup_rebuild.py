@@ -8,7 +8,6 @@ import signal
 import stat
 
 import pytest
-
 from test_syncd_e2e import _populate, _report
 from test_syncd_site import Site, event_ids, wait_for
 

@@ -30,7 +30,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from test_syncd_site import wait_for
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from test_syncd_site import Site, event_ids
 
 from shared import merge
 from shared.bundle import SCHEMA_VERSION, seal
@@ -20,7 +21,6 @@ from shared.db import connect
 from shared.keys import generate, load_private, load_public, public_text
 from shared.records import FIELDS
 from syncd import transport
-from test_syncd_site import Site, event_ids
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ import json
 import subprocess
 
 import pytest
-
 from test_syncd_site import REPO, Site, event_ids
+from test_trust_content import figures, reasons, room_rows, visits
+
 from shared.db import transaction
 from shared.events import merge_rows
-from test_trust_content import figures, reasons, room_rows, visits
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def _redeliver_as_the_guide_says(site: Site, name: str) -> None:
     with this site's central folder and the file's name filled in."""
     text = (REPO / "docs" / "OPERATIONS.md").read_text("utf-8")
     section = text.split("## An id of another room", 1)[1].split("\n## ", 1)[0]
-    [line] = [l.strip() for l in section.splitlines() if l.strip().startswith("mv ")]
+    [line] = [ln.strip() for ln in section.splitlines() if ln.strip().startswith("mv ")]
     line = line.replace("/srv/bwk/central", str(site.inbox.parent)).replace("FILE", name)
     subprocess.run(line, shell=True, check=True, timeout=30)
     assert (site.inbox / name).exists()

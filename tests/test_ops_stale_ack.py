@@ -8,7 +8,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from test_syncd_e2e import _populate
 from test_syncd_site import Site, event_ids
 

@@ -15,6 +15,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from test_syncd_site import Site, event_ids
 
 from kiosk.staff.cli import source_for_config
 from shared.bundle import NEWEST_FORMAT, SCHEMA_VERSION, canonical, seal
@@ -24,7 +25,6 @@ from shared.keys import SUITE, load_private, load_public
 from shared.records import FIELDS
 from shared.schema import MIGRATIONS
 from syncd import transport
-from test_syncd_site import Site, event_ids
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIGURES = json.loads((FIXTURES / "old-fixtures.json").read_text())

@@ -6,7 +6,6 @@ import json
 import sqlite3
 
 import pytest
-
 from test_syncd_e2e import _populate
 from test_syncd_site import Site
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from test_syncd_site import Site
 
 from shared import projections as state_projections
 from shared.config import load_config
 from shared.db import connect
 from syncd.central import CentralNode
-from test_syncd_site import Site
 
 
 @pytest.fixture

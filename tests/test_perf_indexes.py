@@ -10,11 +10,11 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from test_syncd_site import Site
 
 from shared import indicators, queries
 from shared.config import load_config
 from syncd.central import CentralNode
-from test_syncd_site import Site
 
 REPORT_QUERIES = ("SELECT_KEY_HOLDER_CHANGES", "SELECT_REGISTRATIONS", "SELECT_SURVEY",
                   "SELECT_EXPENSES")
@@ -74,7 +74,7 @@ def test_the_rooms_day_screens_read_through_an_index(site):
 
 
 def test_a_central_reopened_keeps_merging_and_reporting(site):
-    store = site.store("cjm")
+    _store = site.store("cjm")  # the room stays open through the test, as before
     _central(site).close()
     again = _central(site)  # the day index is gone already: nothing to drop
     try:

@@ -13,6 +13,8 @@ from datetime import datetime
 
 import openpyxl
 import pytest
+from test_syncd_e2e import _populate
+from test_syncd_site import Site, child_env
 
 from kiosk.staff.cli import main as staff_main
 from shared import codes
@@ -26,8 +28,6 @@ from shared.store import RoomStore
 from tests.conftest import FakeClock
 from tests.test_report_formats import CENTRAL_TOML
 from tests.test_staff_data import build_central
-from test_syncd_e2e import _populate
-from test_syncd_site import Site, child_env
 
 CATALOG = load_catalog()
 ROOMS = ["cjm", "multibron", "handreiking"]

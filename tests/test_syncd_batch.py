@@ -7,14 +7,14 @@ lost to a crash between the commit and the ack are written on the next pass.
 from __future__ import annotations
 
 import pytest
+from test_syncd_site import Site, event_ids
 
 from shared import merge
-from shared.records import FIELDS, to_rows
 from shared.bundle import open_bundle, seal
 from shared.db import connect
 from shared.keys import load_private, load_public
+from shared.records import FIELDS, to_rows
 from syncd import transport
-from test_syncd_site import Site, event_ids
 
 
 @pytest.fixture

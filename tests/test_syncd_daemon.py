@@ -7,7 +7,6 @@ import socket
 import time
 
 import pytest
-
 from test_syncd_site import Site, child_env, event_ids, wait_for
 
 

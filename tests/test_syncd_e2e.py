@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from test_syncd_site import Site, child_env, event_ids
 
 from shared.catalog import current_catalog, load_catalog, packaged_text
-from test_syncd_site import Site, child_env, event_ids
 
 NAMES = ("Qwertina", "Blorvakje", "Zyxelle", "Kwispelotte")  # invented, distinctive
 

@@ -34,13 +34,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from shared.bundle import MAX_PAYLOAD_BYTES, canonical, seal
-from shared.records import FIELDS
 from shared.clock import TZ
 from shared.config import load_config
 from shared.keys import SUITE, generate, write_keypair
+from shared.records import FIELDS
 from shared.store import RoomStore
-from syncd.central import CentralNode
 from syncd import transport
+from syncd.central import CentralNode
 from syncd.room import RoomNode
 
 ROOMS = ("cjm", "multibron")

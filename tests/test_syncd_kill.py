@@ -15,7 +15,6 @@ import subprocess
 import sys
 
 import pytest
-
 from test_syncd_site import REPO, Site, child_env, event_ids, wait_for
 
 ROUNDS = int(os.environ.get("BWK_KILL_ROUNDS", "5"))
@@ -57,14 +56,16 @@ def test_kill_9_central_in_the_middle_of_merges(site):
         site.once(room)
     total = sum(_count(site.db(r)) for r in site.rooms)
     assert len(list(site.inbox.glob("*.bwk"))) == 40
-    for round_ in range(ROUNDS):
+    for _round in range(ROUNDS):
         merged = _count(site.db("central"))
         if merged >= total:
             break
         target = merged + rng.randint(1, max(1, (total - merged) // 2))
         proc = site.daemon("central")
         try:
-            wait_for(under=site.root, condition=lambda: _count(site.db("central")) >= target or proc.poll() is not None,
+            wait_for(under=site.root,
+                     condition=lambda target=target, proc=proc: (
+                         _count(site.db("central")) >= target or proc.poll() is not None),
                      timeout=30, what="some merging before the kill")
         finally:
             proc.send_signal(signal.SIGKILL)
@@ -85,12 +86,14 @@ def test_kill_9_room_daemon_in_the_middle_of_exports(site):
         [sys.executable, str(REPO / "tests" / "tools" / "writer.py"), str(site.db("cjm")), "cjm",
          "400", "w"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env())
     try:
-        for round_ in range(ROUNDS):
+        for _round in range(ROUNDS):
             before = len(list(site.inbox.glob("*.bwk")))
             proc = site.daemon("cjm")
             try:
-                wait_for(under=site.root, condition=lambda: len(list(site.inbox.glob("*.bwk"))) > before
-                         or writer.poll() is not None, timeout=30, what="an export")
+                wait_for(under=site.root,
+                         condition=lambda before=before: (
+                             len(list(site.inbox.glob("*.bwk"))) > before or writer.poll() is not None),
+                         timeout=30, what="an export")
             finally:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(timeout=10)

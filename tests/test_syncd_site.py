@@ -17,9 +17,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 import watchfiles
 
@@ -51,8 +51,9 @@ class Site:
             text += f'\n[rooms.{room}]\nkey = "../keys/{room}.pub"\noutbox = "../{room}/inbox"\n'
             (root / room / "inbox").mkdir(parents=True)
             (root / room / "room.toml").write_text(
-                f'[room]\nid = "{room}"\ndatabase = "room.db"\n\n[sync]\nkey = "../keys/{room}.key"\n'
-                f'central_key = "../keys/central.pub"\noutbox = "../central/inbox"\ninbox = "inbox"\n')
+                f'[room]\nid = "{room}"\ndatabase = "room.db"\n\n'
+                f'[sync]\nkey = "../keys/{room}.key"\ncentral_key = "../keys/central.pub"\n'
+                'outbox = "../central/inbox"\ninbox = "inbox"\n')
         (root / "central" / "central.toml").write_text(text)
         self.clock = StepClock(datetime(2017, 3, 1, 10, 0, tzinfo=TZ))
         self._stores: dict[str, RoomStore] = {}

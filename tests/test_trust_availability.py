@@ -21,13 +21,13 @@ import zlib
 from pathlib import Path
 
 import pytest
+from test_syncd_site import REPO, Site, child_env, event_ids, wait_for
 
 from shared import merge
 from shared.bundle import canonical, seal
 from shared.db import connect
 from shared.keys import SUITE, generate, load_private, load_public
 from shared.records import FIELDS
-from test_syncd_site import REPO, Site, child_env, event_ids, wait_for
 
 AT = "2017-03-01T10:00:00+01:00"
 MAX_RECORDS = 200_000  # shared.bundle.MAX_RECORDS (literal: the test also runs against old code)

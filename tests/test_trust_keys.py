@@ -12,9 +12,9 @@ import json
 import re
 
 import pytest
+from test_syncd_site import Site
 
 from shared.keys import KeyFileError, generate, load_public, public_text
-from test_syncd_site import Site
 
 
 @pytest.fixture

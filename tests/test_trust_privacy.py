@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from test_kiosk_support import PIN, SIZE, make_app, screen_text, settle
 from test_kiosk_keyholder import as_key_holder
+from test_kiosk_support import PIN, SIZE, make_app, screen_text, settle
 from test_syncd_site import Site, child_env
 
 from shared import events, people

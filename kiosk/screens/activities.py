@@ -23,7 +23,8 @@ from kiosk.widgets.speak import SpeakButton
 from kiosk.widgets.tiles import RepeatButton, Tile
 from shared import queries
 from shared.clock import parse_iso
-from shared.store import SURVEY_INTERVAL_DAYS as SURVEY_DAYS, RoomStore
+from shared.store import SURVEY_INTERVAL_DAYS as SURVEY_DAYS
+from shared.store import RoomStore
 
 
 class ActivitiesScreen(KioskScreen):

@@ -13,7 +13,8 @@ from __future__ import annotations
 import inspect
 import logging
 import sqlite3
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.binding import Binding

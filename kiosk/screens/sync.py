@@ -16,8 +16,8 @@ from kiosk.widgets.notice import Notice
 from shared import i18n
 from shared.clock import TZ, parse_iso
 from shared.config import SyncSection
-from shared.merge import room_sync_summary
 from shared.people import Person
+from shared.sync_status import room_sync_summary
 
 log = logging.getLogger("bwk.kiosk")
 

@@ -6,8 +6,8 @@ All reading happens in the screen's workers through ``kiosk.staff.cli.Source``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from textual.app import App
 from textual.binding import Binding

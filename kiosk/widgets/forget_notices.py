@@ -9,7 +9,8 @@ One notice at a time, in three lines: the menu below still fits at 80x24.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static

@@ -33,13 +33,13 @@ class KeyPad(Grid):
     class Typed(Message):
         """A key was touched: a character, or ``backspace`` / ``enter`` / ``space``."""
 
-        def __init__(self, pad: "KeyPad", key: str) -> None:
+        def __init__(self, pad: KeyPad, key: str) -> None:
             super().__init__()
             self.pad = pad
             self.key = key
 
         @property
-        def control(self) -> "KeyPad":
+        def control(self) -> KeyPad:
             return self.pad
 
     def __init__(self, *, id: str | None = None, classes: str = "",

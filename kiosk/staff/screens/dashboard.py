@@ -269,7 +269,11 @@ class DashboardScreen(Screen):
         from kiosk.staff.screens.record import RecordScreen
         self.app.push_screen(RecordScreen(self.source, year=self.year, years=self.years,
                                           lang=self.lang),
-                             lambda saved: self.load(self.year) if saved else None)
+                             self._reload_if_saved)
+
+    def _reload_if_saved(self, saved: bool | None) -> None:
+        if saved:
+            self.load(self.year)
 
     def action_next_room(self) -> None:
         """When the table shows one room at a time: the next room (the total stays)."""
