@@ -37,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         for result in produced:
             ratio = f" ({result.ratio:.2f}x baseline)" if result.ratio is not None else ""
-            print(f"   {result.id} {result.what}: {result.value:.4g} {result.unit}{ratio}", flush=True)
+            print(
+                f"   {result.id} {result.what}: {result.value:.4g} {result.unit}{ratio}", flush=True
+            )
         results += produced
     print_table(results)
     print(f"\nsaved {save(results, args.out)}")

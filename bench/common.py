@@ -37,8 +37,9 @@ class Result:
         return self.value / self.baseline
 
 
-def median_time(action: Callable[[], object], repeat: int, setup: Callable[[], object] | None = None
-                ) -> float:
+def median_time(
+    action: Callable[[], object], repeat: int, setup: Callable[[], object] | None = None
+) -> float:
     """Median wall-clock seconds of ``action`` over ``repeat`` runs (``setup`` untimed)."""
     times = []
     for _ in range(repeat):
@@ -57,6 +58,7 @@ class Side:
     With ``measures_itself`` the action returns its own seconds (for a figure
     that ends before the call does, such as a first frame before the shutdown).
     """
+
     action: Callable[[], object]
     setup: Callable[[], object] | None = None
     measures_itself: bool = False
@@ -96,13 +98,19 @@ def ratio_note(numerators: list[float], denominators: list[float]) -> str:
     ratios = [n / d for n, d in zip(numerators, denominators) if d]
     if not ratios:
         return ""
-    return (f"per run {min(ratios):.2f}-{max(ratios):.2f}x, median "
-            f"{statistics.median(ratios):.2f}x over {len(ratios)} alternating runs")
+    return (
+        f"per run {min(ratios):.2f}-{max(ratios):.2f}x, median "
+        f"{statistics.median(ratios):.2f}x over {len(ratios)} alternating runs"
+    )
 
 
 def machine() -> dict:
-    return {"cores": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "memory_gb": _memory_gb()}
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "memory_gb": _memory_gb(),
+    }
 
 
 def _memory_gb() -> float | None:
@@ -121,8 +129,10 @@ def print_table(results: list[Result]) -> None:
         base = f"{r.baseline:.4g}" if r.baseline is not None else "-"
         ratio = f"{r.ratio:.2f}x" if r.ratio is not None else "-"
         met = {True: "yes", False: "NO", None: "-"}[r.met]
-        print(f"{r.id:<4} {r.what[:58]:<58} {r.value:>10.4g} {r.unit:<2}"[:88].ljust(88)
-              + f" {base:>12} {ratio:>7}  {r.goal} / {met}")
+        print(
+            f"{r.id:<4} {r.what[:58]:<58} {r.value:>10.4g} {r.unit:<2}"[:88].ljust(88)
+            + f" {base:>12} {ratio:>7}  {r.goal} / {met}"
+        )
         if r.spread or r.note:
             spread = f"runs {r.spread[0]:.4g}-{r.spread[1]:.4g} {r.unit}; " if r.spread else ""
             print(f"     {spread}{r.note}")
@@ -131,7 +141,10 @@ def print_table(results: list[Result]) -> None:
 def save(results: list[Result], folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / time.strftime("bench-%Y%m%d-%H%M%S.json")
-    payload = {"machine": machine(), "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-               "results": [asdict(r) | {"ratio": r.ratio} for r in results]}
+    payload = {
+        "machine": machine(),
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "results": [asdict(r) | {"ratio": r.ratio} for r in results],
+    }
     path.write_text(json.dumps(payload, indent=2), "utf-8")
     return path

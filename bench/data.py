@@ -28,8 +28,9 @@ def _event_id(rng: random.Random, moment: datetime) -> str:
     return f"{int(moment.timestamp() * 1000):012x}{rng.getrandbits(80):020x}"
 
 
-def drafts_for(room: str, count: int, rng: random.Random, people: list[str],
-               start: datetime, end: datetime) -> list[Draft]:
+def drafts_for(
+    room: str, count: int, rng: random.Random, people: list[str], start: datetime, end: datetime
+) -> list[Draft]:
     """``count`` events between ``start`` and ``end``, in time order as a room writes them."""
     catalog = load_catalog()
     visits = catalog.unique_activities()
@@ -45,23 +46,50 @@ def drafts_for(room: str, count: int, rng: random.Random, people: list[str],
             visitor = rng.choice(people) if rng.random() < 0.85 else None
             out.append(Draft(event_id, at, Kind.CHECKIN, visitor, rng.choice(visits), None, "{}"))
         elif roll < 0.90:
-            out.append(Draft(event_id, at, Kind.JOB_DONE, rng.choice(people), rng.choice(crews),
-                             None, "{}"))
+            out.append(
+                Draft(
+                    event_id, at, Kind.JOB_DONE, rng.choice(people), rng.choice(crews), None, "{}"
+                )
+            )
         elif roll < 0.97:
             hours = round(rng.uniform(1, 6), 2)
-            out.append(Draft(event_id, at, Kind.SHIFT_ENDED, rng.choice(people[:60]), None,
-                             _event_id(rng, moment - timedelta(hours=hours)),
-                             json.dumps({"hours": hours})))
+            out.append(
+                Draft(
+                    event_id,
+                    at,
+                    Kind.SHIFT_ENDED,
+                    rng.choice(people[:60]),
+                    None,
+                    _event_id(rng, moment - timedelta(hours=hours)),
+                    json.dumps({"hours": hours}),
+                )
+            )
         elif roll < 0.99 and out:
             out.append(Draft(event_id, at, Kind.VOID, None, None, rng.choice(out).id, "{}"))
         else:
-            out.append(Draft(event_id, at, Kind.SURVEY_ANSWERED, rng.choice(people), None, None,
-                             json.dumps({"question": "pleasant", "answer": rng.randint(1, 3)})))
+            out.append(
+                Draft(
+                    event_id,
+                    at,
+                    Kind.SURVEY_ANSWERED,
+                    rng.choice(people),
+                    None,
+                    None,
+                    json.dumps({"question": "pleasant", "answer": rng.randint(1, 3)}),
+                )
+            )
     return out
 
 
-def generate(path: Path, events_per_room: int, *, seed: int = 1, rooms: tuple[str, ...] = ROOMS,
-             years: tuple[int, ...] = (2017,), visitors: int = 3000) -> int:
+def generate(
+    path: Path,
+    events_per_room: int,
+    *,
+    seed: int = 1,
+    rooms: tuple[str, ...] = ROOMS,
+    years: tuple[int, ...] = (2017,),
+    visitors: int = 3000,
+) -> int:
     """Append ``events_per_room`` events for each room to the database at ``path``."""
     rng = random.Random(seed)
     people = [codes.new_code() for _ in range(visitors)]

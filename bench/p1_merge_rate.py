@@ -30,9 +30,12 @@ def build(root: Path, rooms: tuple[str, ...], events: int) -> dict[str, Path]:
     write_site(root, rooms)
     stashes = {}
     for room in rooms:
-        generate(root / room / "room.db", events, rooms=(room,), seed=sum(map(ord, room)))  # stable across runs
+        generate(
+            root / room / "room.db", events, rooms=(room,), seed=sum(map(ord, room))
+        )  # stable across runs
         node = RoomNode(load_config(root / room / "room.toml"))
         from syncd.common import PassReport
+
         node.export(PassReport())
         node.close()
         stash = root / f"stash-{room}"
@@ -71,8 +74,9 @@ def run(quick: bool = False) -> list[Result]:
         root = Path(folder)
         stash = build(root, ("cjm",), events)["cjm"]
         conn = sqlite3.connect(root / "cjm" / "room.db")
-        rows = conn.execute("SELECT id, room, seq, at, kind, visitor, activity, ref, payload "
-                            "FROM events").fetchall()
+        rows = conn.execute(
+            "SELECT id, room, seq, at, kind, visitor, activity, ref, payload FROM events"
+        ).fetchall()
         conn.close()
         merges, raws = [], []
         for _ in range(repeat):
@@ -91,5 +95,14 @@ def run(quick: bool = False) -> list[Result]:
     raws.sort()
     rate, raw_rate = events / merges[len(merges) // 2], events / raws[len(raws) // 2]
     ratio = rate / raw_rate
-    return [Result("P1", f"central merge of sealed bundles, {events} events (ev/s; raw executemany)",
-                   rate, "ev/s", raw_rate, ">= 0.5x", ratio >= 0.5)]
+    return [
+        Result(
+            "P1",
+            f"central merge of sealed bundles, {events} events (ev/s; raw executemany)",
+            rate,
+            "ev/s",
+            raw_rate,
+            ">= 0.5x",
+            ratio >= 0.5,
+        )
+    ]

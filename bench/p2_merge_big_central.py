@@ -61,5 +61,14 @@ def run(quick: bool = False, tiny: bool = False) -> list[Result]:
             database.rename(kept)
     empty_s, loaded_s = statistics.median(empty), statistics.median(loaded)
     ratio = loaded_s / empty_s
-    return [Result("P2", f"merge {events} events into central holding {big} (s; empty central)",
-                   loaded_s, "s", empty_s, "<= 1.25x", ratio <= 1.25)]
+    return [
+        Result(
+            "P2",
+            f"merge {events} events into central holding {big} (s; empty central)",
+            loaded_s,
+            "s",
+            empty_s,
+            "<= 1.25x",
+            ratio <= 1.25,
+        )
+    ]

@@ -55,9 +55,15 @@ def _staff_command() -> list[str]:
 
 def _staff_report(config: Path, year: int, env: dict) -> int:
     """``bwk-staff report`` as a process; the kookclub count of room cjm it prints."""
-    out = subprocess.run(_staff_command() + ["report", "--config", str(config),
-                                             "--year", str(year), "--format", "json"],
-                         env=env, capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        _staff_command()
+        + ["report", "--config", str(config), "--year", str(year), "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return json.loads(out.stdout)["indicators"]["kookclub"]["rooms"].get("cjm", 0)
 
 
@@ -83,9 +89,14 @@ def run(quick: bool = False, tiny: bool = False) -> list[Result]:
         store = RoomStore(root / "cjm" / "room.db", "cjm")
         central_db = root / "central" / "central.db"
         connect(central_db).close()
-        procs = [subprocess.Popen([sys.executable, "-m", "syncd", "run", "--config", str(conf)],
-                                  env=env, stderr=subprocess.DEVNULL if not os.environ.get("BWK_BENCH_DEBUG") else None)
-                 for conf in (root / "cjm" / "room.toml", central_toml)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "syncd", "run", "--config", str(conf)],
+                env=env,
+                stderr=subprocess.DEVNULL if not os.environ.get("BWK_BENCH_DEBUG") else None,
+            )
+            for conf in (root / "cjm" / "room.toml", central_toml)
+        ]
         conn = connect(central_db)
         try:
             year = int(store.now()[:4])
@@ -125,15 +136,48 @@ def run(quick: bool = False, tiny: bool = False) -> list[Result]:
             store.close()
     median, p95 = statistics.median(latencies), _p95(latencies)
     shown, shown_p95 = statistics.median(visible), _p95(visible)
-    return [Result("P3", f"check-in -> central's build_report (in-process, 2 ms poll; {samples} samples)",
-                   median, "s", None, "median <= 1 s", median <= 1.0,
-                   spread=spread_of(latencies), note=f"p95 {p95:.3f} s"),
-            Result("P3", f"check-in -> shown by a bwk-staff report process ({command_samples} samples)",
-                   shown, "s", None, "median <= 1 s, p95 <= 2 s", shown <= 1.0 and shown_p95 <= 2.0,
-                   spread=spread_of(visible), note=f"p95 {shown_p95:.3f} s"),
-            Result("P3", "bwk-staff report --format json as a process (wall time)",
-                   statistics.median(command_runs), "s", None, "", None,
-                   spread=spread_of(command_runs), note=f"{len(command_runs)} runs"),
-            Result("P3", "bwk-syncd run: stop signal -> process gone (slower of two)", max(stops),
-                   "s", None, "<= 1 s", max(stops) <= 1.0,
-                   note="room SIGINT {:.3f} s, central SIGTERM {:.3f} s".format(*stops))]
+    return [
+        Result(
+            "P3",
+            f"check-in -> central's build_report (in-process, 2 ms poll; {samples} samples)",
+            median,
+            "s",
+            None,
+            "median <= 1 s",
+            median <= 1.0,
+            spread=spread_of(latencies),
+            note=f"p95 {p95:.3f} s",
+        ),
+        Result(
+            "P3",
+            f"check-in -> shown by a bwk-staff report process ({command_samples} samples)",
+            shown,
+            "s",
+            None,
+            "median <= 1 s, p95 <= 2 s",
+            shown <= 1.0 and shown_p95 <= 2.0,
+            spread=spread_of(visible),
+            note=f"p95 {shown_p95:.3f} s",
+        ),
+        Result(
+            "P3",
+            "bwk-staff report --format json as a process (wall time)",
+            statistics.median(command_runs),
+            "s",
+            None,
+            "",
+            None,
+            spread=spread_of(command_runs),
+            note=f"{len(command_runs)} runs",
+        ),
+        Result(
+            "P3",
+            "bwk-syncd run: stop signal -> process gone (slower of two)",
+            max(stops),
+            "s",
+            None,
+            "<= 1 s",
+            max(stops) <= 1.0,
+            note="room SIGINT {:.3f} s, central SIGTERM {:.3f} s".format(*stops),
+        ),
+    ]

@@ -48,6 +48,7 @@ def peak_rss_kib() -> int:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -117,8 +118,9 @@ def startup_times(folder: Path, runs: int) -> dict:
 
     kiosk(), bare()  # warm the file cache
     rss.clear()
-    times = alternate({"kiosk": Side(kiosk, measures_itself=True),
-                       "bare": Side(bare, measures_itself=True)}, runs)
+    times = alternate(
+        {"kiosk": Side(kiosk, measures_itself=True), "bare": Side(bare, measures_itself=True)}, runs
+    )
     return {"kiosk": times["kiosk"], "bare": times["bare"], "rss_kb": max(rss)}
 
 
@@ -158,11 +160,20 @@ async def flow_timings(db: Path, checkins: int) -> dict:
             super().show(screen)
             key = self.last_key
             self.call_after_refresh(
-                lambda: self.marks.append((type(screen).__name__, (get_time() - key) * 1000)))
+                lambda: self.marks.append((type(screen).__name__, (get_time() - key) * 1000))
+            )
 
-    app = Timed(store, current_catalog(db), KioskSettings(
-        "cjm", "Casa Jepie Makandra", handle_signals=False, survey_chance=0.0,
-        idle_seconds=10_000))
+    app = Timed(
+        store,
+        current_catalog(db),
+        KioskSettings(
+            "cjm",
+            "Casa Jepie Makandra",
+            handle_signals=False,
+            survey_chance=0.0,
+            idle_seconds=10_000,
+        ),
+    )
 
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.app.workers.wait_for_complete()
@@ -182,11 +193,14 @@ async def flow_timings(db: Path, checkins: int) -> dict:
     scan_ms = [ms for name, ms in app.marks if name == "ActivitiesScreen"]
     rss = peak_rss_kib()
     q = lambda xs, p: sorted(xs)[min(len(xs) - 1, int(len(xs) * p))]  # noqa: E731
-    return {"confirm_ms_median": round(statistics.median(confirm_ms), 1),
-            "confirm_ms_p95": round(q(confirm_ms, 0.95), 1),
-            "scan_to_activities_ms_median": round(statistics.median(scan_ms), 1),
-            "scan_to_activities_ms_p95": round(q(scan_ms, 0.95), 1),
-            "rss_mb_after_session": round(rss / 1024, 1), "checkins": len(confirm_ms)}
+    return {
+        "confirm_ms_median": round(statistics.median(confirm_ms), 1),
+        "confirm_ms_p95": round(q(confirm_ms, 0.95), 1),
+        "scan_to_activities_ms_median": round(statistics.median(scan_ms), 1),
+        "scan_to_activities_ms_p95": round(q(scan_ms, 0.95), 1),
+        "rss_mb_after_session": round(rss / 1024, 1),
+        "checkins": len(confirm_ms),
+    }
 
 
 async def bare_switch_ms(times: int) -> float:
@@ -238,11 +252,19 @@ async def bare_switch_ms(times: int) -> float:
 def flow_in_own_process(db: Path, checkins: int) -> dict:
     """``flow_timings`` in a fresh process, so its peak RSS is the kiosk's alone
     (``python -m bench`` has other benchmarks' memory in its own process)."""
-    code = ("import asyncio, json, sys; from pathlib import Path; "
-            "from bench.p4_kiosk import flow_timings; "
-            "print(json.dumps(asyncio.run(flow_timings(Path(sys.argv[1]), int(sys.argv[2])))))")
-    out = subprocess.run([sys.executable, "-c", code, str(db), str(checkins)], cwd=REPO,
-                         capture_output=True, text=True, timeout=600, check=True)
+    code = (
+        "import asyncio, json, sys; from pathlib import Path; "
+        "from bench.p4_kiosk import flow_timings; "
+        "print(json.dumps(asyncio.run(flow_timings(Path(sys.argv[1]), int(sys.argv[2])))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(db), str(checkins)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -279,21 +301,47 @@ def run(quick: bool = False, tiny: bool = False) -> list:
 
     r = measure(*sizes(quick, tiny))
     return [
-        Result("P4", "bwk-kiosk --config in a pty: spawn -> welcome screen drawn",
-               r["startup_kiosk_s_median"], "s", r["startup_bare_s_median"],
-               "<= 2x bare Textual app", r["startup_ratio"] <= 2,
-               spread=tuple(r["startup_kiosk_s_spread"]),
-               note=f"baseline: a bare Textual app in a pty; {r['startup_ratio_per_run']}; "
-                    f"peak RSS at the welcome screen {r['rss_mb_kiosk_startup']} MB"),
-        Result("P4", "Enter key event -> kept confirmation screen painted (median)",
-               r["confirm_ms_median"], "ms", r["bare_screen_switch_ms_median"], "<= 50 ms",
-               r["confirm_ms_median"] <= 50,
-               note=f"p95 {r['confirm_ms_p95']} ms; baseline: Enter -> kept screen in a bare app"),
-        Result("P4", "scanned code + Enter -> activity screen (median)",
-               r["scan_to_activities_ms_median"], "ms", None, "",
-               None, note=f"p95 {r['scan_to_activities_ms_p95']} ms"),
-        Result("P4", "kiosk peak RSS after the check-ins (headless)", r["rss_mb_after_session"],
-               "MB", None, "<= 100 MB", r["rss_mb_after_session"] <= 100),
+        Result(
+            "P4",
+            "bwk-kiosk --config in a pty: spawn -> welcome screen drawn",
+            r["startup_kiosk_s_median"],
+            "s",
+            r["startup_bare_s_median"],
+            "<= 2x bare Textual app",
+            r["startup_ratio"] <= 2,
+            spread=tuple(r["startup_kiosk_s_spread"]),
+            note=f"baseline: a bare Textual app in a pty; {r['startup_ratio_per_run']}; "
+            f"peak RSS at the welcome screen {r['rss_mb_kiosk_startup']} MB",
+        ),
+        Result(
+            "P4",
+            "Enter key event -> kept confirmation screen painted (median)",
+            r["confirm_ms_median"],
+            "ms",
+            r["bare_screen_switch_ms_median"],
+            "<= 50 ms",
+            r["confirm_ms_median"] <= 50,
+            note=f"p95 {r['confirm_ms_p95']} ms; baseline: Enter -> kept screen in a bare app",
+        ),
+        Result(
+            "P4",
+            "scanned code + Enter -> activity screen (median)",
+            r["scan_to_activities_ms_median"],
+            "ms",
+            None,
+            "",
+            None,
+            note=f"p95 {r['scan_to_activities_ms_p95']} ms",
+        ),
+        Result(
+            "P4",
+            "kiosk peak RSS after the check-ins (headless)",
+            r["rss_mb_after_session"],
+            "MB",
+            None,
+            "<= 100 MB",
+            r["rss_mb_after_session"] <= 100,
+        ),
     ]
 
 
@@ -309,8 +357,11 @@ def main() -> int:
     else:
         for key, value in result.items():
             print(f"{key:32} {value}")
-        ok = (result["startup_ratio"] <= 2 and result["confirm_ms_median"] <= 50
-              and result["rss_mb_after_session"] <= 100)
+        ok = (
+            result["startup_ratio"] <= 2
+            and result["confirm_ms_median"] <= 50
+            and result["rss_mb_after_session"] <= 100
+        )
         print("goals met" if ok else "GOALS NOT MET (see issue 3)")
     return 0
 

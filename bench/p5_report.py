@@ -58,11 +58,16 @@ def measure(path: Path, repeat: int) -> dict[str, float]:
         report = staff_report(conn, catalog, 2017, ROOMS, now=NOW)
         sides = {
             "contract": Side(lambda: build_report(conn, catalog, 2017, ROOMS, now=NOW)),
-            "json": Side(lambda: render(staff_report(conn, catalog, 2017, ROOMS, now=NOW,
-                                                     trends=False), "json")),
+            "json": Side(
+                lambda: render(
+                    staff_report(conn, catalog, 2017, ROOMS, now=NOW, trends=False), "json"
+                )
+            ),
             "trends": Side(lambda: monthly_trends(conn, 2017, ROOMS)),
-            **{fmt: Side(lambda f=fmt: render(report, f, catalog))
-               for fmt in ("csv", "md", "xlsx", "html")},
+            **{
+                fmt: Side(lambda f=fmt: render(report, f, catalog))
+                for fmt in ("csv", "md", "xlsx", "html")
+            },
             "baseline": Side(lambda: conn.execute(COUNT_YEAR_EVENTS, year_bounds(2017)).fetchone()),
         }
         times = alternate(sides, repeat)
@@ -80,15 +85,39 @@ def run(quick: bool = False, tiny: bool = False) -> list[Result]:
     label = f"{events // 1000}k" if events < 1_000_000 else f"{events // 1_000_000}M"
     goal = 0.5  # the goal is set for 1M events; --quick only checks that it runs
     return [
-        Result("P5", f"bwk-staff report --format json over {label} events", t["json"], "s",
-               t["baseline"], f"<= {goal:g} s", t["json"] <= goal),
-        Result("P5", f"contract report (build_report) over {label} events", t["contract"], "s",
-               t["baseline"], f"<= {goal:g} s", t["contract"] <= goal),
-        Result("P5", f"monthly trends (html, dashboard) over {label} events", t["trends"], "s",
-               t["baseline"], note="read from the monthly_visits projection"),
-        Result("P5", "render csv+md+xlsx+html from the report dict",
-               t["csv"] + t["md"] + t["xlsx"] + t["html"], "s",
-               note=", ".join(f"{f} {t[f]:.3f}s" for f in ("csv", "md", "xlsx", "html"))),
+        Result(
+            "P5",
+            f"bwk-staff report --format json over {label} events",
+            t["json"],
+            "s",
+            t["baseline"],
+            f"<= {goal:g} s",
+            t["json"] <= goal,
+        ),
+        Result(
+            "P5",
+            f"contract report (build_report) over {label} events",
+            t["contract"],
+            "s",
+            t["baseline"],
+            f"<= {goal:g} s",
+            t["contract"] <= goal,
+        ),
+        Result(
+            "P5",
+            f"monthly trends (html, dashboard) over {label} events",
+            t["trends"],
+            "s",
+            t["baseline"],
+            note="read from the monthly_visits projection",
+        ),
+        Result(
+            "P5",
+            "render csv+md+xlsx+html from the report dict",
+            t["csv"] + t["md"] + t["xlsx"] + t["html"],
+            "s",
+            note=", ".join(f"{f} {t[f]:.3f}s" for f in ("csv", "md", "xlsx", "html")),
+        ),
     ]
 
 

@@ -56,14 +56,25 @@ def run(quick: bool = False, tiny: bool = False) -> list[Result]:
         root = Path(folder)
         write_site(root, ("cjm", "small"))
         generate(root / "cjm" / "room.db", events, rooms=("cjm",), years=(2015, 2016))
-        (big_side, big_node), (small_side, small_node) = (_export_side(root, room)
-                                                          for room in ("cjm", "small"))
+        (big_side, big_node), (small_side, small_node) = (
+            _export_side(root, room) for room in ("cjm", "small")
+        )
         try:
             times = alternate({"big": big_side, "small": small_side}, repeat)
         finally:
             big_node.close()
             small_node.close()
     big, small = statistics.median(times["big"]), statistics.median(times["small"])
-    return [Result("P6", f"room export of {NEW} new events, room holding {events} (s; 100-event room)",
-                   big, "s", small, "<= 50 ms", big <= 0.050, spread=spread_of(times["big"]),
-                   note=ratio_note(times["big"], times["small"]))]
+    return [
+        Result(
+            "P6",
+            f"room export of {NEW} new events, room holding {events} (s; 100-event room)",
+            big,
+            "s",
+            small,
+            "<= 50 ms",
+            big <= 0.050,
+            spread=spread_of(times["big"]),
+            note=ratio_note(times["big"], times["small"]),
+        )
+    ]

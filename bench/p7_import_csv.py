@@ -40,9 +40,11 @@ def write_csv(path: Path, rows: int, seed: int = 7) -> None:
         draw = rng.random()
         code = rng.choice(people) if draw < 0.75 else ""
         name = rng.choice(NAMES) if 0.70 <= draw < 0.90 else ""  # 0.70-0.75: code and name
-        lines.append(f"2017-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},"
-                     f"{rng.randint(9, 21):02d}:{rng.randint(0, 59):02d},"
-                     f"{rng.choice(activities)},{code},{name}")
+        lines.append(
+            f"2017-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},"
+            f"{rng.randint(9, 21):02d}:{rng.randint(0, 59):02d},"
+            f"{rng.choice(activities)},{code},{name}"
+        )
     path.write_text("\n".join(lines) + "\n", "utf-8")
 
 
@@ -75,8 +77,11 @@ def run(quick: bool = False, tiny: bool = False) -> list[Result]:
         known_top = fresh()
         result = import_file(paper, config)
         conn = connect(database)
-        stored = conn.execute("SELECT id, room, seq, at, kind, visitor, activity, ref, payload "
-                              "FROM events WHERE seq > ?", (known_top,)).fetchall()
+        stored = conn.execute(
+            "SELECT id, room, seq, at, kind, visitor, activity, ref, payload "
+            "FROM events WHERE seq > ?",
+            (known_top,),
+        ).fetchall()
         conn.close()
         assert len(stored) == rows + result.registered, (len(stored), result)
         assert result.registered > 0, result
@@ -89,13 +94,24 @@ def run(quick: bool = False, tiny: bool = False) -> list[Result]:
             raw_conn.execute("COMMIT")
             raw_conn.close()
 
-        times = alternate({"import": Side(lambda: import_file(paper, config), fresh),
-                           "raw": Side(raw, fresh)}, repeat)
+        times = alternate(
+            {"import": Side(lambda: import_file(paper, config), fresh), "raw": Side(raw, fresh)},
+            repeat,
+        )
     imported, baseline = statistics.median(times["import"]), statistics.median(times["raw"])
     rate, raw_rate = rows / imported, rows / baseline
     fast, slow = spread_of(times["import"])
-    return [Result("P7", f"import-csv of {rows} rows, 20% named (rows/s; raw executemany)",
-                   rate, "rows/s", raw_rate, ">= 0.3x", rate / raw_rate >= 0.3,
-                   spread=(rows / slow, rows / fast),
-                   note=f"{result.registered} people registered by the import; "
-                        + ratio_note(times["raw"], times["import"]))]
+    return [
+        Result(
+            "P7",
+            f"import-csv of {rows} rows, 20% named (rows/s; raw executemany)",
+            rate,
+            "rows/s",
+            raw_rate,
+            ">= 0.3x",
+            rate / raw_rate >= 0.3,
+            spread=(rows / slow, rows / fast),
+            note=f"{result.registered} people registered by the import; "
+            + ratio_note(times["raw"], times["import"]),
+        )
+    ]

@@ -26,8 +26,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _syncd(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "syncd", *args], check=True, cwd=REPO,
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "syncd", *args],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+        timeout=600,
+    )
 
 
 def _remove(database: Path) -> None:
@@ -48,14 +53,22 @@ def run(quick: bool = False, tiny: bool = False) -> list[Result]:
         merge_seconds(root, stash)
         room_db = root / "cjm" / "room.db"
         conn = sqlite3.connect(room_db)
-        rows = conn.execute("SELECT id, room, seq, at, kind, visitor, activity, ref, payload "
-                            "FROM events").fetchall()
+        rows = conn.execute(
+            "SELECT id, room, seq, at, kind, visitor, activity, ref, payload FROM events"
+        ).fetchall()
         conn.close()
         export = root / "cjm.restore.bwk"
 
         def replace_room() -> None:
-            _syncd("export-room", "--config", str(root / "central" / "central.toml"),
-                   "--room", "cjm", "--out", str(export))
+            _syncd(
+                "export-room",
+                "--config",
+                str(root / "central" / "central.toml"),
+                "--room",
+                "cjm",
+                "--out",
+                str(export),
+            )
             _syncd("restore", "--config", str(root / "cjm" / "room.toml"), "--from", str(export))
 
         def lose_room() -> None:
@@ -76,15 +89,26 @@ def run(quick: bool = False, tiny: bool = False) -> list[Result]:
             raw.execute("COMMIT")
             raw.close()
 
-        times = alternate({"restore": Side(replace_room, lose_room),
-                           "raw": Side(raw_insert, fresh_raw)}, repeat)
+        times = alternate(
+            {"restore": Side(replace_room, lose_room), "raw": Side(raw_insert, fresh_raw)}, repeat
+        )
         restored = sqlite3.connect(room_db)
         count = restored.execute("SELECT COUNT(*) FROM events").fetchone()[0]
         restored.close()
         assert count == len(rows), (count, len(rows))
         size_mb = export.stat().st_size / 1e6
     took, baseline = statistics.median(times["restore"]), statistics.median(times["raw"])
-    return [Result("P8", f"export-room + restore of {events} events (s; raw executemany)",
-                   took, "s", baseline, "", None, spread=spread_of(times["restore"]),
-                   note=f"export file {size_mb:.1f} MB, two processes included; "
-                        + ratio_note(times["restore"], times["raw"]))]
+    return [
+        Result(
+            "P8",
+            f"export-room + restore of {events} events (s; raw executemany)",
+            took,
+            "s",
+            baseline,
+            "",
+            None,
+            spread=spread_of(times["restore"]),
+            note=f"export file {size_mb:.1f} MB, two processes included; "
+            + ratio_note(times["restore"], times["raw"]),
+        )
+    ]

@@ -32,14 +32,23 @@ from bench.pty_kiosk import PtyKiosk, VisitorFlow  # noqa: E402
 WARM_UP = 300  # growth is counted after the first 300 check-ins (caches fill up)
 
 
-def soak(checkins: int, every: int = 500, seed: int = 9, size: tuple[int, int] = (120, 40),
-         echo=print, code_from: str | None = None) -> dict:
+def soak(
+    checkins: int,
+    every: int = 500,
+    seed: int = 9,
+    size: tuple[int, int] = (120, 40),
+    echo=print,
+    code_from: str | None = None,
+) -> dict:
     from shared.i18n import LANGUAGES
 
     rng = random.Random(seed)
-    with tempfile.TemporaryDirectory(prefix="bwk-p9-") as home, \
-            PtyKiosk(Path(home), size=size,
-                     env={"PYTHONPATH": code_from} if code_from else None) as kiosk:
+    with (
+        tempfile.TemporaryDirectory(prefix="bwk-p9-") as home,
+        PtyKiosk(
+            Path(home), size=size, env={"PYTHONPATH": code_from} if code_from else None
+        ) as kiosk,
+    ):
         flow = VisitorFlow(kiosk, timeout=30)
         flow.started()
         rss_start = kiosk.status("VmRSS")
@@ -57,19 +66,29 @@ def soak(checkins: int, every: int = 500, seed: int = 9, size: tuple[int, int] =
             if done % every == 0 or done in (WARM_UP, checkins):
                 rss = round(kiosk.status("VmRSS") / 1024, 1)
                 series.append((done, rss))
-                echo(f"   {done:6d} check-ins  RSS {rss:6.1f} MB  "
-                     f"({time.monotonic() - started:.0f} s)", flush=True)
+                echo(
+                    f"   {done:6d} check-ins  RSS {rss:6.1f} MB  "
+                    f"({time.monotonic() - started:.0f} s)",
+                    flush=True,
+                )
         peak = round(kiosk.status("VmHWM") / 1024, 1)
         recorded = kiosk.count_checkins()
         seconds = time.monotonic() - started
     at = dict(series)
     after = checkins - WARM_UP
     growth = ((at[checkins] - at[WARM_UP]) / after * 1000) if after > 0 else 0.0
-    return {"checkins": checkins, "peak_rss_mb": peak, "rss_mb_first_screen":
-            round(rss_start / 1024, 1), "rss_mb_series": series,
-            "growth_mb_per_1000_after_300": round(growth, 2), "surveys": flow.surveys,
-            "language_switches": switches, "checkins_in_database": recorded,
-            "seconds": round(seconds), "terminal": f"{size[0]}x{size[1]} pty"}
+    return {
+        "checkins": checkins,
+        "peak_rss_mb": peak,
+        "rss_mb_first_screen": round(rss_start / 1024, 1),
+        "rss_mb_series": series,
+        "growth_mb_per_1000_after_300": round(growth, 2),
+        "surveys": flow.surveys,
+        "language_switches": switches,
+        "checkins_in_database": recorded,
+        "seconds": round(seconds),
+        "terminal": f"{size[0]}x{size[1]} pty",
+    }
 
 
 def run(quick: bool = False, tiny: bool = False) -> list:
@@ -78,14 +97,30 @@ def run(quick: bool = False, tiny: bool = False) -> list:
 
     r = soak(4, every=4) if tiny else soak(1000 if quick else 5000, every=250 if quick else 500)
     series = ", ".join(f"{n}: {mb}" for n, mb in r["rss_mb_series"])
-    note = (f"RSS MB by check-ins {series}; {r['surveys']} surveys, "
-            f"{r['language_switches']} language switches, {r['seconds']} s")
+    note = (
+        f"RSS MB by check-ins {series}; {r['surveys']} surveys, "
+        f"{r['language_switches']} language switches, {r['seconds']} s"
+    )
     return [
-        Result("P9", f"kiosk peak RSS, {r['checkins']} check-ins in a pty", r["peak_rss_mb"],
-               "MB", None, "<= 100 MB", r["peak_rss_mb"] <= 100, note=note),
-        Result("P9", "kiosk RSS growth per 1,000 check-ins after 300",
-               r["growth_mb_per_1000_after_300"], "MB", None, "<= 5 MB",
-               r["growth_mb_per_1000_after_300"] <= 5),
+        Result(
+            "P9",
+            f"kiosk peak RSS, {r['checkins']} check-ins in a pty",
+            r["peak_rss_mb"],
+            "MB",
+            None,
+            "<= 100 MB",
+            r["peak_rss_mb"] <= 100,
+            note=note,
+        ),
+        Result(
+            "P9",
+            "kiosk RSS growth per 1,000 check-ins after 300",
+            r["growth_mb_per_1000_after_300"],
+            "MB",
+            None,
+            "<= 5 MB",
+            r["growth_mb_per_1000_after_300"] <= 5,
+        ),
     ]
 
 
@@ -95,13 +130,22 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=500)
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--size", default="120x40", help="terminal COLSxROWS")
-    parser.add_argument("--code-from", metavar="CHECKOUT",
-                        help="run the kiosk code of another checkout (e.g. main, to compare)")
+    parser.add_argument(
+        "--code-from",
+        metavar="CHECKOUT",
+        help="run the kiosk code of another checkout (e.g. main, to compare)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     cols, rows = (int(x) for x in args.size.split("x"))
-    result = soak(args.checkins, args.every, args.seed, (cols, rows),
-                  echo=lambda *a, **k: print(*a, file=sys.stderr, **k), code_from=args.code_from)
+    result = soak(
+        args.checkins,
+        args.every,
+        args.seed,
+        (cols, rows),
+        echo=lambda *a, **k: print(*a, file=sys.stderr, **k),
+        code_from=args.code_from,
+    )
     if args.json:
         print(json.dumps(result, indent=2))
     else:

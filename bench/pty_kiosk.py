@@ -27,10 +27,11 @@ import threading
 import time
 from pathlib import Path
 
-ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78MDE]"
-                  rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1bP[^\x1b]*\x1b\\")
-KEYS = {"enter": "\r", "tab": "\t", "shift+tab": "\x1b[Z", "escape": "\x1b",
-        "backspace": "\x7f"}
+ANSI = re.compile(
+    rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78MDE]"
+    rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1bP[^\x1b]*\x1b\\"
+)
+KEYS = {"enter": "\r", "tab": "\t", "shift+tab": "\x1b[Z", "escape": "\x1b", "backspace": "\x7f"}
 
 
 def kiosk_command() -> list[str]:
@@ -47,23 +48,44 @@ def _become_terminal_owner() -> None:  # runs in the child between fork and exec
 class PtyKiosk:
     """One kiosk process on its own pty; ``home`` is its private HOME."""
 
-    def __init__(self, home: Path, *, size: tuple[int, int] = (120, 40),
-                 args: tuple[str, ...] = ("--demo",), command: list[str] | None = None,
-                 env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        home: Path,
+        *,
+        size: tuple[int, int] = (120, 40),
+        args: tuple[str, ...] = ("--demo",),
+        command: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ):
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
         self.master, slave = os.openpty()
         cols, rows = size
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         extra_env = env
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TEXTUAL", "TMUX", "PYTEST", "COLUMNS", "LINES"))}
-        env.update(HOME=str(self.home), XDG_DATA_HOME=str(self.home / "data"),
-                   TERM="xterm-256color", COLORTERM="truecolor", LANG="C.UTF-8")
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TEXTUAL", "TMUX", "PYTEST", "COLUMNS", "LINES"))
+        }
+        env.update(
+            HOME=str(self.home),
+            XDG_DATA_HOME=str(self.home / "data"),
+            TERM="xterm-256color",
+            COLORTERM="truecolor",
+            LANG="C.UTF-8",
+        )
         env.update(extra_env or {})
-        self.proc = subprocess.Popen((command or kiosk_command()) + list(args), stdin=slave, stdout=slave,
-                                     stderr=slave, cwd=self.home, env=env, close_fds=True,
-                                     preexec_fn=_become_terminal_owner)
+        self.proc = subprocess.Popen(
+            (command or kiosk_command()) + list(args),
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            cwd=self.home,
+            env=env,
+            close_fds=True,
+            preexec_fn=_become_terminal_owner,
+        )
         os.close(slave)
         self._screen = bytearray()  # what was drawn since the last mark()
         self._lock = threading.Condition()
@@ -221,9 +243,11 @@ class PtyKiosk:
         """Codes of the demo's visitors (read-only, beside the running kiosk)."""
         db = sqlite3.connect(f"file:{self.folder / 'demo.db'}?mode=ro", uri=True, timeout=10)
         try:
-            rows = db.execute("SELECT code FROM people WHERE code NOT IN "
-                              "(SELECT code FROM roles WHERE role = 'key_holder') "
-                              "ORDER BY code").fetchall()
+            rows = db.execute(
+                "SELECT code FROM people WHERE code NOT IN "
+                "(SELECT code FROM roles WHERE role = 'key_holder') "
+                "ORDER BY code"
+            ).fetchall()
         finally:
             db.close()
         return [code for (code,) in rows]
@@ -260,8 +284,9 @@ class VisitorFlow:
     def expect(self, *needles: str) -> str:
         seen = self.kiosk.wait_for(*needles, timeout=self.timeout)
         if seen is None:
-            raise FlowError(f"expected one of {needles!r}; the screen shows "
-                            f"{self.kiosk.text()[-600:]!r}")
+            raise FlowError(
+                f"expected one of {needles!r}; the screen shows {self.kiosk.text()[-600:]!r}"
+            )
         return seen
 
     def started(self) -> None:
@@ -305,12 +330,14 @@ class VisitorFlow:
         if seen == text(lang, "survey_title"):
             self.surveys += 1
             # focus starts on "skip"; Shift+Tab reaches the last smiley of each question
-            keys = (["shift+tab", "enter", "shift+tab", "shift+tab", "shift+tab", "enter"]
-                    if answer_survey else ["enter"])
+            keys = (
+                ["shift+tab", "enter", "shift+tab", "shift+tab", "shift+tab", "enter"]
+                if answer_survey
+                else ["enter"]
+            )
             k.send(*keys)
             self.expect(text(lang, "confirm_bye"))
         k.send("enter")
         # home in the same language, or in Dutch once the kiosk resets it (issue 11.7)
         seen = self.expect(text(lang, "welcome_been_here"), text("nl", "welcome_been_here"))
         self.lang = lang if seen == text(lang, "welcome_been_here") else "nl"
-

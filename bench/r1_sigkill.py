@@ -40,8 +40,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _writer(database: Path, tag: str, count: int = 1_000_000) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "bench.r1_writer", str(database), "cjm",
-                             str(count), tag], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.r1_writer", str(database), "cjm", str(count), tag],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
 
 
 def check(database: Path, promised: set[str]) -> tuple[str, int, int, bool]:
@@ -73,9 +77,12 @@ def kills(folder: Path, count: int, rng: random.Random) -> bool:
         if (kill + 1) % 100 == 0:
             print(f"  {kill + 1} kills, {len(promised)} returned writes so far", flush=True)
     integrity, stored, lost, gapless = check(database, promised)
-    print(f"R1: {count} SIGKILLs in {time.monotonic() - started:.0f} s; "
-          f"{len(promised)} writes returned, {stored} events stored, {lost} lost; "
-          f"seq gapless: {gapless}; integrity_check: {integrity}", flush=True)
+    print(
+        f"R1: {count} SIGKILLs in {time.monotonic() - started:.0f} s; "
+        f"{len(promised)} writes returned, {stored} events stored, {lost} lost; "
+        f"seq gapless: {gapless}; integrity_check: {integrity}",
+        flush=True,
+    )
     return not lost and gapless and integrity == "ok"
 
 
@@ -145,14 +152,20 @@ def power_cuts(folder: Path, count: int, rng: random.Random) -> bool:
         integrity, stored, lost, gapless = check(path, set(before))
         if lost or not gapless or integrity != "ok":
             bad += 1
-            print(f"  {path.parent.name}: {integrity}, {lost} of {len(before)} lost, "
-                  f"gapless {gapless}", flush=True)
+            print(
+                f"  {path.parent.name}: {integrity}, {lost} of {len(before)} lost, "
+                f"gapless {gapless}",
+                flush=True,
+            )
         shutil.rmtree(path.parent)
-    print(f"R1: {count} simulated power cuts (file copies of a frozen writer) in "
-          f"{time.monotonic() - started:.0f} s; {len(promised)} writes returned in all, "
-          f"{len(generations - {None})} WAL generations; "
-          f"{count - bad} of {count} copies opened with integrity ok, seq gapless and "
-          f"every write returned before the cut present", flush=True)
+    print(
+        f"R1: {count} simulated power cuts (file copies of a frozen writer) in "
+        f"{time.monotonic() - started:.0f} s; {len(promised)} writes returned in all, "
+        f"{len(generations - {None})} WAL generations; "
+        f"{count - bad} of {count} copies opened with integrity ok, seq gapless and "
+        f"every write returned before the cut present",
+        flush=True,
+    )
     return bad == 0
 
 

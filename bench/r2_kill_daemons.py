@@ -46,7 +46,9 @@ def writer(database: str, room: str, rate: float) -> None:
     rng = random.Random(room)
     i = 0
     while True:
-        activities = ["inloop", "kookclub", "computerles", "formulierenbrigade"][: rng.randint(1, 3)]
+        activities = ["inloop", "kookclub", "computerles", "formulierenbrigade"][
+            : rng.randint(1, 3)
+        ]
         result = store.check_in(None, activities)
         for event in result.events:
             print(event.id, flush=True)
@@ -78,9 +80,13 @@ def _integrity(db: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.r2_kill_daemons")
     parser.add_argument("--kills", type=int, default=100)
-    parser.add_argument("--rooms", type=int, default=2, help="rooms (of cjm, multibron, handreiking)")
+    parser.add_argument(
+        "--rooms", type=int, default=2, help="rooms (of cjm, multibron, handreiking)"
+    )
     parser.add_argument("--rate", type=float, default=40.0, help="check-ins per second per room")
-    parser.add_argument("--settle", type=float, default=120.0, help="seconds the daemons get to settle")
+    parser.add_argument(
+        "--settle", type=float, default=120.0, help="seconds the daemons get to settle"
+    )
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--writer", nargs=3, metavar=("DB", "ROOM", "RATE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -104,11 +110,17 @@ def main(argv: list[str] | None = None) -> int:
         offset: dict[str, int] = {}
 
         def start(node: str) -> None:
-            offset[node] = (logs / f"{node}.log").stat().st_size if (logs / f"{node}.log").exists() else 0
+            offset[node] = (
+                (logs / f"{node}.log").stat().st_size if (logs / f"{node}.log").exists() else 0
+            )
             with open(logs / f"{node}.log", "a") as log:
                 daemons[node] = subprocess.Popen(
                     [sys.executable, "-m", "syncd", "run", "--config", str(site.config(node))],
-                    cwd=site.root, env=env, stdout=log, stderr=subprocess.STDOUT)
+                    cwd=site.root,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
             born[node] = time.monotonic()
 
         def _segment(node: str) -> str:
@@ -121,8 +133,20 @@ def main(argv: list[str] | None = None) -> int:
             with open(root / f"writer-{room}.out", "w") as out:
                 errors = open(root / f"writer-{room}.err", "w")  # noqa: SIM115 - the child keeps it
                 writers[room] = subprocess.Popen(
-                    [sys.executable, "-m", "bench.r2_kill_daemons", "--writer", str(site.db(room)),
-                     room, str(args.rate)], cwd=REPO, env=env, stdout=out, stderr=errors)
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.r2_kill_daemons",
+                        "--writer",
+                        str(site.db(room)),
+                        room,
+                        str(args.rate),
+                    ],
+                    cwd=REPO,
+                    env=env,
+                    stdout=out,
+                    stderr=errors,
+                )
         for node in nodes:
             start(node)
 
@@ -131,8 +155,11 @@ def main(argv: list[str] | None = None) -> int:
         died = []  # daemons found dead before their kill: a crash, not ours
         phases: Counter = Counter()  # what the killed daemon had done so far
         passes_at_kill: list[int] = []
-        print(f"R2: {len(site.rooms)} rooms ({', '.join(site.rooms)}) + central, writers at "
-              f"~{args.rate:g} check-ins/s per room, {args.kills} SIGKILLs", flush=True)
+        print(
+            f"R2: {len(site.rooms)} rooms ({', '.join(site.rooms)}) + central, writers at "
+            f"~{args.rate:g} check-ins/s per room, {args.kills} SIGKILLs",
+            flush=True,
+        )
         for kill in range(args.kills):
             time.sleep(rng.uniform(0.05, 0.6))
             node = rng.choice(nodes)
@@ -151,25 +178,33 @@ def main(argv: list[str] | None = None) -> int:
             segment = _segment(node)
             passes = segment.count("pass: ") + segment.count("pass failed")
             passes_at_kill.append(passes)
-            phases["still starting (no pass done yet)" if "started (" not in segment
-                   else "in or after its first pass" if passes == 0
-                   else "after one or more passes"] += 1
+            phases[
+                "still starting (no pass done yet)"
+                if "started (" not in segment
+                else "in or after its first pass"
+                if passes == 0
+                else "after one or more passes"
+            ] += 1
             victims[node] += 1
             start(node)
             if (kill + 1) % 25 == 0:
                 written = sum(len(_rows(site.db(r), r)) for r in site.rooms)
                 merged = len(_rows(site.db("central")))
-                print(f"  {kill + 1} kills; rooms hold {written} events, central {merged}; "
-                      f"{len(list(site.inbox.glob('*.bwk')))} bundles waiting in central's inbox",
-                      flush=True)
+                print(
+                    f"  {kill + 1} kills; rooms hold {written} events, central {merged}; "
+                    f"{len(list(site.inbox.glob('*.bwk')))} bundles waiting in central's inbox",
+                    flush=True,
+                )
         kill_phase = time.monotonic() - started
         for proc in writers.values():
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
-        promised = {room: set((root / f"writer-{room}.out").read_text().split())
-                    for room in site.rooms}
-        writer_errors = {room: (root / f"writer-{room}.err").read_text().strip()
-                         for room in site.rooms}
+        promised = {
+            room: set((root / f"writer-{room}.out").read_text().split()) for room in site.rooms
+        }
+        writer_errors = {
+            room: (root / f"writer-{room}.err").read_text().strip() for room in site.rooms
+        }
 
         # Settle: the daemons (restarted after the last kill) finish the job on their own.
         union = {}
@@ -222,16 +257,24 @@ def main(argv: list[str] | None = None) -> int:
             if writer_errors[room]:
                 problems.append(f"{room} writer stderr: {writer_errors[room][-300:]}")
         ids_equal = set(central) == set(union)
-        seq_equal = {(r[1], r[2]) for r in central.values()} == {(r[1], r[2]) for r in union.values()}
+        seq_equal = {(r[1], r[2]) for r in central.values()} == {
+            (r[1], r[2]) for r in union.values()
+        }
         rows_equal = central == union
         if not (ids_equal and seq_equal and rows_equal):
-            problems.append(f"central != union: {len(set(union) - set(central))} missing, "
-                            f"{len(set(central) - set(union))} extra, rows equal {rows_equal}")
+            problems.append(
+                f"central != union: {len(set(union) - set(central))} missing, "
+                f"{len(set(central) - set(union))} extra, rows equal {rows_equal}"
+            )
         if not total == distinct_ids == distinct_seq == len(union):
-            problems.append(f"duplicates: {total} rows, {distinct_ids} ids, {distinct_seq} (room, seq)")
+            problems.append(
+                f"duplicates: {total} rows, {distinct_ids} ids, {distinct_seq} (room, seq)"
+            )
         integrity = {node: _integrity(site.db(node)) for node in nodes}
         problems += [f"{n}: integrity_check {v}" for n, v in integrity.items() if v != "ok"]
-        quarantined = sorted(p.name for p in site.root.rglob("quarantine/*") if p.suffix == ".reason")
+        quarantined = sorted(
+            p.name for p in site.root.rglob("quarantine/*") if p.suffix == ".reason"
+        )
         for name in quarantined:
             reason = next(site.root.rglob(f"quarantine/{name}")).read_text().strip()
             problems.append(f"quarantined: {name[:-7]}: {reason}")
@@ -244,26 +287,40 @@ def main(argv: list[str] | None = None) -> int:
         errors = {node: (logs / f"{node}.log").read_text().count("pass failed") for node in nodes}
         uptimes.sort()
 
-    print(f"R2: {args.kills} SIGKILLs in {kill_phase:.0f} s "
-          f"({', '.join(f'{n} {victims[n]}' for n in nodes)}); daemon uptime at the kill "
-          f"min {uptimes[0]:.2f} s, median {uptimes[len(uptimes) // 2]:.2f} s, "
-          f"max {uptimes[-1]:.2f} s")
-    print(f"    the killed daemon was: {dict(phases)}; completed passes before the kill: median "
-          f"{sorted(passes_at_kill)[len(passes_at_kill) // 2]}, max {max(passes_at_kill)}")
-    print(f"    writes returned: {sum(len(p) for p in promised.values())} events "
-          f"({', '.join(f'{r} {len(promised[r])}' for r in site.rooms)}); room logs hold "
-          f"{len(union)} events")
-    print(f"    daemons settled on their own: {settled} ({settle_s:.1f} s after the writers stopped)"
-          + (f"; {once_passes} once rounds were needed" if once_passes else ""))
-    print(f"    central: {total} rows, {distinct_ids} distinct ids, {distinct_seq} distinct "
-          f"(room, seq); ids == union: {ids_equal}; (room, seq) == union: {seq_equal}; "
-          f"rows identical: {rows_equal}")
-    print(f"    integrity_check: {integrity}; quarantined: {len(quarantined)}; "
-          f"tracebacks in daemon logs: {tracebacks}; failed passes: {errors}")
+    print(
+        f"R2: {args.kills} SIGKILLs in {kill_phase:.0f} s "
+        f"({', '.join(f'{n} {victims[n]}' for n in nodes)}); daemon uptime at the kill "
+        f"min {uptimes[0]:.2f} s, median {uptimes[len(uptimes) // 2]:.2f} s, "
+        f"max {uptimes[-1]:.2f} s"
+    )
+    print(
+        f"    the killed daemon was: {dict(phases)}; completed passes before the kill: median "
+        f"{sorted(passes_at_kill)[len(passes_at_kill) // 2]}, max {max(passes_at_kill)}"
+    )
+    print(
+        f"    writes returned: {sum(len(p) for p in promised.values())} events "
+        f"({', '.join(f'{r} {len(promised[r])}' for r in site.rooms)}); room logs hold "
+        f"{len(union)} events"
+    )
+    print(
+        f"    daemons settled on their own: {settled} ({settle_s:.1f} s after the writers stopped)"
+        + (f"; {once_passes} once rounds were needed" if once_passes else "")
+    )
+    print(
+        f"    central: {total} rows, {distinct_ids} distinct ids, {distinct_seq} distinct "
+        f"(room, seq); ids == union: {ids_equal}; (room, seq) == union: {seq_equal}; "
+        f"rows identical: {rows_equal}"
+    )
+    print(
+        f"    integrity_check: {integrity}; quarantined: {len(quarantined)}; "
+        f"tracebacks in daemon logs: {tracebacks}; failed passes: {errors}"
+    )
     print(f"    total run time {time.monotonic() - started:.0f} s")
     for problem in problems:
         print(f"  PROBLEM: {problem}")
-    print("R2: " + ("nothing lost, no duplicate" if not problems else f"{len(problems)} problem(s)"))
+    print(
+        "R2: " + ("nothing lost, no duplicate" if not problems else f"{len(problems)} problem(s)")
+    )
     return 0 if not problems else 1
 
 

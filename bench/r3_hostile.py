@@ -65,19 +65,30 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     outcome = "passed"
     try:
-        run_state_machine_as_test(CountedHostileTransport, settings=settings(
-            max_examples=args.examples, stateful_step_count=args.steps, deadline=None,
-            database=None, suppress_health_check=list(HealthCheck)))
+        run_state_machine_as_test(
+            CountedHostileTransport,
+            settings=settings(
+                max_examples=args.examples,
+                stateful_step_count=args.steps,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
     except Exception as exc:  # noqa: BLE001 - the drill reports any failure
         outcome = f"FAILED: {type(exc).__name__}: {exc}"
     elapsed = time.monotonic() - started
     # Hypothesis checks invariants once before the first step and after every step.
     steps = COUNT["checks"] - COUNT["machines"]
-    print(f"R3: {COUNT['machines']} runs of the hostile-transport machine (up to {args.steps} "
-          f"steps each), {steps} steps, {COUNT['checks']} invariant checks, "
-          f"{COUNT['heals']} heals to convergence, in {elapsed:.0f} s: {outcome}")
-    print(f"    files quarantined by the nodes: {sum(REJECTED.values())} "
-          f"({', '.join(f'{k} {v}' for k, v in REJECTED.most_common())})")
+    print(
+        f"R3: {COUNT['machines']} runs of the hostile-transport machine (up to {args.steps} "
+        f"steps each), {steps} steps, {COUNT['checks']} invariant checks, "
+        f"{COUNT['heals']} heals to convergence, in {elapsed:.0f} s: {outcome}"
+    )
+    print(
+        f"    files quarantined by the nodes: {sum(REJECTED.values())} "
+        f"({', '.join(f'{k} {v}' for k, v in REJECTED.most_common())})"
+    )
     return 0 if outcome == "passed" else 1
 
 

@@ -36,8 +36,12 @@ from test_kiosk_support import SIZE  # noqa: E402
 
 
 def actions(rng: random.Random, n: int) -> list[tuple]:
-    return [("key", rng.choice(KEYS)) if rng.random() < 0.7
-            else ("click", (rng.randrange(SIZE[0]), rng.randrange(SIZE[1]))) for _ in range(n)]
+    return [
+        ("key", rng.choice(KEYS))
+        if rng.random() < 0.7
+        else ("click", (rng.randrange(SIZE[0]), rng.randrange(SIZE[1])))
+        for _ in range(n)
+    ]
 
 
 def session(folder: str, index: int, seed: int, n: int) -> tuple:
@@ -67,8 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.events % args.per_session:
         sizes.append(args.events % args.per_session)
     sent, failures, done = Counter(), [], 0
-    with tempfile.TemporaryDirectory(prefix="bwk-r4-") as folder, \
-            ProcessPoolExecutor(args.jobs) as pool:
+    with (
+        tempfile.TemporaryDirectory(prefix="bwk-r4-") as folder,
+        ProcessPoolExecutor(args.jobs) as pool,
+    ):
         futures = [pool.submit(session, folder, i, args.seed, n) for i, n in enumerate(sizes)]
         for future in as_completed(futures):
             index, session_seed, open_room, kinds, failure = future.result()
@@ -77,13 +83,17 @@ def main(argv: list[str] | None = None) -> int:
             if failure:
                 failures.append((session_seed, open_room, failure))
             if done % 10 == 0:
-                print(f"  {done} sessions, {sum(sent.values())} events, {len(failures)} failures",
-                      flush=True)
+                print(
+                    f"  {done} sessions, {sum(sent.values())} events, {len(failures)} failures",
+                    flush=True,
+                )
     sessions = len(sizes)
-    print(f"R4: {sum(sent.values())} events ({sent['key']} key presses, {sent['click']} clicks) "
-          f"in {sessions} kiosk sessions of up to {args.per_session} (room open in "
-          f"{(sessions + 1) // 2}, closed in {sessions // 2}; {args.jobs} side by side), "
-          f"{time.monotonic() - started:.0f} s; {len(failures)} session(s) crashed or quit")
+    print(
+        f"R4: {sum(sent.values())} events ({sent['key']} key presses, {sent['click']} clicks) "
+        f"in {sessions} kiosk sessions of up to {args.per_session} (room open in "
+        f"{(sessions + 1) // 2}, closed in {sessions // 2}; {args.jobs} side by side), "
+        f"{time.monotonic() - started:.0f} s; {len(failures)} session(s) crashed or quit"
+    )
     for seed, open_room, failure in failures:
         print(f"  FAILED session seed {seed} (room {'open' if open_room else 'closed'}): {failure}")
     return 0 if not failures else 1

@@ -74,19 +74,26 @@ class Drill:
         self.clocks = {room: Clock(at(2017, 3, 1, 10)) for room in ROOMS}
         self.clocks["gk"].set(2031, 3, 1, 10)  # the new room's clock is wrong from the start
         self.central_clock = Clock(at(2017, 3, 1, 10))
-        self.stores = {room: RoomStore(self.site.db(room), room, clock=self.clocks[room])
-                       for room in ROOMS}
-        self.nodes = {room: RoomNode(load_config(self.site.config(room)), clock=self.clocks[room])
-                      for room in ROOMS}
+        self.stores = {
+            room: RoomStore(self.site.db(room), room, clock=self.clocks[room]) for room in ROOMS
+        }
+        self.nodes = {
+            room: RoomNode(load_config(self.site.config(room)), clock=self.clocks[room])
+            for room in ROOMS
+        }
         self.made: Counter = Counter()  # (room, year of the room's clock) -> check-ins made
         self.true: Counter = Counter()  # (room, real year) -> check-ins made
         self.warnings: list[tuple[str, str, str | None]] = []
-        self.central = CentralNode(load_config(self.site.config("central")),
-                                   clock=self.central_clock)
-        self.key_holder = {room: self.stores[room].add_key_holder("Anna", PIN, by=None)
-                           for room in ROOMS}
-        self.visitors = {room: [self.stores[room].register_visitor(f"Bezoeker {i}").code
-                                for i in range(3)] for room in ROOMS}
+        self.central = CentralNode(
+            load_config(self.site.config("central")), clock=self.central_clock
+        )
+        self.key_holder = {
+            room: self.stores[room].add_key_holder("Anna", PIN, by=None) for room in ROOMS
+        }
+        self.visitors = {
+            room: [self.stores[room].register_visitor(f"Bezoeker {i}").code for i in range(3)]
+            for room in ROOMS
+        }
         for room in ROOMS:  # a fourth visitor who comes once, on the first day, and not again
             self.stores[room].check_in(self.stores[room].register_visitor("Slaper").code, [])
             self.made[room, self.clocks[room]().year] += 1
@@ -161,8 +168,10 @@ def _names(d: Drill) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    argparse.ArgumentParser(prog="python -m bench.r6_clock", description=__doc__.splitlines()[0]
-                            ).parse_args(argv)
+
+    argparse.ArgumentParser(
+        prog="python -m bench.r6_clock", description=__doc__.splitlines()[0]
+    ).parse_args(argv)
     problems, notes = [], []
     folder = Path(tempfile.mkdtemp(prefix="bwk-r6-"))
     try:
@@ -196,7 +205,12 @@ def main(argv: list[str] | None = None) -> int:
             d.sync()
         resend_waited = None
         names["after passes with the corrected clock"] = _names(d)
-        for minutes in (11, 60, 24 * 60, 30 * 24 * 60):  # how long until the lost cjm bundle is sent again?
+        for minutes in (
+            11,
+            60,
+            24 * 60,
+            30 * 24 * 60,
+        ):  # how long until the lost cjm bundle is sent again?
             if d.nodes["cjm"].status()["acked_seq"] == d.nodes["cjm"].status()["max_seq"]:
                 break
             for room in ROOMS:
@@ -205,66 +219,113 @@ def main(argv: list[str] | None = None) -> int:
             d.sync()
             resend_waited = minutes
         # --- checks ---------------------------------------------------------
-        print("R6: clock warnings at opening "
-              "(RoomStore.clock_warning, shown on the key-holder screen)")
-        expected = {("cjm", "clock wrong"): "clock_far_off",
-                    ("multibron", "clock wrong"): "clock_far_off",
-                    ("gk", "second opening, still 2031"): "clock_far_off",  # central's clock in the ack
-                    ("cjm", "clock still wrong"): "clock_far_off",
-                    ("cjm", "corrected, first opening"): "clock_before_last_event",
-                    ("multibron", "corrected, first opening"): "clock_far_off",
-                    ("handreiking", "corrected, first opening"): "clock_before_last_event",
-                    ("gk", "corrected, first opening"): "clock_before_last_event"}
+        print(
+            "R6: clock warnings at opening "
+            "(RoomStore.clock_warning, shown on the key-holder screen)"
+        )
+        expected = {
+            ("cjm", "clock wrong"): "clock_far_off",
+            ("multibron", "clock wrong"): "clock_far_off",
+            ("gk", "second opening, still 2031"): "clock_far_off",  # central's clock in the ack
+            ("cjm", "clock still wrong"): "clock_far_off",
+            ("cjm", "corrected, first opening"): "clock_before_last_event",
+            ("multibron", "corrected, first opening"): "clock_far_off",
+            ("handreiking", "corrected, first opening"): "clock_before_last_event",
+            ("gk", "corrected, first opening"): "clock_before_last_event",
+        }
         for room, label, warning in d.warnings:
             mark = ""
             if (room, label) in expected and expected[room, label] != warning:
                 mark = f"   <-- expected {expected[room, label]}"
-                problems.append(f"{room} {label}: warning {warning}, expected {expected[room, label]}")
+                problems.append(
+                    f"{room} {label}: warning {warning}, expected {expected[room, label]}"
+                )
             print(f"    {room:12} {label:28} -> {warning or 'no warning'}{mark}")
         for room, label, warning in d.warnings:
-            if label in ("clock wrong", "first opening, clock in 2031", "second opening, still 2031",
-                         "clock still wrong") and warning is None:
+            if (
+                label
+                in (
+                    "clock wrong",
+                    "first opening, clock in 2031",
+                    "second opening, still 2031",
+                    "clock still wrong",
+                )
+                and warning is None
+            ):
                 clock_text = "11 months ahead" if room == "handreiking" else "in 2031"
                 notes.append(f"{room}: no warning at '{label}' (clock {clock_text})")
         union_rows = {}
         for room in ROOMS:
-            for row in _query(d.site.db(room), "SELECT id, room, seq, at, kind, visitor, activity, ref, payload "
-                                               "FROM events WHERE room = ?", (room,)):
+            for row in _query(
+                d.site.db(room),
+                "SELECT id, room, seq, at, kind, visitor, activity, ref, payload "
+                "FROM events WHERE room = ?",
+                (room,),
+            ):
                 union_rows[row[0]] = row
-        central_rows = {r[0]: r for r in _query(
-            d.site.db("central"), "SELECT id, room, seq, at, kind, visitor, activity, ref, payload FROM events")}
-        total, distinct = _query(d.site.db("central"), "SELECT COUNT(*), COUNT(DISTINCT id) FROM events")[0]
+        central_rows = {
+            r[0]: r
+            for r in _query(
+                d.site.db("central"),
+                "SELECT id, room, seq, at, kind, visitor, activity, ref, payload FROM events",
+            )
+        }
+        total, distinct = _query(
+            d.site.db("central"), "SELECT COUNT(*), COUNT(DISTINCT id) FROM events"
+        )[0]
         print("R6: sync and the log")
         for room in ROOMS:
-            seqs = [r[0] for r in _query(d.site.db(room), "SELECT seq FROM events WHERE room = ? ORDER BY seq", (room,))]
+            seqs = [
+                r[0]
+                for r in _query(
+                    d.site.db(room), "SELECT seq FROM events WHERE room = ? ORDER BY seq", (room,)
+                )
+            ]
             gapless = seqs == list(range(1, len(seqs) + 1))
-            checkins = _query(d.site.db("central"), "SELECT COUNT(*) FROM events WHERE room = ? AND kind = 'checkin'", (room,))[0][0]
+            checkins = _query(
+                d.site.db("central"),
+                "SELECT COUNT(*) FROM events WHERE room = ? AND kind = 'checkin'",
+                (room,),
+            )[0][0]
             made = sum(n for (r, _), n in d.made.items() if r == room)
             status = d.nodes[room].status()
-            at_order = [r[0] for r in _query(d.site.db(room), "SELECT at FROM events WHERE room = ? ORDER BY seq", (room,))]
+            at_order = [
+                r[0]
+                for r in _query(
+                    d.site.db(room), "SELECT at FROM events WHERE room = ? ORDER BY seq", (room,)
+                )
+            ]
             out_of_order = sum(1 for a, b in zip(at_order, at_order[1:]) if b < a)
-            print(f"    {room:12} seq 1..{len(seqs)} gapless: {gapless}; check-ins made {made} "
-                  f"(check-in events at central: {checkins}); acked {status['acked_seq']} of "
-                  f"{status['max_seq']}; times going backwards along seq: {out_of_order}")
+            print(
+                f"    {room:12} seq 1..{len(seqs)} gapless: {gapless}; check-ins made {made} "
+                f"(check-in events at central: {checkins}); acked {status['acked_seq']} of "
+                f"{status['max_seq']}; times going backwards along seq: {out_of_order}"
+            )
             if not gapless:
                 problems.append(f"{room}: seq not gapless")
             if status["acked_seq"] != status["max_seq"]:
                 problems.append(f"{room}: acked {status['acked_seq']} != max {status['max_seq']}")
-        print(f"    central {total} rows, {distinct} distinct ids; "
-              f"equals the union of the room logs: {central_rows == union_rows}")
+        print(
+            f"    central {total} rows, {distinct} distinct ids; "
+            f"equals the union of the room logs: {central_rows == union_rows}"
+        )
         if not (central_rows == union_rows and total == distinct):
             problems.append("central != union of the room logs")
         if resend_waited:
-            notes.append(f"cjm: the bundle lost in transit while its clock said 2031 was exported "
-                         f"again after the room clock moved on {resend_waited} more minutes (the "
-                         f"resend rule: 10 minutes without an acknowledgement, from the oldest "
-                         f"waiting bundle by its time)" if d.nodes["cjm"].status()["acked_seq"]
-                         == d.nodes["cjm"].status()["max_seq"] else
-                         "the cjm bundle lost while its clock said 2031 is NOT re-sent after the "
-                         "correction (waited up to 30 days of room clock): acked_seq stays behind")
+            notes.append(
+                f"cjm: the bundle lost in transit while its clock said 2031 was exported "
+                f"again after the room clock moved on {resend_waited} more minutes (the "
+                f"resend rule: 10 minutes without an acknowledgement, from the oldest "
+                f"waiting bundle by its time)"
+                if d.nodes["cjm"].status()["acked_seq"] == d.nodes["cjm"].status()["max_seq"]
+                else "the cjm bundle lost while its clock said 2031 is NOT re-sent after the "
+                "correction (waited up to 30 days of room clock): acked_seq stays behind"
+            )
         # Report per year, from central (the funders' view).
-        print("R6: the yearly report at central (visits = check-in events; anonymous visits and "
-              "unique visitors from the report's indicators)")
+        print(
+            "R6: the yearly report at central (visits = check-in events; anonymous visits and "
+            "unique visitors from the report's indicators)"
+        )
         catalog = load_catalog()
         conn = sqlite3.connect(d.site.db("central"))
         years = sorted({y for (_, y) in d.made} | {2017})
@@ -272,43 +333,58 @@ def main(argv: list[str] | None = None) -> int:
         for year in years:
             figures = year_indicators(conn, catalog, year, list(ROOMS))
             for room in ROOMS:
-                counted[room, year] = _query(d.site.db("central"),
-                                             "SELECT COUNT(*) FROM events WHERE room = ? AND kind = 'checkin' "
-                                             "AND substr(at, 1, 4) = ?", (room, str(year)))[0][0]
+                counted[room, year] = _query(
+                    d.site.db("central"),
+                    "SELECT COUNT(*) FROM events WHERE room = ? AND kind = 'checkin' "
+                    "AND substr(at, 1, 4) = ?",
+                    (room, str(year)),
+                )[0][0]
             per_room = "; ".join(
                 f"{room} {counted[room, year]} visits "
                 f"({figures['anonieme_bezoeken']['rooms'][room]} anonymous, "
                 f"{figures['totaal_uniek']['rooms'][room]} unique)"
-                for room in ROOMS if counted[room, year] or year == 2017)
+                for room in ROOMS
+                if counted[room, year] or year == 2017
+            )
             print(f"    {year}: {per_room}")
         conn.close()
         for key in set(d.made) | set(counted):
             if d.made[key] != counted[key]:
-                problems.append(f"{key}: made {d.made[key]} check-ins at that clock year, "
-                                f"report counts {counted[key]}")
+                problems.append(
+                    f"{key}: made {d.made[key]} check-ins at that clock year, "
+                    f"report counts {counted[key]}"
+                )
         wrong_year = {k: n for k, n in d.made.items() if k[1] != 2017}
-        print(f"    check-ins made: {sum(d.made.values())} (all really in March 2017); counted in "
-              f"the year of the room's clock: {sum(counted.values())}; in a wrong year: "
-              + ", ".join(f"{r} {n} in {y}" for (r, y), n in sorted(wrong_year.items())))
+        print(
+            f"    check-ins made: {sum(d.made.values())} (all really in March 2017); counted in "
+            f"the year of the room's clock: {sum(counted.values())}; in a wrong year: "
+            + ", ".join(f"{r} {n} in {y}" for (r, y), n in sorted(wrong_year.items()))
+        )
         # Retention (names of people not seen for 24 months are purged by the room's daily pass).
-        print("R6: names in the room-local people table (key holder + 4 visitors; the daily "
-              "retention purge runs in the room's sync pass)")
+        print(
+            "R6: names in the room-local people table (key holder + 4 visitors; the daily "
+            "retention purge runs in the room's sync pass)"
+        )
         for label, counts in names.items():
             print(f"    {label:38} " + ", ".join(f"{r} {counts[r]}" for r in ROOMS))
         stages = list(names.items())
         for (_, before), (label, counts) in zip(stages, stages[1:]):
             for room in ROOMS:
                 if counts[room] < before[room]:
-                    notes.append(f"{room}: {before[room] - counts[room]} visitor name(s) deleted by the "
-                                 f"retention purge {label} (counts unchanged; those people must give "
-                                 f"their code or register again)")
+                    notes.append(
+                        f"{room}: {before[room] - counts[room]} visitor name(s) deleted by the "
+                        f"retention purge {label} (counts unchanged; those people must give "
+                        f"their code or register again)"
+                    )
         d.close()
         # The kiosk shows the warning.
         kiosk_dir = folder / "kiosk"
         kiosk_dir.mkdir()
         shown, text = asyncio.run(_kiosk_shows_warning(kiosk_dir))
-        print(f"R6: kiosk, last event 2 March 2026, clock 3 March 2031, key holder opens: "
-              f"#clock-warning shown: {shown is not None}: {shown!r}")
+        print(
+            f"R6: kiosk, last event 2 March 2026, clock 3 March 2031, key holder opens: "
+            f"#clock-warning shown: {shown is not None}: {shown!r}"
+        )
         if not shown:
             problems.append("the kiosk did not show the clock warning")
     finally:
@@ -317,8 +393,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  NOTE: {note}")
     for problem in problems:
         print(f"  PROBLEM: {problem}")
-    print("R6: " + ("nothing lost or double-counted; visits are counted in the year the room's "
-                    "clock said (see notes)" if not problems else f"{len(problems)} problem(s)"))
+    print(
+        "R6: "
+        + (
+            "nothing lost or double-counted; visits are counted in the year the room's "
+            "clock said (see notes)"
+            if not problems
+            else f"{len(problems)} problem(s)"
+        )
+    )
     return 0 if not problems else 1
 
 

@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     times: list[float] = []
     failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bwk-r7-") as folder:
+
         def one(case):
             how, seed = case
             return how, seed, stop_at_random_moment(Path(folder), how, seed)
@@ -48,18 +49,22 @@ def main(argv: list[str] | None = None) -> int:
         with ThreadPoolExecutor(args.jobs) as pool:
             for done, (how, seed, (code, took, _written)) in enumerate(pool.map(one, cases), 1):
                 if code != 0:
-                    failures.append(f"{how} seed {seed}: "
-                                    + ("still running" if code is None else f"exit {code}"))
+                    failures.append(
+                        f"{how} seed {seed}: "
+                        + ("still running" if code is None else f"exit {code}")
+                    )
                 else:
                     times.append(took)
                 if done % 10 == 0:
                     print(f"  {done} rounds, {len(failures)} failures", flush=True)
     q95 = sorted(times)[int(len(times) * 0.95)] if times else 0.0
-    print(f"R7: {args.rounds} kiosks stopped at random moments ({args.jobs} side by side), "
-          f"{time.monotonic() - started:.0f} s; stop -> exit median "
-          f"{statistics.median(times) if times else 0:.2f} s, p95 {q95:.2f} s, "
-          f"max {max(times, default=0):.2f} s (bound {EXIT_WITHIN:g} s); "
-          f"{len(failures)} failed")
+    print(
+        f"R7: {args.rounds} kiosks stopped at random moments ({args.jobs} side by side), "
+        f"{time.monotonic() - started:.0f} s; stop -> exit median "
+        f"{statistics.median(times) if times else 0:.2f} s, p95 {q95:.2f} s, "
+        f"max {max(times, default=0):.2f} s (bound {EXIT_WITHIN:g} s); "
+        f"{len(failures)} failed"
+    )
     for failure in failures:
         print(f"  FAILED {failure}")
     return 0 if not failures else 1

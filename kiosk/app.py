@@ -82,7 +82,9 @@ class KioskSettings:
     seed: int | None = None
     initially_open: bool | None = None  # known before start-up: the first screen comes at once
     speaker: Speaker | None = None  # read-aloud; None: espeak-ng if installed
-    status_details: dict[str, Any] | None = None  # SpaceAPI fields from the room config (url, location...)
+    status_details: dict[str, Any] | None = (
+        None  # SpaceAPI fields from the room config (url, location...)
+    )
 
 
 class KioskApp(App[int], inherit_bindings=False):
@@ -93,8 +95,9 @@ class KioskApp(App[int], inherit_bindings=False):
     ENABLE_COMMAND_PALETTE = False
     ALLOW_SELECT = False
     AUTO_FOCUS = None
-    BINDINGS = [Binding(key, "nothing", show=False, priority=True, system=True)
-                for key in LOCKED_KEYS]
+    BINDINGS = [
+        Binding(key, "nothing", show=False, priority=True, system=True) for key in LOCKED_KEYS
+    ]
     terminal_guard: Any = None  # set by kiosk.cli before run(): stop signals, lost terminal
 
     def __init__(self, store: RoomStore, catalog: Catalog, settings: KioskSettings):
@@ -144,10 +147,15 @@ class KioskApp(App[int], inherit_bindings=False):
     def write_status_file(self, is_open: bool) -> None:
         """SpaceAPI status.json (call from the database thread or a worker)."""
         if self.settings.status_file:
-            write_status(self.settings.status_file, self.settings.room_name, is_open,
-                         self.store.clock(), room_id=self.settings.room_id,
-                         opening_hours=self.settings.opening_hours,
-                         details=self.settings.status_details)
+            write_status(
+                self.settings.status_file,
+                self.settings.room_name,
+                is_open,
+                self.store.clock(),
+                room_id=self.settings.room_id,
+                opening_hours=self.settings.opening_hours,
+                details=self.settings.status_details,
+            )
 
     # --- lifecycle --------------------------------------------------------
     def on_mount(self) -> None:
@@ -182,8 +190,9 @@ class KioskApp(App[int], inherit_bindings=False):
         def then(is_open: bool) -> None:
             self.room_open = is_open
             self.go_home()
-            log.info("kiosk ready (room %s, %s)", self.settings.room_id,
-                     "open" if is_open else "closed")
+            log.info(
+                "kiosk ready (room %s, %s)", self.settings.room_id, "open" if is_open else "closed"
+            )
 
         loading.run_db(job, then)
 
@@ -195,8 +204,10 @@ class KioskApp(App[int], inherit_bindings=False):
                 self.write_status_file(is_open)
             except OSError:
                 log.exception("could not write the status file")
-            log.info("kiosk ready (room %s, %s)", self.settings.room_id,
-                     "open" if is_open else "closed")
+            log.info(
+                "kiosk ready (room %s, %s)", self.settings.room_id, "open" if is_open else "closed"
+            )
+
         self._db.submit(job, self.store)
 
     def on_unmount(self) -> None:
@@ -211,11 +222,13 @@ class KioskApp(App[int], inherit_bindings=False):
     def record_visit(self, code: str | None, activities: list[str]) -> Future[None]:
         """Record a check-in on the database thread without waiting (a visitor who
         walked away, or whose screen the next visitor took over)."""
+
         def job(store: RoomStore) -> None:
             try:
                 store.check_in(code, activities)
             except Exception:  # noqa: BLE001 - logged; the kiosk goes on
                 log.exception("could not record a visit")
+
         return self._db.submit(job, self.store)
 
     def flush_visit(self, screen: Screen | None = None) -> Future[None] | None:
@@ -371,8 +384,7 @@ class KioskApp(App[int], inherit_bindings=False):
 
         if message.opened:
             self.room_open = True
-        self.show(KeyHolderScreen(message.person, opened=message.opened,
-                                  warning=message.warning))
+        self.show(KeyHolderScreen(message.person, opened=message.opened, warning=message.warning))
 
     def on_key_holder_task_chosen(self, message: KeyHolderTaskChosen) -> None:
         from kiosk.screens.keyholder import task_screen

@@ -17,19 +17,27 @@ DEMO_ROOM = "cjm"
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="bwk-kiosk", description="The BuurtWerkKamer room kiosk (a Textual terminal app).")
+        prog="bwk-kiosk", description="The BuurtWerkKamer room kiosk (a Textual terminal app)."
+    )
     parser.add_argument("--config", help="the room config (room.toml)")
-    parser.add_argument("--demo", action="store_true",
-                        help="a ready demo room with invented people and events")
+    parser.add_argument(
+        "--demo", action="store_true", help="a ready demo room with invented people and events"
+    )
     parser.add_argument("--log", help="log file (default: beside the database; never the screen)")
     parser.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)  # tests, bench
     sub = parser.add_subparsers(dest="command")
-    init = sub.add_parser("init", help="create the room database and its first key holder; "
-                                       "give a restored key holder a name and PIN")
+    init = sub.add_parser(
+        "init",
+        help="create the room database and its first key holder; "
+        "give a restored key holder a name and PIN",
+    )
     init.add_argument("--config", required=True, dest="init_config")
-    init.add_argument("--add-key-holder", action="store_true",
-                      help="when nobody can log in: a new PIN for a key holder, or a new one "
-                           "(needs write access to the room database)")
+    init.add_argument(
+        "--add-key-holder",
+        action="store_true",
+        help="when nobody can log in: a new PIN for a key holder, or a new one "
+        "(needs write access to the room database)",
+    )
     imp = sub.add_parser("import-csv", help="paper sign-in lists into the room log")
     imp.add_argument("file")
     imp.add_argument("--config", required=True, dest="import_config")
@@ -62,8 +70,11 @@ def _setup_logging(path: Path) -> None:
     from shared.db import make_private
 
     make_private(path, create=True)  # 0600: a log can name what went wrong with whom
-    logging.basicConfig(filename=str(path), level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        filename=str(path),
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 def _run(store, room_name: str, settings, headless: bool) -> int:
@@ -100,8 +111,11 @@ def run_room(config_path: str, log: str | None, headless: bool = False) -> int:
     config = load_room_config(config_path)
     room = config.room
     if not room.database.exists():
-        print(f"bwk-kiosk: {room.database} does not exist yet: run "
-              f"'bwk-kiosk init --config {config_path}' first", file=sys.stderr)
+        print(
+            f"bwk-kiosk: {room.database} does not exist yet: run "
+            f"'bwk-kiosk init --config {config_path}' first",
+            file=sys.stderr,
+        )
         return 2
     _setup_logging(Path(log) if log else room.database.with_suffix(".kiosk.log"))
     from kiosk.screens.sync import log_sync_problems
@@ -116,9 +130,15 @@ def run_room(config_path: str, log: str | None, headless: bool = False) -> int:
         logging.getLogger("bwk.kiosk").exception("purging idle names failed")
     from shared.spaceapi import room_details
 
-    settings = KioskSettings(room.id, name, status_file=room.status_file,
-                             opening_hours=room.opening_hours, idle_seconds=room.idle_seconds,
-                             sync=config.sync, status_details=room_details(room))
+    settings = KioskSettings(
+        room.id,
+        name,
+        status_file=room.status_file,
+        opening_hours=room.opening_hours,
+        idle_seconds=room.idle_seconds,
+        sync=config.sync,
+        status_details=room_details(room),
+    )
     return _run(store, name, settings, headless)
 
 
@@ -147,9 +167,13 @@ def run_demo(log: str | None, headless: bool = False) -> int:
     _setup_logging(Path(log) if log else folder / "kiosk.log")
     store = RoomStore(database, DEMO_ROOM, busy_timeout_ms=UI_BUSY_TIMEOUT_MS)
     name = current_catalog(database).room_name(DEMO_ROOM)
-    settings = KioskSettings(DEMO_ROOM, name, status_file=folder / "status.json",
-                             opening_hours="ma-vr 10:00-16:00",
-                             demo_key_holder=(demo.key_holder_name, demo.key_holder_pin))
+    settings = KioskSettings(
+        DEMO_ROOM,
+        name,
+        status_file=folder / "status.json",
+        opening_hours="ma-vr 10:00-16:00",
+        demo_key_holder=(demo.key_holder_name, demo.key_holder_pin),
+    )
     return _run(store, name, settings, headless)
 
 

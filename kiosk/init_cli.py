@@ -74,8 +74,11 @@ def init_room(config_path: str, add_key_holder: bool = False) -> int:
     config = load_room_config(config_path)
     room = config.room
     if add_key_holder and not room.database.exists():
-        print(f"bwk-kiosk: {room.database} does not exist: run 'bwk-kiosk init --config "
-              f"{config_path}' to create the room", file=sys.stderr)
+        print(
+            f"bwk-kiosk: {room.database} does not exist: run 'bwk-kiosk init --config "
+            f"{config_path}' to create the room",
+            file=sys.stderr,
+        )
         return 2
     room.database.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -94,8 +97,11 @@ def init_room(config_path: str, add_key_holder: bool = False) -> int:
 
 
 def _no_access(database, exc: Exception) -> int:
-    print(f"bwk-kiosk: cannot write {database} ({exc}); run this as the kiosk's user "
-          "(or root) on the room machine", file=sys.stderr)
+    print(
+        f"bwk-kiosk: cannot write {database} ({exc}); run this as the kiosk's user "
+        "(or root) on the room machine",
+        file=sys.stderr,
+    )
     return 2
 
 
@@ -112,15 +118,19 @@ def _init(store, config_path: str, add_key_holder: bool) -> int:
     waiting = [e for e in entries if not e.can_log_in]
     if not waiting and not add_key_holder:
         names = ", ".join(e.name or "?" for e in entries)
-        print(f"{store.path} already has key holders who can log in ({names}). Add more at "
-              f"the kiosk (Sleutelbeheer > Mensen), or: bwk-kiosk init --add-key-holder "
-              f"--config {config_path}")
+        print(
+            f"{store.path} already has key holders who can log in ({names}). Add more at "
+            f"the kiosk (Sleutelbeheer > Mensen), or: bwk-kiosk init --add-key-holder "
+            f"--config {config_path}"
+        )
         return 0
     _show_roster(entries)
     chosen = _choose(entries, add_key_holder)
     if chosen is None and not add_key_holder:
-        print("Niets veranderd. Een nieuwe sleutelbeheerder: bwk-kiosk init --add-key-holder "
-              f"--config {config_path}")
+        print(
+            "Niets veranderd. Een nieuwe sleutelbeheerder: bwk-kiosk init --add-key-holder "
+            f"--config {config_path}"
+        )
         return 0
     if chosen is None:
         name, pin = ask_name(), ask_new_pin()
@@ -129,24 +139,30 @@ def _init(store, config_path: str, add_key_holder: bool) -> int:
         return 0
     name, pin = ask_name(chosen.name or ""), ask_new_pin()
     key_holders.set_login(store, chosen.code, name, pin)
-    print(f"{name} ({codes.display(chosen.code)}) can log in at the kiosk again; "
-          "no new key holder was added.")
+    print(
+        f"{name} ({codes.display(chosen.code)}) can log in at the kiosk again; "
+        "no new key holder was added."
+    )
     return 0
 
 
 def _show_roster(entries) -> None:
     restored = [e for e in entries if not e.name]
     if restored:
-        print(f"Deze kamer is teruggezet: {len(restored)} sleutelbeheerder(s) hebben hier nog "
-              "geen naam en pincode. Geef er een de naam en pincode terug (dan telt dezelfde "
-              "persoon niet twee keer).")
+        print(
+            f"Deze kamer is teruggezet: {len(restored)} sleutelbeheerder(s) hebben hier nog "
+            "geen naam en pincode. Geef er een de naam en pincode terug (dan telt dezelfde "
+            "persoon niet twee keer)."
+        )
     print("Sleutelbeheerders van deze kamer:")
     for number, entry in enumerate(entries, 1):
         since = (entry.since or "")[:10] or "?"
         last = (entry.last_opened_or_closed or "")[:10] or "nooit"
         state = "kan inloggen" if entry.can_log_in else "kan nog niet inloggen"
-        print(f"  {number}. {entry.name or '(nog geen naam)'}  code {codes.display(entry.code)}"
-              f"  sinds {since}  laatst open/dicht gedaan {last}  ({state})")
+        print(
+            f"  {number}. {entry.name or '(nog geen naam)'}  code {codes.display(entry.code)}"
+            f"  sinds {since}  laatst open/dicht gedaan {last}  ({state})"
+        )
 
 
 def _choose(entries, add_key_holder: bool):

@@ -82,8 +82,7 @@ class TerminalGuard:
         """Block the stop signals here (and so in every thread started later); start
         the watcher. Call from the main thread before the app starts."""
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        self._watcher = threading.Thread(target=self._watch, name="kiosk-stop-watch",
-                                         daemon=True)
+        self._watcher = threading.Thread(target=self._watch, name="kiosk-stop-watch", daemon=True)
         self._watcher.start()
         return self
 
@@ -106,8 +105,11 @@ class TerminalGuard:
                 info = None
             if info is not None:
                 self.on_signal(info.si_signo)
-            elif self.tty_fds and not self.terminal_lost and any(
-                    mask & HANG_UP for _fd, mask in poller.poll(0)):
+            elif (
+                self.tty_fds
+                and not self.terminal_lost
+                and any(mask & HANG_UP for _fd, mask in poller.poll(0))
+            ):
                 self.stop("terminal lost", terminal_gone=True)
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 self.force_exit(f"{self.reason}: still running after {self.grace:g} s")

@@ -51,9 +51,11 @@ def tune_malloc() -> bool:
     if libc is None:
         return False
     libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    results = [libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD),
-               libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD),
-               libc.mallopt(M_ARENA_MAX, ARENAS)]
+    results = [
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD),
+        libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD),
+        libc.mallopt(M_ARENA_MAX, ARENAS),
+    ]
     if not all(results):
         log.info("malloc tuning not taken (%s)", results)
     return all(results)

@@ -14,8 +14,17 @@ from textual.message import Message
 from shared.people import Person
 
 # What a key holder can do from the menu; "menu" is the menu itself (a "back" button).
-KeyHolderTask = Literal["menu", "close", "leave", "close_then_leave", "handgeld",
-                        "corrections", "people", "totals", "sync"]
+KeyHolderTask = Literal[
+    "menu",
+    "close",
+    "leave",
+    "close_then_leave",
+    "handgeld",
+    "corrections",
+    "people",
+    "totals",
+    "sync",
+]
 
 
 @dataclass

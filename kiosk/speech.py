@@ -45,8 +45,12 @@ class Speaker:
             listing = ""
             try:
                 if self.program is not None:
-                    listing = subprocess.run([self.program, "--voices"], capture_output=True,
-                                             text=True, timeout=VOICES_TIMEOUT).stdout
+                    listing = subprocess.run(
+                        [self.program, "--voices"],
+                        capture_output=True,
+                        text=True,
+                        timeout=VOICES_TIMEOUT,
+                    ).stdout
             except (OSError, subprocess.SubprocessError):
                 listing = ""
             names = {line.split()[1] for line in listing.splitlines()[1:] if len(line.split()) > 1}
@@ -65,8 +69,9 @@ class Speaker:
         """Say ``text`` in the background; returns at once."""
         if not self.available or not text.strip():
             return
-        self._thread = threading.Thread(target=self._speak, args=(text, lang),
-                                        name="kiosk-speech", daemon=True)
+        self._thread = threading.Thread(
+            target=self._speak, args=(text, lang), name="kiosk-speech", daemon=True
+        )
         self._thread.start()
 
     def wait(self, timeout: float = 10.0) -> None:
@@ -88,9 +93,13 @@ class Speaker:
         voice = self.voice_for(lang)
         self.stop()
         try:
-            process = subprocess.Popen(self.command(voice), stdin=subprocess.PIPE,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                self.command(voice),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             with self._lock:
                 self._process = process
                 self.spoken.append((voice, text))
@@ -100,6 +109,11 @@ class Speaker:
 
     def write_wav(self, text: str, lang: str, path: Path) -> Path:
         """Write the spoken text to a WAV file (a check that speech works on this machine)."""
-        subprocess.run(self.command(self.voice_for(lang), wav=path), input=text.encode("utf-8"),
-                       check=True, capture_output=True, timeout=WAV_TIMEOUT)
+        subprocess.run(
+            self.command(self.voice_for(lang), wav=path),
+            input=text.encode("utf-8"),
+            check=True,
+            capture_output=True,
+            timeout=WAV_TIMEOUT,
+        )
         return path

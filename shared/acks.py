@@ -13,10 +13,13 @@ from shared.outbox import max_seq
 from shared.sync_state import SET_STATE, all_state, get_state, set_state
 
 IS_FORGET_APPLIED = "SELECT 1 FROM sync_forgets_applied WHERE event_id = ?"
-MARK_FORGET_APPLIED = "INSERT OR IGNORE INTO sync_forgets_applied (event_id, applied_at) VALUES (?, ?)"
+MARK_FORGET_APPLIED = (
+    "INSERT OR IGNORE INTO sync_forgets_applied (event_id, applied_at) VALUES (?, ?)"
+)
 SELECT_FORGETS_ELSEWHERE = (
     "SELECT id, visitor FROM events WHERE kind = 'forget' AND room != ? AND visitor IS NOT NULL "
-    "ORDER BY at, id")
+    "ORDER BY at, id"
+)
 ACK_SENT = "ack_sent:"  # central's sync_state key prefix: the seq last acknowledged to a room
 SELECT_ROOMS = "SELECT room, contiguous_seq, bundles, last_bundle_at, last_created FROM sync_rooms"
 
@@ -55,8 +58,11 @@ def rooms_to_acknowledge(conn: sqlite3.Connection) -> list[str]:
     """Rooms whose contiguous seq is above the last acknowledgement written to them: a
     daemon killed between a commit and its acks writes them on its next pass."""
     state = all_state(conn)
-    return [room for room, contiguous, *_ in conn.execute(SELECT_ROOMS)
-            if contiguous > int(state.get(f"{ACK_SENT}{room}") or 0)]
+    return [
+        room
+        for room, contiguous, *_ in conn.execute(SELECT_ROOMS)
+        if contiguous > int(state.get(f"{ACK_SENT}{room}") or 0)
+    ]
 
 
 def mark_acknowledged(conn: sqlite3.Connection, room: str, seq: int) -> None:

@@ -21,8 +21,9 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes | str, *, tmp: Path | None = None,
-                 mode: int = 0o644) -> Path:
+def write_atomic(
+    path: Path, data: bytes | str, *, tmp: Path | None = None, mode: int = 0o644
+) -> Path:
     """Write ``data`` (text is UTF-8) to ``path`` via ``tmp`` (default ``PATH.tmp``, which
     must be in the same folder); a failed write leaves no temporary file behind."""
     if isinstance(data, str):
@@ -33,7 +34,7 @@ def write_atomic(path: Path, data: bytes | str, *, tmp: Path | None = None,
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -23,21 +23,37 @@ from shared.staff_figures import NOT_ALL_ROOMS, NOT_ENTERED, Recorded, entered_w
 TOTAL = "total"
 NO_RATE = "geen tarief"
 # The lines in the seed's order (after the financers' rows); the keys of "begroting".
-LINES = ("formal_budget", "resident_hours", "resident_value", "professional_hours",
-         "professional_value", "volunteer_total", "popular_total")
+LINES = (
+    "formal_budget",
+    "resident_hours",
+    "resident_value",
+    "professional_hours",
+    "professional_value",
+    "volunteer_total",
+    "popular_total",
+)
 
 
-def _line(unit: str, rooms: list[str], real: dict[str, float | None],
-          planned: dict[str, float | None], notes: dict[str, str]) -> Line:
+def _line(
+    unit: str,
+    rooms: list[str],
+    real: dict[str, float | None],
+    planned: dict[str, float | None],
+    notes: dict[str, str],
+) -> Line:
     """A line from unrounded figures: each rounded once, the totals from unrounded sums."""
     known = [v for r in rooms if (v := real.get(r)) is not None]  # floats for mypy, no ignore
     plans = [v for r in rooms if (v := planned.get(r)) is not None]
-    return {"unit": unit,
-            "rooms": {r: _round(real.get(r)) for r in rooms},
-            "total": _round(sum(known)) if known else None,
-            "planned": {**{r: _round(planned.get(r)) for r in rooms},
-                        TOTAL: _round(sum(plans)) if plans else None},
-            "notes": {k: v for k, v in notes.items() if v}}
+    return {
+        "unit": unit,
+        "rooms": {r: _round(real.get(r)) for r in rooms},
+        "total": _round(sum(known)) if known else None,
+        "planned": {
+            **{r: _round(planned.get(r)) for r in rooms},
+            TOTAL: _round(sum(plans)) if plans else None,
+        },
+        "notes": {k: v for k, v in notes.items() if v},
+    }
 
 
 def _round(value: float | None) -> float | None:
@@ -48,8 +64,9 @@ def _times(values: dict[str, float | None], rate: float | None) -> dict[str, flo
     return {r: None if v is None or rate is None else v * rate for r, v in values.items()}
 
 
-def _sum(parts: list[tuple[dict[str, float | None], str]], rooms: list[str]
-         ) -> tuple[dict[str, float | None], dict[str, str]]:
+def _sum(
+    parts: list[tuple[dict[str, float | None], str]], rooms: list[str]
+) -> tuple[dict[str, float | None], dict[str, str]]:
     """Per room the sum of the parts that are known, and a note naming those that are not."""
     values: dict[str, float | None] = {}
     notes: dict[str, str] = {}
@@ -69,8 +86,9 @@ def _total_note(notes: dict[str, str], rooms: list[str]) -> dict[str, str]:
     return notes
 
 
-def _entered(found: dict[tuple[str, str], Recorded], figure: str, rooms: list[str]
-             ) -> tuple[dict[str, float | None], dict[str, str]]:
+def _entered(
+    found: dict[tuple[str, str], Recorded], figure: str, rooms: list[str]
+) -> tuple[dict[str, float | None], dict[str, str]]:
     """A staff-entered figure per room, with its "ingevoerd … door …" mark or the reason."""
     values: dict[str, float | None] = {}
     notes = {}
@@ -78,8 +96,9 @@ def _entered(found: dict[tuple[str, str], Recorded], figure: str, rooms: list[st
         got = found.get((figure, room))
         value = got.value if got and isinstance(got.value, (int, float)) else None
         values[room] = None if value is None else float(value)
-        notes[room] = entered_words(got.at[:10], got.by) if value is not None and got \
-            else NOT_ENTERED
+        notes[room] = (
+            entered_words(got.at[:10], got.by) if value is not None and got else NOT_ENTERED
+        )
     entered = sum(v is not None for v in values.values())
     if entered < len(rooms):
         notes[TOTAL] = NOT_ALL_ROOMS if entered else NOT_ENTERED
@@ -91,15 +110,20 @@ def zzp_warning(year: int, rate: float | None, rate_year: int | None) -> str | N
     if rate_year == year:
         return None
     if rate is None:
-        return (f"Let op: de catalogus heeft geen ZZP-tarief per uur voor {year} of eerder; "
-                "de uren van medewerkers zijn niet gewaardeerd.")
+        return (
+            f"Let op: de catalogus heeft geen ZZP-tarief per uur voor {year} of eerder; "
+            "de uren van medewerkers zijn niet gewaardeerd."
+        )
     amount = f"{rate:.2f}".replace(".", ",")
-    return (f"Let op: de catalogus heeft geen ZZP-tarief per uur voor {year}; de uren van "
-            f"medewerkers zijn gewaardeerd tegen het tarief van {rate_year} (€ {amount}).")
+    return (
+        f"Let op: de catalogus heeft geen ZZP-tarief per uur voor {year}; de uren van "
+        f"medewerkers zijn gewaardeerd tegen het tarief van {rate_year} (€ {amount})."
+    )
 
 
-def popular_budget(conn: sqlite3.Connection, catalog: Catalog, year: int,
-                   resident_hours: dict[str, float]) -> BudgetExtras:
+def popular_budget(
+    conn: sqlite3.Connection, catalog: Catalog, year: int, resident_hours: dict[str, float]
+) -> BudgetExtras:
     """The keys the populaire begroting adds to the report's ``volunteer_value``."""
     rooms = list(resident_hours)
     plan = catalog.budget.budget_for(year)
@@ -114,45 +138,61 @@ def popular_budget(conn: sqlite3.Connection, catalog: Catalog, year: int,
     lines["resident_hours"] = _line("hours", rooms, resident, resident_plan, {})
     no_wml = {r: NO_RATE for r in (*rooms, TOTAL)} if wml is None else {}
     resident_value = _times(resident, wml)
-    lines["resident_value"] = _line("euro", rooms, resident_value, _times(resident_plan, wml),
-                                    no_wml)
+    lines["resident_value"] = _line(
+        "euro", rooms, resident_value, _times(resident_plan, wml), no_wml
+    )
 
     prof, prof_notes = _entered(found, PROFESSIONAL_HOURS, rooms)
     prof_plan: dict[str, float | None] = {r: plan.professional_hours.get(r) for r in rooms}
     lines["professional_hours"] = _line("hours", rooms, prof, prof_plan, prof_notes)
     prof_value = _times(prof, zzp)
     value_notes = {r: NO_RATE for r in (*rooms, TOTAL)} if zzp is None else prof_notes
-    lines["professional_value"] = _line("euro", rooms, prof_value, _times(prof_plan, zzp),
-                                        value_notes)
+    lines["professional_value"] = _line(
+        "euro", rooms, prof_value, _times(prof_plan, zzp), value_notes
+    )
 
-    volunteers, notes = _sum([(resident_value, "bewonersuren: geen tarief"),
-                              (prof_value, "medewerkersuren: nog niet ingevoerd")], rooms)
-    volunteers_plan, _ = _sum([(_times(resident_plan, wml), ""), (_times(prof_plan, zzp), "")],
-                              rooms)
-    lines["volunteer_total"] = _line("euro", rooms, volunteers, volunteers_plan,
-                                     _total_note(notes, rooms))
+    volunteers, notes = _sum(
+        [
+            (resident_value, "bewonersuren: geen tarief"),
+            (prof_value, "medewerkersuren: nog niet ingevoerd"),
+        ],
+        rooms,
+    )
+    volunteers_plan, _ = _sum(
+        [(_times(resident_plan, wml), ""), (_times(prof_plan, zzp), "")], rooms
+    )
+    lines["volunteer_total"] = _line(
+        "euro", rooms, volunteers, volunteers_plan, _total_note(notes, rooms)
+    )
 
     financing: dict[str, Line] = {}
     received: list[tuple[dict[str, float | None], str]] = []
     for financer in catalog.budget.financers.values():
         got, got_notes = _entered(found, received_figure(financer.id), rooms)
         planned = plan.financing.get(financer.id, {})
-        financing[financer.id] = {**_line("euro", rooms, got, {r: planned.get(r) for r in rooms},
-                                          got_notes), "label": financer.label}
+        financing[financer.id] = {
+            **_line("euro", rooms, got, {r: planned.get(r) for r in rooms}, got_notes),
+            "label": financer.label,
+        }
         received.append((got, financer.label))
     formal, formal_notes = _received(received, rooms)
     formal_plan = {r: plan.formal.get(r, _planned_sum(plan.financing, r)) for r in rooms}
     lines["formal_budget"] = _line("euro", rooms, formal, formal_plan, formal_notes)
 
-    popular, notes = _sum([(volunteers, "vrijwilligersuren"),
-                           (formal, "financiering: nog niet ingevoerd")], rooms)
+    popular, notes = _sum(
+        [(volunteers, "vrijwilligersuren"), (formal, "financiering: nog niet ingevoerd")], rooms
+    )
     popular_plan, _ = _sum([(volunteers_plan, ""), (formal_plan, "")], rooms)
     lines["popular_total"] = _line("euro", rooms, popular, popular_plan, _total_note(notes, rooms))
-    return {"zzp_rate": zzp, "zzp_rate_year": zzp_year,
-            "zzp_warning": zzp_warning(year, zzp, zzp_year),
-            # The lines under their LINES keys (mypy cannot follow the comprehension).
-            "begroting": cast(Begroting, {"financing": financing,
-                                          **{key: lines[key] for key in LINES}})}
+    return {
+        "zzp_rate": zzp,
+        "zzp_rate_year": zzp_year,
+        "zzp_warning": zzp_warning(year, zzp, zzp_year),
+        # The lines under their LINES keys (mypy cannot follow the comprehension).
+        "begroting": cast(
+            Begroting, {"financing": financing, **{key: lines[key] for key in LINES}}
+        ),
+    }
 
 
 def _planned_sum(financing: dict[str, dict[str, float]], room: str) -> float | None:
@@ -160,8 +200,9 @@ def _planned_sum(financing: dict[str, dict[str, float]], room: str) -> float | N
     return sum(amounts) if amounts else None
 
 
-def _received(received: list[tuple[dict[str, float | None], str]], rooms: list[str]
-              ) -> tuple[dict[str, float | None], dict[str, str]]:
+def _received(
+    received: list[tuple[dict[str, float | None], str]], rooms: list[str]
+) -> tuple[dict[str, float | None], dict[str, str]]:
     """The formal budget received per room: the sum of what staff entered per financer."""
     values: dict[str, float | None] = {}
     notes = {}
@@ -172,5 +213,7 @@ def _received(received: list[tuple[dict[str, float | None], str]], rooms: list[s
             notes[room] = NOT_ENTERED
         elif len(known) < len(received):
             notes[room] = f"{len(known)} van {len(received)} financiers ingevoerd"
-    return values, _total_note(notes, rooms) if any(
-        v is not None for v in values.values()) else {**notes, TOTAL: NOT_ENTERED}
+    return values, _total_note(notes, rooms) if any(v is not None for v in values.values()) else {
+        **notes,
+        TOTAL: NOT_ENTERED,
+    }

@@ -61,8 +61,9 @@ def received_figure(financer_id: str) -> str:
     return RECEIVED_PREFIX + financer_id
 
 
-def budget_from_dict(data: dict[str, Any], source: str, rooms: set[str], error: type,
-                     amount: Amount) -> BudgetCatalog:
+def budget_from_dict(
+    data: dict[str, Any], source: str, rooms: set[str], error: type, amount: Amount
+) -> BudgetCatalog:
     """Validate and build the begroting tables; ``amount`` checks one sum of money."""
     rates = {}
     for year, rate in _table(data, "zzp_rate", source, error).items():
@@ -74,8 +75,11 @@ def budget_from_dict(data: dict[str, Any], source: str, rooms: set[str], error: 
         raise error(f"{source}: 'financiers' must be a list ([[financiers]])")
     for i, item in enumerate(listed):
         where = f"{source}: financiers[{i}]"
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str) \
-                or not isinstance(item.get("report"), str):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("id"), str)
+            or not isinstance(item.get("report"), str)
+        ):
             raise error(f"{where}: expected a table with an 'id' and a 'report' text")
         if item["id"] in financers or not item["id"].isidentifier():
             raise error(f"{where}: id {item['id']!r} is used twice or is not a plain name")
@@ -90,13 +94,16 @@ def budget_from_dict(data: dict[str, Any], source: str, rooms: set[str], error: 
         for fid, per_room in _table(table, "financiering", where, error).items():
             if fid not in financers:
                 raise error(f"{where}.financiering.{fid}: unknown financer (see [[financiers]])")
-            financing[fid] = _per_room(per_room, f"{where}.financiering.{fid}", rooms, error,
-                                       amount)
+            financing[fid] = _per_room(
+                per_room, f"{where}.financiering.{fid}", rooms, error, amount
+            )
         years[int(year)] = BudgetYear(
             _per_room(table.get("formeel", {}), f"{where}.formeel", rooms, error, amount),
-            _per_room(table.get("medewerkersuren", {}), f"{where}.medewerkersuren", rooms,
-                      error, amount),
-            financing)
+            _per_room(
+                table.get("medewerkersuren", {}), f"{where}.medewerkersuren", rooms, error, amount
+            ),
+            financing,
+        )
     return BudgetCatalog(rates, financers, years)
 
 
@@ -112,8 +119,9 @@ def _year(key: object, where: str, error: type) -> None:
         raise error(f"{where}: the key must be a year")
 
 
-def _per_room(value: object, where: str, rooms: set[str], error: type,
-              amount: Amount) -> dict[str, float]:
+def _per_room(
+    value: object, where: str, rooms: set[str], error: type, amount: Amount
+) -> dict[str, float]:
     if not isinstance(value, dict):
         raise error(f"{where}: expected a table of rooms")
     for room in value:

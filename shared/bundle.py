@@ -46,8 +46,10 @@ KINDS = ("events", "ack", "config", "restore")
 NEWEST_FORMAT = TABLE_FORMAT_VERSION  # the newest format this program reads
 SCHEMA_VERSION = len(MIGRATIONS)  # the newest schema this program knows
 # Who reads, and what its operator must do when a bundle is newer than the program.
-UPGRADE_ADVICE = {"central": ("central", "upgrade central first"),
-                  "room": ("this room", "upgrade this room")}
+UPGRADE_ADVICE = {
+    "central": ("central", "upgrade central first"),
+    "room": ("this room", "upgrade this room"),
+}
 SUFFIX = ".bwk"
 MAX_HEADER = 4096
 MAX_BUNDLE_BYTES = 8 * 1024 * 1024  # a bundle file from a transport folder
@@ -65,9 +67,18 @@ MAX_VALUES_PER_RECORD = 64  # ours: 9 fields and a small payload
 MAX_EXTRA_VALUES = 65_536  # a published catalog is one record of much text
 NAME_RE = re.compile(r"^(events|ack|config|restore)-([a-z][a-z0-9_-]{0,31})-([0-9a-f]{40})\.bwk$")
 _HEADER_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "bwk": int, "kind": str, "sender": str, "sender_key": str, "recipient": str,
-    "recipient_key": str, "room": str, "first_seq": (int, type(None)),
-    "last_seq": (int, type(None)), "count": int, "created": str, "schema": int,
+    "bwk": int,
+    "kind": str,
+    "sender": str,
+    "sender_key": str,
+    "recipient": str,
+    "recipient_key": str,
+    "room": str,
+    "first_seq": (int, type(None)),
+    "last_seq": (int, type(None)),
+    "count": int,
+    "created": str,
+    "schema": int,
 }
 # Optional: the catalog revision a room runs, in its events bundles. Only a central that
 # asked for it (``report_revision`` in its published catalog record) is sent it.
@@ -98,18 +109,29 @@ def canonical(obj: Any) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def encode_records(records: Iterable[dict[str, Any]] | Iterable[tuple[Any, ...]],
-                   columns: tuple[str, ...] | None = None) -> bytes:
+def encode_records(
+    records: Iterable[dict[str, Any]] | Iterable[tuple[Any, ...]],
+    columns: tuple[str, ...] | None = None,
+) -> bytes:
     lines = records if columns is None else [list(columns), *map(list, records)]
     return b"".join(canonical(r) + b"\n" for r in lines)
 
 
-def seal(kind: str, sender: PrivateKey, recipient: PublicKey,
-         records: Sequence[dict[str, Any]] | Sequence[tuple[Any, ...]], *, room: str,
-         created: str, schema: int,
-         first_seq: int | None = None, last_seq: int | None = None, level: int = 6,
-         columns: tuple[str, ...] | None = None,
-         catalog: int | None = None) -> tuple[str, bytes]:
+def seal(
+    kind: str,
+    sender: PrivateKey,
+    recipient: PublicKey,
+    records: Sequence[dict[str, Any]] | Sequence[tuple[Any, ...]],
+    *,
+    room: str,
+    created: str,
+    schema: int,
+    first_seq: int | None = None,
+    last_seq: int | None = None,
+    level: int = 6,
+    columns: tuple[str, ...] | None = None,
+    catalog: int | None = None,
+) -> tuple[str, bytes]:
     """Compress, encrypt to ``recipient``, sign: returns (content-addressed name, file bytes).
 
     With ``columns``, ``records`` are tuples in that order and travel as a table (format 2).
@@ -117,10 +139,18 @@ def seal(kind: str, sender: PrivateKey, recipient: PublicKey,
     if kind not in KINDS:
         raise ValueError(f"unknown bundle kind {kind!r}")
     header = {
-        "bwk": FORMAT_VERSION if columns is None else TABLE_FORMAT_VERSION, "kind": kind, "sender": sender.name,
-        "sender_key": sender.fingerprint, "recipient": recipient.name,
-        "recipient_key": recipient.fingerprint, "room": room, "first_seq": first_seq,
-        "last_seq": last_seq, "count": len(records), "created": created, "schema": schema,
+        "bwk": FORMAT_VERSION if columns is None else TABLE_FORMAT_VERSION,
+        "kind": kind,
+        "sender": sender.name,
+        "sender_key": sender.fingerprint,
+        "recipient": recipient.name,
+        "recipient_key": recipient.fingerprint,
+        "room": room,
+        "first_seq": first_seq,
+        "last_seq": last_seq,
+        "count": len(records),
+        "created": created,
+        "schema": schema,
     }
     if catalog is not None:
         header["catalog"] = catalog
@@ -137,15 +167,18 @@ def read_header(data: bytes) -> tuple[dict[str, Any], bytes, bytes, bytes]:
     end = data.find(b"\n", 0, MAX_HEADER + 1)
     if end < 0:
         raise BundleRejected("no header", "no header line within the first 4 KiB")
-    line = data[:end + 1]
+    line = data[: end + 1]
     if deeper_than(line, 1):  # a header is one flat object: "[" * 4000 is no header
         raise BundleRejected("bad header", "header is not one flat JSON object")
     try:
         header = json.loads(line)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BundleRejected("bad header", "header is not JSON") from None
-    if not isinstance(header, dict) or not set(_HEADER_FIELDS) <= set(header) \
-            or not set(header) <= set(_HEADER_FIELDS) | set(_OPTIONAL_HEADER_FIELDS):
+    if (
+        not isinstance(header, dict)
+        or not set(_HEADER_FIELDS) <= set(header)
+        or not set(header) <= set(_HEADER_FIELDS) | set(_OPTIONAL_HEADER_FIELDS)
+    ):
         raise BundleRejected("bad header", "unexpected header fields")
     for key, kind in (_HEADER_FIELDS | _OPTIONAL_HEADER_FIELDS).items():
         if key not in header:
@@ -153,7 +186,7 @@ def read_header(data: bytes) -> tuple[dict[str, Any], bytes, bytes, bytes]:
         value = header[key]
         if not isinstance(value, kind) or (isinstance(value, bool)):
             raise BundleRejected("bad header", f"field {key} has the wrong type")
-    if not 0 <= header.get("catalog", 0) < 2 ** 31:
+    if not 0 <= header.get("catalog", 0) < 2**31:
         raise BundleRejected("bad header", "field catalog is out of range")
     if header["bwk"] > NEWEST_FORMAT:
         raise BundleRejected("too new", too_new(header, "format", header["bwk"], NEWEST_FORMAT))
@@ -161,14 +194,14 @@ def read_header(data: bytes) -> tuple[dict[str, Any], bytes, bytes, bytes]:
         raise BundleRejected("unsupported format", f"format {header['bwk']}")
     if header["kind"] not in KINDS:
         raise BundleRejected("bad header", "unknown kind")
-    rest = data[end + 1:]
+    rest = data[end + 1 :]
     if len(rest) <= SIGNATURE_BYTES:
         raise BundleRejected("truncated", "no ciphertext")
     return header, line, rest[:SIGNATURE_BYTES], rest[SIGNATURE_BYTES:]
 
 
 def too_new(header: dict[str, Any], what: str, theirs: int, ours: int) -> str:
-    """"central runs format 2, this bundle is format 3: upgrade central first".
+    """ "central runs format 2, this bundle is format 3: upgrade central first".
 
     Events travel to central; acks, config and restore files to a room."""
     reader = "central" if header.get("kind") == "events" else "room"
@@ -177,11 +210,17 @@ def too_new(header: dict[str, Any], what: str, theirs: int, ours: int) -> str:
     return f"{who} runs {what} {ours}, {noun} is {what} {theirs}: {advice}"
 
 
-def open_bundle(data: bytes, me: PrivateKey, senders: dict[str, PublicKey], *,
-                kinds: tuple[str, ...] = KINDS, max_bytes: int = MAX_BUNDLE_BYTES,
-                max_payload: int = MAX_PAYLOAD_BYTES, max_records: int = MAX_RECORDS,
-                revoked: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset()
-                ) -> Opened:
+def open_bundle(
+    data: bytes,
+    me: PrivateKey,
+    senders: dict[str, PublicKey],
+    *,
+    kinds: tuple[str, ...] = KINDS,
+    max_bytes: int = MAX_BUNDLE_BYTES,
+    max_payload: int = MAX_PAYLOAD_BYTES,
+    max_records: int = MAX_RECORDS,
+    revoked: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset(),
+) -> Opened:
     """Verify, decrypt and decode a bundle; raises ``BundleRejected``.
 
     ``senders`` maps an enrolled node name to its public key: a sender not in
@@ -210,8 +249,9 @@ def open_bundle(data: bytes, me: PrivateKey, senders: dict[str, PublicKey], *,
     except InvalidSignature:
         raise BundleRejected("bad signature") from None
     if header["schema"] > SCHEMA_VERSION:  # signed: the sender answers for it
-        raise BundleRejected("too new", too_new(header, "schema", header["schema"],
-                                                SCHEMA_VERSION), header["sender"])
+        raise BundleRejected(
+            "too new", too_new(header, "schema", header["schema"], SCHEMA_VERSION), header["sender"]
+        )
     try:
         compressed = SUITE.decrypt(ciphertext, me.kem_key, info=line)
     except (InvalidTag, ValueError):
@@ -287,11 +327,15 @@ def check_lines(payload: bytes, expected: int) -> None:
         return
     if _has_long_line(body):
         raise BundleRejected("bad payload", f"a line of {MAX_LINE_BYTES} bytes or more")
-    if structure.count(b"[") + structure.count(b"{") \
-            > MAX_CONTAINERS_PER_RECORD * count + MAX_EXTRA_VALUES:
+    if (
+        structure.count(b"[") + structure.count(b"{")
+        > MAX_CONTAINERS_PER_RECORD * count + MAX_EXTRA_VALUES
+    ):
         raise BundleRejected("bad payload", "too many lists or objects for its records")
-    if len(structure) > (MAX_CONTAINERS_PER_RECORD + MAX_VALUES_PER_RECORD + 1) * count \
-            + 2 * MAX_EXTRA_VALUES:
+    if (
+        len(structure)
+        > (MAX_CONTAINERS_PER_RECORD + MAX_VALUES_PER_RECORD + 1) * count + 2 * MAX_EXTRA_VALUES
+    ):
         raise BundleRejected("bad payload", "too many values for its records")
 
 
@@ -299,8 +343,10 @@ def _has_long_line(body: bytes) -> bool:
     """A line of MAX_LINE_BYTES or more holds an aligned block of half that size with no
     newline; lines under half of it never do. A few ``find`` calls, no copies."""
     block = MAX_LINE_BYTES // 2
-    return any(body.find(b"\n", start, start + block) < 0
-               for start in range(0, len(body) - block + 1, block))
+    return any(
+        body.find(b"\n", start, start + block) < 0
+        for start in range(0, len(body) - block + 1, block)
+    )
 
 
 def bounded_decompress(compressed: bytes, limit: int) -> bytes:
@@ -330,13 +376,19 @@ def decode_records(payload: bytes) -> list[Any]:
         raise BundleRejected("bad payload", "not JSON lines") from None
     except RecursionError:  # a record nested deeper than the parser goes: name its seq
         from shared.records import nested_too_deep
+
         raise nested_too_deep(body) from None
 
 
 def table_columns(lines: list[Any]) -> tuple[str, ...]:
     """Format 2: the first line names the columns; every other line is an array that long."""
-    if not lines or type(lines[0]) is not list or not lines[0] \
-            or {type(name) for name in lines[0]} != {str} or len(set(lines[0])) != len(lines[0]):
+    if (
+        not lines
+        or type(lines[0]) is not list
+        or not lines[0]
+        or {type(name) for name in lines[0]} != {str}
+        or len(set(lines[0])) != len(lines[0])
+    ):
         raise BundleRejected("bad payload", "no column names")
     columns = tuple(lines[0])
     rest = lines[1:]

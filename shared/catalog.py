@@ -21,8 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from shared.atomic_file import write_atomic
-from shared.budget_catalog import (BUDGET_SECTION, PROFESSIONAL_HOURS, BudgetCatalog,
-                                   budget_from_dict, received_figure)
+from shared.budget_catalog import (
+    BUDGET_SECTION,
+    PROFESSIONAL_HOURS,
+    BudgetCatalog,
+    budget_from_dict,
+    received_figure,
+)
 from shared.db import transaction
 
 UNITS = ("unique", "jobs")
@@ -42,12 +47,15 @@ LEGACY_NAME = "catalog.toml"
 # and at central the revision each room last said it runs.
 TEXT_KEY, REVISION_KEY = "catalog_text", "catalog_revision"
 ROOM_REVISION_PREFIX = "catalog_revision:"
-SAVE_STATE = ("INSERT INTO sync_state (key, value) VALUES (?, ?) "
-              "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-SELECT_KEPT = ("SELECT key, value FROM sync_state "
-               "WHERE key IN ('catalog_text', 'catalog_revision')")
-SELECT_ROOM_REVISIONS = ("SELECT substr(key, length('catalog_revision:') + 1), value "
-                         "FROM sync_state WHERE key LIKE 'catalog_revision:%'")
+SAVE_STATE = (
+    "INSERT INTO sync_state (key, value) VALUES (?, ?) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+)
+SELECT_KEPT = "SELECT key, value FROM sync_state WHERE key IN ('catalog_text', 'catalog_revision')"
+SELECT_ROOM_REVISIONS = (
+    "SELECT substr(key, length('catalog_revision:') + 1), value "
+    "FROM sync_state WHERE key LIKE 'catalog_revision:%'"
+)
 # Staff-entered figures: what a value may be, and the seed's sections they sit in.
 FIGURE_VALUES = ("count", "percent", "judgement")
 FIGURE_SECTIONS = ("EFFECT", "OUTPUT", "PROCES", "INPUT")
@@ -119,7 +127,9 @@ class Catalog:
     handgeld_monthly_budget: float = 250.0  # the budget line (section 7), below the cap
     handgeld_yearly_budget: float = 3000.0
     source: str = field(default="", compare=False)
-    handgeld_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # letter -> lang -> text
+    handgeld_labels: dict[str, dict[str, str]] = field(
+        default_factory=dict
+    )  # letter -> lang -> text
     staff_figures: dict[str, StaffFigure] = field(default_factory=dict)  # in catalog order
     active_min_hours: float = DEFAULT_ACTIVE_MIN_HOURS
     budget: BudgetCatalog = field(default_factory=BudgetCatalog)  # section 7: the begroting
@@ -127,13 +137,20 @@ class Catalog:
     def budget_figures(self) -> dict[str, StaffFigure]:
         """The begroting's figures staff enter per room: the professionals' volunteer hours
         and the amount received from each financer (whole hours and euros)."""
-        figures = {PROFESSIONAL_HOURS: StaffFigure(
-            PROFESSIONAL_HOURS, BUDGET_SECTION, "Vrijwilligersuren van betaalde professionals",
-            "Uren", "count")}
+        figures = {
+            PROFESSIONAL_HOURS: StaffFigure(
+                PROFESSIONAL_HOURS,
+                BUDGET_SECTION,
+                "Vrijwilligersuren van betaalde professionals",
+                "Uren",
+                "count",
+            )
+        }
         for financer in self.budget.financers.values():
             fid = received_figure(financer.id)
-            figures[fid] = StaffFigure(fid, BUDGET_SECTION, f"Ontvangen: {financer.label}",
-                                       "Euro", "count")
+            figures[fid] = StaffFigure(
+                fid, BUDGET_SECTION, f"Ontvangen: {financer.label}", "Euro", "count"
+            )
         return figures
 
     def enterable_figures(self) -> dict[str, StaffFigure]:
@@ -216,8 +233,9 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
         report_label = a.get("report", "")
         if not isinstance(report_label, str):
             raise CatalogError(f"{where}: 'report' must be a text (the report's row label)")
-        activities[aid] = Activity(aid, unit, a.get("icon", "•"), dict(labels),
-                                   bool(a.get("crew", False)), report_label)
+        activities[aid] = Activity(
+            aid, unit, a.get("icon", "•"), dict(labels), bool(a.get("crew", False)), report_label
+        )
     staff_figures = _staff_figures(data, source, set(activities) | set(INDICATOR_UNITS), rooms)
     budget = budget_from_dict(data, source, set(rooms), CatalogError, _amount)
     known = set(activities) | set(INDICATOR_UNITS) | set(staff_figures)
@@ -233,7 +251,8 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
                     raise CatalogError(f"{source}: targets.{year}.{indicator}.{rid}: unknown room")
                 if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                     raise CatalogError(
-                        f"{source}: targets.{year}.{indicator}.{rid}: expected a whole number >= 0")
+                        f"{source}: targets.{year}.{indicator}.{rid}: expected a whole number >= 0"
+                    )
         targets[int(year)] = {k: dict(v) for k, v in table.items()}
     survey = {}
     for qid, q in _table(data, "survey", source).items():
@@ -255,8 +274,7 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
             _amount(handgeld[key], f"{source}: handgeld.{key}")
     revision = data.get("revision", 0)
     if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
-        raise CatalogError(f"{source}: revision: expected a whole number >= 0, "
-                           f"not {revision!r}")
+        raise CatalogError(f"{source}: revision: expected a whole number >= 0, not {revision!r}")
     min_hours = data.get("volunteers", {}).get("active_min_hours", DEFAULT_ACTIVE_MIN_HOURS)
     if type(min_hours) not in (int, float) or not 0 <= min_hours <= 8784:
         raise CatalogError(f"{source}: volunteers.active_min_hours: expected hours (0 to 8784)")
@@ -272,16 +290,18 @@ def catalog_from_dict(data: dict[str, Any], source: str = "catalog") -> Catalog:
         handgeld_monthly_budget=float(handgeld.get("monthly_budget", 250.0)),
         handgeld_yearly_budget=float(handgeld.get("yearly_budget", 3000.0)),
         source=source,
-        handgeld_labels={k: dict(v) for k, v in handgeld.get("labels", {}).items()
-                         if isinstance(v, dict)},
+        handgeld_labels={
+            k: dict(v) for k, v in handgeld.get("labels", {}).items() if isinstance(v, dict)
+        },
         staff_figures=staff_figures,
         active_min_hours=float(min_hours),
         budget=budget,
     )
 
 
-def _staff_figures(data: dict[str, Any], source: str, taken: set[str],
-                   rooms: dict[str, Room]) -> dict[str, StaffFigure]:
+def _staff_figures(
+    data: dict[str, Any], source: str, taken: set[str], rooms: dict[str, Room]
+) -> dict[str, StaffFigure]:
     figures: dict[str, StaffFigure] = {}
     for i, f in enumerate(data.get("staff_figures", [])):
         where = f"{source}: staff_figures[{i}]"
@@ -298,12 +318,19 @@ def _staff_figures(data: dict[str, Any], source: str, taken: set[str],
             raise CatalogError(f"{where}: value must be one of {', '.join(FIGURE_VALUES)}")
         target = f.get("target", {})
         if not isinstance(target, dict) or any(
-                rid not in rooms or type(n) is not int or n < 0 for rid, n in target.items()):
+            rid not in rooms or type(n) is not int or n < 0 for rid, n in target.items()
+        ):
             raise CatalogError(f"{where}: target must map known rooms to whole numbers >= 0")
-        figures[fid] = StaffFigure(fid, section, _need(f, "report", str, where),
-                                   _need(f, "unit", str, where), value,
-                                   str(f.get("expect", "")), str(f.get("target_note", "")),
-                                   dict(target))
+        figures[fid] = StaffFigure(
+            fid,
+            section,
+            _need(f, "report", str, where),
+            _need(f, "unit", str, where),
+            value,
+            str(f.get("expect", "")),
+            str(f.get("target_note", "")),
+            dict(target),
+        )
     return figures
 
 
@@ -388,8 +415,7 @@ def stored(database: Path) -> tuple[str | None, str | None]:
     return kept.get(TEXT_KEY), kept.get(REVISION_KEY)
 
 
-def keep_published(conn: sqlite3.Connection, database: Path, catalog: Catalog,
-                   text: str) -> None:
+def keep_published(conn: sqlite3.Connection, database: Path, catalog: Catalog, text: str) -> None:
     """Keep a validated, published catalog inside ``conn`` (its database) and beside it."""
     if conn.in_transaction:  # the caller's transaction commits both
         conn.execute(SAVE_STATE, (TEXT_KEY, text))
@@ -419,10 +445,14 @@ def room_revisions(conn: sqlite3.Connection) -> dict[str, int]:
 def refuse_unless_newer(new: Catalog, current: Catalog) -> None:
     """A publish the rooms would ignore (they keep the newest) is refused, with what to do."""
     if new.revision < current.revision:
-        raise CatalogError(f"{new.source}: revision {new.revision} is older than revision "
-                           f"{current.revision}, which was already published; the rooms keep "
-                           f"the newest. Raise 'revision' above {current.revision}.")
+        raise CatalogError(
+            f"{new.source}: revision {new.revision} is older than revision "
+            f"{current.revision}, which was already published; the rooms keep "
+            f"the newest. Raise 'revision' above {current.revision}."
+        )
     if new.revision == current.revision and new != current:
-        raise CatalogError(f"{new.source}: revision {new.revision} was already published with "
-                           f"other content; the rooms would keep the old one. Raise 'revision' "
-                           f"to {current.revision + 1}.")
+        raise CatalogError(
+            f"{new.source}: revision {new.revision} was already published with "
+            f"other content; the rooms would keep the old one. Raise 'revision' "
+            f"to {current.revision + 1}."
+        )

@@ -19,8 +19,9 @@ EARLIEST_PLAUSIBLE_YEAR = 2010
 # clock in the newest ack, and this machine's clock when it read that ack.
 CENTRAL_TIME, CENTRAL_TIME_SEEN_AT = "central_time", "central_time_seen_at"
 SELECT_LAST_EVENT_AT = "SELECT at FROM events WHERE room = ? ORDER BY seq DESC LIMIT 1"
-SELECT_CENTRAL_TIME = ("SELECT key, value FROM sync_state "
-                       f"WHERE key IN ('{CENTRAL_TIME}', '{CENTRAL_TIME_SEEN_AT}')")
+SELECT_CENTRAL_TIME = (
+    f"SELECT key, value FROM sync_state WHERE key IN ('{CENTRAL_TIME}', '{CENTRAL_TIME_SEEN_AT}')"
+)
 BEHIND_CENTRAL = timedelta(hours=1)
 AHEAD_OF_CENTRAL = timedelta(days=30)
 # The retention purge waits when central's clock was last seen longer ago than this:

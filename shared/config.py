@@ -30,16 +30,19 @@ FINGERPRINT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")
 
 @dataclass(frozen=True)
 class RoomSection:
-    id: str = _f("room_id", "The room id, e.g. \"multibron\" (lower case, as in the catalog).")
+    id: str = _f("room_id", 'The room id, e.g. "multibron" (lower case, as in the catalog).')
     database: Path = _f("path", "The room's SQLite database file.")
     status_file: Path | None = _f(
-        "path", "Where the SpaceAPI-style status.json (open/closed) is written.", None)
-    opening_hours: str = _f("str", "Shown on the closed screen, e.g. \"ma-vr 10-16 uur\".", "")
+        "path", "Where the SpaceAPI-style status.json (open/closed) is written.", None
+    )
+    opening_hours: str = _f("str", 'Shown on the closed screen, e.g. "ma-vr 10-16 uur".', "")
     retention_months: int = _f("int", "Names of people not seen for this long are purged.", 24)
     idle_seconds: int = _f("int", "Any screen returns to welcome after this much quiet.", 60)
     # SpaceAPI fields for status.json (all optional; names of people never go there)
-    space_name: str = _f("str", "The room's public name in status.json (default: the catalog's).", "")
-    space_url: str = _f("str", "The room's website, e.g. \"https://example.org/multibron\".", "")
+    space_name: str = _f(
+        "str", "The room's public name in status.json (default: the catalog's).", ""
+    )
+    space_url: str = _f("str", 'The room\'s website, e.g. "https://example.org/multibron".', "")
     space_logo: str = _f("str", "Address (URL) of the room's logo.", "")
     space_address: str = _f("str", "The room's street address.", "")
     space_lat: float | None = _f("float", "Latitude of the room (decimal degrees).", None)
@@ -50,25 +53,29 @@ class RoomSection:
 
 # Older releases tuned these with environment variables; they still work, read here once
 # at config load, as the default of the key (a key in the file wins).
-ENVIRONMENT_DEFAULTS = {"debounce_ms": "BWK_SYNCD_DEBOUNCE_MS",
-                        "resend_seconds": "BWK_SYNCD_RESEND_SECONDS",
-                        "max_events_per_bundle": "BWK_SYNCD_MAX_EVENTS"}
+ENVIRONMENT_DEFAULTS = {
+    "debounce_ms": "BWK_SYNCD_DEBOUNCE_MS",
+    "resend_seconds": "BWK_SYNCD_RESEND_SECONDS",
+    "max_events_per_bundle": "BWK_SYNCD_MAX_EVENTS",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
 class WatchSettings:
     """How a syncd node watches its folders and keeps its quarantine: the same keys in a
     room's [sync] and central's [central]."""
+
     rescan_seconds: int = _f("int", "Rescan folders this often even when no change is seen.", 30)
     force_polling: bool = _f("bool", "Poll instead of inotify (network shares).", False)
-    debounce_ms: int = _f(
-        "int", "Gather file events this long before a pass (milliseconds).", 50)
+    debounce_ms: int = _f("int", "Gather file events this long before a pass (milliseconds).", 50)
     quarantine_max_files: int = _f(
-        "int", "Keep at most this many quarantined files (the oldest go first).", 1000)
+        "int", "Keep at most this many quarantined files (the oldest go first).", 1000
+    )
     quarantine_max_mb: int = _f("int", "Keep at most this many MB of quarantined files.", 512)
     quarantine_max_days: int = _f("int", "Quarantined files older than this are removed.", 90)
     failed_passes_alarm: int = _f(
-        "int", "After this many failed passes in a row the daemon stops the systemd watchdog.", 3)
+        "int", "After this many failed passes in a row the daemon stops the systemd watchdog.", 3
+    )
 
 
 @dataclass(frozen=True)
@@ -78,10 +85,13 @@ class SyncSection(WatchSettings):
     outbox: Path = _f("path", "Sealed bundles for central are written here.")
     inbox: Path = _f("path", "Acknowledgements and config from central arrive here.")
     resend_seconds: int = _f(
-        "seconds", "Export again what central has not acknowledged after this long "
-        "(0: at every pass).", 600)
+        "seconds",
+        "Export again what central has not acknowledged after this long (0: at every pass).",
+        600,
+    )
     max_events_per_bundle: int = _f(
-        "int", "At most this many events in one bundle; a larger backlog is split.", 20000)
+        "int", "At most this many events in one bundle; a larger backlog is split.", 20000
+    )
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,7 @@ class CentralSection(WatchSettings):
 @dataclass(frozen=True)
 class Revocation:
     """A room key central refuses (``bwk-syncd revoke``), from ``at`` on (central's clock)."""
+
     fingerprint: str
     at: datetime | None = None  # None: always
 
@@ -117,8 +128,11 @@ class RoomLink:
     key: Path = _f("path", "The room's public key file; removing the room revokes it.")
     outbox: Path = _f("path", "Acknowledgements and config for this room are written here.")
     revoked: tuple[Revocation, ...] = _f(
-        "revocations", "Key fingerprints of this room that are refused (bwk-syncd revoke): "
-        "[\"FP\", {fingerprint = \"FP\", at = \"ISO time\"}].", ())
+        "revocations",
+        "Key fingerprints of this room that are refused (bwk-syncd revoke): "
+        '["FP", {fingerprint = "FP", at = "ISO time"}].',
+        (),
+    )
 
 
 @dataclass(frozen=True)
@@ -175,7 +189,9 @@ class _Reader:
         for f in ordered:
             if f.name not in table:
                 if f.default is MISSING:
-                    raise self.error(section, "", f"missing required key '{f.name}' ({f.metadata['doc']})")
+                    raise self.error(
+                        section, "", f"missing required key '{f.name}' ({f.metadata['doc']})"
+                    )
                 if f.name in ENVIRONMENT_DEFAULTS:
                     values.update(self.from_environment(section, f))
                 continue
@@ -190,21 +206,35 @@ class _Reader:
         try:
             number = int(float(raw))
         except (ValueError, OverflowError):
-            raise ConfigError(f"{self.path}: [{section}] {f.name}: the environment variable "
-                              f"{name} must be a whole number, got {raw!r}") from None
+            raise ConfigError(
+                f"{self.path}: [{section}] {f.name}: the environment variable "
+                f"{name} must be a whole number, got {raw!r}"
+            ) from None
         return {f.name: self.value(section, f"{f.name} (from {name})", f.metadata["kind"], number)}
 
     def value(self, section: str, key: str, kind: str, value: Any) -> Any:
         if kind == "revocations":
             return self.revocations(section, key, value)
         # Any, so that ``value`` stays Any past the isinstance below (each kind checks more)
-        expected: Any = {"path": str, "str": str, "room_id": str, "int": int, "seconds": int,
-                         "bool": bool, "float": (int, float)}[kind]
+        expected: Any = {
+            "path": str,
+            "str": str,
+            "room_id": str,
+            "int": int,
+            "seconds": int,
+            "bool": bool,
+            "float": (int, float),
+        }[kind]
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            noun = {"path": "a file or folder path (text)", "str": "text",
-                    "room_id": "a room id (text)", "int": "a whole number",
-                    "seconds": "a whole number of seconds",
-                    "bool": "true or false", "float": "a number"}[kind]
+            noun = {
+                "path": "a file or folder path (text)",
+                "str": "text",
+                "room_id": "a room id (text)",
+                "int": "a whole number",
+                "seconds": "a whole number of seconds",
+                "bool": "true or false",
+                "float": "a number",
+            }[kind]
             raise self.error(section, key, f"expected {noun}, got {value!r}")
         if kind == "path":
             if not value.strip():
@@ -219,10 +249,11 @@ class _Reader:
         if kind == "float":
             limit = 90 if key.endswith("lat") else 180
             if not -limit <= value <= limit:
-                raise self.error(section, key, f"expected degrees from -{limit} to {limit}, got {value}")
+                raise self.error(
+                    section, key, f"expected degrees from -{limit} to {limit}, got {value}"
+                )
             return float(value)
         return value
-
 
     def revocations(self, section: str, key: str, value: Any) -> tuple[Revocation, ...]:
         if not isinstance(value, list):
@@ -233,20 +264,30 @@ class _Reader:
             if isinstance(item, dict):
                 unknown = set(item) - {"fingerprint", "at"}
                 if unknown or "fingerprint" not in item:
-                    raise self.error(section, key, "each entry is a fingerprint, or "
-                                     "{fingerprint = \"FP\", at = \"ISO time\"}")
+                    raise self.error(
+                        section,
+                        key,
+                        'each entry is a fingerprint, or {fingerprint = "FP", at = "ISO time"}',
+                    )
                 item, at = item["fingerprint"], item.get("at")
             if not isinstance(item, str) or not FINGERPRINT.match(item.upper()):
-                raise self.error(section, key, f"expected a key fingerprint like "
-                                 f"\"ABCD-EFGH-JKMN-PQRS\", got {item!r}")
+                raise self.error(
+                    section,
+                    key,
+                    f'expected a key fingerprint like "ABCD-EFGH-JKMN-PQRS", got {item!r}',
+                )
             if at is not None:
                 try:
                     at = datetime.fromisoformat(at) if isinstance(at, str) else None
                 except ValueError:
                     at = None
                 if at is None or at.tzinfo is None:
-                    raise self.error(section, key, f"{item}: 'at' must be an ISO time with its "
-                                     "offset, e.g. \"2026-11-29T10:00:00+01:00\"")
+                    raise self.error(
+                        section,
+                        key,
+                        f"{item}: 'at' must be an ISO time with its "
+                        'offset, e.g. "2026-11-29T10:00:00+01:00"',
+                    )
             found.append(Revocation(item.upper(), at))
         return tuple(found)
 
@@ -277,13 +318,17 @@ def load_config(path: str | Path) -> RoomConfig | CentralConfig:
     if "central" in data:
         for key in data:
             if key not in ("central", "rooms"):
-                raise reader.error(key, "", "unknown section in a central config ([central], [rooms.ID])")
+                raise reader.error(
+                    key, "", "unknown section in a central config ([central], [rooms.ID])"
+                )
         central = reader.section(CentralSection, data["central"], "central")
         rooms_table = data.get("rooms", {})
         rooms = {}
         for room_id, table in rooms_table.items():
             if not _ROOM_ID.match(room_id):
-                raise reader.error(f"rooms.{room_id}", "", "room ids are lower-case letters, digits, - or _")
+                raise reader.error(
+                    f"rooms.{room_id}", "", "room ids are lower-case letters, digits, - or _"
+                )
             rooms[room_id] = reader.section(RoomLink, table, f"rooms.{room_id}")
         return CentralConfig(reader.path, central, rooms)
     raise ConfigError(f"{path}: needs a [room] section (a room) or a [central] section (central)")

@@ -44,7 +44,9 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
 SELECT_EXISTING_IDS = "SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?))"
 SELECT_BY_NAME_KEY = "SELECT code FROM people WHERE name_key = ? ORDER BY code"
-ANY_PAPER_EVENT = "SELECT 1 FROM events WHERE kind IN ('checkin', 'job_done') AND payload = ? LIMIT 1"
+ANY_PAPER_EVENT = (
+    "SELECT 1 FROM events WHERE kind IN ('checkin', 'job_done') AND payload = ? LIMIT 1"
+)
 PAPER_PAYLOAD = {"source": "paper"}
 
 
@@ -89,7 +91,9 @@ def _decode(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ImportRefused([f"{name}:{line}: not UTF-8 text (save the file as CSV UTF-8)"]) from None
+        raise ImportRefused(
+            [f"{name}:{line}: not UTF-8 text (save the file as CSV UTF-8)"]
+        ) from None
 
 
 def parse(text: str, name: str, room: str, catalog: Catalog, now: datetime) -> list[Row]:
@@ -99,8 +103,12 @@ def parse(text: str, name: str, room: str, catalog: Catalog, now: datetime) -> l
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader, [])]
     if header not in (list(COLUMNS), list(COLUMNS[:4])):
-        raise ImportRefused([f"{name}:1: the first line must be the header "
-                             f"'{','.join(COLUMNS)}' (found '{','.join(header)}')"])
+        raise ImportRefused(
+            [
+                f"{name}:1: the first line must be the header "
+                f"'{','.join(COLUMNS)}' (found '{','.join(header)}')"
+            ]
+        )
     problems: list[str] = []
     rows: list[Row] = []
     seen: Counter[tuple[str, ...]] = Counter()
@@ -130,8 +138,9 @@ def parse(text: str, name: str, room: str, catalog: Catalog, now: datetime) -> l
 _Checked = tuple[str, str, str, str, str | None, str]
 
 
-def _check(fields: list[str], width: int, catalog: Catalog,
-           now: datetime) -> tuple[str | None, _Checked | None]:
+def _check(
+    fields: list[str], width: int, catalog: Catalog, now: datetime
+) -> tuple[str | None, _Checked | None]:
     if len(fields) != width and not (width == 5 and len(fields) == 4):
         return f"expected {width} columns ({','.join(COLUMNS[:width])}), found {len(fields)}", None
     date, time, activity, code = (f.strip() for f in fields[:4])
@@ -176,9 +185,11 @@ def _code(code: str) -> tuple[str | None, str | None]:
     try:
         return None, codes.normalise(code)
     except codes.InvalidCode as exc:
-        explain = {"code_checksum": "has a typing mistake (the check character does not match)",
-                   "code_length": "should be 8 characters like ABCD-EFGH",
-                   "code_characters": "has characters that are not in visitor codes"}
+        explain = {
+            "code_checksum": "has a typing mistake (the check character does not match)",
+            "code_length": "should be 8 characters like ABCD-EFGH",
+            "code_characters": "has characters that are not in visitor codes",
+        }
         return f"code '{code}' {explain[exc.reason]}", None
 
 
@@ -210,8 +221,9 @@ def import_rows(store: RoomStore, catalog: Catalog, rows: list[Row]) -> ImportRe
                     if found:
                         names[key] = found[0]
                     else:
-                        names[key] = store.register_within(row.name, at=row.at,
-                                                           payload=PAPER_PAYLOAD).code
+                        names[key] = store.register_within(
+                            row.name, at=row.at, payload=PAPER_PAYLOAD
+                        ).code
                         registered += 1
                 code = names[key]
             elif code and row.name and people.get_person(conn, code) is None:
@@ -230,8 +242,9 @@ def import_file(path: Path, config_path: Path, now: datetime | None = None) -> I
     config = load_room_config(config_path)
     data = path.read_bytes()
     catalog = current_catalog(config.room.database)
-    rows = parse(_decode(data, str(path)), str(path), config.room.id, catalog,
-                 now or system_clock())
+    rows = parse(
+        _decode(data, str(path)), str(path), config.room.id, catalog, now or system_clock()
+    )
     store = RoomStore(config.room.database, config.room.id)
     try:
         return import_rows(store, catalog, rows)
@@ -247,8 +260,10 @@ def import_csv_command(file: str | Path, config: str | Path) -> int:
     except ImportRefused as refused:
         for problem in refused.problems:
             print(problem, file=sys.stderr)
-        print(f"import-csv: {path}: nothing imported; fix the lines above and try again",
-              file=sys.stderr)
+        print(
+            f"import-csv: {path}: nothing imported; fix the lines above and try again",
+            file=sys.stderr,
+        )
         return 1
     except FileNotFoundError:
         print(f"import-csv: {path}: file not found", file=sys.stderr)

@@ -61,15 +61,21 @@ class SchemaNotCurrent(DatabaseError):
     """A database whose schema is not this program's; a reader must not change it."""
 
 
-def open_for_reading(path: str | Path, *, busy_timeout_ms: int = DAEMON_BUSY_TIMEOUT_MS,
-                     check_schema: bool = True) -> sqlite3.Connection:
+def open_for_reading(
+    path: str | Path, *, busy_timeout_ms: int = DAEMON_BUSY_TIMEOUT_MS, check_schema: bool = True
+) -> sqlite3.Connection:
     """Open an existing database only to read it: no migration, no change of journal mode,
     nothing written. A schema older than this program is refused in plain words: the
     program that owns the file (the daemon on central, the kiosk in a room) upgrades it."""
     uri = f"{Path(path).resolve().as_uri()}?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None,
-                               timeout=busy_timeout_ms / 1000, check_same_thread=False)
+        conn = sqlite3.connect(
+            uri,
+            uri=True,
+            isolation_level=None,
+            timeout=busy_timeout_ms / 1000,
+            check_same_thread=False,
+        )
     except sqlite3.OperationalError as exc:
         raise DatabaseError(f"{path}: cannot open the database to read it ({exc})") from None
     conn.row_factory = sqlite3.Row
@@ -79,13 +85,16 @@ def open_for_reading(path: str | Path, *, busy_timeout_ms: int = DAEMON_BUSY_TIM
     if current != len(MIGRATIONS):
         conn.close()
         if current > len(MIGRATIONS):
-            raise SchemaNotCurrent(f"{path}: the database has schema version {current}, newer than "
-                                f"this program ({len(MIGRATIONS)}): upgrade the program")
+            raise SchemaNotCurrent(
+                f"{path}: the database has schema version {current}, newer than "
+                f"this program ({len(MIGRATIONS)}): upgrade the program"
+            )
         raise SchemaNotCurrent(
             f"{path}: the database has schema version {current}, older than this program "
             f"({len(MIGRATIONS)}); this view only reads it and does not upgrade it. Upgrade it "
             "first with the program that writes it: on central 'bwk-syncd once --config "
-            "CENTRAL.toml' (or restart the daemon), in a room start the kiosk once.")
+            "CENTRAL.toml' (or restart the daemon), in a room start the kiosk once."
+        )
     return conn
 
 

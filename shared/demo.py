@@ -21,10 +21,42 @@ from shared.store import HEARD_VIA, RoomStore
 DEMO_KEY_HOLDER = "Demo"
 DEMO_PIN = "2468"
 NICKNAMES = (
-    "Zoë", "Mo", "Ayşe", "Roy", "Shanice", "Kofi", "Marisol", "Henk", "Priya", "Dewi",
-    "Jorge", "Fatma", "Glenn", "Ineke", "Kwame", "Lucía", "Naomi", "Omar", "Rinia", "Sandra",
-    "Tevin", "Yusuf", "Esther", "Ramon", "Jennifer", "Abena", "Erwin", "Mirella", "Sevda",
-    "Charlene", "Djamila", "Kees", "Xiomara", "Giovanni", "Latoya", "Hatice",
+    "Zoë",
+    "Mo",
+    "Ayşe",
+    "Roy",
+    "Shanice",
+    "Kofi",
+    "Marisol",
+    "Henk",
+    "Priya",
+    "Dewi",
+    "Jorge",
+    "Fatma",
+    "Glenn",
+    "Ineke",
+    "Kwame",
+    "Lucía",
+    "Naomi",
+    "Omar",
+    "Rinia",
+    "Sandra",
+    "Tevin",
+    "Yusuf",
+    "Esther",
+    "Ramon",
+    "Jennifer",
+    "Abena",
+    "Erwin",
+    "Mirella",
+    "Sevda",
+    "Charlene",
+    "Djamila",
+    "Kees",
+    "Xiomara",
+    "Giovanni",
+    "Latoya",
+    "Hatice",
 )
 VOLUNTEERS = 5
 EXTRA_KEY_HOLDERS = ("Ruth", "Edson")
@@ -51,8 +83,14 @@ class _SteppingClock:
         self.moment = max(moment, self.moment)
 
 
-def build_demo_room(path: str | Path, room_id: str = "cjm", *, seed: int = 0, weeks: int = 4,
-                    now: datetime | None = None) -> DemoRoom:
+def build_demo_room(
+    path: str | Path,
+    room_id: str = "cjm",
+    *,
+    seed: int = 0,
+    weeks: int = 4,
+    now: datetime | None = None,
+) -> DemoRoom:
     """Create (or add to) the room database at ``path`` with invented sample data.
 
     The room ends closed, with the last day before ``now``; returns the demo
@@ -72,10 +110,14 @@ def build_demo_room(path: str | Path, room_id: str = "cjm", *, seed: int = 0, we
             store.add_key_holder(name, f"{rng.randrange(10**4, 10**5)}", by=boss.code)
         people = []
         for i, name in enumerate(rng.sample(NICKNAMES, k=min(24, len(NICKNAMES)))):
-            people.append(store.register_visitor(
-                name, new_in_area=rng.random() < 0.25 if i % 3 else None,
-                heard_via=rng.choice(HEARD_VIA) if i % 2 else None,
-                lang=rng.choice(("nl", "nl", "nl", "en", "es", "tr", "pap", "srn"))))
+            people.append(
+                store.register_visitor(
+                    name,
+                    new_in_area=rng.random() < 0.25 if i % 3 else None,
+                    heard_via=rng.choice(HEARD_VIA) if i % 2 else None,
+                    lang=rng.choice(("nl", "nl", "nl", "en", "es", "tr", "pap", "srn")),
+                )
+            )
         volunteers = people[:VOLUNTEERS]
         for person in volunteers:
             store.set_volunteer(person.code, True, by=boss.code)
@@ -84,16 +126,25 @@ def build_demo_room(path: str | Path, room_id: str = "cjm", *, seed: int = 0, we
             if day.weekday() < 5:
                 _demo_day(store, clock, rng, day, boss.code, people, volunteers, unique, crews)
             day += timedelta(days=1)
-        count = store.conn.execute("SELECT COUNT(*) FROM events WHERE room = ?",
-                                   (room_id,)).fetchone()[0]
+        count = store.conn.execute(
+            "SELECT COUNT(*) FROM events WHERE room = ?", (room_id,)
+        ).fetchone()[0]
     finally:
         store.close()
     return DemoRoom(Path(path), room_id, DEMO_KEY_HOLDER, DEMO_PIN, boss.code, count)
 
 
-def _demo_day(store: RoomStore, clock: _SteppingClock, rng: random.Random, day: date, boss: str,
-              people: list[Person], volunteers: list[Person], unique: list[str],
-              crews: list[str]) -> None:
+def _demo_day(
+    store: RoomStore,
+    clock: _SteppingClock,
+    rng: random.Random,
+    day: date,
+    boss: str,
+    people: list[Person],
+    volunteers: list[Person],
+    unique: list[str],
+    crews: list[str],
+) -> None:
     def at(hour: int, minute: int = 0) -> None:
         clock.at(datetime.combine(day, time(hour, minute), TZ))
 
@@ -114,8 +165,10 @@ def _demo_day(store: RoomStore, clock: _SteppingClock, rng: random.Random, day: 
             chosen = rng.sample(unique, k=rng.choice((0, 1, 1, 1, 2)))
             store.check_in(who.code, chosen)
             if roll > 0.93 and store.survey_due(who.code):
-                store.answer_survey(who.code, {"confidence": rng.choice((2, 3, 3)),
-                                               "pleasant": rng.choice((1, 3, 3, 3))})
+                store.answer_survey(
+                    who.code,
+                    {"confidence": rng.choice((2, 3, 3)), "pleasant": rng.choice((1, 3, 3, 3))},
+                )
     for person in on_shift:
         at(15, rng.randrange(0, 50))
         if rng.random() < 0.5:
@@ -124,8 +177,11 @@ def _demo_day(store: RoomStore, clock: _SteppingClock, rng: random.Random, day: 
             store.end_shift(person.code)
     if rng.random() < 0.4:
         at(15, 55)
-        store.record_expense(rng.randrange(250, 4000), rng.choice("ABCDEF"),
-                             rng.choice(("koffie", "brood", "afwasmiddel", "postzegels", "")),
-                             by=boss)
+        store.record_expense(
+            rng.randrange(250, 4000),
+            rng.choice("ABCDEF"),
+            rng.choice(("koffie", "brood", "afwasmiddel", "postzegels", "")),
+            by=boss,
+        )
     at(16, rng.randrange(0, 30))
     store.close_room(by=boss, cash_counted_cents=rng.randrange(2000, 9000))

@@ -43,7 +43,9 @@ class Kind(StrEnum):
     CASH_COUNTED = "cash_counted"
     VOID = "void"
     FORGET = "forget"
-    FIGURE_RECORDED = "figure_recorded"  # central-authored: a figure staff enter (never from a room)
+    FIGURE_RECORDED = (
+        "figure_recorded"  # central-authored: a figure staff enter (never from a room)
+    )
 
 
 ALL_KINDS = frozenset(Kind)
@@ -72,7 +74,6 @@ class Event:
         return cls(id_, room, seq, at, kind, visitor, activity, ref, json.loads(payload or "{}"))
 
 
-
 EVENT_COLUMNS = "id, room, seq, at, kind, visitor, activity, ref, payload"
 NEXT_SEQ = "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE room = ?"
 INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -80,7 +81,6 @@ SELECT_EVENT = f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?"
 SELECT_EVENTS_AFTER = (
     f"SELECT {EVENT_COLUMNS} FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?"
 )
-
 
 
 def new_event_id(unix_ms: int | None = None) -> str:
@@ -112,8 +112,9 @@ def append(
     if not conn.in_transaction:
         raise RuntimeError("events.append must run inside a write transaction")
     seq = conn.execute(NEXT_SEQ, (room,)).fetchone()[0]
-    event = Event(event_id or new_event_id(), room, seq, at, kind, visitor, activity, ref,
-                  dict(payload or {}))
+    event = Event(
+        event_id or new_event_id(), room, seq, at, kind, visitor, activity, ref, dict(payload or {})
+    )
     row = to_row(event)
     conn.execute(INSERT_EVENT, row)
     project_many(conn, [row])
@@ -121,8 +122,17 @@ def append(
 
 
 def to_row(event: Event) -> RawEventRow:
-    return (event.id, event.room, event.seq, event.at, event.kind, event.visitor, event.activity,
-            event.ref, json.dumps(event.payload, ensure_ascii=False, sort_keys=True))
+    return (
+        event.id,
+        event.room,
+        event.seq,
+        event.at,
+        event.kind,
+        event.visitor,
+        event.activity,
+        event.ref,
+        json.dumps(event.payload, ensure_ascii=False, sort_keys=True),
+    )
 
 
 def project(conn: sqlite3.Connection, event: Event) -> None:
@@ -136,8 +146,9 @@ def get(conn: sqlite3.Connection, event_id: str) -> Event | None:
     return Event.from_row(row) if row else None
 
 
-def events_after(conn: sqlite3.Connection, room: str, after_seq: int, limit: int = 10_000
-                 ) -> list[Event]:
+def events_after(
+    conn: sqlite3.Connection, room: str, after_seq: int, limit: int = 10_000
+) -> list[Event]:
     return [Event.from_row(r) for r in conn.execute(SELECT_EVENTS_AFTER, (room, after_seq, limit))]
 
 
@@ -146,8 +157,7 @@ def rebuild_projections(conn: sqlite3.Connection, chunk: int = 50_000) -> None:
 
     The same bulk path central merges with, room by room in seq order, in chunks.
     """
-    for table in ("roles", "room_state", "open_shifts", "voided", "tallies",
-                  "monthly_visits"):
+    for table in ("roles", "room_state", "open_shifts", "voided", "tallies", "monthly_visits"):
         conn.execute(f"DELETE FROM {table}")
     cursor = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY room, seq")
     while rows := list(map(tuple, cursor.fetchmany(chunk))):
@@ -167,10 +177,20 @@ class Draft(NamedTuple):
 
 
 # Kinds whose projection is all in the tallies (or none): project_many does them in bulk.
-NO_PROJECTION = frozenset({Kind.CHECKIN, Kind.JOB_DONE, Kind.SHIFT_ENDED, Kind.VOID,
-                           Kind.VISITOR_REGISTERED,
-                           Kind.SURVEY_ANSWERED, Kind.CASH_EXPENSE, Kind.CASH_COUNTED, Kind.FORGET,
-                           Kind.FIGURE_RECORDED})
+NO_PROJECTION = frozenset(
+    {
+        Kind.CHECKIN,
+        Kind.JOB_DONE,
+        Kind.SHIFT_ENDED,
+        Kind.VOID,
+        Kind.VISITOR_REGISTERED,
+        Kind.SURVEY_ANSWERED,
+        Kind.CASH_EXPENSE,
+        Kind.CASH_COUNTED,
+        Kind.FORGET,
+        Kind.FIGURE_RECORDED,
+    }
+)
 
 
 def project_many(conn: sqlite3.Connection, rows: list[RawEventRow]) -> None:
@@ -183,8 +203,15 @@ def project_many(conn: sqlite3.Connection, rows: list[RawEventRow]) -> None:
     if Kind.VOID in of_kind:
         record_voids(conn, [(r[7], r[0], r[1], r[2]) for r in of_kind[Kind.VOID] if r[7]])
     if of_kind.keys() - NO_PROJECTION or Kind.SHIFT_ENDED in of_kind:
-        refresh_state(conn, [r for kind, group in of_kind.items() if kind not in NO_PROJECTION
-                             or kind == Kind.SHIFT_ENDED for r in group])
+        refresh_state(
+            conn,
+            [
+                r
+                for kind, group in of_kind.items()
+                if kind not in NO_PROJECTION or kind == Kind.SHIFT_ENDED
+                for r in group
+            ],
+        )
 
 
 def by_kind(rows: list[RawEventRow]) -> dict[str, list[RawEventRow]]:
@@ -207,12 +234,13 @@ def append_many(conn: sqlite3.Connection, room: str, drafts: list[Draft]) -> int
     if not conn.in_transaction:
         raise RuntimeError("events.append_many must run inside a write transaction")
     first = conn.execute(NEXT_SEQ, (room,)).fetchone()[0]
-    rows = [(d.id, room, first + i, d.at, d.kind, d.visitor, d.activity, d.ref, d.payload)
-            for i, d in enumerate(drafts)]
+    rows = [
+        (d.id, room, first + i, d.at, d.kind, d.visitor, d.activity, d.ref, d.payload)
+        for i, d in enumerate(drafts)
+    ]
     conn.executemany(INSERT_EVENT, rows)
     project_many(conn, rows)
     return len(rows)
-
 
 
 SELECT_HELD = f"SELECT {EVENT_COLUMNS} FROM events WHERE id IN (SELECT value FROM json_each(?))"
@@ -229,8 +257,13 @@ class MergeOutcome:
     new: list[RawEventRow] = field(default_factory=list)  # the rows stored (added of them)
 
 
-def merge_rows(conn: sqlite3.Connection, rows: list[RawEventRow], *,
-               all_or_nothing: bool = False, project: bool = True) -> MergeOutcome:
+def merge_rows(
+    conn: sqlite3.Connection,
+    rows: list[RawEventRow],
+    *,
+    all_or_nothing: bool = False,
+    project: bool = True,
+) -> MergeOutcome:
     """Merge event rows as stored (``to_row`` form) inside the caller's transaction.
 
     A set union on the event id: idempotent and order-free. Newly stored events
@@ -249,7 +282,9 @@ def merge_rows(conn: sqlite3.Connection, rows: list[RawEventRow], *,
     taken: set[tuple[str, int]] = set()
     for room in {r[1] for r in rows}:
         seqs = [r[2] for r in rows if r[1] == room]
-        taken |= {(room, s[0]) for s in conn.execute(SELECT_SEQ_RANGE, (room, min(seqs), max(seqs)))}
+        taken |= {
+            (room, s[0]) for s in conn.execute(SELECT_SEQ_RANGE, (room, min(seqs), max(seqs)))
+        }
     new, duplicates, conflicts = [], 0, []
     for row in rows:
         if row[0] in held:
@@ -278,8 +313,11 @@ def _insert_if_all_new(conn: sqlite3.Connection, rows: list[RawEventRow]) -> boo
     insert runs under a savepoint and such a row rolls it back (False: sort it out
     row by row). Saves looking up every id of a 20,000-event bundle first.
     """
-    if not rows or len(set(map(itemgetter(1), rows))) != 1 \
-            or len(set(map(itemgetter(0), rows))) != len(rows):
+    if (
+        not rows
+        or len(set(map(itemgetter(1), rows))) != 1
+        or len(set(map(itemgetter(0), rows))) != len(rows)
+    ):
         return False
     seqs = list(map(itemgetter(2), rows))
     if conn.execute(ANY_SEQ_IN_RANGE, (rows[0][1], min(seqs), max(seqs))).fetchone():

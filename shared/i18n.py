@@ -41,8 +41,11 @@ def _file(lang: str) -> dict[str, object]:
 
 def _discover() -> tuple[str, ...]:
     folder = resources.files("shared").joinpath(*_FOLDER)
-    found = [entry.name.removesuffix(".toml") for entry in folder.iterdir()
-             if entry.name.endswith(".toml")]
+    found = [
+        entry.name.removesuffix(".toml")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    ]
 
     def place(lang: str) -> tuple[int, str]:
         order = _file(lang).get("lang_order")
@@ -115,8 +118,10 @@ def euros(cents: int) -> str:
 
 
 # An amount: optional thousands groups ("1.234" or "1,234.56"), then 1-2 decimals after , or .
-_AMOUNT = re.compile(r"(?P<whole>\d{1,3}(?P<group>[.,])\d{3}(?:(?P=group)\d{3})*|\d*)"
-                     r"(?:(?P<decimal>[.,])(?P<frac>\d{1,2}))?")
+_AMOUNT = re.compile(
+    r"(?P<whole>\d{1,3}(?P<group>[.,])\d{3}(?:(?P=group)\d{3})*|\d*)"
+    r"(?:(?P<decimal>[.,])(?P<frac>\d{1,2}))?"
+)
 
 
 def parse_euros(typed: str) -> int | None:

@@ -135,7 +135,8 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
     hours: defaultdict[str, float] = defaultdict(float)
     volunteers: defaultdict[str, set[str]] = defaultdict(set)
     volunteer_hours: defaultdict[str, defaultdict[str, float]] = defaultdict(
-        lambda: defaultdict(float))
+        lambda: defaultdict(float)
+    )
     for room, visitor, amount in plain.execute(SELECT_SHIFTS, (year,)):
         if room in keep and _finite(amount):
             hours[room] += amount
@@ -152,11 +153,9 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
             new_residents[room].add(visitor)
         if room in keep and answers.get("heard_via") == "benefits_agency":
             referred[room].add(visitor)
-    survey: defaultdict[str, dict[str, dict[str, bool]]] = defaultdict(
-        lambda: defaultdict(dict))
+    survey: defaultdict[str, dict[str, dict[str, bool]]] = defaultdict(lambda: defaultdict(dict))
     survey_total: defaultdict[str, dict[str, bool]] = defaultdict(dict)
-    survey_answers: defaultdict[str, dict[str, int]] = defaultdict(
-        lambda: defaultdict(int))
+    survey_answers: defaultdict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for room, visitor, event_id, payload in plain.execute(SELECT_SURVEY, (start, end)):
         answer = _object(payload)
         if room in keep:
@@ -168,17 +167,31 @@ def collect(conn: sqlite3.Connection, year: int, rooms: list[str] | None = None)
             survey_total[question][person] = positive
             survey_answers[question][room] += 1
     handgeld: defaultdict[str, dict[str, dict[str, int]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(int)))
+        lambda: defaultdict(lambda: defaultdict(int))
+    )
     for room, month, payload in plain.execute(SELECT_EXPENSES, (start, end)):
         expense = _object(payload)
         cents, category = expense.get("cents", 0), expense.get("category")
         if room in keep and type(cents) is int and abs(cents) < 2**53:
             handgeld[room][month][category if type(category) is str else "?"] += cents
     return YearFigures(
-        year, tuple(rooms), unique, unique_total, people, people_total, jobs, anonymous, hours,
+        year,
+        tuple(rooms),
+        unique,
+        unique_total,
+        people,
+        people_total,
+        jobs,
+        anonymous,
+        hours,
         volunteers,
         {room: sum(holders.get(room, {}).values()) for room in rooms},
-        new_residents, referred, survey, survey_total, survey_answers, handgeld,
+        new_residents,
+        referred,
+        survey,
+        survey_total,
+        survey_answers,
+        handgeld,
         {room: dict(by_visitor) for room, by_visitor in volunteer_hours.items()},
     )
 
@@ -197,10 +210,18 @@ def _finite(value: object) -> bool:
     return (type(value) is int or type(value) is float) and math.isfinite(value)
 
 
-def _indicator(unit: str, per_room: Mapping[str, Cell], total: Cell,
-               targets: dict[str, int] | None, rooms: tuple[str, ...]) -> IndicatorEntry:
-    entry: IndicatorEntry = {"unit": unit, "rooms": {room: per_room.get(room, 0) for room in rooms},
-                             "total": total}
+def _indicator(
+    unit: str,
+    per_room: Mapping[str, Cell],
+    total: Cell,
+    targets: dict[str, int] | None,
+    rooms: tuple[str, ...],
+) -> IndicatorEntry:
+    entry: IndicatorEntry = {
+        "unit": unit,
+        "rooms": {room: per_room.get(room, 0) for room in rooms},
+        "total": total,
+    }
     room_targets = {r: targets[r] for r in rooms if targets and r in targets}
     if room_targets:
         entry["targets"] = {**room_targets, "total": sum(room_targets.values())}
@@ -223,30 +244,47 @@ def indicators(figures: YearFigures, catalog: Catalog) -> dict[str, IndicatorEnt
         else:
             per_room = figures.unique.get(activity.id, {})
             total = figures.unique_total.get(activity.id, 0)
-        out[activity.id] = _indicator(activity.unit, per_room, total, targets.get(activity.id), rooms)
-    out["totaal_uniek"] = _indicator("unique", figures.people, figures.people_total,
-                                     targets.get("totaal_uniek"), rooms)
+        out[activity.id] = _indicator(
+            activity.unit, per_room, total, targets.get(activity.id), rooms
+        )
+    out["totaal_uniek"] = _indicator(
+        "unique", figures.people, figures.people_total, targets.get("totaal_uniek"), rooms
+    )
     hours = {r: round(figures.hours.get(r, 0.0), 2) for r in rooms}
     total_hours = round(sum(figures.hours.get(r, 0.0) for r in rooms), 2)  # round once
     out["vrijwilligersuren"] = _indicator(
-        "hours", hours, total_hours, targets.get("vrijwilligersuren"), rooms)
+        "hours", hours, total_hours, targets.get("vrijwilligersuren"), rooms
+    )
     # "Actieve vrijwilligers (gem. 250 uren/jaar)": volunteers with at least N hours.
     least = catalog.active_min_hours
-    active = {r: sum(h >= least - 1e-9 for h in figures.volunteer_hours.get(r, {}).values())
-              for r in rooms}
+    active = {
+        r: sum(h >= least - 1e-9 for h in figures.volunteer_hours.get(r, {}).values())
+        for r in rooms
+    }
     out["actieve_vrijwilligers"] = _indicator(
-        "count", active, sum(active.values()), targets.get("actieve_vrijwilligers"), rooms)
+        "count", active, sum(active.values()), targets.get("actieve_vrijwilligers"), rooms
+    )
     out["actieve_vrijwilligers"]["min_hours"] = least
     with_shift = {r: len(figures.volunteers.get(r, ())) for r in rooms}
     out["actieve_vrijwilligers"]["with_shift"] = {**with_shift, "total": sum(with_shift.values())}
     out["sleutelbeheerders"] = _indicator(
-        "count", dict(figures.key_holders), sum(figures.key_holders.values()),
-        targets.get("sleutelbeheerders"), rooms)
-    for indicator_id, sets in (("nieuwe_bewoners", figures.new_residents),
-                               ("doorverwezen_wpi", figures.referred_by_wpi)):
+        "count",
+        dict(figures.key_holders),
+        sum(figures.key_holders.values()),
+        targets.get("sleutelbeheerders"),
+        rooms,
+    )
+    for indicator_id, sets in (
+        ("nieuwe_bewoners", figures.new_residents),
+        ("doorverwezen_wpi", figures.referred_by_wpi),
+    ):
         out[indicator_id] = _indicator(
-            INDICATOR_UNITS[indicator_id], {r: len(sets.get(r, ())) for r in rooms},
-            len(set().union(*(sets.get(r, set()) for r in rooms))), targets.get(indicator_id), rooms)
+            INDICATOR_UNITS[indicator_id],
+            {r: len(sets.get(r, ())) for r in rooms},
+            len(set().union(*(sets.get(r, set()) for r in rooms))),
+            targets.get(indicator_id),
+            rooms,
+        )
     anonymous = {r: sum(figures.anonymous.get(r, {}).values()) for r in rooms}
     out["anonieme_bezoeken"] = _indicator("visits", anonymous, sum(anonymous.values()), None, rooms)
     for question in catalog.survey.values():
@@ -267,10 +305,12 @@ def _survey_entry(figures: YearFigures, question: str, goal: float) -> Indicator
     entry["targets"] = {**{r: goal_percent for r in rooms}, "total": goal_percent}
     answers = figures.survey_answers.get(question, {})
     entry["answers"] = {r: answers.get(r, 0) for r in rooms} | {
-        "total": sum(answers.get(r, 0) for r in rooms)}
+        "total": sum(answers.get(r, 0) for r in rooms)
+    }
     entry["respondents"] = {r: len(people[r]) for r in rooms} | {"total": len(total)}
-    entry["indicative"] = {key: 0 < n < SURVEY_MIN_PEOPLE
-                           for key, n in entry["respondents"].items()}
+    entry["indicative"] = {
+        key: 0 < n < SURVEY_MIN_PEOPLE for key, n in entry["respondents"].items()
+    }
     return entry
 
 
@@ -282,8 +322,13 @@ def volunteer_value(figures: YearFigures, catalog: Catalog) -> VolunteerValue:
     per_room = {r: round(h * (rate or 0), 2) for r, h in hours.items()}
     # The total from the unrounded hours, rounded once: summing rounded room values drifts.
     total = round(sum(hours.values()) * (rate or 0), 2)
-    return {"hourly_rate": rate, "rooms": per_room, "total": total, "rate_year": rate_year,
-            "warning": rate_warning(figures.year, rate, rate_year)}
+    return {
+        "hourly_rate": rate,
+        "rooms": per_room,
+        "total": total,
+        "rate_year": rate_year,
+        "warning": rate_warning(figures.year, rate, rate_year),
+    }
 
 
 def rate_warning(year: int, rate: float | None, rate_year: int | None) -> str | None:
@@ -291,11 +336,15 @@ def rate_warning(year: int, rate: float | None, rate_year: int | None) -> str | 
     if rate_year == year:
         return None
     if rate is None:
-        return (f"Let op: de catalogus heeft geen minimumloon (WML) per uur voor {year} of "
-                "eerder; de vrijwilligersuren zijn niet gewaardeerd.")
+        return (
+            f"Let op: de catalogus heeft geen minimumloon (WML) per uur voor {year} of "
+            "eerder; de vrijwilligersuren zijn niet gewaardeerd."
+        )
     amount = f"{rate:.2f}".replace(".", ",")
-    return (f"Let op: de catalogus heeft geen minimumloon (WML) per uur voor {year}; de uren "
-            f"zijn gewaardeerd tegen het tarief van {rate_year} (€ {amount}).")
+    return (
+        f"Let op: de catalogus heeft geen minimumloon (WML) per uur voor {year}; de uren "
+        f"zijn gewaardeerd tegen het tarief van {rate_year} (€ {amount})."
+    )
 
 
 def handgeld_summary(figures: YearFigures, catalog: Catalog) -> Handgeld:
@@ -310,23 +359,35 @@ def handgeld_summary(figures: YearFigures, catalog: Catalog) -> Handgeld:
         for month, by_category in sorted(figures.handgeld.get(room, {}).items()):
             cents = sum(by_category.values())
             spent = cents / 100
-            months[month] = {"spent": spent, "over_cap": spent > cap,
-                             "over_budget": spent > budget,
-                             "categories": {c: v / 100 for c, v in sorted(by_category.items())}}
+            months[month] = {
+                "spent": spent,
+                "over_cap": spent > cap,
+                "over_budget": spent > budget,
+                "categories": {c: v / 100 for c, v in sorted(by_category.items())},
+            }
         rooms[room] = months
         # Summed in cents, so the year's figure is exact.
         spent = sum(sum(m.values()) for m in figures.handgeld.get(room, {}).values()) / 100
-        year[room] = {"spent": spent, "budget": catalog.handgeld_yearly_budget,
-                      "cap": round(12 * cap, 2),
-                      "over_budget": spent > catalog.handgeld_yearly_budget,
-                      "over_cap": spent > 12 * cap,
-                      "months_over_budget": sum(m["over_budget"] for m in months.values()),
-                      "months_over_cap": sum(m["over_cap"] for m in months.values())}
-    return {"monthly_cap": cap, "monthly_budget": budget,
-            "yearly_budget": catalog.handgeld_yearly_budget,
-            "categories": catalog.handgeld_categories, "rooms": rooms, "year": year}
+        year[room] = {
+            "spent": spent,
+            "budget": catalog.handgeld_yearly_budget,
+            "cap": round(12 * cap, 2),
+            "over_budget": spent > catalog.handgeld_yearly_budget,
+            "over_cap": spent > 12 * cap,
+            "months_over_budget": sum(m["over_budget"] for m in months.values()),
+            "months_over_cap": sum(m["over_cap"] for m in months.values()),
+        }
+    return {
+        "monthly_cap": cap,
+        "monthly_budget": budget,
+        "yearly_budget": catalog.handgeld_yearly_budget,
+        "categories": catalog.handgeld_categories,
+        "rooms": rooms,
+        "year": year,
+    }
 
 
-def year_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
-                    rooms: list[str] | None = None) -> dict[str, IndicatorEntry]:
+def year_indicators(
+    conn: sqlite3.Connection, catalog: Catalog, year: int, rooms: list[str] | None = None
+) -> dict[str, IndicatorEntry]:
     return indicators(collect(conn, year, rooms), catalog)

@@ -41,8 +41,10 @@ class KeyHolderEntry:
 
 def roster(store: RoomStore) -> list[KeyHolderEntry]:
     """Every key holder of this room, named ones first."""
-    return [KeyHolderEntry(r[0], r[1], bool(r[2]), r[3], r[4])
-            for r in store.conn.execute(SELECT_KEY_HOLDER_ROSTER, (store.room,))]
+    return [
+        KeyHolderEntry(r[0], r[1], bool(r[2]), r[3], r[4])
+        for r in store.conn.execute(SELECT_KEY_HOLDER_ROSTER, (store.room,))
+    ]
 
 
 def set_login(store: RoomStore, code: str, name: str, pin: str) -> Person:

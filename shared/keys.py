@@ -35,8 +35,10 @@ SUITE = hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHA
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _MAX_KEY_FILE = 16 * 1024
-_SIZES = {"private": {"ed25519": 32, "mlkem768": 64, "x25519": 32},
-          "public": {"ed25519": 32, "mlkem768": 1184, "x25519": 32}}
+_SIZES = {
+    "private": {"ed25519": 32, "mlkem768": 64, "x25519": 32},
+    "public": {"ed25519": 32, "mlkem768": 1184, "x25519": 32},
+}
 
 
 class KeyFileError(ValueError):
@@ -72,13 +74,15 @@ def fingerprint(ed_pub: bytes, kem_pub: bytes, x_pub: bytes) -> str:
     digest = hashlib.sha256(b"bwk-key-v1\0" + ed_pub + kem_pub + x_pub).digest()[:10]
     number = int.from_bytes(digest, "big")
     chars = "".join(_ALPHABET[(number >> (5 * i)) & 31] for i in reversed(range(16)))
-    return "-".join(chars[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
 def _public_from_raw(name: str, ed_pub: bytes, kem_pub: bytes, x_pub: bytes) -> PublicKey:
     verify = ed25519.Ed25519PublicKey.from_public_bytes(ed_pub)
-    kem = hpke.MLKEM768X25519PublicKey(mlkem.MLKEM768PublicKey.from_public_bytes(kem_pub),
-                                       x25519.X25519PublicKey.from_public_bytes(x_pub))
+    kem = hpke.MLKEM768X25519PublicKey(
+        mlkem.MLKEM768PublicKey.from_public_bytes(kem_pub),
+        x25519.X25519PublicKey.from_public_bytes(x_pub),
+    )
     return PublicKey(name, verify, kem, (ed_pub, kem_pub, x_pub))
 
 
@@ -86,11 +90,19 @@ def _private_from_raw(name: str, ed_seed: bytes, kem_seed: bytes, x_raw: bytes) 
     sign = ed25519.Ed25519PrivateKey.from_private_bytes(ed_seed)
     kem_part = mlkem.MLKEM768PrivateKey.from_seed_bytes(kem_seed)
     x_part = x25519.X25519PrivateKey.from_private_bytes(x_raw)
-    public = _public_from_raw(name, sign.public_key().public_bytes_raw(),
-                              kem_part.public_key().public_bytes_raw(),
-                              x_part.public_key().public_bytes_raw())
-    return PrivateKey(name, sign, hpke.MLKEM768X25519PrivateKey(kem_part, x_part), public,
-                      (ed_seed, kem_seed, x_raw))
+    public = _public_from_raw(
+        name,
+        sign.public_key().public_bytes_raw(),
+        kem_part.public_key().public_bytes_raw(),
+        x_part.public_key().public_bytes_raw(),
+    )
+    return PrivateKey(
+        name,
+        sign,
+        hpke.MLKEM768X25519PrivateKey(kem_part, x_part),
+        public,
+        (ed_seed, kem_seed, x_raw),
+    )
 
 
 def generate(name: str) -> PrivateKey:
@@ -105,8 +117,10 @@ def generate(name: str) -> PrivateKey:
 
 def check_name(name: str) -> str:
     if not _NAME.match(name or ""):
-        raise KeyFileError(f"{name!r}: a key name is lower-case letters, digits, - or _ "
-                           "(at most 32, starting with a letter), e.g. the room id or 'central'")
+        raise KeyFileError(
+            f"{name!r}: a key name is lower-case letters, digits, - or _ "
+            "(at most 32, starting with a letter), e.g. the room id or 'central'"
+        )
     return name
 
 
@@ -116,14 +130,18 @@ def _b64(data: bytes) -> str:
 
 def private_text(key: PrivateKey) -> str:
     ed, kem, x = key.raw
-    return (f"{FORMAT} private\nname: {key.name}\ned25519: {_b64(ed)}\n"
-            f"mlkem768: {_b64(kem)}\nx25519: {_b64(x)}\n")
+    return (
+        f"{FORMAT} private\nname: {key.name}\ned25519: {_b64(ed)}\n"
+        f"mlkem768: {_b64(kem)}\nx25519: {_b64(x)}\n"
+    )
 
 
 def public_text(key: PublicKey) -> str:
     ed, kem, x = key.raw
-    return (f"{FORMAT} public\nname: {key.name}\ned25519: {_b64(ed)}\n"
-            f"mlkem768: {_b64(kem)}\nx25519: {_b64(x)}\nfingerprint: {key.fingerprint}\n")
+    return (
+        f"{FORMAT} public\nname: {key.name}\ned25519: {_b64(ed)}\n"
+        f"mlkem768: {_b64(kem)}\nx25519: {_b64(x)}\nfingerprint: {key.fingerprint}\n"
+    )
 
 
 def _write_new(path: Path, text: str, mode: int) -> None:
@@ -145,8 +163,10 @@ def write_keypair(folder: str | Path, name: str) -> PrivateKey:
     private_path, public_path = folder / f"{name}.key", folder / f"{name}.pub"
     for path in (private_path, public_path):
         if path.exists():
-            raise KeyFileError(f"{path}: already exists; refusing to overwrite a key "
-                               "(move it away first if you really mean to replace it)")
+            raise KeyFileError(
+                f"{path}: already exists; refusing to overwrite a key "
+                "(move it away first if you really mean to replace it)"
+            )
     key = generate(name)
     _write_new(private_path, private_text(key), 0o600)
     _write_new(public_path, public_text(key.public), 0o644)
@@ -172,8 +192,9 @@ def _parse(path: Path, kind: str) -> tuple[str, bytes, bytes, bytes]:
         other = "public" if kind == "private" else "private"
         if lines and lines[0] == f"{FORMAT} {other}":
             raise KeyFileError(f"{path}: this is a {other} key file; a {kind} key is needed here")
-        raise KeyFileError(f"{path}: not a BuurtWerkKamer {kind} key (first line must be "
-                           f"'{FORMAT} {kind}')")
+        raise KeyFileError(
+            f"{path}: not a BuurtWerkKamer {kind} key (first line must be '{FORMAT} {kind}')"
+        )
     fields: dict[str, str] = {}
     for number, line in enumerate(lines[1:], start=2):
         key, sep, value = line.partition(":")
@@ -205,8 +226,9 @@ def load_private(path: str | Path) -> PrivateKey:
         except FileNotFoundError:
             raise KeyFileError(f"{path}: key file not found") from None
         if mode & 0o077:
-            raise KeyFileError(f"{path}: private key is readable by others (mode {mode:o}); "
-                               f"run: chmod 600 {path}")
+            raise KeyFileError(
+                f"{path}: private key is readable by others (mode {mode:o}); run: chmod 600 {path}"
+            )
     name, ed, kem, x = _parse(path, "private")
     try:
         return _private_from_raw(name, ed, kem, x)
@@ -226,7 +248,8 @@ def load_public(path: str | Path) -> PublicKey:
         raise KeyFileError(
             f"{path}: the fingerprint line says {claimed}, but the key in this file has "
             f"fingerprint {key.fingerprint}. This file was altered or forged: do not use it; "
-            "get the public key again and compare its fingerprint by phone")
+            "get the public key again and compare its fingerprint by phone"
+        )
     return key
 
 

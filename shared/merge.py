@@ -59,17 +59,22 @@ from shared.sync_status import (  # noqa: F401 - re-exported
 IS_SEEN = "SELECT 1 FROM sync_bundles WHERE digest = ?"
 INSERT_SEEN = (
     "INSERT OR IGNORE INTO sync_bundles (digest, name, room, kind, first_seq, last_seq, records, "
-    "added, created, merged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-SELECT_ROOM = "SELECT contiguous_seq, bundles, last_bundle_at, last_created FROM sync_rooms WHERE room = ?"
+    "added, created, merged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+SELECT_ROOM = (
+    "SELECT contiguous_seq, bundles, last_bundle_at, last_created FROM sync_rooms WHERE room = ?"
+)
 UPSERT_ROOM = (
     "INSERT INTO sync_rooms (room, contiguous_seq, bundles, last_bundle_at, last_created) "
     "VALUES (?, ?, ?, ?, ?) ON CONFLICT(room) DO UPDATE SET "
     "contiguous_seq = excluded.contiguous_seq, "
     "bundles = excluded.bundles, last_bundle_at = excluded.last_bundle_at, "
-    "last_created = excluded.last_created")
+    "last_created = excluded.last_created"
+)
 SEQS_FROM = "SELECT seq FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?"
-SELECT_HELD_ELSEWHERE = ("SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?)) "
-                         "AND room != ?")
+SELECT_HELD_ELSEWHERE = (
+    "SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?)) AND room != ?"
+)
 MERGE_FAILED = "merge failed"  # MergeRefused reason: the content made the merge itself fail
 
 
@@ -97,15 +102,20 @@ def is_seen(conn: sqlite3.Connection, digest: str) -> bool:
     return conn.execute(IS_SEEN, (digest,)).fetchone() is not None
 
 
-def _advance_contiguous(conn: sqlite3.Connection, room: str, start: int,
-                        held_now: tuple[int, ...] = ()) -> int:
+def _advance_contiguous(
+    conn: sqlite3.Connection, room: str, start: int, held_now: tuple[int, ...] = ()
+) -> int:
     """The highest seq of ``room`` up to which every seq is held, scanning from ``start``.
 
     ``held_now`` are seqs just merged: when they run without a gap from at most
     ``start + 1``, the scan starts above them instead of reading them back.
     """
     contiguous = start
-    if held_now and min(held_now) <= start + 1 and max(held_now) - min(held_now) + 1 == len(held_now):
+    if (
+        held_now
+        and min(held_now) <= start + 1
+        and max(held_now) - min(held_now) + 1 == len(held_now)
+    ):
         contiguous = max(start, max(held_now))
     while True:
         seqs = [r[0] for r in conn.execute(SEQS_FROM, (room, contiguous, 10_000))]
@@ -127,8 +137,9 @@ class Incoming:
     digest: str
 
 
-def merge_bundles(conn: sqlite3.Connection, bundles: list[Incoming], now: str
-                  ) -> list[Merged | MergeRefused]:
+def merge_bundles(
+    conn: sqlite3.Connection, bundles: list[Incoming], now: str
+) -> list[Merged | MergeRefused]:
     """Merge verified bundles in one transaction; a result per bundle, in order.
 
     Each bundle is all or nothing under its own savepoint: a conflict, or any
@@ -145,8 +156,9 @@ def merge_bundles(conn: sqlite3.Connection, bundles: list[Incoming], now: str
         return _merge_in_one_transaction(conn, bundles, now, project_each=True)
 
 
-def _merge_in_one_transaction(conn: sqlite3.Connection, bundles: list[Incoming], now: str,
-                              project_each: bool) -> list[Merged | MergeRefused]:
+def _merge_in_one_transaction(
+    conn: sqlite3.Connection, bundles: list[Incoming], now: str, project_each: bool
+) -> list[Merged | MergeRefused]:
     results: list[Merged | MergeRefused] = []
     added: list[RawEventRow] = []
     with transaction(conn):
@@ -175,14 +187,18 @@ def _merge_in_one_transaction(conn: sqlite3.Connection, bundles: list[Incoming],
     return results
 
 
-def _merge_one(conn: sqlite3.Connection, bundle: Incoming, now: str
-               ) -> tuple[Merged, list[RawEventRow]]:
+def _merge_one(
+    conn: sqlite3.Connection, bundle: Incoming, now: str
+) -> tuple[Merged, list[RawEventRow]]:
     header, rows, room = bundle.header, bundle.rows, bundle.header["room"]
     if is_seen(conn, bundle.digest):
         return Merged(0, len(rows), contiguous_seq(conn, room), already_seen=True), []
     _refs_are_of(conn, room, rows)
-    outcome = merge_rows(conn, rows, all_or_nothing=True, project=False) if rows \
+    outcome = (
+        merge_rows(conn, rows, all_or_nothing=True, project=False)
+        if rows
         else MergeOutcome(0, 0, ())
+    )
     if outcome.conflicts:
         _ids_are_of(conn, room, outcome.conflicts)
         seqs = ", ".join(str(r[2]) for r in outcome.conflicts[:5])
@@ -191,9 +207,21 @@ def _merge_one(conn: sqlite3.Connection, bundle: Incoming, now: str
     start, bundles = (row[0], row[1]) if row else (0, 0)
     contiguous = _advance_contiguous(conn, room, start, tuple(map(itemgetter(2), rows)))
     conn.execute(UPSERT_ROOM, (room, contiguous, bundles + 1, now, header["created"]))
-    conn.execute(INSERT_SEEN, (bundle.digest, bundle.name, room, header["kind"],
-                               header["first_seq"], header["last_seq"], len(rows),
-                               outcome.added, header["created"], now))
+    conn.execute(
+        INSERT_SEEN,
+        (
+            bundle.digest,
+            bundle.name,
+            room,
+            header["kind"],
+            header["first_seq"],
+            header["last_seq"],
+            len(rows),
+            outcome.added,
+            header["created"],
+            now,
+        ),
+    )
     return Merged(outcome.added, outcome.duplicates, contiguous), outcome.new
 
 
@@ -211,17 +239,19 @@ def _refs_are_of(conn: sqlite3.Connection, room: str, rows: list[RawEventRow]) -
             raise MergeRefused("bad event", f"seq {row[2]}: {what} of another room's event")
 
 
-def _ids_are_of(conn: sqlite3.Connection, room: str, conflicts: tuple[RawEventRow, ...]
-                ) -> None:
+def _ids_are_of(conn: sqlite3.Connection, room: str, conflicts: tuple[RawEventRow, ...]) -> None:
     """An id already held by another room: this bundle is the squatter (first holder keeps
     an id; see docs/DATA.md), refused with its own reason."""
     from shared.release import holders  # the holder is named: verify shows the way out
+
     elsewhere = holders(conn, [r[0] for r in conflicts], room)
     for row in conflicts:
         if row[0] in elsewhere:
             holder, seq = elsewhere[row[0]]
-            raise MergeRefused("bad event", f"seq {row[2]}: id of another room "
-                               f"({row[0]} held for {holder} at seq {seq})")
+            raise MergeRefused(
+                "bad event",
+                f"seq {row[2]}: id of another room ({row[0]} held for {holder} at seq {seq})",
+            )
 
 
 def last_created(conn: sqlite3.Connection, room: str) -> str | None:

@@ -18,13 +18,15 @@ from shared.sync_state import SET_STATE, get_state
 
 MAX_SEQ = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE room = ?"
 COUNT_ROOM_EVENTS = "SELECT COUNT(*) FROM events WHERE room = ?"
-INSERT_OUTBOX = ("INSERT OR REPLACE INTO sync_outbox (name, first_seq, last_seq, created) "
-                 "VALUES (?, ?, ?, ?)")
+INSERT_OUTBOX = (
+    "INSERT OR REPLACE INTO sync_outbox (name, first_seq, last_seq, created) VALUES (?, ?, ?, ?)"
+)
 SELECT_OUTBOX = "SELECT name, first_seq, last_seq, created FROM sync_outbox ORDER BY first_seq"
 DELETE_OUTBOX = "DELETE FROM sync_outbox WHERE name = ?"
 SELECT_ROOM_LOG = f"SELECT {EVENT_COLUMNS} FROM events WHERE room = ? ORDER BY seq"
 SELECT_ROWS_AFTER = (
-    f"SELECT {EVENT_COLUMNS} FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?")
+    f"SELECT {EVENT_COLUMNS} FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?"
+)
 
 
 def max_seq(conn: sqlite3.Connection, room: str) -> int:
@@ -35,8 +37,9 @@ def room_event_count(conn: sqlite3.Connection, room: str) -> int:
     return int(conn.execute(COUNT_ROOM_EVENTS, (room,)).fetchone()[0])
 
 
-def pending_events(conn: sqlite3.Connection, room: str, after_seq: int, limit: int
-                   ) -> list[EventRow]:
+def pending_events(
+    conn: sqlite3.Connection, room: str, after_seq: int, limit: int
+) -> list[EventRow]:
     """Events of ``room`` above ``after_seq`` as rows in ``FIELDS`` order (the records of
     a table bundle); the payload travels as the JSON text stored in the room, so
     central stores it unchanged.
@@ -51,8 +54,9 @@ def pending_events(conn: sqlite3.Connection, room: str, after_seq: int, limit: i
     return list(map(EventRow._make, rows))
 
 
-def record_export(conn: sqlite3.Connection, name: str, first_seq: int, last_seq: int,
-                  created: str) -> None:
+def record_export(
+    conn: sqlite3.Connection, name: str, first_seq: int, last_seq: int, created: str
+) -> None:
     """A bundle is safely in the outbox: remember it and move the exported mark."""
     with transaction(conn):
         conn.execute(INSERT_OUTBOX, (name, first_seq, last_seq, created))

@@ -20,7 +20,9 @@ MIN_SEARCH_LETTERS = 2
 # scrypt cost: ~50 ms on a cheap machine, enough to make a stolen file's PINs slow to guess.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 
-SELECT_PERSON = "SELECT code, name, pin_hash IS NOT NULL AS has_pin, last_seen FROM people WHERE code = ?"
+SELECT_PERSON = (
+    "SELECT code, name, pin_hash IS NOT NULL AS has_pin, last_seen FROM people WHERE code = ?"
+)
 SEARCH_PEOPLE = (
     "SELECT code, name, pin_hash IS NOT NULL AS has_pin, last_seen FROM people "
     "WHERE name_key LIKE ? ESCAPE '\\' OR name_key LIKE ? ESCAPE '\\' "
@@ -103,17 +105,20 @@ def _pin_bytes(pin: str, pepper: bytes | None) -> bytes:
 
 
 # Phone-keypad lines and a few of the most used PINs: the first guesses of anyone.
-GUESSED_FIRST = frozenset({"2580", "0852", "1470", "0741", "3690", "0963", "1004", "2000",
-                           "2001", "6969"})
+GUESSED_FIRST = frozenset(
+    {"2580", "0852", "1470", "0741", "3690", "0963", "1004", "2000", "2001", "6969"}
+)
 
 
 def is_trivial_pin(pin: str) -> bool:
     """True for a PIN anyone would try first: 1111, 1234, 4321, 1212, 1122, 2580, ..."""
     steps = {int(b) - int(a) for a, b in zip(pin, pin[1:])}
-    repeated_block = any(len(pin) % size == 0 and pin == pin[:size] * (len(pin) // size)
-                         for size in range(1, len(pin) // 2 + 1))
+    repeated_block = any(
+        len(pin) % size == 0 and pin == pin[:size] * (len(pin) // size)
+        for size in range(1, len(pin) // 2 + 1)
+    )
     doubled_digits = len(pin) % 2 == 0 and all(pin[i] == pin[i + 1] for i in range(0, len(pin), 2))
-    return (steps in ({1}, {-1}) or repeated_block or doubled_digits or pin in GUESSED_FIRST)
+    return steps in ({1}, {-1}) or repeated_block or doubled_digits or pin in GUESSED_FIRST
 
 
 def _scrypt(secret_input: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:

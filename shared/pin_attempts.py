@@ -62,7 +62,7 @@ def count_miss(conn: sqlite3.Connection, counter: str, limit: Limit, now: dateti
         wait = None
         if failures >= limit.free_tries:
             doubling = min(failures - limit.free_tries, 20)
-            wait = min(limit.first_wait_seconds * 2 ** doubling, limit.max_wait_seconds)
+            wait = min(limit.first_wait_seconds * 2**doubling, limit.max_wait_seconds)
         locked = local_iso(now + timedelta(seconds=wait)) if wait else None
         conn.execute(UPSERT_PIN_ATTEMPTS, (counter, failures, locked))
     return wait

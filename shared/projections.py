@@ -36,29 +36,46 @@ INSERT_OPEN_SHIFT = (
 )
 DELETE_OPEN_SHIFT = "DELETE FROM open_shifts WHERE room = ? AND start_id = ?"
 DELETE_VOIDED_SHIFT = "DELETE FROM open_shifts WHERE start_id = ?"
-INSERT_VOIDED = ("INSERT INTO voided (event_id, void_id) VALUES (?, ?) "
-                 "ON CONFLICT(event_id) DO UPDATE SET void_id = excluded.void_id")
-VOIDS_AMONG = ("SELECT v.event_id, v.void_id, e.room, e.seq FROM voided v JOIN events e "
-               "ON e.id = v.void_id WHERE v.event_id IN (SELECT value FROM json_each(?))")
+INSERT_VOIDED = (
+    "INSERT INTO voided (event_id, void_id) VALUES (?, ?) "
+    "ON CONFLICT(event_id) DO UPDATE SET void_id = excluded.void_id"
+)
+VOIDS_AMONG = (
+    "SELECT v.event_id, v.void_id, e.room, e.seq FROM voided v JOIN events e "
+    "ON e.id = v.void_id WHERE v.event_id IN (SELECT value FROM json_each(?))"
+)
 ROOMS_OF = "SELECT id, room FROM events WHERE id IN (SELECT value FROM json_each(?))"
 DELETE_VOIDED = "DELETE FROM voided WHERE event_id = ?"
-SELECT_OWN_VOID = ("SELECT id FROM events WHERE ref = ? AND room = ? AND kind = 'void' "
-                   "ORDER BY seq LIMIT 1")
+SELECT_OWN_VOID = (
+    "SELECT id FROM events WHERE ref = ? AND room = ? AND kind = 'void' ORDER BY seq LIMIT 1"
+)
 # State changes (roles, the room open or closed, shifts) are rare: central recomputes the
 # state they touch from the log, so it never depends on the order bundles arrive in. The
 # partial index of m008 serves these look-ups; its WHERE term must be repeated verbatim.
-STATE_KINDS = ("key_holder_added", "key_holder_removed", "volunteer_added", "volunteer_removed",
-               "shift_started")
+STATE_KINDS = (
+    "key_holder_added",
+    "key_holder_removed",
+    "volunteer_added",
+    "volunteer_removed",
+    "shift_started",
+)
 # ORs, not ``kind IN (...)``: an IN list costs a temporary table per inserted row (m016).
 STATE_KINDS_TERM = "(" + " OR ".join(f"kind = '{kind}'" for kind in STATE_KINDS) + ")"
-SELECT_STATE_OF = (f"SELECT kind, at, id FROM events WHERE room = ? AND visitor = ? "
-                   f"AND {STATE_KINDS_TERM} ORDER BY seq")
-SELECT_LAST_OPEN_CLOSE = ("SELECT kind, at, visitor, id FROM events WHERE room = ? "
-                          "AND kind IN ('room_opened', 'room_closed') ORDER BY seq DESC LIMIT 1")
-SELECT_SHIFT_END = ("SELECT 1 FROM events WHERE ref = ? AND room = ? AND kind = 'shift_ended' "
-                    "LIMIT 1")
-SELECT_STARTS_OF = ("SELECT room, visitor FROM events WHERE id IN (SELECT value FROM json_each(?)) "
-                    "AND +kind = 'shift_started'")  # "+kind": by id, not by every start there is
+SELECT_STATE_OF = (
+    f"SELECT kind, at, id FROM events WHERE room = ? AND visitor = ? "
+    f"AND {STATE_KINDS_TERM} ORDER BY seq"
+)
+SELECT_LAST_OPEN_CLOSE = (
+    "SELECT kind, at, visitor, id FROM events WHERE room = ? "
+    "AND kind IN ('room_opened', 'room_closed') ORDER BY seq DESC LIMIT 1"
+)
+SELECT_SHIFT_END = (
+    "SELECT 1 FROM events WHERE ref = ? AND room = ? AND kind = 'shift_ended' LIMIT 1"
+)
+SELECT_STARTS_OF = (
+    "SELECT room, visitor FROM events WHERE id IN (SELECT value FROM json_each(?)) "
+    "AND +kind = 'shift_started'"
+)  # "+kind": by id, not by every start there is
 DELETE_ROLES_OF = "DELETE FROM roles WHERE room = ? AND code = ?"
 DELETE_ROOM_STATE = "DELETE FROM room_state WHERE room = ?"
 DELETE_OPEN_SHIFT_OF = "DELETE FROM open_shifts WHERE room = ? AND code = ?"
@@ -74,8 +91,9 @@ def record_voids(conn: sqlite3.Connection, voids: list[tuple[str, str, str, int]
         if held_by.get(target, room) == room and (target not in first or seq < first[target][2]):
             first[target] = (void_id, room, seq)
     already = {r[0]: r[3] for r in conn.execute(VOIDS_AMONG, (json.dumps(list(first)),))}
-    conn.executemany(INSERT_VOIDED, [(t, v[0]) for t, v in first.items()
-                                     if t in already and v[2] < already[t]])
+    conn.executemany(
+        INSERT_VOIDED, [(t, v[0]) for t, v in first.items() if t in already and v[2] < already[t]]
+    )
     fresh = [(t, v[0]) for t, v in first.items() if t not in already]
     tallies.before_voiding(conn, [t for t, _ in fresh])
     conn.executemany(INSERT_VOIDED, fresh)
@@ -95,7 +113,9 @@ def drop_voids_of_other_rooms(conn: sqlite3.Connection, rows: list[tuple[Any, ..
     room_of = {r[0]: r[1] for r in rows if r[0] in among}
     if not room_of:
         return
-    for target, _, void_room, _ in conn.execute(VOIDS_AMONG, (json.dumps(list(room_of)),)).fetchall():
+    for target, _, void_room, _ in conn.execute(
+        VOIDS_AMONG, (json.dumps(list(room_of)),)
+    ).fetchall():
         if void_room != room_of[target]:
             conn.execute(DELETE_VOIDED, (target,))
             # The target's own room may have voided it too, also before it arrived.
@@ -127,8 +147,9 @@ def refresh_state(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None
         if last is None:
             conn.execute(DELETE_ROOM_STATE, (room,))
         else:
-            conn.execute(UPSERT_ROOM_STATE, (room, int(last[0] == ROOM_OPENED), last[1],
-                                             last[2], last[3]))
+            conn.execute(
+                UPSERT_ROOM_STATE, (room, int(last[0] == ROOM_OPENED), last[1], last[2], last[3])
+            )
 
 
 def _refresh_person(conn: sqlite3.Connection, room: str, code: str) -> None:
@@ -148,6 +169,9 @@ def _refresh_person(conn: sqlite3.Connection, room: str, code: str) -> None:
     conn.execute(DELETE_ROLES_OF, (room, code))
     conn.executemany(UPSERT_ROLE, [(room, code, role, at) for role, at in since.items()])
     conn.execute(DELETE_OPEN_SHIFT_OF, (room, code))
-    if last_start and not conn.execute(SELECT_SHIFT_END, (last_start[0], room)).fetchone() \
-            and not conn.execute(tallies.IS_VOIDED, (last_start[0],)).fetchone():
+    if (
+        last_start
+        and not conn.execute(SELECT_SHIFT_END, (last_start[0], room)).fetchone()
+        and not conn.execute(tallies.IS_VOIDED, (last_start[0],)).fetchone()
+    ):
         conn.execute(INSERT_OPEN_SHIFT, (room, code, *last_start))

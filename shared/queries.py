@@ -40,8 +40,14 @@ SELECT_DAY_CASH = (
     "SELECT e.kind, e.payload FROM events e WHERE e.room = ? AND e.kind IN "
     f"('cash_expense', 'cash_counted') AND e.at >= ? AND e.at < ? AND {NOT_VOIDED} ORDER BY e.seq"
 )
-CORRECTABLE_KINDS = ("checkin", "job_done", "shift_started", "shift_ended", "cash_expense",
-                     "survey_answered")
+CORRECTABLE_KINDS = (
+    "checkin",
+    "job_done",
+    "shift_started",
+    "shift_ended",
+    "cash_expense",
+    "survey_answered",
+)
 # ``by``: the key holder who entered a handgeld line, named through the room's own people
 SELECT_DAY_ENTRIES = (
     "SELECT e.id, e.at, e.kind, e.visitor, p.name, e.activity, e.payload, b.name FROM events e "
@@ -124,12 +130,19 @@ def day_summary(conn: sqlite3.Connection, room: str, day: date) -> DaySummary:
     rows = conn.execute(SELECT_DAY_CHECKINS, bounds).fetchall()
     per_activity = Counter(activity for _, _, activity in rows)
     jobs = dict(conn.execute(SELECT_DAY_JOBS, bounds).fetchall())
-    shifts = tuple(ShiftLine(code, name, float(json.loads(payload).get("hours", 0)))
-                   for code, name, payload in conn.execute(SELECT_DAY_SHIFTS, bounds))
-    open_shifts = tuple(ShiftLine(code, name, 0.0, started)
-                        for code, name, started in conn.execute(SELECT_OPEN_SHIFTS_NAMED, (room,)))
-    expenses = sum(int(json.loads(p).get("cents", 0))
-                   for kind, p in conn.execute(SELECT_DAY_CASH, bounds) if kind == "cash_expense")
+    shifts = tuple(
+        ShiftLine(code, name, float(json.loads(payload).get("hours", 0)))
+        for code, name, payload in conn.execute(SELECT_DAY_SHIFTS, bounds)
+    )
+    open_shifts = tuple(
+        ShiftLine(code, name, 0.0, started)
+        for code, name, started in conn.execute(SELECT_OPEN_SHIFTS_NAMED, (room,))
+    )
+    expenses = sum(
+        int(json.loads(p).get("cents", 0))
+        for kind, p in conn.execute(SELECT_DAY_CASH, bounds)
+        if kind == "cash_expense"
+    )
     return DaySummary(
         day=day.isoformat(),
         visits=len(rows),
@@ -146,18 +159,24 @@ def day_summary(conn: sqlite3.Connection, room: str, day: date) -> DaySummary:
 
 def day_entries(conn: sqlite3.Connection, room: str, day: date, limit: int = 60) -> list[Entry]:
     """The day's correctable entries, newest first (already voided ones left out)."""
-    return [Entry(i, at, kind, visitor, name, activity, json.loads(payload or "{}"), by_name)
-            for i, at, kind, visitor, name, activity, payload, by_name
-            in conn.execute(SELECT_DAY_ENTRIES, (room, *day_bounds(day), limit))]
+    return [
+        Entry(i, at, kind, visitor, name, activity, json.loads(payload or "{}"), by_name)
+        for i, at, kind, visitor, name, activity, payload, by_name in conn.execute(
+            SELECT_DAY_ENTRIES, (room, *day_bounds(day), limit)
+        )
+    ]
 
 
-def month_cash(conn: sqlite3.Connection, room: str, year: int, month: int,
-               cap_euros: float = 500.0) -> MonthCash:
+def month_cash(
+    conn: sqlite3.Connection, room: str, year: int, month: int, cap_euros: float = 500.0
+) -> MonthCash:
     by_category: Counter[str] = Counter()
     for (payload,) in conn.execute(SELECT_MONTH_EXPENSES, (room, *month_bounds(year, month))):
         data = json.loads(payload)
         by_category[data.get("category", "?")] += int(data.get("cents", 0))
-    return MonthCash(sum(by_category.values()), round(cap_euros * 100), dict(sorted(by_category.items())))
+    return MonthCash(
+        sum(by_category.values()), round(cap_euros * 100), dict(sorted(by_category.items()))
+    )
 
 
 def roles_of(conn: sqlite3.Connection, room: str, code: str) -> tuple[str, ...]:
@@ -166,14 +185,13 @@ def roles_of(conn: sqlite3.Connection, room: str, code: str) -> tuple[str, ...]:
 
 # --- visitor kiosk (branch visitor) -------------------------------------------
 SELECT_FIRST_SEEN = "SELECT first_seen FROM people WHERE code = ?"
-SELECT_LAST_SURVEY_OF = (
-    "SELECT MAX(at) FROM events WHERE kind = 'survey_answered' AND visitor = ?"
-)
+SELECT_LAST_SURVEY_OF = "SELECT MAX(at) FROM events WHERE kind = 'survey_answered' AND visitor = ?"
 SELECT_SURVEY_OFFERED = "SELECT offered_on FROM survey_offers WHERE code = ?"
 
 
-def survey_eligible(conn: sqlite3.Connection, code: str | None, today: date,
-                    quarter_start: date) -> bool:
+def survey_eligible(
+    conn: sqlite3.Connection, code: str | None, today: date, quarter_start: date
+) -> bool:
     """A visitor to ask: known here since before ``today`` (so this is at least a
     second visit, on another day), not offered the survey (answered or skipped) and
     no answer since ``quarter_start``."""

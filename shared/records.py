@@ -39,8 +39,10 @@ _ID = r"[0-9A-Za-z_-]{1,64}"
 _IDS = re.compile(rf"{_ID}(?:\n{_ID})*")  # every id of a bundle, one per line, in one match
 # Local ISO time as the kiosk writes it ("2017-03-01T17:02:11+01:00"), checked in full: the
 # tallies read the year and month from its first characters, the dashboard shows it.
-_AT = (r"(?:19[7-9]\d|20\d\d)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-       r"T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?(?:[+-](?:0\d|1[0-4]):[0-5]\d|Z)")
+_AT = (
+    r"(?:19[7-9]\d|20\d\d)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+    r"T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?(?:[+-](?:0\d|1[0-4]):[0-5]\d|Z)"
+)
 _ATS = re.compile(rf"{_AT}(?:\n{_AT})*")
 _ONE_ID, _ONE_AT = re.compile(_ID), re.compile(_AT)  # one text (the per-record pass)
 _DAY_OF = itemgetter(slice(0, 10))
@@ -78,17 +80,22 @@ def _number(low: float, high: float, whole: bool = False) -> Callable[[Any], str
         if not math.isfinite(value) or not low <= value <= high:
             return f"outside {low}..{high}"
         return None
+
     return check
 
 
 def _one_of(*allowed: Any) -> Callable[[Any], str | None]:
-    return lambda value: None if value in allowed and type(value) is type(allowed[0]) \
-        else "not a known value"
+    return lambda value: (
+        None if value in allowed and type(value) is type(allowed[0]) else "not a known value"
+    )
 
 
 def _category(value: Any) -> str | None:
-    return None if type(value) is str and len(value) == 1 and "A" <= value <= "Z" \
+    return (
+        None
+        if type(value) is str and len(value) == 1 and "A" <= value <= "Z"
         else "not a category letter"
+    )
 
 
 _BY: dict[str, Callable[[Any], str | None]] = {"by": _text}
@@ -108,20 +115,36 @@ def _figure_note(value: Any) -> str | None:
 
 PAYLOADS: dict[str, dict[str, Callable[[Any], str | None]]] = {
     Kind.SHIFT_ENDED: {"hours": _number(0, MAX_HOURS), "auto": _flag},
-    Kind.CASH_EXPENSE: {"cents": _number(1, MAX_EXPENSE_CENTS, whole=True),
-                        "category": _category, "note": _any_text, **_BY},
+    Kind.CASH_EXPENSE: {
+        "cents": _number(1, MAX_EXPENSE_CENTS, whole=True),
+        "category": _category,
+        "note": _any_text,
+        **_BY,
+    },
     Kind.CASH_COUNTED: {"cents": _number(0, MAX_COUNTED_CENTS, whole=True), **_BY},
     Kind.SURVEY_ANSWERED: {"question": _text, "answer": _one_of(1, 2, 3)},
     Kind.VISITOR_REGISTERED: {"new_in_area": _flag, "heard_via": _text, "lang": _text},
-    Kind.VOLUNTEER_ADDED: _BY, Kind.VOLUNTEER_REMOVED: _BY, Kind.KEY_HOLDER_ADDED: _BY,
-    Kind.KEY_HOLDER_REMOVED: _BY, Kind.VOID: _BY, Kind.FORGET: _BY,
-    Kind.FIGURE_RECORDED: {"year": _number(1970, 2099, whole=True), "indicator": _text,
-                           "room": _text, "value": _figure_value, "note": _figure_note,
-                           "by": _text},
+    Kind.VOLUNTEER_ADDED: _BY,
+    Kind.VOLUNTEER_REMOVED: _BY,
+    Kind.KEY_HOLDER_ADDED: _BY,
+    Kind.KEY_HOLDER_REMOVED: _BY,
+    Kind.VOID: _BY,
+    Kind.FORGET: _BY,
+    Kind.FIGURE_RECORDED: {
+        "year": _number(1970, 2099, whole=True),
+        "indicator": _text,
+        "room": _text,
+        "value": _figure_value,
+        "note": _figure_note,
+        "by": _text,
+    },
 }
-REQUIRED: dict[str, set[str]] = {Kind.SHIFT_ENDED: {"hours"}, Kind.CASH_EXPENSE: {"cents", "category"},
-            Kind.SURVEY_ANSWERED: {"question", "answer"},
-            Kind.FIGURE_RECORDED: {"year", "indicator", "room", "value", "by"}}
+REQUIRED: dict[str, set[str]] = {
+    Kind.SHIFT_ENDED: {"hours"},
+    Kind.CASH_EXPENSE: {"cents", "category"},
+    Kind.SURVEY_ANSWERED: {"question", "answer"},
+    Kind.FIGURE_RECORDED: {"year", "indicator", "room", "value", "by"},
+}
 # Free text stays in the room: rooms not yet upgraded still send a handgeld note, which
 # central drops before storing (re-serialised exactly as rooms serialise payloads).
 DROPPED: dict[str, tuple[str, ...]] = {Kind.CASH_EXPENSE: ("note",)}
@@ -169,8 +192,13 @@ def payload_problem(kind: str, text: str) -> tuple[str | None, str]:
     return None, text
 
 
-def to_rows(room: str, records: list[dict[str, Any]] | list[list[Any]], first: int | None,
-            last: int | None, columns: tuple[str, ...] | None = None) -> list[RawEventRow]:
+def to_rows(
+    room: str,
+    records: list[dict[str, Any]] | list[list[Any]],
+    first: int | None,
+    last: int | None,
+    columns: tuple[str, ...] | None = None,
+) -> list[RawEventRow]:
     """Validate bundle records into event rows of ``room``; raises ``MergeRefused``.
 
     ``records`` are objects, or (``columns`` given, a format 2 bundle) lists of
@@ -197,33 +225,51 @@ def to_rows(room: str, records: list[dict[str, Any]] | list[list[Any]], first: i
     return _with_checked_payloads(rows)
 
 
-def _columns_valid(room: str, rows: list[tuple[Any, ...]], first: int | None, last: int | None) -> bool:
+def _columns_valid(
+    room: str, rows: list[tuple[Any, ...]], first: int | None, last: int | None
+) -> bool:
     """Every column of every row at once; False sends the caller to the per-record pass."""
     ids, rooms, seqs, ats, kinds, visitors, activities, refs, payloads = zip(*rows)
     try:
-        return _columns_valid_or_raise(room, ids, rooms, seqs, ats, kinds,
-                                       (visitors, activities, refs), payloads, first, last)
+        return _columns_valid_or_raise(
+            room, ids, rooms, seqs, ats, kinds, (visitors, activities, refs), payloads, first, last
+        )
     except TypeError:  # a value of the wrong type: unhashable, or not text where text goes
         return False
 
 
-def _columns_valid_or_raise(room: str, ids: tuple[Any, ...], rooms: tuple[Any, ...], seqs: tuple[Any, ...], ats: tuple[Any, ...],
-                            kinds: tuple[Any, ...], optionals: tuple[tuple[Any, ...], ...], payloads: tuple[Any, ...],
-                            first: int | None, last: int | None) -> bool:
+def _columns_valid_or_raise(
+    room: str,
+    ids: tuple[Any, ...],
+    rooms: tuple[Any, ...],
+    seqs: tuple[Any, ...],
+    ats: tuple[Any, ...],
+    kinds: tuple[Any, ...],
+    optionals: tuple[tuple[Any, ...], ...],
+    payloads: tuple[Any, ...],
+    first: int | None,
+    last: int | None,
+) -> bool:
     # The text columns are not typed value by value: ``set`` raises TypeError on a list
     # or an object, and joining the ids, times, codes and refs for their regex (below)
     # raises it on anything but text. Seqs and payloads are looked at one by one.
-    if set(rooms) != {room} or set(map(type, seqs)) != {int} \
-            or set(map(type, payloads)) != {str} or not set(kinds) <= ROOM_KINDS:
+    if (
+        set(rooms) != {room}
+        or set(map(type, seqs)) != {int}
+        or set(map(type, payloads)) != {str}
+        or not set(kinds) <= ROOM_KINDS
+    ):
         return False
     low, high = first or 1, last if last is not None else MAX_SEQ - 1
-    if min(seqs) < max(low, 1) or max(seqs) > min(high, MAX_SEQ - 1) \
-            or len(set(seqs)) != len(seqs):
+    if min(seqs) < max(low, 1) or max(seqs) > min(high, MAX_SEQ - 1) or len(set(seqs)) != len(seqs):
         return False
     optional = set().union(*optionals)  # a few thousand distinct codes, few activities and refs
     optional.discard(None)
-    if not _all_match(_IDS, ids) or not _all_match(_IDS, list(optional)) \
-            or not _all_match(_ATS, ats):
+    if (
+        not _all_match(_IDS, ids)
+        or not _all_match(_IDS, list(optional))
+        or not _all_match(_ATS, ats)
+    ):
         return False
     try:  # the regex allows 31 February: each distinct day (a few in a bundle) as a date
         set(map(date.fromisoformat, set(map(_DAY_OF, ats))))
@@ -232,8 +278,9 @@ def _columns_valid_or_raise(room: str, ids: tuple[Any, ...], rooms: tuple[Any, .
     return max(map(len, payloads)) <= MAX_PAYLOAD_CHARS
 
 
-def _first_bad_record(room: str, rows: list[tuple[Any, ...]], first: int | None,
-                      last: int | None) -> MergeRefused:
+def _first_bad_record(
+    room: str, rows: list[tuple[Any, ...]], first: int | None, last: int | None
+) -> MergeRefused:
     """The refusal naming the first record that fails, and why (the slow path)."""
     low, high = max(first or 1, 1), min(last if last is not None else MAX_SEQ - 1, MAX_SEQ - 1)
     seen: set[int] = set()
@@ -256,8 +303,10 @@ def _first_bad_record(room: str, rows: list[tuple[Any, ...]], first: int | None,
             why = f"{kind} is written by central only"
         elif kind not in ALL_KINDS:
             why = "unknown kind"
-        elif any(v is not None and (type(v) is not str or not _ONE_ID.fullmatch(v))
-                 for v in (visitor, activity, ref)):
+        elif any(
+            v is not None and (type(v) is not str or not _ONE_ID.fullmatch(v))
+            for v in (visitor, activity, ref)
+        ):
             why = "bad visitor, activity or ref"
         elif type(payload) is not str:
             why = "payload has the wrong type"
@@ -291,8 +340,10 @@ def _with_checked_payloads(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]
             rewritten[kind, text] = stored
     if not rewritten:
         return rows
-    return [(*row[:8], rewritten[row[4], row[8]]) if (row[4], row[8]) in rewritten else row
-            for row in rows]
+    return [
+        (*row[:8], rewritten[row[4], row[8]]) if (row[4], row[8]) in rewritten else row
+        for row in rows
+    ]
 
 
 def _all_match(pattern: re.Pattern[str], texts: tuple[str, ...] | list[str]) -> bool:
@@ -315,8 +366,9 @@ def nested_too_deep(body: bytes) -> MergeRefused:
         try:
             json.loads(line)
         except RecursionError:
-            found = re.match(rb'\["[^"]*","[^"]*",(\d{1,20})[,\]]', line) \
-                or re.search(rb'"seq":(\d{1,20})[,}]', line[:4096])
+            found = re.match(rb'\["[^"]*","[^"]*",(\d{1,20})[,\]]', line) or re.search(
+                rb'"seq":(\d{1,20})[,}]', line[:4096]
+            )
             return _refuse(int(found.group(1)) if found else None, "record nested too deep")
         except ValueError:
             continue

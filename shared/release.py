@@ -24,8 +24,9 @@ SELECT_EVENT = f"SELECT {EVENT_COLUMNS} FROM events WHERE room = ? AND id = ?"
 DELETE_EVENT = "DELETE FROM events WHERE room = ? AND id = ?"
 SELECT_RELEASED = "SELECT key, value FROM sync_state WHERE key LIKE 'released:%' ORDER BY key"
 INSERT_RELEASED = "INSERT INTO sync_state (key, value) VALUES (?, ?)"
-HOLDERS = ("SELECT id, room, seq FROM events WHERE id IN (SELECT value FROM json_each(?)) "
-           "AND room != ?")
+HOLDERS = (
+    "SELECT id, room, seq FROM events WHERE id IN (SELECT value FROM json_each(?)) AND room != ?"
+)
 QUARANTINED_BY = "SELECT room FROM sync_quarantine WHERE name = ? ORDER BY id DESC LIMIT 1"
 SELECT_CONTIGUOUS = "SELECT contiguous_seq FROM sync_rooms WHERE room = ?"
 SET_CONTIGUOUS = "UPDATE sync_rooms SET contiguous_seq = ? WHERE room = ?"
@@ -52,16 +53,17 @@ def holders(conn: sqlite3.Connection, ids: list[str], room: str) -> dict[str, tu
     return {r[0]: (r[1], r[2]) for r in conn.execute(HOLDERS, (json.dumps(ids), room))}
 
 
-def release(conn: sqlite3.Connection, room: str, event_ids: list[str], at: str
-            ) -> list[Released]:
+def release(conn: sqlite3.Connection, room: str, event_ids: list[str], at: str) -> list[Released]:
     """Take ``event_ids`` of ``room`` out of central's log, all or none, in one transaction."""
     done = []
     with transaction(conn):
         for event_id in event_ids:
             row = conn.execute(SELECT_EVENT, (room, event_id)).fetchone()
             if row is None:
-                raise ReleaseError(f"{room} holds no event {event_id} at central: nothing "
-                                   "released (check the room and id that verify names)")
+                raise ReleaseError(
+                    f"{room} holds no event {event_id} at central: nothing "
+                    "released (check the room and id that verify names)"
+                )
             seq = row[2]
             record = {"event": dict(zip(EVENT_COLUMNS.split(", "), row)), "released_at": at}
             conn.execute(INSERT_RELEASED, (f"{RELEASED}{room}:{seq:016d}", json.dumps(record)))
@@ -88,7 +90,7 @@ def _advance_over_released(conn: sqlite3.Connection, room: str) -> None:
 def released(conn: sqlite3.Connection) -> list[Released]:
     out = []
     for key, value in conn.execute(SELECT_RELEASED):
-        room, seq = key[len(RELEASED):].rsplit(":", 1)
+        room, seq = key[len(RELEASED) :].rsplit(":", 1)
         record = json.loads(value)
         out.append(Released(room, int(seq), record["event"]["id"], record["released_at"]))
     return out

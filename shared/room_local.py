@@ -29,8 +29,10 @@ SELECT_NOTES_AMONG = (
 SELECT_ALL_NOTES = "SELECT event_id, note FROM cash_notes"
 DELETE_NOTE = "DELETE FROM cash_notes WHERE event_id = ?"
 DELETE_SURVEY_OFFER = "DELETE FROM survey_offers WHERE code = ?"
-UPSERT_SURVEY_OFFER = ("INSERT INTO survey_offers (code, offered_on) VALUES (?, ?) "
-                       "ON CONFLICT(code) DO UPDATE SET offered_on = excluded.offered_on")
+UPSERT_SURVEY_OFFER = (
+    "INSERT INTO survey_offers (code, offered_on) VALUES (?, ?) "
+    "ON CONFLICT(code) DO UPDATE SET offered_on = excluded.offered_on"
+)
 DELETE_NOTES_BEFORE = "DELETE FROM cash_notes WHERE at < ?"
 
 INSERT_NOTICE = (
@@ -75,8 +77,11 @@ def delete_notes_mentioning(conn: sqlite3.Connection, names: list[str]) -> int:
     words = sorted({w for name in names for w in name_key(name).split() if len(w) >= 2})
     if not words:
         return 0
-    doomed = [(event_id,) for event_id, note in conn.execute(SELECT_ALL_NOTES).fetchall()
-              if _mentions(note, words)]
+    doomed = [
+        (event_id,)
+        for event_id, note in conn.execute(SELECT_ALL_NOTES).fetchall()
+        if _mentions(note, words)
+    ]
     conn.executemany(DELETE_NOTE, doomed)
     return len(doomed)
 
@@ -99,8 +104,9 @@ def drop_forget_notice(conn: sqlite3.Connection, code: str) -> bool:
     return conn.execute(DELETE_NOTICE, (code,)).rowcount > 0
 
 
-def forget_local(conn: sqlite3.Connection, code: str, *, event_id: str = "",
-                 at: str | None = None) -> bool:
+def forget_local(
+    conn: sqlite3.Connection, code: str, *, event_id: str = "", at: str | None = None
+) -> bool:
     """Apply another room's forget: delete this room's name for ``code`` (sync uses this).
 
     A relayed forget is a request, not a command: a key holder of this room

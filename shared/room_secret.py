@@ -73,9 +73,11 @@ def _read(path: Path) -> bytes:
     except ValueError:
         secret = b""
     if len(secret) != SECRET_BYTES:
-        raise SecretError(f"{path}: not a room secret ({SECRET_BYTES * 2} hex characters "
-                          "expected); restore it from the backup, or move it away to make a "
-                          "new one (then key holders set their PINs again)")
+        raise SecretError(
+            f"{path}: not a room secret ({SECRET_BYTES * 2} hex characters "
+            "expected); restore it from the backup, or move it away to make a "
+            "new one (then key holders set their PINs again)"
+        )
     return secret
 
 

@@ -40,10 +40,14 @@ def m001_create_events(db: Database) -> None:
     db.table("events").create_index(["kind", "at", "room", "activity", "visitor", "id"])
     # Look-ups by visitor are rare and of rare kinds: partial indexes stay small.
     # (A full visitor index costs a random page write per merged check-in at central.)
-    db.execute("CREATE INDEX idx_events_survey_visitor ON events(visitor, at) "
-               "WHERE kind = 'survey_answered'")
-    db.execute("CREATE INDEX idx_events_registered_visitor ON events(visitor) "
-               "WHERE kind = 'visitor_registered'")
+    db.execute(
+        "CREATE INDEX idx_events_survey_visitor ON events(visitor, at) "
+        "WHERE kind = 'survey_answered'"
+    )
+    db.execute(
+        "CREATE INDEX idx_events_registered_visitor ON events(visitor) "
+        "WHERE kind = 'visitor_registered'"
+    )
     db.execute("CREATE INDEX idx_events_ref ON events(ref) WHERE ref IS NOT NULL")
 
 
@@ -81,7 +85,9 @@ def m003_create_projections(db: Database) -> None:
         pk=("room", "code"),
         not_null={"start_id", "started_at"},
     )
-    db.table("voided").create({"event_id": str, "void_id": str}, pk="event_id", not_null={"void_id"})
+    db.table("voided").create(
+        {"event_id": str, "void_id": str}, pk="event_id", not_null={"void_id"}
+    )
 
 
 def m004_create_pin_attempts(db: Database) -> None:
@@ -112,19 +118,42 @@ def m006_create_sync_tables(db: Database) -> None:
     db.table("sync_state").create({"key": str, "value": str}, pk="key", not_null={"value"})
     db.table("sync_outbox").create(
         {"name": str, "first_seq": int, "last_seq": int, "created": str},
-        pk="name", not_null={"first_seq", "last_seq", "created"})
+        pk="name",
+        not_null={"first_seq", "last_seq", "created"},
+    )
     db.table("sync_forgets_applied").create({"event_id": str, "applied_at": str}, pk="event_id")
     db.table("sync_bundles").create(
-        {"digest": str, "name": str, "room": str, "kind": str, "first_seq": int,
-         "last_seq": int, "records": int, "added": int, "created": str, "merged_at": str},
-        pk="digest", not_null={"name", "room", "kind", "merged_at"})
+        {
+            "digest": str,
+            "name": str,
+            "room": str,
+            "kind": str,
+            "first_seq": int,
+            "last_seq": int,
+            "records": int,
+            "added": int,
+            "created": str,
+            "merged_at": str,
+        },
+        pk="digest",
+        not_null={"name", "room", "kind", "merged_at"},
+    )
     db.table("sync_rooms").create(
-        {"room": str, "contiguous_seq": int, "bundles": int, "last_bundle_at": str,
-         "last_created": str},
-        pk="room", not_null={"contiguous_seq", "bundles"})
+        {
+            "room": str,
+            "contiguous_seq": int,
+            "bundles": int,
+            "last_bundle_at": str,
+            "last_created": str,
+        },
+        pk="room",
+        not_null={"contiguous_seq", "bundles"},
+    )
     db.table("sync_quarantine").create(
         {"id": int, "name": str, "room": str, "reason": str, "at": str},
-        pk="id", not_null={"name", "reason", "at"})
+        pk="id",
+        not_null={"name", "reason", "at"},
+    )
 
 
 def m007_create_monthly_visits(db: Database) -> None:
@@ -142,19 +171,24 @@ def m008_create_state_index(db: Database) -> None:
     # (order-free, shared.projections.refresh_state): a small partial index of those rare kinds.
     # Its WHERE term is repeated verbatim by the query (SQLite's rule for partial indexes).
     # Kept as first written; m016 rewrites the term.
-    db.execute("CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE kind IN "
-               "('key_holder_added', 'key_holder_removed', 'volunteer_added', "
-               "'volunteer_removed', 'shift_started')")
+    db.execute(
+        "CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE kind IN "
+        "('key_holder_added', 'key_holder_removed', 'volunteer_added', "
+        "'volunteer_removed', 'shift_started')"
+    )
 
 
 def m009_keep_notes_in_room(db: Database) -> None:
     # Room-only: handgeld notes (free text) and forgets relayed from other
     # rooms that need this room's key holders (shared/room_local.py).
-    db.execute("CREATE TABLE cash_notes (event_id TEXT PRIMARY KEY, note TEXT NOT NULL, "
-               "at TEXT NOT NULL)")
+    db.execute(
+        "CREATE TABLE cash_notes (event_id TEXT PRIMARY KEY, note TEXT NOT NULL, at TEXT NOT NULL)"
+    )
     db.execute("CREATE INDEX idx_cash_notes_at ON cash_notes(at)")
-    db.execute("CREATE TABLE forget_notices (code TEXT PRIMARY KEY, event_id TEXT NOT NULL, "
-               "received_at TEXT NOT NULL)")
+    db.execute(
+        "CREATE TABLE forget_notices (code TEXT PRIMARY KEY, event_id TEXT NOT NULL, "
+        "received_at TEXT NOT NULL)"
+    )
     _move_cash_notes(db.conn)
 
 
@@ -170,26 +204,37 @@ def _move_cash_notes(conn: sqlite3.Connection) -> None:
     central = conn.execute(HOLDS_OTHER_ROOMS_OR_BUNDLES).fetchone()[0]
     rows = conn.execute(
         "SELECT id, at, payload FROM events WHERE kind = 'cash_expense' AND CASE WHEN "
-        "json_valid(payload) THEN json_type(payload, '$.note') END IS NOT NULL").fetchall()
+        "json_valid(payload) THEN json_type(payload, '$.note') END IS NOT NULL"
+    ).fetchall()
     for event_id, at, text in rows:
         try:
             payload = json.loads(text)
             note = payload.pop("note")
             stripped = json.dumps(payload, ensure_ascii=False, sort_keys=True)
         except (ValueError, RecursionError):  # hostile nesting at central: let SQLite cut it
-            note, stripped = None, conn.execute(
-                "SELECT json_remove(?, '$.note')", (text,)).fetchone()[0]
+            note, stripped = (
+                None,
+                conn.execute("SELECT json_remove(?, '$.note')", (text,)).fetchone()[0],
+            )
         if not central and isinstance(note, str) and note.strip():
-            conn.execute("INSERT OR REPLACE INTO cash_notes (event_id, note, at) VALUES (?, ?, ?)",
-                         (event_id, " ".join(note.split())[:80], at))
+            conn.execute(
+                "INSERT OR REPLACE INTO cash_notes (event_id, note, at) VALUES (?, ?, ?)",
+                (event_id, " ".join(note.split())[:80], at),
+            )
         conn.execute("UPDATE events SET payload = ? WHERE id = ?", (stripped, event_id))
 
 
 # Kinds the report reads from the log by time (the frequent ones come from ``tallies``).
 # Written as ORs: SQLite uses a partial index for ``kind = 'x'`` (or an OR of such terms)
 # when 'x' is one of the index's OR terms, never for ``kind IN (...)``.
-REPORTED_RARE_KINDS = ("visitor_registered", "survey_answered", "cash_expense", "cash_counted",
-                       "key_holder_added", "key_holder_removed")
+REPORTED_RARE_KINDS = (
+    "visitor_registered",
+    "survey_answered",
+    "cash_expense",
+    "cash_counted",
+    "key_holder_added",
+    "key_holder_removed",
+)
 RARE_KINDS_TERM = " OR ".join(f"kind = '{kind}'" for kind in REPORTED_RARE_KINDS)
 # The room's day screens read every kind by time; central never runs them and drops this
 # index (shared.merge.tune_for_merging): each index on events is a page write per merged event.
@@ -197,7 +242,8 @@ DAY_INDEX = "idx_events_kind_at"
 FORGET_INDEX = "idx_events_forget"
 HOLDS_OTHER_ROOMS_OR_BUNDLES = (  # central: rooms merged, bundles seen, or several rooms' events
     "SELECT EXISTS (SELECT 1 FROM sync_rooms) OR EXISTS (SELECT 1 FROM sync_bundles) "
-    "OR (SELECT COUNT(*) FROM (SELECT room FROM events GROUP BY room LIMIT 2)) > 1")
+    "OR (SELECT COUNT(*) FROM (SELECT room FROM events GROUP BY room LIMIT 2)) > 1"
+)
 
 
 def m010_narrow_kind_indexes(db: Database) -> None:
@@ -221,8 +267,11 @@ def m016_cheaper_event_indexes(db: Database) -> None:
     # builds a small temporary table each time: 0.55 s of CPU for central's merge of
     # 300,000 events (P10). The same index with ORs costs nothing measurable.
     from shared.projections import STATE_KINDS_TERM
+
     db.execute("DROP INDEX IF EXISTS idx_events_state")
-    db.execute(f"CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE {STATE_KINDS_TERM}")
+    db.execute(
+        f"CREATE INDEX idx_events_state ON events(room, visitor, seq) WHERE {STATE_KINDS_TERM}"
+    )
     # Central reads the forgets for every acknowledgement it writes: a scan of the whole
     # log per room and pass without this (rare) index.
     db.execute(f"CREATE INDEX {FORGET_INDEX} ON events(at) WHERE kind = 'forget'")
@@ -246,5 +295,4 @@ MIGRATIONS = [
 # Tables whose rows may leave the room (the replicated log).
 REPLICATED_TABLES = ("events",)
 # Tables that hold names or secrets and must never leave the room.
-LOCAL_PERSONAL_TABLES = ("people", "pin_attempts", "cash_notes", "forget_notices",
-                         "survey_offers")
+LOCAL_PERSONAL_TABLES = ("people", "pin_attempts", "cash_notes", "forget_notices", "survey_offers")

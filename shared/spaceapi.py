@@ -28,7 +28,10 @@ def room_details(room: Any) -> dict[str, Any]:
         if value:
             details[key] = value
     location = {"address": room.space_address} if getattr(room, "space_address", "") else {}
-    if getattr(room, "space_lat", None) is not None and getattr(room, "space_lon", None) is not None:
+    if (
+        getattr(room, "space_lat", None) is not None
+        and getattr(room, "space_lon", None) is not None
+    ):
         location.update(lat=room.space_lat, lon=room.space_lon)
     if location:
         details["location"] = location
@@ -38,8 +41,15 @@ def room_details(room: Any) -> dict[str, Any]:
     return details
 
 
-def status_document(space: str, is_open: bool, lastchange: datetime | int, *,
-                    room_id: str = "", opening_hours: str = "", details: dict[str, Any] | None = None) -> dict[str, Any]:
+def status_document(
+    space: str,
+    is_open: bool,
+    lastchange: datetime | int,
+    *,
+    room_id: str = "",
+    opening_hours: str = "",
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     details = dict(details or {})
     doc: dict[str, Any] = {
         "api_compatibility": ["14", "15"],
@@ -47,7 +57,9 @@ def status_document(space: str, is_open: bool, lastchange: datetime | int, *,
         **details,
         "state": {
             "open": bool(is_open),
-            "lastchange": lastchange if isinstance(lastchange, int) else int(lastchange.timestamp()),
+            "lastchange": lastchange
+            if isinstance(lastchange, int)
+            else int(lastchange.timestamp()),
             "trigger_person": TRIGGER_ROLE,
         },
     }
@@ -70,15 +82,32 @@ def _unchanged_since(path: Path, is_open: bool) -> int | None:
     return lastchange if isinstance(lastchange, int) and not isinstance(lastchange, bool) else None
 
 
-def write_status(path: str | Path, space: str, is_open: bool, lastchange: datetime, *,
-                 room_id: str = "", opening_hours: str = "", details: dict[str, Any] | None = None) -> Path:
+def write_status(
+    path: str | Path,
+    space: str,
+    is_open: bool,
+    lastchange: datetime,
+    *,
+    room_id: str = "",
+    opening_hours: str = "",
+    details: dict[str, Any] | None = None,
+) -> Path:
     """Write the status file atomically and return its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     since = _unchanged_since(path, is_open)
-    data = json.dumps(status_document(space, is_open, lastchange if since is None else since,
-                                      room_id=room_id, opening_hours=opening_hours,
-                                      details=details), ensure_ascii=False, indent=2)
+    data = json.dumps(
+        status_document(
+            space,
+            is_open,
+            lastchange if since is None else since,
+            room_id=room_id,
+            opening_hours=opening_hours,
+            details=details,
+        ),
+        ensure_ascii=False,
+        indent=2,
+    )
     fd, tmp = tempfile.mkstemp(prefix=".status-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

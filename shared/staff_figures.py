@@ -23,7 +23,7 @@ from shared.budget_catalog import BUDGET_SECTION
 from shared.catalog import Catalog, StaffFigure
 from shared.clock import TZ, local_iso, parse_iso
 from shared.db import transaction
-from shared.events import CENTRAL_AUTHOR, Event, Kind
+from shared.events import CENTRAL_AUTHOR, Kind
 from shared.records import MAX_FIGURE_TEXT, payload_problem
 from shared.report_types import IndicatorEntry, StaffEntry, Target
 
@@ -32,9 +32,11 @@ TOTAL_ALIASES = {"total", "totaal", "all", "alle"}
 MAX_COUNT = 10**9
 SELECT_FIGURES = (
     "SELECT id, seq, at, payload FROM events WHERE room = ? AND kind = 'figure_recorded' "
-    "ORDER BY seq")
+    "ORDER BY seq"
+)
 SELECT_FIGURE_ROWS = (
-    "SELECT id, at, payload FROM events WHERE room = ? AND kind = 'figure_recorded' ORDER BY seq")
+    "SELECT id, at, payload FROM events WHERE room = ? AND kind = 'figure_recorded' ORDER BY seq"
+)
 HAS_EVENT = "SELECT 1 FROM events WHERE id = ?"
 MARKS = "report_marks"  # the table of shared/data/i18n/nl.toml with these texts
 NOT_ENTERED = i18n.st("nl", MARKS, "not_entered")
@@ -61,8 +63,15 @@ class Recorded:
 
     def as_entry(self, earlier: int) -> StaffEntry:
         """The report's ``entries.ROOM``; ``earlier``: how many entries this one replaced."""
-        return {"value": self.value, "at": self.at, "date": self.at[:10], "by": self.by,
-                "note": self.note, "event": self.event, "earlier": earlier}
+        return {
+            "value": self.value,
+            "at": self.at,
+            "date": self.at[:10],
+            "by": self.by,
+            "note": self.note,
+            "event": self.event,
+            "earlier": earlier,
+        }
 
 
 def parse_value(figure: StaffFigure, text: str) -> int | float | str:
@@ -117,13 +126,24 @@ def check_figure(catalog: Catalog, indicator: str) -> StaffFigure:
     if indicator not in figures:
         raise FigureError(
             f"{indicator!r} is geen cijfer dat medewerkers invoeren; kies uit: "
-            + ", ".join(figures))
+            + ", ".join(figures)
+        )
     return figures[indicator]
 
 
-def record_figure(conn: sqlite3.Connection, catalog: Catalog, *, year: int, indicator: str,
-                  room: str, value: str, rooms: list[str], by: str, note: str = "",
-                  now: datetime | None = None) -> Recorded:
+def record_figure(
+    conn: sqlite3.Connection,
+    catalog: Catalog,
+    *,
+    year: int,
+    indicator: str,
+    room: str,
+    value: str,
+    rooms: list[str],
+    by: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> Recorded:
     """Check and store one figure as a new event (never overwriting an earlier one)."""
     if not 1970 <= year <= 2099:
         raise FigureError(f"{year} is geen geldig jaar")
@@ -146,8 +166,13 @@ def record_figure(conn: sqlite3.Connection, catalog: Catalog, *, year: int, indi
     if problem:
         raise FigureError(problem)
     with transaction(conn):
-        event = events.append(conn, room=CENTRAL_AUTHOR, at=local_iso(now or datetime.now(TZ)),
-                              kind=Kind.FIGURE_RECORDED, payload=payload)
+        event = events.append(
+            conn,
+            room=CENTRAL_AUTHOR,
+            at=local_iso(now or datetime.now(TZ)),
+            kind=Kind.FIGURE_RECORDED,
+            payload=payload,
+        )
     recorded = _recorded(event.id, event.seq, event.at, event.payload)
     assert recorded is not None  # payload_problem accepted this payload above
     return recorded
@@ -155,9 +180,17 @@ def record_figure(conn: sqlite3.Connection, catalog: Catalog, *, year: int, indi
 
 def _recorded(event_id: str, seq: int, at: str, payload: dict[str, Any]) -> Recorded | None:
     try:
-        return Recorded(event_id, seq, at, int(payload["year"]), str(payload["indicator"]),
-                        str(payload["room"]), payload["value"], str(payload.get("note", "")),
-                        str(payload.get("by", "")))
+        return Recorded(
+            event_id,
+            seq,
+            at,
+            int(payload["year"]),
+            str(payload["indicator"]),
+            str(payload["room"]),
+            payload["value"],
+            str(payload.get("note", "")),
+            str(payload.get("by", "")),
+        )
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -186,8 +219,14 @@ def copy_figures(conn: sqlite3.Connection, old_database: str | Path) -> tuple[in
             problem, _ = payload_problem(Kind.FIGURE_RECORDED, text)
             if problem:
                 raise FigureError(f"{path}: invoer {event_id} is onleesbaar ({problem})")
-            events.append(conn, room=CENTRAL_AUTHOR, at=at, kind=Kind.FIGURE_RECORDED,
-                          payload=json.loads(text), event_id=event_id)
+            events.append(
+                conn,
+                room=CENTRAL_AUTHOR,
+                at=at,
+                kind=Kind.FIGURE_RECORDED,
+                payload=json.loads(text),
+                event_id=event_id,
+            )
             copied += 1
     return copied, already
 
@@ -219,8 +258,9 @@ def latest(conn: sqlite3.Connection, year: int) -> dict[tuple[str, str], Recorde
     return {(r.indicator, r.room): r for r in history(conn, year)}
 
 
-def staff_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
-                     rooms: list[str]) -> dict[str, IndicatorEntry]:
+def staff_indicators(
+    conn: sqlite3.Connection, catalog: Catalog, year: int, rooms: list[str]
+) -> dict[str, IndicatorEntry]:
     """The report entries of the staff-entered rows, each marked ``staff_entered``."""
     found = latest(conn, year)
     earlier: dict[tuple[str, str], int] = {}
@@ -231,7 +271,9 @@ def staff_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
     for figure in catalog.staff_figures.values():
         entries: dict[str, StaffEntry] = {
             key: found[figure.id, key].as_entry(earlier[figure.id, key])
-            for key in (*rooms, TOTAL) if (figure.id, key) in found}
+            for key in (*rooms, TOTAL)
+            if (figure.id, key) in found
+        }
         values = {r: entries[r]["value"] if r in entries else None for r in rooms}
         reasons = {r: NOT_ENTERED for r in rooms if r not in entries}
         total, total_from = None, None
@@ -242,9 +284,17 @@ def staff_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
         else:
             reasons[TOTAL] = NOT_ALL_ROOMS if figure.value == "count" and entries else NOT_ENTERED
         entry: IndicatorEntry = {
-            "unit": figure.value, "rooms": values, "total": total, "staff_entered": True,
-            "section": figure.section, "label": figure.label, "seed_unit": figure.unit,
-            "entries": entries, "total_from": total_from, "reasons": reasons}
+            "unit": figure.value,
+            "rooms": values,
+            "total": total,
+            "staff_entered": True,
+            "section": figure.section,
+            "label": figure.label,
+            "seed_unit": figure.unit,
+            "entries": entries,
+            "total_from": total_from,
+            "reasons": reasons,
+        }
         room_targets = _targets(figure, targets.get(figure.id) or figure.target, rooms)
         if room_targets:
             entry["targets"] = room_targets
@@ -254,8 +304,7 @@ def staff_indicators(conn: sqlite3.Connection, catalog: Catalog, year: int,
     return out
 
 
-def _targets(figure: StaffFigure, numbers: dict[str, int], rooms: list[str]
-             ) -> dict[str, Target]:
+def _targets(figure: StaffFigure, numbers: dict[str, int], rooms: list[str]) -> dict[str, Target]:
     if figure.value == "judgement":
         return {**{r: figure.expect for r in rooms}, TOTAL: figure.expect} if figure.expect else {}
     per_room = {r: numbers[r] for r in rooms if r in numbers}
@@ -268,14 +317,14 @@ def _targets(figure: StaffFigure, numbers: dict[str, int], rooms: list[str]
 
 
 def entered_words(date: str, by: str) -> str:
-    """"ingevoerd 2017-03-01 door Anna" ("door" only when a name was given)."""
+    """ "ingevoerd 2017-03-01 door Anna" ("door" only when a name was given)."""
     if by:
         return i18n.st("nl", MARKS, "entered_by", date=date, by=by)
     return i18n.st("nl", MARKS, "entered", date=date)
 
 
 def entered_mark(entry: IndicatorEntry, column: str) -> str:
-    """"ingevoerd 2017-03-01 door Anna" under a staff figure; the reason when none."""
+    """ "ingevoerd 2017-03-01 door Anna" under a staff figure; the reason when none."""
     found = entry.get("entries", {}).get(column)
     if found:
         return entered_words(found["date"], found.get("by", ""))

@@ -38,9 +38,7 @@ CASH_CATEGORIES = "ABCDEF"
 SURVEY_ANSWERS = (1, 2, 3)  # sad, neutral, happy smiley
 SURVEY_INTERVAL_DAYS = 91  # at most once a quarter per person
 
-SELECT_LAST_SURVEY = (
-    "SELECT MAX(at) FROM events WHERE kind = 'survey_answered' AND visitor = ?"
-)
+SELECT_LAST_SURVEY = "SELECT MAX(at) FROM events WHERE kind = 'survey_answered' AND visitor = ?"
 SELECT_REGISTERED = "SELECT 1 FROM events WHERE kind = 'visitor_registered' AND visitor = ? LIMIT 1"
 SELECT_EVENT_KIND = "SELECT kind, room FROM events WHERE id = ?"
 SELECT_IS_VOIDED = "SELECT 1 FROM voided WHERE event_id = ?"
@@ -60,13 +58,22 @@ class RoomStore(KeyHolders, RolesAndShifts):
     in ``shared.store_roles``; key holders and PINs in ``shared.store_key_holders``.
     """
 
-    def __init__(self, path: str | Path, room: str, *, clock: Clock = system_clock,
-                 busy_timeout_ms: int = DAEMON_BUSY_TIMEOUT_MS, durable: bool = True,
-                 secret_file: str | Path | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        room: str,
+        *,
+        clock: Clock = system_clock,
+        busy_timeout_ms: int = DAEMON_BUSY_TIMEOUT_MS,
+        durable: bool = True,
+        secret_file: str | Path | None = None,
+    ):
         self.room = room
         self.clock = clock
         self.path = Path(path)
-        self._connections = ThreadConnections(path, busy_timeout_ms=busy_timeout_ms, durable=durable)
+        self._connections = ThreadConnections(
+            path, busy_timeout_ms=busy_timeout_ms, durable=durable
+        )
         # Made at first start; keys PIN hashes and paper-list ids, never leaves the room.
         self.secret_file = Path(secret_file) if secret_file else room_secret.secret_path(self.path)
         self.secret = room_secret.load_or_create(self.secret_file)
@@ -86,25 +93,36 @@ class RoomStore(KeyHolders, RolesAndShifts):
         return append(self.conn, room=self.room, kind=kind, **fields)
 
     # --- visitors -------------------------------------------------------
-    def register_visitor(self, name: str, *, new_in_area: bool | None = None,
-                         heard_via: str | None = None, lang: str | None = None) -> Person:
+    def register_visitor(
+        self,
+        name: str,
+        *,
+        new_in_area: bool | None = None,
+        heard_via: str | None = None,
+        lang: str | None = None,
+    ) -> Person:
         """A new visitor: a fresh code, the nickname kept locally, the answers in the log."""
         name = people.clean_name(name)
         if not name:
             raise StoreError("name_empty")
         if heard_via is not None and heard_via not in HEARD_VIA:
             raise StoreError("heard_via_unknown", heard_via)
-        payload = {k: v for k, v in (("new_in_area", new_in_area), ("heard_via", heard_via),
-                                     ("lang", lang)) if v is not None}
+        payload = {
+            k: v
+            for k, v in (("new_in_area", new_in_area), ("heard_via", heard_via), ("lang", lang))
+            if v is not None
+        }
         with transaction(self.conn):
             return self.register_within(name, payload=payload)
 
-    def register_within(self, name: str, *, at: str | None = None,
-                        payload: dict[str, Any] | None = None) -> Person:
+    def register_within(
+        self, name: str, *, at: str | None = None, payload: dict[str, Any] | None = None
+    ) -> Person:
         """Register inside the caller's write transaction (the paper-list import uses this)."""
         code = self._unused_code()
-        event = self._append(Kind.VISITOR_REGISTERED, at=at or self.now(), visitor=code,
-                             payload=payload or {})
+        event = self._append(
+            Kind.VISITOR_REGISTERED, at=at or self.now(), visitor=code, payload=payload or {}
+        )
         return people.remember(self.conn, code, name, event.at)
 
     def _unused_code(self) -> str:
@@ -130,8 +148,9 @@ class RoomStore(KeyHolders, RolesAndShifts):
         normal = codes.normalise(code) if code else None
         with transaction(self.conn):
             at = self.now()
-            events = tuple(self._append(Kind.CHECKIN, at=at, visitor=normal, activity=a)
-                           for a in chosen)
+            events = tuple(
+                self._append(Kind.CHECKIN, at=at, visitor=normal, activity=a) for a in chosen
+            )
             if normal:
                 people.touch(self.conn, normal, at)
         return CheckIn(events, self.person(normal) if normal else None, normal)
@@ -141,7 +160,8 @@ class RoomStore(KeyHolders, RolesAndShifts):
             return False
         last = self.conn.execute(SELECT_LAST_SURVEY, (code,)).fetchone()[0]
         return last is None or parse_iso(self.now()) - parse_iso(last) >= timedelta(
-            days=SURVEY_INTERVAL_DAYS)
+            days=SURVEY_INTERVAL_DAYS
+        )
 
     def note_survey_offered(self, code: str) -> None:
         """The survey was shown to ``code`` today: not again this quarter, even if skipped."""
@@ -154,17 +174,21 @@ class RoomStore(KeyHolders, RolesAndShifts):
             if answer not in SURVEY_ANSWERS:
                 raise StoreError("survey_answer_invalid", f"{question}={answer}")
         with transaction(self.conn):
-            return tuple(self._append(Kind.SURVEY_ANSWERED, visitor=code,
-                                      payload={"question": q, "answer": a})
-                         for q, a in sorted(answers.items()))
+            return tuple(
+                self._append(
+                    Kind.SURVEY_ANSWERED, visitor=code, payload={"question": q, "answer": a}
+                )
+                for q, a in sorted(answers.items())
+            )
 
     # --- the room ---------------------------------------------------------
     def open_room(self, *, by: str) -> Event:
         with transaction(self.conn):
             return self._append(Kind.ROOM_OPENED, visitor=by)
 
-    def close_room(self, *, by: str, cash_counted_cents: int | None = None
-                   ) -> tuple[Event, list[ShiftEnded]]:
+    def close_room(
+        self, *, by: str, cash_counted_cents: int | None = None
+    ) -> tuple[Event, list[ShiftEnded]]:
         """Close: open shifts end now (listed), the cash count is recorded, then the close."""
         with transaction(self.conn):
             ended = [self._end_shift(s.code, auto=True) for s in self.open_shifts()]
@@ -185,8 +209,9 @@ class RoomStore(KeyHolders, RolesAndShifts):
         if category not in CASH_CATEGORIES or len(category) != 1:
             raise StoreError("category_invalid", category)
         with transaction(self.conn):
-            event = self._append(Kind.CASH_EXPENSE, payload={
-                "cents": amount_cents, "category": category, "by": by})
+            event = self._append(
+                Kind.CASH_EXPENSE, payload={"cents": amount_cents, "category": category, "by": by}
+            )
             room_local.keep_note(self.conn, event.id, note, event.at)  # the note stays here
             return event
 

@@ -47,13 +47,16 @@ class KeyHolders:
     _unused_code: Callable[[], str]
 
     if TYPE_CHECKING:  # RoomStore's read-only property (one connection per thread)
+
         @property
         def conn(self) -> sqlite3.Connection: ...
+
     has_role: Callable[[str, str], bool]
     people_with_role: Callable[[str], list[Person]]
 
-    def add_key_holder(self, name: str, pin: str, *, by: str | None, code: str | None = None
-                       ) -> Person:
+    def add_key_holder(
+        self, name: str, pin: str, *, by: str | None, code: str | None = None
+    ) -> Person:
         """A key holder: an existing person (``code``) or a new one; ``by`` None only at init."""
         validate_pin(pin)
         pin_hash = people.hash_pin(pin, self.secret)  # slow: outside the write lock
@@ -104,8 +107,9 @@ class KeyHolders:
                 pin_attempts.clear(self.conn, counter)
                 pin_attempts.clear(self.conn, pin_attempts.unknown_name_counter(scope))
             return self.person(code)  # type: ignore[return-value]
-        wait = pin_attempts.count_miss(self.conn, counter, pin_attempts.KEY_HOLDER_LIMIT,
-                                       self.clock())
+        wait = pin_attempts.count_miss(
+            self.conn, counter, pin_attempts.KEY_HOLDER_LIMIT, self.clock()
+        )
         raise PinWrong("pin_wrong", wait)
 
     def unknown_name_tried(self, scope: str = "kiosk") -> None:
@@ -116,8 +120,9 @@ class KeyHolders:
         """
         counter = pin_attempts.unknown_name_counter(scope)
         self._wait_if_locked(counter, unknown_name=True)
-        wait = pin_attempts.count_miss(self.conn, counter, pin_attempts.UNKNOWN_NAME_LIMIT,
-                                       self.clock())
+        wait = pin_attempts.count_miss(
+            self.conn, counter, pin_attempts.UNKNOWN_NAME_LIMIT, self.clock()
+        )
         raise PinWrong("pin_no_match", wait)
 
     def _wait_if_locked(self, counter: str, *, unknown_name: bool) -> None:
@@ -138,8 +143,11 @@ class KeyHolders:
 
     def forget_notices(self) -> list[tuple[Person, str]]:
         """Key holders here whom another room was asked to forget: (person, received at)."""
-        return [(person, at) for code, _, _, at in room_local.forget_notices(self.conn)
-                if (person := self.person(code)) is not None]
+        return [
+            (person, at)
+            for code, _, _, at in room_local.forget_notices(self.conn)
+            if (person := self.person(code)) is not None
+        ]
 
     def dismiss_forget_notice(self, code: str) -> bool:
         """Keep the key holder as is (they stay a key holder here, by name)."""

@@ -21,7 +21,9 @@ SELECT_ROLE_PEOPLE = (
     "JOIN people p ON p.code = r.code WHERE r.room = ? AND r.role = ? ORDER BY p.name_key"
 )
 SELECT_OPEN_SHIFT = "SELECT start_id, started_at FROM open_shifts WHERE room = ? AND code = ?"
-SELECT_OPEN_SHIFTS = "SELECT code, start_id, started_at FROM open_shifts WHERE room = ? ORDER BY started_at"
+SELECT_OPEN_SHIFTS = (
+    "SELECT code, start_id, started_at FROM open_shifts WHERE room = ? ORDER BY started_at"
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class RolesAndShifts:
     _append: Callable[..., Event]
 
     if TYPE_CHECKING:  # RoomStore's read-only property (one connection per thread)
+
         @property
         def conn(self) -> sqlite3.Connection: ...
 
@@ -60,7 +63,9 @@ class RolesAndShifts:
         return self.conn.execute(SELECT_ROLE, (self.room, code, role)).fetchone() is not None
 
     def people_with_role(self, role: str) -> list[Person]:
-        return [Person.from_row(r) for r in self.conn.execute(SELECT_ROLE_PEOPLE, (self.room, role))]
+        return [
+            Person.from_row(r) for r in self.conn.execute(SELECT_ROLE_PEOPLE, (self.room, role))
+        ]
 
     def set_volunteer(self, code: str, is_volunteer: bool, *, by: str) -> Event | None:
         kind = Kind.VOLUNTEER_ADDED if is_volunteer else Kind.VOLUNTEER_REMOVED
@@ -97,15 +102,20 @@ class RolesAndShifts:
         at = self.now()
         hours = _hours_between(shift.started_at, at)
         payload = {"hours": hours, **({"auto": True} if auto else {})}
-        event = self._append(Kind.SHIFT_ENDED, at=at, visitor=code, ref=shift.start_id,
-                             payload=payload)
+        event = self._append(
+            Kind.SHIFT_ENDED, at=at, visitor=code, ref=shift.start_id, payload=payload
+        )
         return ShiftEnded(code, shift.started_at, at, hours, event)
 
-    def record_jobs(self, activity: str, count: int = 1, code: str | None = None) -> tuple[Event, ...]:
+    def record_jobs(
+        self, activity: str, count: int = 1, code: str | None = None
+    ) -> tuple[Event, ...]:
         """Jobs done by a crew: one event per job, so voiding one undoes exactly one."""
         if count < 1 or count > 100:
             raise StoreError("job_count_invalid", str(count))
         with transaction(self.conn):
             at = self.now()
-            return tuple(self._append(Kind.JOB_DONE, at=at, visitor=code, activity=activity)
-                         for _ in range(count))
+            return tuple(
+                self._append(Kind.JOB_DONE, at=at, visitor=code, activity=activity)
+                for _ in range(count)
+            )

@@ -13,8 +13,10 @@ from typing import Any
 from shared.db import transaction
 
 GET_STATE = "SELECT value FROM sync_state WHERE key = ?"
-SET_STATE = ("INSERT INTO sync_state (key, value) VALUES (?, ?) "
-             "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+SET_STATE = (
+    "INSERT INTO sync_state (key, value) VALUES (?, ?) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+)
 ALL_STATE = "SELECT key, value FROM sync_state"
 
 

@@ -14,12 +14,15 @@ from shared.sync_state import all_state
 
 INSERT_QUARANTINE = "INSERT INTO sync_quarantine (name, room, reason, at) VALUES (?, ?, ?, ?)"
 COUNT_QUARANTINE = "SELECT room, COUNT(*) FROM sync_quarantine GROUP BY room"
-PRUNE_QUARANTINE = ("DELETE FROM sync_quarantine WHERE at < ? OR id <= "
-                    "(SELECT id FROM sync_quarantine ORDER BY id DESC LIMIT 1 OFFSET ?)")
+PRUNE_QUARANTINE = (
+    "DELETE FROM sync_quarantine WHERE at < ? OR id <= "
+    "(SELECT id FROM sync_quarantine ORDER BY id DESC LIMIT 1 OFFSET ?)"
+)
 
 
-def record_quarantine(conn: sqlite3.Connection, name: str, room: str | None, reason: str,
-                      at: str) -> None:
+def record_quarantine(
+    conn: sqlite3.Connection, name: str, room: str | None, reason: str, at: str
+) -> None:
     """``room``: the sender whose signature was verified, None when none was."""
     with transaction(conn):
         conn.execute(INSERT_QUARANTINE, (name, room, reason, at))
@@ -55,9 +58,14 @@ def room_status(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
     """Per room (central): contiguous seq held, bundles merged, last bundle, quarantined."""
     status: dict[str, dict[str, Any]] = {}
     for room, contiguous, bundles, last_at, last_created in conn.execute(SELECT_ROOMS):
-        status[room] = {"contiguous_seq": contiguous, "bundles": bundles,
-                        "last_bundle_at": last_at, "last_bundle_created": last_created,
-                        "max_seq": max_seq(conn, room), "quarantined": 0}
+        status[room] = {
+            "contiguous_seq": contiguous,
+            "bundles": bundles,
+            "last_bundle_at": last_at,
+            "last_bundle_created": last_created,
+            "max_seq": max_seq(conn, room),
+            "quarantined": 0,
+        }
     for room, count in conn.execute(COUNT_QUARANTINE):
         if room in status:
             status[room]["quarantined"] = count
@@ -69,5 +77,8 @@ def room_sync_summary(conn: sqlite3.Connection, room: str) -> dict[str, Any]:
     state = all_state(conn)
     top = max_seq(conn, room)
     acked = int(state.get("acked_seq", 0) or 0)
-    return {"last_export_at": state.get("last_export_at"), "last_ack_at": state.get("last_ack_at"),
-            "unacknowledged": max(top - acked, 0)}
+    return {
+        "last_export_at": state.get("last_export_at"),
+        "last_ack_at": state.get("last_ack_at"),
+        "unacknowledged": max(top - acked, 0),
+    }

@@ -38,8 +38,10 @@ VOIDED_AMONG = "SELECT event_id FROM voided WHERE event_id IN (SELECT value FROM
 TARGET_COLUMNS = "id, room, seq, at, kind, visitor, activity, ref, payload"
 SELECT_TARGETS = f"SELECT {TARGET_COLUMNS} FROM events WHERE id IN (SELECT value FROM json_each(?))"
 # "+kind": look up by ref (a few rows), not by kind (every shift end there is).
-SELECT_ENDS_OF = (f"SELECT {TARGET_COLUMNS} FROM events WHERE +kind = 'shift_ended' "
-                  "AND ref IN (SELECT value FROM json_each(?))")
+SELECT_ENDS_OF = (
+    f"SELECT {TARGET_COLUMNS} FROM events WHERE +kind = 'shift_ended' "
+    "AND ref IN (SELECT value FROM json_each(?))"
+)
 
 
 def _hours(payload: dict[str, Any]) -> float:
@@ -98,8 +100,13 @@ def before_voiding(conn: sqlite3.Connection, target_ids: list[str]) -> None:
     _add(conn, checkins, jobs, shifts, -1)
 
 
-def _add(conn: sqlite3.Connection, checkins: list[tuple[Any, ...]], jobs: list[tuple[Any, ...]], shifts: list[tuple[Any, ...]],
-         sign: int) -> None:
+def _add(
+    conn: sqlite3.Connection,
+    checkins: list[tuple[Any, ...]],
+    jobs: list[tuple[Any, ...]],
+    shifts: list[tuple[Any, ...]],
+    sign: int,
+) -> None:
     """The tally rule, the one place it is written: check-ins count per room, year, activity
     and visitor (and per room, month and visitor in ``monthly_visits``), jobs per room, year
     and activity, shift ends and their hours per room, year and volunteer. ``sign`` 1 adds
@@ -110,29 +117,44 @@ def _add(conn: sqlite3.Connection, checkins: list[tuple[Any, ...]], jobs: list[t
     per_job = _count(jobs, _ROOM, _YEAR, _ACTIVITY)
     hours: dict[tuple[Any, ...], list[Any]] = {}  # [shifts, hours]
     hours_in: dict[str, float] = {}  # payload text -> hours: shifts repeat a few lengths
-    for (room, year, visitor, payload), n in _count(shifts, _ROOM, _YEAR, _VISITOR,
-                                                     _PAYLOAD).items():
+    for (room, year, visitor, payload), n in _count(
+        shifts, _ROOM, _YEAR, _VISITOR, _PAYLOAD
+    ).items():
         if payload not in hours_in:
             hours_in[payload] = _hours(json.loads(payload or "{}"))
         total = hours.setdefault((room, int(year), visitor or ""), [0, 0.0])
         total[0] += n
         total[1] = round(total[1] + n * hours_in[payload], 2)
-    conn.executemany(ADD, [(room, int(year), "checkin", activity or "", visitor or "", sign * n, 0.0)
-                           for (room, year, activity, visitor), n in yearly.items()]
-                     + [(room, int(year), "job_done", activity or "", "", sign * n, 0.0)
-                        for (room, year, activity), n in per_job.items()]
-                     + [(room, year, "shift_ended", "", visitor, sign * n, sign * amount)
-                        for (room, year, visitor), (n, amount) in hours.items()])
-    conn.executemany(ADD_MONTH, [(room, month, visitor or "", sign * n)
-                                 for (room, month, visitor), n in monthly.items()])
+    conn.executemany(
+        ADD,
+        [
+            (room, int(year), "checkin", activity or "", visitor or "", sign * n, 0.0)
+            for (room, year, activity, visitor), n in yearly.items()
+        ]
+        + [
+            (room, int(year), "job_done", activity or "", "", sign * n, 0.0)
+            for (room, year, activity), n in per_job.items()
+        ]
+        + [
+            (room, year, "shift_ended", "", visitor, sign * n, sign * amount)
+            for (room, year, visitor), (n, amount) in hours.items()
+        ],
+    )
+    conn.executemany(
+        ADD_MONTH,
+        [(room, month, visitor or "", sign * n) for (room, month, visitor), n in monthly.items()],
+    )
 
 
-def _count(rows: list[tuple[Any, ...]], *columns: int | tuple[int, int]
-           ) -> Counter[tuple[Any, ...]]:
+def _count(
+    rows: list[tuple[Any, ...]], *columns: int | tuple[int, int]
+) -> Counter[tuple[Any, ...]]:
     """How many rows share each combination of ``columns``, counted in C."""
+
     def values(column: int | tuple[int, int]) -> Iterator[Any]:
         if isinstance(column, tuple):
             index, length = column
             return map(itemgetter(slice(0, length)), map(itemgetter(index), rows))
         return map(itemgetter(column), rows)
+
     return Counter(zip(*map(values, columns)))

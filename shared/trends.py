@@ -41,8 +41,9 @@ def monthly_trends(conn: sqlite3.Connection, year: int, rooms: list[str]) -> Tre
     """``{"months": [...12], "rooms": {room: {"checkins": [12], "visitors": [12]}}}``."""
     months = months_of(year)
     index = {m: i for i, m in enumerate(months)}
-    out: dict[str, RoomTrend] = {room: {"checkins": [0] * 12, "visitors": [0] * 12}
-                                 for room in rooms}
+    out: dict[str, RoomTrend] = {
+        room: {"checkins": [0] * 12, "visitors": [0] * 12} for room in rooms
+    }
     bounds = (f"{year:04d}-01", f"{year + 1:04d}-01")
     for room, month, visitor, n in conn.execute(SELECT_MONTHLY_VISITS, bounds):
         if room in out and month in index:
@@ -88,8 +89,11 @@ def _sync_files(inbox: Path | None) -> tuple[dict[str, int], int | None, int | N
     quarantined = 0
     for folder in (inbox.parent / "quarantine", inbox / "quarantine"):
         if folder.is_dir():
-            quarantined = sum(1 for p in folder.iterdir()
-                              if p.is_file() and not p.name.endswith((".reason", ".txt")))
+            quarantined = sum(
+                1
+                for p in folder.iterdir()
+                if p.is_file() and not p.name.endswith((".reason", ".txt"))
+            )
             break
     return dict(per_room), waiting, quarantined
 
@@ -116,8 +120,9 @@ def _hours_since(now: datetime, last: str | None) -> float | None:
         return None
 
 
-def freshness(conn: sqlite3.Connection, report: Report, now: datetime,
-              inbox: Path | None = None) -> Freshness:
+def freshness(
+    conn: sqlite3.Connection, report: Report, now: datetime, inbox: Path | None = None
+) -> Freshness:
     """Per room: last event/bundle, lag in hours, stale (> 2 days silent); plus queue totals."""
     extra = _syncd_status(conn)
     waiting_by_room, waiting, quarantined = _sync_files(inbox)
@@ -137,14 +142,26 @@ def freshness(conn: sqlite3.Connection, report: Report, now: datetime,
         if isinstance(extra.get(room), dict) and "quarantined" in extra[room]:
             entry["quarantined"] = extra[room]["quarantined"]
         rooms[room] = entry
-    return {"checked_at": local_iso(now), "stale_after_hours": STALE_AFTER.total_seconds() / 3600,
-            "rooms": rooms, "waiting": waiting, "quarantined": quarantined}
+    return {
+        "checked_at": local_iso(now),
+        "stale_after_hours": STALE_AFTER.total_seconds() / 3600,
+        "rooms": rooms,
+        "waiting": waiting,
+        "quarantined": quarantined,
+    }
 
 
-def staff_report(conn: sqlite3.Connection, catalog: Catalog, year: int,
-                 rooms: list[str] | None = None, *, only_room: str | None = None,
-                 now: datetime | None = None, inbox: Path | None = None,
-                 trends: bool = True) -> Report:
+def staff_report(
+    conn: sqlite3.Connection,
+    catalog: Catalog,
+    year: int,
+    rooms: list[str] | None = None,
+    *,
+    only_room: str | None = None,
+    now: datetime | None = None,
+    inbox: Path | None = None,
+    trends: bool = True,
+) -> Report:
     """The yearly report (contract shape) plus ``freshness`` and (optional) ``trends``.
 
     The monthly trends read the ``monthly_visits`` projection (one row per room, month
@@ -166,8 +183,14 @@ def handgeld_table(report: Report) -> list[dict[str, Any]]:
     for room, months in section["rooms"].items():
         for month, entry in months.items():
             by_category = defaultdict(float, entry["categories"])
-            rows.append({"room": room, "month": month,
-                         **{c: by_category[c] for c in categories},
-                         "spent": entry["spent"], "cap": section["monthly_cap"],
-                         "over_cap": entry["over_cap"]})
+            rows.append(
+                {
+                    "room": room,
+                    "month": month,
+                    **{c: by_category[c] for c in categories},
+                    "spent": entry["spent"],
+                    "cap": section["monthly_cap"],
+                    "over_cap": entry["over_cap"],
+                }
+            )
     return rows

@@ -30,8 +30,10 @@ PROJECTIONS = {
 }
 SEQ_RANGE = "SELECT COUNT(*), MIN(seq), MAX(seq) FROM events WHERE room = ?"
 # Missing runs of seq: (first missing, last missing), from 1 up to the highest held.
-SEQ_GAPS = ("SELECT prev + 1, seq - 1 FROM (SELECT seq, LAG(seq, 1, 0) OVER (ORDER BY seq) "
-            "AS prev FROM events WHERE room = ?) WHERE seq > prev + 1 ORDER BY seq LIMIT ?")
+SEQ_GAPS = (
+    "SELECT prev + 1, seq - 1 FROM (SELECT seq, LAG(seq, 1, 0) OVER (ORDER BY seq) "
+    "AS prev FROM events WHERE room = ?) WHERE seq > prev + 1 ORDER BY seq LIMIT ?"
+)
 # Rooms only: central's own entries (staff figures, room "_central") are no room's sync.
 ROOMS_IN_LOG = "SELECT DISTINCT room FROM events WHERE room != '_central' ORDER BY room"
 SYNC_ROOMS = "SELECT room, contiguous_seq FROM sync_rooms"
@@ -85,10 +87,12 @@ def projection_differences(database: Path) -> dict[str, tuple[int, int]]:
                 rebuild_projections(copy)
             differences = {}
             for table, columns in PROJECTIONS.items():
-                only_held = _count(copy, f"SELECT * FROM held_{table} EXCEPT "
-                                         f"SELECT {columns} FROM main.{table}")
-                only_rebuilt = _count(copy, f"SELECT {columns} FROM main.{table} EXCEPT "
-                                            f"SELECT * FROM held_{table}")
+                only_held = _count(
+                    copy, f"SELECT * FROM held_{table} EXCEPT SELECT {columns} FROM main.{table}"
+                )
+                only_rebuilt = _count(
+                    copy, f"SELECT {columns} FROM main.{table} EXCEPT SELECT * FROM held_{table}"
+                )
                 if only_held or only_rebuilt:
                     differences[table] = (only_held, only_rebuilt)
             return differences
@@ -114,6 +118,7 @@ def back_up(database: Path, out: Path) -> int:
     is always either the old backup or a whole new one. Returns the size in bytes.
     """
     import os
+
     tmp = out.with_name(out.name + ".tmp")
     for suffix in ("", "-journal", "-wal", "-shm"):
         Path(f"{tmp}{suffix}").unlink(missing_ok=True)
@@ -130,8 +135,9 @@ def back_up(database: Path, out: Path) -> int:
         copy.close()
     if problems:
         tmp.unlink(missing_ok=True)
-        raise sqlite3.DatabaseError(f"the copy of {database} does not pass SQLite's integrity "
-                                    f"check: {'; '.join(problems)}")
+        raise sqlite3.DatabaseError(
+            f"the copy of {database} does not pass SQLite's integrity check: {'; '.join(problems)}"
+        )
     with open(tmp, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, out)

@@ -17,8 +17,9 @@ from syncd.common import SetupError, now_iso
 def backup(config_path: Path, out: Path) -> int:
     """Copy the config's database (central's, or a room's) to ``out``; its size in bytes."""
     config = load_config(config_path)
-    database = config.central.database if isinstance(config, CentralConfig) \
-        else config.room.database
+    database = (
+        config.central.database if isinstance(config, CentralConfig) else config.room.database
+    )
     if not database.exists():
         raise SetupError(f"{database}: the database does not exist, there is nothing to back up")
     out = out.expanduser()
@@ -38,8 +39,9 @@ def resend_all(config_path: Path, clock: Clock = system_clock) -> tuple[str, int
     """
     config = load_config(config_path)
     if not isinstance(config, RoomConfig):
-        raise SetupError(f"{config_path}: resend runs in a room (with the room's config); "
-                         "central receives")
+        raise SetupError(
+            f"{config_path}: resend runs in a room (with the room's config); central receives"
+        )
     if config.sync is None:
         raise SetupError(f"{config_path}: no [sync] section: this room does not sync")
     if not config.room.database.exists():

@@ -77,8 +77,10 @@ class CentralNode:
             for room_id, link in config.rooms.items():
                 key = load_public(link.key)
                 if key.name != room_id:
-                    raise SetupError(f"{link.key}: this public key is named {key.name!r}, but it is "
-                                     f"enrolled as [rooms.{room_id}] in {config.path}")
+                    raise SetupError(
+                        f"{link.key}: this public key is named {key.name!r}, but it is "
+                        f"enrolled as [rooms.{room_id}] in {config.path}"
+                    )
                 self.rooms[room_id] = key
         except KeyFileError as exc:
             raise SetupError(str(exc)) from None
@@ -115,8 +117,10 @@ class CentralNode:
         if self.damaged:
             self.damaged = sync_status.database_problem(self.conn)
         if self.damaged:
-            raise DatabaseDamaged(f"{self.section.database} is damaged ({self.damaged}); "
-                                  f"nothing is merged or acknowledged. {DAMAGED_HELP}")
+            raise DatabaseDamaged(
+                f"{self.section.database} is damaged ({self.damaged}); "
+                f"nothing is merged or acknowledged. {DAMAGED_HELP}"
+            )
         try:
             return self._pass()
         except Exception:
@@ -126,8 +130,12 @@ class CentralNode:
     def revoked_keys(self) -> frozenset[tuple[str, str]]:
         """(room, fingerprint) of every key revocation in force now (``bwk-syncd revoke``)."""
         now = self.clock()
-        return frozenset((room, r.fingerprint) for room, link in self.config.rooms.items()
-                         for r in link.revoked if r.in_force(now))
+        return frozenset(
+            (room, r.fingerprint)
+            for room, link in self.config.rooms.items()
+            for r in link.revoked
+            if r.in_force(now)
+        )
 
     def _pass(self) -> PassReport:
         report = PassReport()
@@ -149,8 +157,10 @@ class CentralNode:
                     waiting, events = [], 0
             self._merge(waiting, report, heard)
         if self.damaged:  # an error of the engine while merging: no ack from a damaged copy
-            raise DatabaseDamaged(f"{self.section.database} is damaged ({self.damaged}); "
-                                  f"nothing is acknowledged. {DAMAGED_HELP}")
+            raise DatabaseDamaged(
+                f"{self.section.database} is damaged ({self.damaged}); "
+                f"nothing is acknowledged. {DAMAGED_HELP}"
+            )
         heard |= set(acks.rooms_to_acknowledge(self.conn)) & set(self.rooms)
         failed = []
         for room in sorted(heard):
@@ -176,14 +186,18 @@ class CentralNode:
         signer = None
         try:
             data = transport.read_bounded(self.section.inbox, name)
-            opened = open_bundle(data, self.me, self.rooms, kinds=("events",),
-                                 revoked=self.revoked)
+            opened = open_bundle(data, self.me, self.rooms, kinds=("events",), revoked=self.revoked)
             header = opened.header
             signer = header["sender"]
             if header["room"] != header["sender"]:
                 raise BundleRejected("bad header", "room differs from sender", signer)
-            rows = to_rows(header["room"], opened.records, header["first_seq"],
-                           header["last_seq"], opened.columns)
+            rows = to_rows(
+                header["room"],
+                opened.records,
+                header["first_seq"],
+                header["last_seq"],
+                opened.columns,
+            )
         except BundleRejected as exc:
             self._reject(name, exc.signer, str(exc), report)
             return None
@@ -202,8 +216,7 @@ class CentralNode:
         # Names are content hashes: in seq order, each bundle extends the contiguous run.
         waiting = sorted(waiting, key=lambda w: (w.header["room"], w.header["first_seq"] or 0))
         results = merge.merge_bundles(self.conn, waiting, self.now())
-        if any(isinstance(r, MergeRefused) and r.reason == merge.MERGE_FAILED
-               for r in results):
+        if any(isinstance(r, MergeRefused) and r.reason == merge.MERGE_FAILED for r in results):
             self.damaged = sync_status.database_problem(self.conn)
         for incoming, result in zip(waiting, results):
             room = incoming.header["room"]
@@ -219,22 +232,36 @@ class CentralNode:
             if result.added and "forget" in map(itemgetter(4), incoming.rows):
                 heard |= set(self.rooms)  # relay the forget to every room now
 
-    def _reject(self, name: str | bytes, room: str | None, reason: str,
-                report: PassReport) -> None:
+    def _reject(self, name: str | bytes, room: str | None, reason: str, report: PassReport) -> None:
         quarantine_file(self.section.inbox, self.conn, name, room, reason, report, self.now())
 
     def write_ack(self, room: str) -> str:
         seq = merge.contiguous_seq(self.conn, room)
         # bundle_created: when the room sealed the newest bundle merged here (the room's
         # clock), so a room that resent its log can tell an ack of a lost central.
-        records = [{"type": "ack", "room": room, "seq": seq,
-                    "bundle_created": merge.last_created(self.conn, room)}]
-        records += [{"type": "forget", "id": event_id, "code": code}
-                    for event_id, code in acks.forgets_elsewhere(self.conn, room)]
+        records = [
+            {
+                "type": "ack",
+                "room": room,
+                "seq": seq,
+                "bundle_created": merge.last_created(self.conn, room),
+            }
+        ]
+        records += [
+            {"type": "forget", "id": event_id, "code": code}
+            for event_id, code in acks.forgets_elsewhere(self.conn, room)
+        ]
         folder = self.config.rooms[room].outbox
         old = transport.incoming(folder, ("ack",))
-        name, data = seal("ack", self.me, self.rooms[room], records, room=room,
-                          created=self.now(), schema=schema_version(self.conn))
+        name, data = seal(
+            "ack",
+            self.me,
+            self.rooms[room],
+            records,
+            room=room,
+            created=self.now(),
+            schema=schema_version(self.conn),
+        )
         transport.write_atomic(folder, name, data)
         acks.mark_acknowledged(self.conn, room, seq)
         for previous in old:  # superseded: the newest ack says everything they said
@@ -262,12 +289,23 @@ class CentralNode:
         except CatalogError as exc:
             raise SetupError(str(exc)) from None
         keep_published(self.conn, self.section.database, catalog, text)
-        record = {"type": "catalog", "revision": catalog.revision, "text": text,
-                  "report_revision": True}  # rooms: say in your bundles which one you run
+        record = {
+            "type": "catalog",
+            "revision": catalog.revision,
+            "text": text,
+            "report_revision": True,
+        }  # rooms: say in your bundles which one you run
         written = []
         for room, key in self.rooms.items():
-            name, data = seal("config", self.me, key, [record],
-                              room=room, created=self.now(), schema=schema_version(self.conn))
+            name, data = seal(
+                "config",
+                self.me,
+                key,
+                [record],
+                room=room,
+                created=self.now(),
+                schema=schema_version(self.conn),
+            )
             transport.write_atomic(self.config.rooms[room].outbox, name, data)
             written.append(room)
         return catalog.revision, written
@@ -278,10 +316,18 @@ class CentralNode:
             raise SetupError(f"{room!r} is not enrolled in {self.config.path}")
         records = outbox.room_log(self.conn, room)
         last = records[-1].seq if records else 0
-        _, data = seal("restore", self.me, self.rooms[room], records, room=room,
-                       created=self.now(), schema=schema_version(self.conn),
-                       first_seq=1 if records else None, last_seq=last if records else None,
-                       columns=FIELDS)
+        _, data = seal(
+            "restore",
+            self.me,
+            self.rooms[room],
+            records,
+            room=room,
+            created=self.now(),
+            schema=schema_version(self.conn),
+            first_seq=1 if records else None,
+            last_seq=last if records else None,
+            columns=FIELDS,
+        )
         if len(data) > MAX_RESTORE_BYTES:
             raise SetupError(f"the export of {room} is larger than {MAX_RESTORE_BYTES} bytes")
         write_atomic(out, data)
@@ -290,14 +336,22 @@ class CentralNode:
     # --- status ---------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         from syncd import health
-        base: dict[str, Any] = {"role": "central", "key_fingerprint": self.me.fingerprint,
-                "database": {"ok": not self.damaged, "problem": self.damaged,
-                             "help": DAMAGED_HELP if self.damaged else None},
-                "daemon": health.read(self),
-                "inbox_waiting": transport.waiting_count(self.section.inbox),
-                "quarantined": [{"file": n, "reason": r}
-                                for n, r in transport.quarantined(self.section.inbox)],
-                "checked_at": self.now()}
+
+        base: dict[str, Any] = {
+            "role": "central",
+            "key_fingerprint": self.me.fingerprint,
+            "database": {
+                "ok": not self.damaged,
+                "problem": self.damaged,
+                "help": DAMAGED_HELP if self.damaged else None,
+            },
+            "daemon": health.read(self),
+            "inbox_waiting": transport.waiting_count(self.section.inbox),
+            "quarantined": [
+                {"file": n, "reason": r} for n, r in transport.quarantined(self.section.inbox)
+            ],
+            "checked_at": self.now(),
+        }
         try:
             base["catalog_revision"] = current_catalog(self.section.database).revision
         except CatalogError as exc:
@@ -305,8 +359,10 @@ class CentralNode:
         try:
             base["rooms"] = self._room_status()
         except sqlite3.DatabaseError as exc:  # damaged: say so, show what can be shown
-            base["rooms"] = {room: {"key_fingerprint": key.fingerprint, "enrolled": True}
-                             for room, key in self.rooms.items()}
+            base["rooms"] = {
+                room: {"key_fingerprint": key.fingerprint, "enrolled": True}
+                for room, key in self.rooms.items()
+            }
             base["database"].update(ok=False, problem=self.damaged or str(exc), help=DAMAGED_HELP)
         return base
 
@@ -314,9 +370,17 @@ class CentralNode:
         now = self.clock()
         rooms = sync_status.room_status(self.conn)
         for room_id in self.rooms:
-            rooms.setdefault(room_id, {"contiguous_seq": 0, "bundles": 0, "last_bundle_at": None,
-                                       "last_bundle_created": None, "max_seq": 0,
-                                       "quarantined": 0})
+            rooms.setdefault(
+                room_id,
+                {
+                    "contiguous_seq": 0,
+                    "bundles": 0,
+                    "last_bundle_at": None,
+                    "last_bundle_created": None,
+                    "max_seq": 0,
+                    "quarantined": 0,
+                },
+            )
         counts = sync_status.quarantine_counts(self.conn)
         revisions = room_revisions(self.conn)
         for room_id, entry in rooms.items():
@@ -326,8 +390,9 @@ class CentralNode:
             entry["lag_seconds"] = round((now - parse_iso(last)).total_seconds()) if last else None
             entry["enrolled"] = room_id in self.rooms
             # Computed from the enrolled key itself, to compare by phone with the room.
-            entry["key_fingerprint"] = self.rooms[room_id].fingerprint \
-                if room_id in self.rooms else None
+            entry["key_fingerprint"] = (
+                self.rooms[room_id].fingerprint if room_id in self.rooms else None
+            )
             entry["revoked_keys"] = sorted(fp for room, fp in self.revoked if room == room_id)
             link = self.config.rooms.get(room_id)
             entry["to_room_waiting"] = transport.waiting_count(link.outbox) if link else None
@@ -335,6 +400,12 @@ class CentralNode:
 
 
 def open_restore(data: bytes, me: PrivateKey, central: PublicKey) -> Opened:
-    return open_bundle(data, me, {central.name: central}, kinds=("restore",),
-                       max_bytes=MAX_RESTORE_BYTES, max_payload=MAX_RESTORE_PAYLOAD,
-                       max_records=MAX_RESTORE_RECORDS)
+    return open_bundle(
+        data,
+        me,
+        {central.name: central},
+        kinds=("restore",),
+        max_bytes=MAX_RESTORE_BYTES,
+        max_payload=MAX_RESTORE_PAYLOAD,
+        max_records=MAX_RESTORE_RECORDS,
+    )

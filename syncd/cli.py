@@ -29,15 +29,21 @@ if TYPE_CHECKING:  # imported when a command needs it (start-up time)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bwk-syncd", description=(
-        "Carry the rooms' event logs to central as signed, sealed bundle files over any folder."))
+    parser = argparse.ArgumentParser(
+        prog="bwk-syncd",
+        description=(
+            "Carry the rooms' event logs to central as signed, sealed bundle files over any folder."
+        ),
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every pass")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("keygen", help="write DIR/NAME.key (0600) and DIR/NAME.pub")
     p.add_argument("name", help="the room id, or 'central'")
     p.add_argument("--dir", type=Path, default=Path("."))
-    for name, text in (("run", "the daemon (role from the config)"),
-                       ("once", "one full pass, then exit")):
+    for name, text in (
+        ("run", "the daemon (role from the config)"),
+        ("once", "one full pass, then exit"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--config", type=Path, required=True)
     p = sub.add_parser("status", help="queues, last bundle per room, lag, quarantine")
@@ -46,14 +52,20 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="rebuild a replaced room's log from central's export")
     p.add_argument("--config", type=Path, required=True)
     p.add_argument("--from", dest="source", type=Path, required=True)
-    p = sub.add_parser("export-room", help="central: a sealed export of one room's log (for restore)")
+    p = sub.add_parser(
+        "export-room", help="central: a sealed export of one room's log (for restore)"
+    )
     p.add_argument("--config", type=Path, required=True)
     p.add_argument("--room", required=True)
     p.add_argument("--out", type=Path, required=True)
     p = sub.add_parser("publish-config", help="central: send catalog, targets, rates to every room")
     p.add_argument("--config", type=Path, required=True)
-    p.add_argument("--catalog", type=Path, default=None,
-                   help="the catalog TOML (default: catalog.toml beside the config, else packaged)")
+    p.add_argument(
+        "--catalog",
+        type=Path,
+        default=None,
+        help="the catalog TOML (default: catalog.toml beside the config, else packaged)",
+    )
     p = sub.add_parser("demo", help="three rooms + central with keys and invented data, synced")
     p.add_argument("--dir", type=Path, required=True)
     _add_operations(sub)
@@ -70,17 +82,24 @@ def _add_operations(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--out", type=Path, required=True)
     p = sub.add_parser("resend", help="room: send the whole log to central again (rebuild)")
     p.add_argument("--config", type=Path, required=True)
-    p.add_argument("--all", action="store_true", required=True,
-                   help="from seq 1 (required: the only kind of resend there is)")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        required=True,
+        help="from seq 1 (required: the only kind of resend there is)",
+    )
     from syncd import release_cli
+
     release_cli.add_parser(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(stream=sys.stderr, format="bwk-syncd %(levelname)s %(message)s",
-                        level=logging.INFO if args.verbose or args.command == "run"
-                        else logging.WARNING)
+    logging.basicConfig(
+        stream=sys.stderr,
+        format="bwk-syncd %(levelname)s %(message)s",
+        level=logging.INFO if args.verbose or args.command == "run" else logging.WARNING,
+    )
     logging.getLogger("watchfiles").setLevel(logging.WARNING)
     try:
         return COMMANDS[args.command](args)
@@ -102,16 +121,19 @@ def _keygen(args: argparse.Namespace) -> int:
 
 def _node(config_path: Path) -> Node:
     from syncd.daemon import make_node
+
     return make_node(config_path)
 
 
 def _run(args: argparse.Namespace) -> int:
     from syncd.daemon import run
+
     return run(args.config)
 
 
 def _once(args: argparse.Namespace) -> int:
     from syncd.daemon import _health
+
     node = _node(args.config)
     try:
         health = _health(node)
@@ -131,6 +153,7 @@ def _once(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     from syncd.status import render
+
     node = _node(args.config)
     try:
         status = node.status()
@@ -142,6 +165,7 @@ def _status(args: argparse.Namespace) -> int:
 
 def _restore(args: argparse.Namespace) -> int:
     from syncd.restore import restore
+
     added, top = restore(args.config, args.source)
     print(f"restored {added} events; the next event continues at seq {top + 1}")
     return 0
@@ -150,6 +174,7 @@ def _restore(args: argparse.Namespace) -> int:
 def _central_node(config_path: Path) -> CentralNode:
     """Central's node; a room config gets ConfigError's plain message."""
     from syncd.central import CentralNode
+
     return CentralNode(load_central_config(config_path))
 
 
@@ -175,12 +200,14 @@ def _publish(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from syncd.demo import build_demo
+
     print(build_demo(args.dir))
     return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
     from syncd.verify import render, verify
+
     result = verify(args.config)
     print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else render(result))
     return 0 if result["ok"] else 1
@@ -188,6 +215,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _backup(args: argparse.Namespace) -> int:
     from syncd.backup import backup
+
     size = backup(args.config, args.out)
     print(f"wrote {args.out} ({size} bytes, mode 0600): a consistent copy, checked")
     return 0
@@ -195,6 +223,7 @@ def _backup(args: argparse.Namespace) -> int:
 
 def _resend(args: argparse.Namespace) -> int:
     from syncd.backup import resend_all
+
     room, top, stale = resend_all(args.config)
     print(f"{room}: the whole log (seq 1 to {top}) goes to central again with the next pass")
     if stale:
@@ -204,14 +233,25 @@ def _resend(args: argparse.Namespace) -> int:
 
 def _release(args: argparse.Namespace) -> int:
     from syncd.release_cli import run
+
     return run(args)
 
 
-COMMANDS = {"keygen": _keygen, "run": _run, "once": _once, "status": _status,
-            "restore": _restore, "export-room": _export_room, "publish-config": _publish,
-            "demo": _demo, "verify": _verify, "backup": _backup, "resend": _resend,
-            "release": _release,
-            **keys_cli.COMMANDS}
+COMMANDS = {
+    "keygen": _keygen,
+    "run": _run,
+    "once": _once,
+    "status": _status,
+    "restore": _restore,
+    "export-room": _export_room,
+    "publish-config": _publish,
+    "demo": _demo,
+    "verify": _verify,
+    "backup": _backup,
+    "resend": _resend,
+    "release": _release,
+    **keys_cli.COMMANDS,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

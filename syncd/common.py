@@ -27,12 +27,15 @@ class DatabaseDamaged(SetupError):
     """``quick_check`` failed: the node refuses to merge or acknowledge until it is repaired."""
 
 
-DAMAGED_HELP = ("Stop the daemon, then restore the database from a backup or rebuild it from "
-                "the rooms' logs (docs/RELIABILITY.md, \"central.db is damaged\").")
+DAMAGED_HELP = (
+    "Stop the daemon, then restore the database from a backup or rebuild it from "
+    'the rooms\' logs (docs/RELIABILITY.md, "central.db is damaged").'
+)
 
 
-def prune_quarantine(section: WatchSettings, inbox: Path, conn: sqlite3.Connection,
-                     clock: Clock) -> None:
+def prune_quarantine(
+    section: WatchSettings, inbox: Path, conn: sqlite3.Connection, clock: Clock
+) -> None:
     """Keep the quarantine within the configured count, size and age (files and records)."""
     from datetime import timedelta
 
@@ -40,14 +43,23 @@ def prune_quarantine(section: WatchSettings, inbox: Path, conn: sqlite3.Connecti
     from syncd import transport
 
     days = section.quarantine_max_days
-    transport.prune_quarantine(inbox, section.quarantine_max_files,
-                               section.quarantine_max_mb * 1024 * 1024, days * 86400.0)
-    sync_status.prune_quarantine(conn, section.quarantine_max_files,
-                                 local_iso(clock() - timedelta(days=days)))
+    transport.prune_quarantine(
+        inbox, section.quarantine_max_files, section.quarantine_max_mb * 1024 * 1024, days * 86400.0
+    )
+    sync_status.prune_quarantine(
+        conn, section.quarantine_max_files, local_iso(clock() - timedelta(days=days))
+    )
 
 
-def quarantine_file(inbox: Path, conn: sqlite3.Connection, name: str | bytes, attributed_to: str | None, reason: str,
-                    report: PassReport, at: str) -> None:
+def quarantine_file(
+    inbox: Path,
+    conn: sqlite3.Connection,
+    name: str | bytes,
+    attributed_to: str | None,
+    reason: str,
+    report: PassReport,
+    at: str,
+) -> None:
     """Move one inbox file to quarantine and record it; never raises (a pass must get
     past any file). ``attributed_to`` is the verified signer, or None."""
     import sqlite3

@@ -67,8 +67,10 @@ def make_node(config_path: Path) -> Node:
     config = load_config(config_path)
     if isinstance(config, CentralConfig):
         from syncd.central import CentralNode
+
         return CentralNode(config)
     from syncd.room import RoomNode
+
     return RoomNode(config)
 
 
@@ -112,22 +114,33 @@ def run(config_path: Path) -> int:
     except SETUP_ERRORS as exc:
         log.error("%s", exc)
         return 2
-    log.info("started (%s) watching %s", type(node).__name__,
-             ", ".join(str(p) for p in node.watch_paths()))
+    log.info(
+        "started (%s) watching %s",
+        type(node).__name__,
+        ", ".join(str(p) for p in node.watch_paths()),
+    )
     health = _health(node)
     _safe_pass(node, health)
     sd_notify("READY=1\nSTATUS=running")
     pending, last_pass = True, time.monotonic()
     import watchfiles  # only the long-running daemon watches (``once`` starts faster)
+
     try:
         while not flags["stop"]:
             settings = node.watch_settings()
             rescan_ms = _timeout_ms(node)
             for changes in watchfiles.watch(
-                    *node.watch_paths(), watch_filter=_Filter(node), debounce=settings.debounce_ms,
-                    step=STEP_MS, stop_event=wake, rust_timeout=min(rescan_ms, TICK_MS),
-                    yield_on_timeout=True, raise_interrupt=False, recursive=False,
-                    force_polling=settings.force_polling or None):
+                *node.watch_paths(),
+                watch_filter=_Filter(node),
+                debounce=settings.debounce_ms,
+                step=STEP_MS,
+                stop_event=wake,
+                rust_timeout=min(rescan_ms, TICK_MS),
+                yield_on_timeout=True,
+                raise_interrupt=False,
+                recursive=False,
+                force_polling=settings.force_polling or None,
+            ):
                 if not health.alarming:  # passes keep failing: let systemd step in
                     sd_notify("WATCHDOG=1")
                 if flags["stop"] or flags["reload"]:
@@ -171,6 +184,7 @@ def _reload(node: Node, config_path: Path) -> Node:
 
 def _health(node: Node, previous: Health | None = None) -> Health:
     from syncd.health import Health
+
     health = Health(node, node.watch_settings().failed_passes_alarm)
     if previous is not None:
         health.failed = previous.failed
@@ -188,8 +202,10 @@ def _safe_pass(node: Node, health: Health) -> None:
         if health.alarming and not was_alarming:
             log.error("%d passes failed in a row: no more watchdog heartbeats", health.failed)
         if health.alarming:
-            sd_notify(f"STATUS=failing: {health.failed} passes failed in a row; last: "
-                      f"{type(exc).__name__}: {str(exc)[:200]}")
+            sd_notify(
+                f"STATUS=failing: {health.failed} passes failed in a row; last: "
+                f"{type(exc).__name__}: {str(exc)[:200]}"
+            )
         return
     if health.alarming:
         sd_notify("STATUS=running")

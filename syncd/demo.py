@@ -29,15 +29,18 @@ def write_site(root: Path, rooms: Sequence[str] = DEMO_ROOMS) -> dict[str, str]:
     for name in (*rooms, "central"):
         fingerprints[name] = write_keypair(root / "keys", name).fingerprint
     (root / "central" / "inbox").mkdir(parents=True, exist_ok=True)
-    central = ("# central: merges the rooms. Relative paths are relative to this file.\n"
-               '[central]\ndatabase = "central.db"\nkey = "../keys/central.key"\ninbox = "inbox"\n')
+    central = (
+        "# central: merges the rooms. Relative paths are relative to this file.\n"
+        '[central]\ndatabase = "central.db"\nkey = "../keys/central.key"\ninbox = "inbox"\n'
+    )
     for room in rooms:
         central += f'\n[rooms.{room}]\nkey = "../keys/{room}.pub"\noutbox = "../{room}/inbox"\n'
         (root / room / "inbox").mkdir(parents=True, exist_ok=True)
         (root / room / "room.toml").write_text(
             f'[room]\nid = "{room}"\ndatabase = "room.db"\n\n[sync]\nkey = "../keys/{room}.key"\n'
             f'central_key = "../keys/central.pub"\noutbox = "../central/inbox"\ninbox = "inbox"\n',
-            "utf-8")
+            "utf-8",
+        )
     (root / "central" / "central.toml").write_text(central, "utf-8")
     return fingerprints
 
@@ -64,20 +67,30 @@ def build_demo(root: Path) -> str:
         everyone: tuple[RoomNode | CentralNode, ...] = (*rooms.values(), central)
         for each in everyone:
             each.close()
-    lines = [f"demo site in {root}: {merged} events merged at central", "",
-             "key fingerprints (compare these by phone when enrolling a real room):"]
+    lines = [
+        f"demo site in {root}: {merged} events merged at central",
+        "",
+        "key fingerprints (compare these by phone when enrolling a real room):",
+    ]
     lines += [f"  {name:<12} {fp}" for name, fp in fingerprints.items()]
     lines += ["", "open a room's kiosk (key holder name / PIN):"]
     for room in DEMO_ROOMS:
         name, pin, events = pins[room]
-        lines.append(f"  bwk-kiosk --config {root / room / 'room.toml'}    # {name} / {pin}, "
-                     f"{events} events")
-    lines += ["", "the staff dashboard on the merged copy, and the yearly report:",
-              f"  bwk-staff --config {root / 'central' / 'central.toml'}",
-              f"  bwk-staff report --config {root / 'central' / 'central.toml'} --year "
-              f"{datetime.now().year} --format md", "",
-              "keep them syncing (one terminal each):"]
+        lines.append(
+            f"  bwk-kiosk --config {root / room / 'room.toml'}    # {name} / {pin}, {events} events"
+        )
+    lines += [
+        "",
+        "the staff dashboard on the merged copy, and the yearly report:",
+        f"  bwk-staff --config {root / 'central' / 'central.toml'}",
+        f"  bwk-staff report --config {root / 'central' / 'central.toml'} --year "
+        f"{datetime.now().year} --format md",
+        "",
+        "keep them syncing (one terminal each):",
+    ]
     lines += [f"  bwk-syncd run --config {root / room / 'room.toml'}" for room in DEMO_ROOMS]
-    lines += [f"  bwk-syncd run --config {root / 'central' / 'central.toml'}",
-              f"  bwk-syncd status --config {root / 'central' / 'central.toml'}"]
+    lines += [
+        f"  bwk-syncd run --config {root / 'central' / 'central.toml'}",
+        f"  bwk-syncd status --config {root / 'central' / 'central.toml'}",
+    ]
     return "\n".join(lines)

@@ -45,14 +45,21 @@ class Health:
         self.last_ok = at
         if self.failed or not self.state.get("last_ok"):
             self.failed = 0
-            self._write({"failed_passes": 0, "last_error": None, "failing_since": None,
-                         "last_ok": at})
+            self._write(
+                {"failed_passes": 0, "last_error": None, "failing_since": None, "last_ok": at}
+            )
 
     def failed_pass(self, error: str, at: str) -> None:
         self.failed += 1
-        self._write({"failed_passes": self.failed, "last_error": error[:500],
-                     "failing_since": self.state.get("failing_since") or at,
-                     "last_ok": self.last_ok, "alarm_after": self.alarm_after})
+        self._write(
+            {
+                "failed_passes": self.failed,
+                "last_error": error[:500],
+                "failing_since": self.state.get("failing_since") or at,
+                "last_ok": self.last_ok,
+                "alarm_after": self.alarm_after,
+            }
+        )
 
     def _write(self, state: dict[str, Any]) -> None:
         self.state = state

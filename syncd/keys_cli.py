@@ -41,25 +41,32 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--config", type=Path, required=True)
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--room", help="the room whose new public key this is")
-    who.add_argument("--central", action="store_true",
-                     help="central's own new key (a private .key): the rooms are told")
+    who.add_argument(
+        "--central",
+        action="store_true",
+        help="central's own new key (a private .key): the rooms are told",
+    )
     p.add_argument("--key", type=Path, required=True, help="the new key file")
     p = sub.add_parser("revoke", help="central: refuse a room's key from now (or --at) on")
     p.add_argument("--config", type=Path, required=True)
     p.add_argument("--room", required=True)
     p.add_argument("--fingerprint", required=True, help="the revoked key's fingerprint")
-    p.add_argument("--at", default=None,
-                   help="ISO time from which it is refused (default: now), e.g. 2026-11-29T10:00")
+    p.add_argument(
+        "--at",
+        default=None,
+        help="ISO time from which it is refused (default: now), e.g. 2026-11-29T10:00",
+    )
 
 
 # --- editing the config as text -----------------------------------------------------------
+
 
 def _section_span(lines: list[str], section: str) -> tuple[int, int]:
     start = None
     for number, line in enumerate(lines):
         stripped = line.strip()
         if stripped.startswith("[") and not stripped.startswith("[["):
-            name = stripped[1:stripped.index("]")].strip() if "]" in stripped else ""
+            name = stripped[1 : stripped.index("]")].strip() if "]" in stripped else ""
             if start is not None:
                 return start, number
             if name.replace('"', "") == section:
@@ -116,22 +123,29 @@ def _path_text(config: CentralConfig, target: Path) -> str:
 
 # --- commands ------------------------------------------------------------------------------
 
+
 def enrol(args: argparse.Namespace) -> int:
     config = load_central_config(args.config)
     if args.central:
         return _enrol_central(config, args.key)
     room = args.room
     if room not in config.rooms:
-        raise SetupError(f"{room!r} is not enrolled in {config.path}: add a [rooms.{room}] table "
-                         f"with its key and outbox first")
+        raise SetupError(
+            f"{room!r} is not enrolled in {config.path}: add a [rooms.{room}] table "
+            f"with its key and outbox first"
+        )
     new = load_public(args.key)  # a forged fingerprint line is refused here
     if new.name != room:
-        raise SetupError(f"{args.key}: this public key is named {new.name!r}, not {room!r}; "
-                         f"on the room machine run: bwk-syncd keygen {room} --dir NEWDIR")
+        raise SetupError(
+            f"{args.key}: this public key is named {new.name!r}, not {room!r}; "
+            f"on the room machine run: bwk-syncd keygen {room} --dir NEWDIR"
+        )
     revoked = {r.fingerprint for r in config.rooms[room].revoked}
     if new.fingerprint in revoked:
-        raise SetupError(f"{args.key}: key {new.fingerprint} of {room} was revoked; "
-                         f"a revoked key cannot be enrolled again (make a new one with keygen)")
+        raise SetupError(
+            f"{args.key}: key {new.fingerprint} of {room} was revoked; "
+            f"a revoked key cannot be enrolled again (make a new one with keygen)"
+        )
     try:
         old = load_public(config.rooms[room].key).fingerprint
     except KeyFileError:
@@ -139,8 +153,9 @@ def enrol(args: argparse.Namespace) -> int:
     if old == new.fingerprint:
         print(f"{room}: key {new.fingerprint} is already enrolled; nothing changed")
         return 0
-    text = with_value(config.path.read_text("utf-8"), f"rooms.{room}", "key",
-                      _path_text(config, args.key))
+    text = with_value(
+        config.path.read_text("utf-8"), f"rooms.{room}", "key", _path_text(config, args.key)
+    )
     _write_config(config.path, text)
     print(f"enrolled {room}: new key fingerprint {new.fingerprint}")
     print("  (compare it by phone with the room's: bwk-syncd status --config ROOM.toml)")
@@ -160,15 +175,25 @@ def _enrol_central(config: CentralConfig, key_path: Path) -> int:
     record = {"type": "central_key", "key": public_text(new.public)}
     now = local_iso(system_clock())
     for room, link in config.rooms.items():  # signed by the OLD key: the rooms trust that one
-        name, data = seal("config", old, load_public(link.key), [record], room=room,
-                          created=now, schema=SCHEMA_VERSION)
+        name, data = seal(
+            "config",
+            old,
+            load_public(link.key),
+            [record],
+            room=room,
+            created=now,
+            schema=SCHEMA_VERSION,
+        )
         transport.write_atomic(link.outbox, name, data)
-    text = with_value(config.path.read_text("utf-8"), "central", "key",
-                      _path_text(config, key_path))
+    text = with_value(
+        config.path.read_text("utf-8"), "central", "key", _path_text(config, key_path)
+    )
     _write_config(config.path, text)
     print(f"central's new key fingerprint {new.fingerprint} (was {old.fingerprint})")
-    print(f"told {', '.join(config.rooms) or 'no rooms'} in a bundle signed by the old key; "
-          "each room's status shows the new fingerprint once it has read it")
+    print(
+        f"told {', '.join(config.rooms) or 'no rooms'} in a bundle signed by the old key; "
+        "each room's status shows the new fingerprint once it has read it"
+    )
     print("reload central's daemon (systemctl reload bwk-syncd-central: SIGHUP) to use the new key")
     return 0
 
@@ -187,8 +212,10 @@ def revoke(args: argparse.Namespace) -> int:
     config = load_central_config(args.config)
     room, fingerprint = args.room, args.fingerprint.strip().upper()
     if not FINGERPRINT.match(fingerprint):
-        raise SetupError(f"{args.fingerprint!r} is not a key fingerprint "
-                         "(16 characters in groups of four, e.g. ABCD-EFGH-JKMN-PQRS)")
+        raise SetupError(
+            f"{args.fingerprint!r} is not a key fingerprint "
+            "(16 characters in groups of four, e.g. ABCD-EFGH-JKMN-PQRS)"
+        )
     if room not in config.rooms:
         raise SetupError(f"{room!r} is not enrolled in {config.path}")
     link = config.rooms[room]
@@ -197,18 +224,26 @@ def revoke(args: argparse.Namespace) -> int:
         print(f"{room}: {fingerprint} is already revoked; enrolled key: {current}")
         return 0
     at = local_iso(_parse_at(args.at))
-    entries = [json.dumps(r.fingerprint) if r.at is None else
-               f'{{fingerprint = {json.dumps(r.fingerprint)}, at = {json.dumps(local_iso(r.at))}}}'
-               for r in link.revoked]
+    entries = [
+        json.dumps(r.fingerprint)
+        if r.at is None
+        else f"{{fingerprint = {json.dumps(r.fingerprint)}, at = {json.dumps(local_iso(r.at))}}}"
+        for r in link.revoked
+    ]
     entries.append(f"{{fingerprint = {json.dumps(fingerprint)}, at = {json.dumps(at)}}}")
-    text = with_value(config.path.read_text("utf-8"), f"rooms.{room}", "revoked",
-                      "[" + ", ".join(entries) + "]")
+    text = with_value(
+        config.path.read_text("utf-8"), f"rooms.{room}", "revoked", "[" + ", ".join(entries) + "]"
+    )
     _write_config(config.path, text)
-    print(f"revoked {fingerprint} of {room} from {at}: its bundles are quarantined as 'revoked key'")
+    print(
+        f"revoked {fingerprint} of {room} from {at}: its bundles are quarantined as 'revoked key'"
+    )
     print(f"enrolled key of {room}: {current}")
     if current == fingerprint:
-        print(f"warning: that is {room}'s enrolled key: nothing of {room} merges until its new "
-              f"key is enrolled (bwk-syncd enrol --config {config.path} --room {room} --key NEW.pub)")
+        print(
+            f"warning: that is {room}'s enrolled key: nothing of {room} merges until its new "
+            f"key is enrolled (bwk-syncd enrol --config {config.path} --room {room} --key NEW.pub)"
+        )
     print("reload central's daemon (systemctl reload bwk-syncd-central: SIGHUP) to apply it")
     return 0
 

@@ -43,21 +43,27 @@ def restore(config_path: Path, source: Path) -> tuple[int, int]:
     except (BundleRejected, MergeRefused) as exc:
         raise SetupError(f"{source}: refused: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - whatever the file's content makes the checks do
-        raise SetupError(f"{source}: refused: could not be checked ({type(exc).__name__})") from None
+        raise SetupError(
+            f"{source}: refused: could not be checked ({type(exc).__name__})"
+        ) from None
     conn = connect(config.room.database)
     try:
         held = outbox.room_event_count(conn, config.room.id)
         if held:
-            raise SetupError(f"{config.room.database} already holds {held} events of "
-                             f"{config.room.id}; restore into a new database (move this one away)")
+            raise SetupError(
+                f"{config.room.database} already holds {held} events of "
+                f"{config.room.id}; restore into a new database (move this one away)"
+            )
         try:
             added = outbox.restore_log(conn, config.room.id, events, now_iso())
         except MergeRefused as exc:
             raise SetupError(f"{source}: refused: {exc}") from None
         except (ValueError, TypeError, OverflowError, RecursionError, sqlite3.Error) as exc:
             # rolled back whole: the database is as it was
-            raise SetupError(f"{source}: refused: its events cannot be stored "
-                             f"({type(exc).__name__}); nothing was restored") from None
+            raise SetupError(
+                f"{source}: refused: its events cannot be stored "
+                f"({type(exc).__name__}); nothing was restored"
+            ) from None
         return added, outbox.max_seq(conn, config.room.id)
     finally:
         conn.close()

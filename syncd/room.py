@@ -65,8 +65,10 @@ class RoomNode:
         except KeyFileError as exc:
             raise SetupError(str(exc)) from None
         if self.me.name != self.room:
-            raise SetupError(f"{self.sync.key}: this key is named {self.me.name!r}, but the room "
-                             f"is {self.room!r}: use the room's own key (bwk-syncd keygen {self.room})")
+            raise SetupError(
+                f"{self.sync.key}: this key is named {self.me.name!r}, but the room "
+                f"is {self.room!r}: use the room's own key (bwk-syncd keygen {self.room})"
+            )
         for folder in (self.sync.outbox, self.sync.inbox):
             folder.mkdir(parents=True, exist_ok=True)
         self.conn = connect(config.room.database)
@@ -117,9 +119,13 @@ class RoomNode:
             signer = None
             try:
                 data = transport.read_bounded(inbox, name)
-                opened = open_bundle(data, self.me, {self.central.name: self.central},
-                                     kinds=("ack", "config"),
-                                     revoked=central_keys.replaced(self.conn, self.central.name))
+                opened = open_bundle(
+                    data,
+                    self.me,
+                    {self.central.name: self.central},
+                    kinds=("ack", "config"),
+                    revoked=central_keys.replaced(self.conn, self.central.name),
+                )
                 signer = opened.header["sender"]
                 if opened.header["room"] != self.room:
                     raise BundleRejected("not for this room", "", signer)
@@ -140,8 +146,9 @@ class RoomNode:
         if report.quarantined:
             prune_quarantine(self.sync, inbox, self.conn, self.clock)
 
-    def _reject(self, name: str | bytes, reason: str, report: PassReport,
-                signer: str | None = None) -> None:
+    def _reject(
+        self, name: str | bytes, reason: str, report: PassReport, signer: str | None = None
+    ) -> None:
         quarantine_file(self.sync.inbox, self.conn, name, signer, reason, report, self.now())
 
     def _apply(self, kind: str, records: list[Any]) -> None:
@@ -152,15 +159,19 @@ class RoomNode:
             rtype = record.get("type")
             if kind == "ack" and rtype == "ack":
                 seq = record.get("seq")
-                if type(seq) is not int or not 0 <= seq < 2 ** 53:
+                if type(seq) is not int or not 0 <= seq < 2**53:
                     raise MergeRefused("bad ack")
                 created = record.get("bundle_created")
                 if created is not None and not _is_time(created):
                     raise MergeRefused("bad ack")
             elif kind == "ack" and rtype == "forget":
                 event_id, code = record.get("id"), record.get("code")
-                if not (type(event_id) is str and type(code) is str
-                        and 0 < len(event_id) <= 64 and 0 < len(code) <= 32):
+                if not (
+                    type(event_id) is str
+                    and type(code) is str
+                    and 0 < len(event_id) <= 64
+                    and 0 < len(code) <= 32
+                ):
                     raise MergeRefused("bad forget")
             elif kind == "config" and rtype == "catalog":
                 if type(record.get("text")) is not str:
@@ -172,8 +183,11 @@ class RoomNode:
         for record in records:
             rtype = record["type"]
             if rtype == "ack" and self._from_before_resend(record):
-                log.info("ignored an acknowledgement of seq %s sealed before `resend --all` "
-                         "(a central that was lost)", record["seq"])
+                log.info(
+                    "ignored an acknowledgement of seq %s sealed before `resend --all` "
+                    "(a central that was lost)",
+                    record["seq"],
+                )
             elif rtype == "ack":
                 acked = acks.apply_ack(self.conn, self.room, record["seq"], self.now())
                 self._end_resend_when_all_acknowledged(acked)
@@ -202,7 +216,8 @@ class RoomNode:
         the log held then) can raise nothing: the check stops, so a room clock put back
         later cannot make good acks look old."""
         if sync_state.get_state(self.conn, "resend_all_at") and acked >= outbox.max_seq(
-                self.conn, self.room):
+            self.conn, self.room
+        ):
             sync_state.set_state(self.conn, "resend_all_at", "")
 
     def _apply_catalog(self, record: dict[str, Any]) -> None:
@@ -226,12 +241,23 @@ class RoomNode:
         """After applying a catalog, tell central at once (an events bundle without events)
         rather than with the next check-in; a pass that exported events told it already."""
         applied, self._catalog_applied = self._catalog_applied, False
-        if not applied or report.bundles_written or \
-                not sync_state.get_state(self.conn, REPORT_CATALOG_KEY):
+        if (
+            not applied
+            or report.bundles_written
+            or not sync_state.get_state(self.conn, REPORT_CATALOG_KEY)
+        ):
             return
-        name, data = seal("events", self.me, self.central, [], room=self.room,
-                          created=self.now(), schema=schema_version(self.conn), columns=FIELDS,
-                          catalog=current_catalog(self.config.room.database).revision)
+        name, data = seal(
+            "events",
+            self.me,
+            self.central,
+            [],
+            room=self.room,
+            created=self.now(),
+            schema=schema_version(self.conn),
+            columns=FIELDS,
+            catalog=current_catalog(self.config.room.database).revision,
+        )
         transport.write_atomic(self.sync.outbox, name, data)
 
     def drop_acknowledged(self) -> None:
@@ -249,7 +275,11 @@ class RoomNode:
         if exported <= acked:
             return
         waiting = [created for _, _, last, created in outbox.outbox(self.conn) if last > acked]
-        oldest = min(waiting, key=parse_iso) if waiting else sync_state.get_state(self.conn, "last_export_at")
+        oldest = (
+            min(waiting, key=parse_iso)
+            if waiting
+            else sync_state.get_state(self.conn, "last_export_at")
+        )
         if oldest and (self.clock() - parse_iso(oldest)).total_seconds() < self.sync.resend_seconds:
             return
         log.info("no acknowledgement since %s: exporting again from seq %s", oldest, acked + 1)
@@ -263,18 +293,32 @@ class RoomNode:
             return
         superseded = [row for row in outbox.outbox(self.conn) if row[2] > exported]
         schema = schema_version(self.conn)
-        catalog = current_catalog(self.config.room.database).revision \
-            if sync_state.get_state(self.conn, REPORT_CATALOG_KEY) else None
+        catalog = (
+            current_catalog(self.config.room.database).revision
+            if sync_state.get_state(self.conn, REPORT_CATALOG_KEY)
+            else None
+        )
         while True:
-            records = outbox.pending_events(self.conn, self.room, exported,
-                                           self.sync.max_events_per_bundle)
+            records = outbox.pending_events(
+                self.conn, self.room, exported, self.sync.max_events_per_bundle
+            )
             if not records:
                 break
             first, last = records[0].seq, records[-1].seq
             created = self.now()
-            name, data = seal("events", self.me, self.central, records, room=self.room,
-                              created=created, schema=schema, first_seq=first, last_seq=last,
-                              columns=FIELDS, catalog=catalog)
+            name, data = seal(
+                "events",
+                self.me,
+                self.central,
+                records,
+                room=self.room,
+                created=created,
+                schema=schema,
+                first_seq=first,
+                last_seq=last,
+                columns=FIELDS,
+                catalog=catalog,
+            )
             transport.write_atomic(self.sync.outbox, name, data)
             outbox.record_export(self.conn, name, first, last, created)
             report.exported += len(records)
@@ -296,8 +340,11 @@ class RoomNode:
         purged = self._store.purge_idle_names(self.config.room.retention_months)
         sync_state.set_state(self.conn, "last_purge_day", today)
         if purged:
-            log.info("retention: removed %d names not seen for %d months", purged,
-                     self.config.room.retention_months)
+            log.info(
+                "retention: removed %d names not seen for %d months",
+                purged,
+                self.config.room.retention_months,
+            )
 
     # --- status ---------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -309,19 +356,26 @@ class RoomNode:
         if last_ack and top > acked:
             lag = round((self.clock() - parse_iso(last_ack)).total_seconds())
         from syncd import health
+
         return {
-            "role": "room", "room": self.room, "key_fingerprint": self.me.fingerprint,
+            "role": "room",
+            "room": self.room,
+            "key_fingerprint": self.me.fingerprint,
             # Computed from central's key file itself, to compare by phone with central.
             "central_key_fingerprint": self.central.fingerprint,
             "daemon": health.read(self),
-            "max_seq": top, "exported_seq": int(state.get("exported_seq", 0)),
-            "acked_seq": acked, "unacknowledged": max(top - acked, 0),
-            "last_export_at": state.get("last_export_at"), "last_ack_at": last_ack,
-            "ack_lag_seconds": lag, "catalog_revision": current_catalog(
-                self.config.room.database).revision,
+            "max_seq": top,
+            "exported_seq": int(state.get("exported_seq", 0)),
+            "acked_seq": acked,
+            "unacknowledged": max(top - acked, 0),
+            "last_export_at": state.get("last_export_at"),
+            "last_ack_at": last_ack,
+            "ack_lag_seconds": lag,
+            "catalog_revision": current_catalog(self.config.room.database).revision,
             "outbox_waiting": transport.waiting_count(self.sync.outbox),
             "inbox_waiting": transport.waiting_count(self.sync.inbox),
-            "quarantined": [{"file": n, "reason": r}
-                            for n, r in transport.quarantined(self.sync.inbox)],
+            "quarantined": [
+                {"file": n, "reason": r} for n, r in transport.quarantined(self.sync.inbox)
+            ],
             "checked_at": self.now(),
         }

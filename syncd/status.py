@@ -13,24 +13,36 @@ def render(status: dict[str, Any]) -> str:
         lines.append(f"  nothing is merged or acknowledged. {database.get('help') or ''}".rstrip())
     daemon = status.get("daemon") or {}
     if daemon.get("failed_passes"):
-        lines.append(f"PASSES FAILING: {daemon['failed_passes']} in a row since "
-                     f"{daemon.get('failing_since') or '-'} (last success "
-                     f"{daemon.get('last_ok') or '-'}); last error: {daemon.get('last_error')}")
+        lines.append(
+            f"PASSES FAILING: {daemon['failed_passes']} in a row since "
+            f"{daemon.get('failing_since') or '-'} (last success "
+            f"{daemon.get('last_ok') or '-'}); last error: {daemon.get('last_error')}"
+        )
     if status["role"] == "room":
         lines.append(f"room {status['room']}  key {status['key_fingerprint']}")
-        lines.append(f"  central's key {status.get('central_key_fingerprint', '-')} "
-                     "(computed from keys; compare by phone)")
-        lines.append(f"  events: up to seq {status['max_seq']}, exported {status['exported_seq']}, "
-                     f"acknowledged {status['acked_seq']} ({status['unacknowledged']} waiting)")
-        lines.append(f"  last export {status['last_export_at'] or '-'}, "
-                     f"last acknowledgement {status['last_ack_at'] or '-'}")
-        lines.append(f"  outbox {status['outbox_waiting']} file(s), inbox "
-                     f"{status['inbox_waiting']} file(s), catalog revision "
-                     f"{status['catalog_revision']}")
+        lines.append(
+            f"  central's key {status.get('central_key_fingerprint', '-')} "
+            "(computed from keys; compare by phone)"
+        )
+        lines.append(
+            f"  events: up to seq {status['max_seq']}, exported {status['exported_seq']}, "
+            f"acknowledged {status['acked_seq']} ({status['unacknowledged']} waiting)"
+        )
+        lines.append(
+            f"  last export {status['last_export_at'] or '-'}, "
+            f"last acknowledgement {status['last_ack_at'] or '-'}"
+        )
+        lines.append(
+            f"  outbox {status['outbox_waiting']} file(s), inbox "
+            f"{status['inbox_waiting']} file(s), catalog revision "
+            f"{status['catalog_revision']}"
+        )
     else:
-        lines.append(f"central  key {status['key_fingerprint']}  inbox "
-                     f"{status['inbox_waiting']} file(s) waiting, catalog revision "
-                     f"{status.get('catalog_revision', '-')} published")
+        lines.append(
+            f"central  key {status['key_fingerprint']}  inbox "
+            f"{status['inbox_waiting']} file(s) waiting, catalog revision "
+            f"{status.get('catalog_revision', '-')} published"
+        )
         if status.get("catalog_problem"):
             lines.append(f"  CATALOG: {status['catalog_problem']}")
         for room, entry in sorted(status["rooms"].items()):
@@ -40,11 +52,13 @@ def render(status: dict[str, Any]) -> str:
             if "contiguous_seq" not in entry:  # a damaged database: the keys alone
                 lines.append(f"  {room:<14} key {entry.get('key_fingerprint') or '-'}")
                 continue
-            lines.append(f"  {room:<14} seq {entry['contiguous_seq']} contiguous "
-                         f"(max {entry['max_seq']}), {entry['bundles']} bundles, last "
-                         f"{entry['last_bundle_at'] or '-'} ({lag_text} ago), "
-                         f"{entry['quarantined']} quarantined, key "
-                         f"{entry.get('key_fingerprint') or '-'}{flag}")
+            lines.append(
+                f"  {room:<14} seq {entry['contiguous_seq']} contiguous "
+                f"(max {entry['max_seq']}), {entry['bundles']} bundles, last "
+                f"{entry['last_bundle_at'] or '-'} ({lag_text} ago), "
+                f"{entry['quarantined']} quarantined, key "
+                f"{entry.get('key_fingerprint') or '-'}{flag}"
+            )
             lines.append(f"  {'':<14} {_catalog_text(entry, status.get('catalog_revision'))}")
     quarantined = status.get("quarantined", [])
     lines.append(f"  quarantine: {len(quarantined)} file(s)")

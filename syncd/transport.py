@@ -36,8 +36,7 @@ def safe_name(raw: bytes | str) -> str:
     other bytes (a name that is not UTF-8, control characters) as ``%XX``."""
     if isinstance(raw, str):
         raw = os.fsencode(raw)
-    return "".join(chr(b) if 0x20 < b < 0x7F and b not in b"/\\" else f"%{b:02X}"
-                   for b in raw)
+    return "".join(chr(b) if 0x20 < b < 0x7F and b not in b"/\\" else f"%{b:02X}" for b in raw)
 
 
 def _scan(folder: Path) -> list[tuple[bytes, os.stat_result | None]]:
@@ -87,8 +86,11 @@ def suspicious(folder: Path) -> list[tuple[bytes, str]]:
             if not stat.S_ISREG(info.st_mode):
                 out.append((raw, "not a file"))
             continue
-        if raw.endswith(SUFFIX.encode()) and not raw.startswith(b".") \
-                and b".sync-conflict-" not in raw:
+        if (
+            raw.endswith(SUFFIX.encode())
+            and not raw.startswith(b".")
+            and b".sync-conflict-" not in raw
+        ):
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -156,13 +158,18 @@ def quarantine(inbox: Path, name: str | bytes, reason: str) -> Path | None:
     base = safe_name(os.path.basename(raw))
     target = base
     n = 1
-    while (target_dir / target).exists() or (target_dir / f"{target}.reason").exists() \
-            or (target_dir / target).is_symlink():
+    while (
+        (target_dir / target).exists()
+        or (target_dir / f"{target}.reason").exists()
+        or (target_dir / target).is_symlink()
+    ):
         target = f"{base}.{n}"
         n += 1
     try:
-        os.replace(os.path.join(os.fsencode(inbox), os.path.basename(raw)),
-                   os.fsencode(target_dir / target))
+        os.replace(
+            os.path.join(os.fsencode(inbox), os.path.basename(raw)),
+            os.fsencode(target_dir / target),
+        )
     except FileNotFoundError:
         return None
     reason_path = target_dir / f"{target}.reason"
@@ -190,11 +197,13 @@ def quarantined(inbox: Path) -> list[tuple[str, str]]:
     return out
 
 
-def prune_quarantine(inbox: Path, max_files: int, max_bytes: int, max_age_seconds: float,
-                     now: float | None = None) -> int:
+def prune_quarantine(
+    inbox: Path, max_files: int, max_bytes: int, max_age_seconds: float, now: float | None = None
+) -> int:
     """Remove the oldest quarantined files (with their reasons) past a count, total size
     or age; returns how many went. A flood of junk can then never fill the disk."""
     import time
+
     folder = quarantine_folder(inbox)
     now = time.time() if now is None else now
     entries = {raw: info for raw, info in _scan(folder) if info is not None}
@@ -217,6 +226,7 @@ def prune_quarantine(inbox: Path, max_files: int, max_bytes: int, max_age_second
                 pass
             except IsADirectoryError:
                 import shutil
+
                 shutil.rmtree(os.path.join(os.fsencode(folder), victim), ignore_errors=True)
         removed += 1
     return removed
@@ -232,6 +242,7 @@ def remove(folder: Path, name: str) -> None:
 def clean_stale_tmp(folder: Path, older_than: float = 60.0) -> int:
     """Remove our own half-written ``BUNDLE.tmp`` files (a crash mid-write)."""
     import time
+
     removed = 0
     try:
         names = os.listdir(folder)

@@ -13,8 +13,16 @@ import pytest
 
 from bench.common import Result, Side, alternate
 
-TINY = ["p2_merge_big_central", "p3_checkin_latency", "p4_kiosk", "p5_report",
-        "p6_room_export", "p7_import_csv", "p8_restore", "p9_kiosk_soak"]
+TINY = [
+    "p2_merge_big_central",
+    "p3_checkin_latency",
+    "p4_kiosk",
+    "p5_report",
+    "p6_room_export",
+    "p7_import_csv",
+    "p8_restore",
+    "p9_kiosk_soak",
+]
 
 
 @pytest.mark.parametrize("module", TINY)
@@ -34,8 +42,13 @@ def test_r1_kills_and_power_cuts_run_and_pass():
 
 def test_alternate_takes_turns_and_flips_the_order():
     order = []
-    times = alternate({"a": Side(lambda: order.append("a"), setup=lambda: order.append("sa")),
-                       "b": Side(lambda: order.append("b"))}, 3)
+    times = alternate(
+        {
+            "a": Side(lambda: order.append("a"), setup=lambda: order.append("sa")),
+            "b": Side(lambda: order.append("b")),
+        },
+        3,
+    )
     assert order == ["sa", "a", "b", "b", "sa", "a", "sa", "a", "b"]
     assert [len(times["a"]), len(times["b"])] == [3, 3]
 

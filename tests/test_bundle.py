@@ -22,17 +22,31 @@ from syncd import transport
 
 @pytest.fixture(scope="module")
 def nodes():
-    return {"cjm": generate("cjm"), "central": generate("central"), "other": generate("central"),
-            "mallory": generate("cjm")}
+    return {
+        "cjm": generate("cjm"),
+        "central": generate("central"),
+        "other": generate("central"),
+        "mallory": generate("cjm"),
+    }
 
 
-RECORDS = [{"id": f"e{i}", "room": "cjm", "seq": i, "kind": "checkin", "payload": {}}
-           for i in range(1, 6)]
+RECORDS = [
+    {"id": f"e{i}", "room": "cjm", "seq": i, "kind": "checkin", "payload": {}} for i in range(1, 6)
+]
 
 
 def _seal(nodes, records=RECORDS, sender="cjm", recipient="central", kind="events"):
-    return seal(kind, nodes[sender], nodes[recipient].public, records, room="cjm",
-                created="2017-03-01T10:00:00+01:00", schema=6, first_seq=1, last_seq=5)
+    return seal(
+        kind,
+        nodes[sender],
+        nodes[recipient].public,
+        records,
+        room="cjm",
+        created="2017-03-01T10:00:00+01:00",
+        schema=6,
+        first_seq=1,
+        last_seq=5,
+    )
 
 
 def _open(nodes, data, **kw):
@@ -46,7 +60,7 @@ def test_round_trip_and_content_addressed_name(nodes):
     assert opened.records == RECORDS
     assert opened.header["first_seq"] == 1 and opened.header["last_seq"] == 5
     assert opened.header["sender_key"] == nodes["cjm"].fingerprint
-    assert name[len("events-cjm-"):-4] == opened.digest[:40]
+    assert name[len("events-cjm-") : -4] == opened.digest[:40]
     # the payload is encrypted: no record text in the file
     assert b"checkin" not in data and b'"e1"' not in data
 
@@ -112,9 +126,20 @@ def test_oversized_file_refused_by_size_alone(nodes):
 def test_decompression_bomb_is_refused_while_decompressing(nodes):
     """A validly signed, validly sealed bundle whose payload inflates beyond the limit."""
     sender, central = nodes["cjm"], nodes["central"]
-    header = {"bwk": 1, "kind": "events", "sender": "cjm", "sender_key": sender.fingerprint,
-              "recipient": "central", "recipient_key": central.fingerprint, "room": "cjm",
-              "first_seq": 1, "last_seq": 1, "count": 1, "created": "x", "schema": 6}
+    header = {
+        "bwk": 1,
+        "kind": "events",
+        "sender": "cjm",
+        "sender_key": sender.fingerprint,
+        "recipient": "central",
+        "recipient_key": central.fingerprint,
+        "room": "cjm",
+        "first_seq": 1,
+        "last_seq": 1,
+        "count": 1,
+        "created": "x",
+        "schema": 6,
+    }
     line = canonical(header) + b"\n"
     bomb = zlib.compress(b"{" + b" " * (MAX_PAYLOAD_BYTES + 10) + b"}", 9)
     assert len(bomb) < 200_000
@@ -136,11 +161,20 @@ def test_wrong_kind_and_bad_header_shapes(nodes):
 def test_transport_ignores_temporary_and_foreign_names(tmp_path, nodes):
     name, data = _seal(nodes)
     transport.write_atomic(tmp_path, name, data)
-    for other in (f"{name}.tmp", f".syncthing.{name}.tmp", f"{name[:-4]}.sync-conflict-1.bwk",
-                  f"{name}.part", "notes.txt", "../evil.bwk".replace("/", "_"), "EVENTS-x.bwk"):
+    for other in (
+        f"{name}.tmp",
+        f".syncthing.{name}.tmp",
+        f"{name[:-4]}.sync-conflict-1.bwk",
+        f"{name}.part",
+        "notes.txt",
+        "../evil.bwk".replace("/", "_"),
+        "EVENTS-x.bwk",
+    ):
         (tmp_path / other).write_bytes(b"junk")
     assert transport.incoming(tmp_path, ("events",)) == [name]
-    assert transport.suspicious(tmp_path) == [(b"EVENTS-x.bwk", "bad name")]  # ours by suffix, not by name
+    assert transport.suspicious(tmp_path) == [
+        (b"EVENTS-x.bwk", "bad name")
+    ]  # ours by suffix, not by name
     assert transport.read_bounded(tmp_path, name) == data
     with pytest.raises(BundleRejected, match="too large"):
         transport.read_bounded(tmp_path, name, limit=10)
@@ -173,9 +207,20 @@ def _seal_payload(nodes, payload: bytes, bwk: int, count: int) -> bytes:
     """A validly signed and sealed bundle around any payload (what a buggy or hostile room
     could send)."""
     sender, central = nodes["cjm"], nodes["central"]
-    header = {"bwk": bwk, "kind": "events", "sender": "cjm", "sender_key": sender.fingerprint,
-              "recipient": "central", "recipient_key": central.fingerprint, "room": "cjm",
-              "first_seq": 1, "last_seq": count, "count": count, "created": "x", "schema": 6}
+    header = {
+        "bwk": bwk,
+        "kind": "events",
+        "sender": "cjm",
+        "sender_key": sender.fingerprint,
+        "recipient": "central",
+        "recipient_key": central.fingerprint,
+        "room": "cjm",
+        "first_seq": 1,
+        "last_seq": count,
+        "count": count,
+        "created": "x",
+        "schema": 6,
+    }
     line = canonical(header) + b"\n"
     ct = SUITE.encrypt(zlib.compress(payload), central.public.kem_key, info=line)
     return line + sender.sign_key.sign(line + ct) + ct
@@ -184,8 +229,16 @@ def _seal_payload(nodes, payload: bytes, bwk: int, count: int) -> bytes:
 def test_table_bundle_round_trip_and_smaller_than_objects(nodes):
     columns = ("id", "room", "seq", "kind", "payload")
     rows = [tuple(record[c] for c in columns) for record in RECORDS * 40]
-    _, table = seal("events", nodes["cjm"], nodes["central"].public, rows, room="cjm",
-                    created="2017-03-01T10:00:00+01:00", schema=6, columns=columns)
+    _, table = seal(
+        "events",
+        nodes["cjm"],
+        nodes["central"].public,
+        rows,
+        room="cjm",
+        created="2017-03-01T10:00:00+01:00",
+        schema=6,
+        columns=columns,
+    )
     opened = _open(nodes, table)
     assert opened.header["bwk"] == 2 and opened.columns == columns
     assert [tuple(r) for r in opened.records] == rows and opened.header["count"] == len(rows)
@@ -194,14 +247,17 @@ def test_table_bundle_round_trip_and_smaller_than_objects(nodes):
     assert len(table) < len(objects)
 
 
-@pytest.mark.parametrize("payload, reason", [
-    (b'{"id": "e1"}\n', "no column names"),
-    (b'[]\n', "no column names"),
-    (b'["id", "id"]\n["a", "b"]\n', "no column names"),
-    (b'["id", 5]\n["a", "b"]\n', "no column names"),
-    (b'["id", "seq"]\n["a"]\n', "not a row of the table"),
-    (b'["id", "seq"]\n{"id": "a", "seq": 1}\n', "not a row of the table"),
-])
+@pytest.mark.parametrize(
+    "payload, reason",
+    [
+        (b'{"id": "e1"}\n', "no column names"),
+        (b"[]\n", "no column names"),
+        (b'["id", "id"]\n["a", "b"]\n', "no column names"),
+        (b'["id", 5]\n["a", "b"]\n', "no column names"),
+        (b'["id", "seq"]\n["a"]\n', "not a row of the table"),
+        (b'["id", "seq"]\n{"id": "a", "seq": 1}\n', "not a row of the table"),
+    ],
+)
 def test_bad_table_payloads_are_refused(nodes, payload, reason):
     with pytest.raises(BundleRejected, match=reason):
         # the header counts the rows: every line but the column names

@@ -34,9 +34,11 @@ NEW_KOOKCLUB = "kookclub = { cjm = 55, multibron = 55, handreiking = 55 }"
 def catalog_text(bump: int, kookclub: int = 55, rate: str = "9.99") -> str:
     """The packaged catalog with a higher revision, another kookclub target and 2017 rate."""
     text = packaged_text()
-    for old, new in ((f"revision = {PACKAGED}\n", f"revision = {PACKAGED + bump}\n"),
-                     (OLD_KOOKCLUB, NEW_KOOKCLUB.replace("55", str(kookclub))),
-                     ("2017 = 8.96\n", f"2017 = {rate}\n")):
+    for old, new in (
+        (f"revision = {PACKAGED}\n", f"revision = {PACKAGED + bump}\n"),
+        (OLD_KOOKCLUB, NEW_KOOKCLUB.replace("55", str(kookclub))),
+        ("2017 = 8.96\n", f"2017 = {rate}\n"),
+    ):
         assert old in text
         text = text.replace(old, new, 1)
     return text
@@ -52,8 +54,14 @@ def site(tmp_path):
 def publish(site: Site, text: str, name: str = "new-catalog.toml", check: bool = True):
     path = site.root / name  # not beside central.toml: given with --catalog
     path.write_text(text, encoding="utf-8")
-    return site.syncd("publish-config", "--config", str(site.config("central")),
-                      "--catalog", str(path), check=check)
+    return site.syncd(
+        "publish-config",
+        "--config",
+        str(site.config("central")),
+        "--catalog",
+        str(path),
+        check=check,
+    )
 
 
 def visit(site: Site, room: str) -> None:
@@ -64,9 +72,24 @@ def visit(site: Site, room: str) -> None:
 
 def report(site: Site, fmt: str = "json", node: str = "central") -> str:
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from kiosk.staff.cli import main; sys.exit(main())",
-         "report", "--config", str(site.config(node)), "--year", "2017", "--format", fmt],
-        capture_output=True, text=True, timeout=60, env=child_env(), cwd=site.root)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from kiosk.staff.cli import main; sys.exit(main())",
+            "report",
+            "--config",
+            str(site.config(node)),
+            "--year",
+            "2017",
+            "--format",
+            fmt,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=child_env(),
+        cwd=site.root,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -145,8 +168,9 @@ def test_a_room_on_an_older_revision_is_flagged(site):
     assert data["catalog"]["rooms"]["handreiking"] == PACKAGED + 1
     assert data["catalog"]["rooms_behind"] == ["handreiking"]
 
-    status = json.loads(site.syncd("status", "--config", str(site.config("central")),
-                                   "--json").stdout)
+    status = json.loads(
+        site.syncd("status", "--config", str(site.config("central")), "--json").stdout
+    )
     assert status["catalog_revision"] == PACKAGED + 2
     assert status["rooms"]["handreiking"]["catalog_revision"] == PACKAGED + 1
     assert status["rooms"]["cjm"]["catalog_revision"] == PACKAGED + 2
@@ -156,8 +180,9 @@ def test_a_room_on_an_older_revision_is_flagged(site):
     verify = site.syncd("verify", "--config", str(site.config("central")), check=False)
     assert verify.returncode == 1
     assert f"handreiking: runs catalog revision {PACKAGED + 1}" in verify.stdout
-    result = json.loads(site.syncd("verify", "--config", str(site.config("central")), "--json",
-                                   check=False).stdout)
+    result = json.loads(
+        site.syncd("verify", "--config", str(site.config("central")), "--json", check=False).stdout
+    )
     assert result["rooms"]["multibron"]["catalog_revision"] == PACKAGED + 2
 
     # the room comes back, with nobody checking in yet: it says so at once, the flag goes
@@ -182,8 +207,13 @@ async def test_the_dashboard_flags_a_room_on_an_older_catalog(site):
 
     source = source_for_config(load_config(site.config("central")))
     assert source.catalog.revision == PACKAGED + 2
-    app = StaffApp(source, year=2017, lang="nl", watch=False,
-                   clock=lambda: datetime(2017, 3, 1, 12, 0, tzinfo=TZ))
+    app = StaffApp(
+        source,
+        year=2017,
+        lang="nl",
+        watch=False,
+        clock=lambda: datetime(2017, 3, 1, 12, 0, tzinfo=TZ),
+    )
     async with app.run_test(size=(140, 45)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -203,14 +233,19 @@ async def test_the_dashboard_flags_a_room_on_an_older_catalog(site):
         assert table.report["indicators"]["kookclub"]["targets"]["cjm"] == 65
 
 
-@pytest.mark.parametrize("change, named", [
-    (("2017 = 9.99\n", '2017 = "veel"\n'), "hourly_rate.2017"),
-    ((f"revision = {PACKAGED + 1}\n", 'revision = "drie"\n'), "revision"),
-    ((NEW_KOOKCLUB, "kookclub = { cjm = 55, nergens = 5 }"), "targets.2017.kookclub.nergens"),
-    (("[survey]\nconfidence = { goal = 0.5,", "[survey]\nconfidence = { goal = 1.5,"),
-     "survey.confidence"),
-    (("monthly_cap = ", "monthly_cap = -"), "handgeld.monthly_cap"),
-])
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        (("2017 = 9.99\n", '2017 = "veel"\n'), "hourly_rate.2017"),
+        ((f"revision = {PACKAGED + 1}\n", 'revision = "drie"\n'), "revision"),
+        ((NEW_KOOKCLUB, "kookclub = { cjm = 55, nergens = 5 }"), "targets.2017.kookclub.nergens"),
+        (
+            ("[survey]\nconfidence = { goal = 0.5,", "[survey]\nconfidence = { goal = 1.5,"),
+            "survey.confidence",
+        ),
+        (("monthly_cap = ", "monthly_cap = -"), "handgeld.monthly_cap"),
+    ],
+)
 def test_a_catalog_that_does_not_validate_is_refused_naming_file_and_key(site, change, named):
     text = catalog_text(1)
     assert change[0] in text
@@ -257,8 +292,10 @@ def test_a_room_keeps_a_catalog_received_before_this_version(tmp_path):
     try:
         store = site.store("cjm")
         (site.db("cjm").parent / "catalog.toml").write_text(catalog_text(1), encoding="utf-8")
-        store.conn.execute("INSERT INTO sync_state (key, value) VALUES ('catalog_revision', ?)",
-                           (str(PACKAGED + 1),))
+        store.conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES ('catalog_revision', ?)",
+            (str(PACKAGED + 1),),
+        )
         assert current_catalog(site.db("cjm")).revision == PACKAGED + 1
         site.once("cjm")  # the daemon keeps it in the new places
         assert (site.db("cjm").parent / PUBLISHED_NAME).exists()
@@ -283,15 +320,25 @@ async def test_the_kiosk_totals_use_the_catalog_the_room_received(tmp_path):
     assert line.endswith("(doel 55)"), line
 
 
-@pytest.mark.parametrize("value, accepted", [(4, True), (None, True), (-1, False),
-                                             ("4", False), (True, False), (2 ** 40, False)])
+@pytest.mark.parametrize(
+    "value, accepted",
+    [(4, True), (None, True), (-1, False), ("4", False), (True, False), (2**40, False)],
+)
 def test_the_revision_in_a_bundle_header_is_optional_and_checked(value, accepted):
     from shared.bundle import canonical, open_bundle, read_header, seal
     from shared.keys import generate
 
     room, central = generate("cjm"), generate("central")
-    _, data = seal("events", room, central.public, [], room="cjm",
-                   created="2017-03-01T10:00:00+01:00", schema=6, catalog=4)
+    _, data = seal(
+        "events",
+        room,
+        central.public,
+        [],
+        room="cjm",
+        created="2017-03-01T10:00:00+01:00",
+        schema=6,
+        catalog=4,
+    )
     assert open_bundle(data, central, {"cjm": room.public}).header["catalog"] == 4
     line, rest = data.split(b"\n", 1)
     header = json.loads(line)

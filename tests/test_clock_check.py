@@ -55,17 +55,21 @@ def _sync(site: Site, room_clock, central_clock, ack_travels: timedelta = timede
         central.close()
 
 
-@pytest.mark.parametrize("room_clock_off, ack_travels, warned", [
-    (timedelta(0), timedelta(0), False),
-    (timedelta(0), timedelta(days=12), False),  # carried on a USB stick, read 12 days later
-    (timedelta(minutes=-20), timedelta(0), False),  # a little off: not worth a warning
-    (timedelta(hours=-3), timedelta(0), True),
-    (timedelta(days=-800), timedelta(0), True),
-    (timedelta(days=60), timedelta(0), True),
-    (timedelta(days=365 * 14), timedelta(0), True),  # a new room whose clock is in 2031
-])
-def test_clock_far_from_centrals_is_noticed_after_an_ack(site, clocks, store, room_clock_off,
-                                                          ack_travels, warned):
+@pytest.mark.parametrize(
+    "room_clock_off, ack_travels, warned",
+    [
+        (timedelta(0), timedelta(0), False),
+        (timedelta(0), timedelta(days=12), False),  # carried on a USB stick, read 12 days later
+        (timedelta(minutes=-20), timedelta(0), False),  # a little off: not worth a warning
+        (timedelta(hours=-3), timedelta(0), True),
+        (timedelta(days=-800), timedelta(0), True),
+        (timedelta(days=60), timedelta(0), True),
+        (timedelta(days=365 * 14), timedelta(0), True),  # a new room whose clock is in 2031
+    ],
+)
+def test_clock_far_from_centrals_is_noticed_after_an_ack(
+    site, clocks, store, room_clock_off, ack_travels, warned
+):
     clocks[0].now += room_clock_off  # wrong from the room's very first event
     store.check_in(None)
     assert store.clock_warning() is None  # nothing to compare with yet
@@ -73,12 +77,16 @@ def test_clock_far_from_centrals_is_noticed_after_an_ack(site, clocks, store, ro
     assert (store.clock_warning() == "clock_far_off") is warned
 
 
-@pytest.mark.parametrize("wrong_by, until_the_next_ack", [
-    (timedelta(hours=-3), "clock_far_off"),  # central's old reading still says "behind"
-    (timedelta(days=60), "clock_before_last_event"),  # the events made while it was ahead
-])
-def test_a_clock_set_right_is_cleared_by_the_next_ack(site, clocks, store, wrong_by,
-                                                      until_the_next_ack):
+@pytest.mark.parametrize(
+    "wrong_by, until_the_next_ack",
+    [
+        (timedelta(hours=-3), "clock_far_off"),  # central's old reading still says "behind"
+        (timedelta(days=60), "clock_before_last_event"),  # the events made while it was ahead
+    ],
+)
+def test_a_clock_set_right_is_cleared_by_the_next_ack(
+    site, clocks, store, wrong_by, until_the_next_ack
+):
     room_clock, central_clock = clocks
     room_clock.now += wrong_by
     store.check_in(None)
@@ -95,7 +103,9 @@ def test_a_clock_set_right_is_cleared_by_the_next_ack(site, clocks, store, wrong
 def test_an_older_ack_arriving_late_does_not_replace_the_newest(site, clocks, store):
     store.check_in(None)
     _sync(site, *clocks)
-    late = CentralNode(load_config(site.config("central")), clock=StepClock(REAL_NOW - timedelta(days=90)))
+    late = CentralNode(
+        load_config(site.config("central")), clock=StepClock(REAL_NOW - timedelta(days=90))
+    )
     try:
         late.write_ack("cjm")  # an ack sealed 90 days earlier, found only now
     finally:
@@ -109,8 +119,9 @@ def test_an_older_ack_arriving_late_does_not_replace_the_newest(site, clocks, st
     assert store.clock_warning() is None
 
 
-def test_retention_purge_waits_for_central_to_vouch_for_a_clock_that_jumped_ahead(site, clocks,
-                                                                                   store):
+def test_retention_purge_waits_for_central_to_vouch_for_a_clock_that_jumped_ahead(
+    site, clocks, store
+):
     room_clock, central_clock = clocks
     sleeper = store.register_visitor("Slaper")
     store.check_in(sleeper.code)

@@ -17,7 +17,7 @@ def test_every_single_substitution_is_refused(random_part):
         for replacement in codes.ALPHABET:
             if replacement == code[position]:
                 continue
-            typo = code[:position] + replacement + code[position + 1:]
+            typo = code[:position] + replacement + code[position + 1 :]
             with pytest.raises(codes.InvalidCode) as refused:
                 codes.normalise(typo)
             assert refused.value.reason == "code_checksum"
@@ -44,10 +44,16 @@ def test_lookalike_letters_read_as_digits():
     assert codes.normalise("il0o000" + real[-1].lower()) == real
 
 
-@pytest.mark.parametrize("typed, reason", [
-    ("ABC", "code_length"), ("ABCDEFGHJ", "code_length"), ("ABCD-EFG!", "code_characters"),
-    ("ABCDEFGU", "code_characters"), ("", "code_length"),
-])
+@pytest.mark.parametrize(
+    "typed, reason",
+    [
+        ("ABC", "code_length"),
+        ("ABCDEFGHJ", "code_length"),
+        ("ABCD-EFG!", "code_characters"),
+        ("ABCDEFGU", "code_characters"),
+        ("", "code_length"),
+    ],
+)
 def test_friendly_refusals(typed, reason):
     with pytest.raises(codes.InvalidCode) as refused:
         codes.normalise(typed)

@@ -20,8 +20,12 @@ WRITER = Path(__file__).parent / "tools" / "writer.py"
 
 
 def start_writer(database: Path, count: int, tag: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(WRITER), str(database), "cjm", str(count), tag],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(WRITER), str(database), "cjm", str(count), tag],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_threads_and_a_second_process_lose_nothing(tmp_path):

@@ -20,8 +20,15 @@ def test_demo_room_is_closed_with_weeks_of_events(tmp_path):
         assert not queries.room_state(store.conn, "cjm").is_open
         assert store.verify_key_holder(demo.key_holder_code, demo.key_holder_pin).name == "Demo"
         kinds = dict(store.conn.execute("SELECT kind, COUNT(*) FROM events GROUP BY kind"))
-        for kind in ("checkin", "room_opened", "room_closed", "shift_ended", "job_done",
-                     "visitor_registered", "volunteer_added"):
+        for kind in (
+            "checkin",
+            "room_opened",
+            "room_closed",
+            "shift_ended",
+            "job_done",
+            "visitor_registered",
+            "volunteer_added",
+        ):
             assert kinds.get(kind, 0) > 0, kind
         first, last = store.conn.execute("SELECT MIN(at), MAX(at) FROM events").fetchone()
         assert first >= "2026-02-08" and last < "2026-03-02"

@@ -67,15 +67,18 @@ def test_central_export_and_room_catalog_are_written_durably(tmp_path, monkeypat
         log = FsyncLog(monkeypatch)
         from shared.config import load_central_config
         from syncd.central import CentralNode
+
         node = CentralNode(load_central_config(site.config("central")))
         try:
             out = tmp_path / "cjm-export.bwk"
             assert node.export_room("cjm", out) == 1
             from shared.catalog import load_catalog, packaged_text
+
             revision = load_catalog().revision
             newer = tmp_path / "catalog-new.toml"
-            newer.write_text(packaged_text().replace(f"revision = {revision}",
-                                                     f"revision = {revision + 1}", 1))
+            newer.write_text(
+                packaged_text().replace(f"revision = {revision}", f"revision = {revision + 1}", 1)
+            )
             node.publish_config(newer)
         finally:
             node.close()

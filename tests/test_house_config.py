@@ -8,8 +8,10 @@ from test_syncd_site import Site, child_env
 from shared.config import ConfigError, WatchSettings, load_config
 from syncd import daemon
 
-ROOM = ('[room]\nid = "cjm"\ndatabase = "room.db"\n[sync]\nkey = "k"\ncentral_key = "c"\n'
-        'outbox = "out"\ninbox = "in"\n')
+ROOM = (
+    '[room]\nid = "cjm"\ndatabase = "room.db"\n[sync]\nkey = "k"\ncentral_key = "c"\n'
+    'outbox = "out"\ninbox = "in"\n'
+)
 
 
 @pytest.fixture
@@ -32,7 +34,8 @@ def test_tuning_keys_have_defaults_and_can_be_set(tmp_path, monkeypatch):
 
 
 def test_the_old_environment_variables_are_read_at_config_load_and_the_file_wins(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     path = tmp_path / "room.toml"
     path.write_text(ROOM + "debounce_ms = 80\n")
     monkeypatch.setenv("BWK_SYNCD_RESEND_SECONDS", "30")
@@ -47,11 +50,14 @@ def test_the_old_environment_variables_are_read_at_config_load_and_the_file_wins
         load_config(path)
 
 
-@pytest.mark.parametrize("line, message", [
-    ("resend_seconds = -1\n", "expected 0 or more seconds"),
-    ("debounce_ms = 0\n", "expected a number above 0"),
-    ("max_events_per_bundle = \"many\"\n", "expected a whole number"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("resend_seconds = -1\n", "expected 0 or more seconds"),
+        ("debounce_ms = 0\n", "expected a number above 0"),
+        ('max_events_per_bundle = "many"\n', "expected a whole number"),
+    ],
+)
 def test_bad_tuning_is_named_with_file_and_line(tmp_path, line, message):
     path = tmp_path / "room.toml"
     path.write_text(ROOM + line)
@@ -88,6 +94,7 @@ def test_an_environment_variable_still_tunes_a_real_once(site):
     store = site.store("cjm")
     for _ in range(12):
         store.check_in(None, ["kookclub"])
-    out = site.syncd("once", "--config", str(site.config("cjm")),
-                     env=child_env(BWK_SYNCD_MAX_EVENTS="5")).stdout
+    out = site.syncd(
+        "once", "--config", str(site.config("cjm")), env=child_env(BWK_SYNCD_MAX_EVENTS="5")
+    ).stdout
     assert out.strip() == "cjm: exported=12 bundles_written=3"

@@ -15,8 +15,11 @@ from shared.store import PinLocked, StoreError
 def test_each_refusal_carries_reason_detail_and_a_plain_message(cls):
     exc = cls("bad event", "seq 7: no kind")
     assert isinstance(exc, Refusal) and isinstance(exc, ValueError)
-    assert (exc.reason, exc.detail, str(exc)) == ("bad event", "seq 7: no kind",
-                                                  "bad event: seq 7: no kind")
+    assert (exc.reason, exc.detail, str(exc)) == (
+        "bad event",
+        "seq 7: no kind",
+        "bad event: seq 7: no kind",
+    )
     assert str(cls("conflict")) == "conflict"
 
 

@@ -22,22 +22,70 @@ from shared import (
 SHARED = Path(__file__).resolve().parents[1] / "shared"
 
 
-@pytest.mark.parametrize("name", ["merge.py", "store.py", "outbox.py", "acks.py",
-                                  "sync_state.py", "sync_status.py", "store_roles.py",
-                                  "store_key_holders.py", "atomic_file.py", "errors.py"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "merge.py",
+        "store.py",
+        "outbox.py",
+        "acks.py",
+        "sync_state.py",
+        "sync_status.py",
+        "store_roles.py",
+        "store_key_holders.py",
+        "atomic_file.py",
+        "errors.py",
+    ],
+)
 def test_the_split_modules_stay_small(name):
     assert len((SHARED / name).read_text("utf-8").splitlines()) < 400
 
 
-@pytest.mark.parametrize("module, names", [
-    (sync_state, ["get_state", "get_int", "set_state", "all_state", "SET_STATE"]),
-    (outbox, ["max_seq", "pending_events", "record_export", "outbox", "drop_outbox",
-              "rewind_export", "room_event_count", "room_log", "restore_log"]),
-    (acks, ["apply_ack", "note_central_time", "forget_applied", "mark_forget_applied",
-            "rooms_to_acknowledge", "mark_acknowledged", "forgets_elsewhere", "ACK_SENT"]),
-    (sync_status, ["record_quarantine", "prune_quarantine", "quarantine_counts",
-                   "database_problem", "last_bundle_times", "room_status", "room_sync_summary"]),
-])
+@pytest.mark.parametrize(
+    "module, names",
+    [
+        (sync_state, ["get_state", "get_int", "set_state", "all_state", "SET_STATE"]),
+        (
+            outbox,
+            [
+                "max_seq",
+                "pending_events",
+                "record_export",
+                "outbox",
+                "drop_outbox",
+                "rewind_export",
+                "room_event_count",
+                "room_log",
+                "restore_log",
+            ],
+        ),
+        (
+            acks,
+            [
+                "apply_ack",
+                "note_central_time",
+                "forget_applied",
+                "mark_forget_applied",
+                "rooms_to_acknowledge",
+                "mark_acknowledged",
+                "forgets_elsewhere",
+                "ACK_SENT",
+            ],
+        ),
+        (
+            sync_status,
+            [
+                "record_quarantine",
+                "prune_quarantine",
+                "quarantine_counts",
+                "database_problem",
+                "last_bundle_times",
+                "room_status",
+                "room_sync_summary",
+            ],
+        ),
+    ],
+)
 def test_bookkeeping_lives_in_its_module_and_merge_still_answers_to_the_old_names(module, names):
     for name in names:
         assert getattr(merge, name) is getattr(module, name), name
@@ -47,19 +95,43 @@ def test_bookkeeping_lives_in_its_module_and_merge_still_answers_to_the_old_name
 
 
 def test_merge_keeps_only_the_merge():
-    own = {name for name, value in vars(merge).items()
-           if callable(value) and getattr(value, "__module__", None) == merge.__name__}
-    assert own == {"Merged", "Incoming", "tune_for_merging", "is_seen", "_advance_contiguous",
-                   "merge_bundles", "_merge_in_one_transaction", "_merge_one", "_refs_are_of",
-                   "_ids_are_of", "contiguous_seq", "last_created"}
+    own = {
+        name
+        for name, value in vars(merge).items()
+        if callable(value) and getattr(value, "__module__", None) == merge.__name__
+    }
+    assert own == {
+        "Merged",
+        "Incoming",
+        "tune_for_merging",
+        "is_seen",
+        "_advance_contiguous",
+        "merge_bundles",
+        "_merge_in_one_transaction",
+        "_merge_one",
+        "_refs_are_of",
+        "_ids_are_of",
+        "contiguous_seq",
+        "last_created",
+    }
 
 
 def test_the_store_is_composed_of_its_parts_with_the_old_names(store):
     assert isinstance(store, store_roles.RolesAndShifts)
     assert isinstance(store, store_key_holders.KeyHolders)
     from shared import store as store_module
-    for name in ("StoreError", "PinLocked", "PinWrong", "validate_pin", "ShiftEnded",
-                 "OpenShift", "forget_local", "RoomStore", "CheckIn"):
+
+    for name in (
+        "StoreError",
+        "PinLocked",
+        "PinWrong",
+        "validate_pin",
+        "ShiftEnded",
+        "OpenShift",
+        "forget_local",
+        "RoomStore",
+        "CheckIn",
+    ):
         assert hasattr(store_module, name), name
     # the parts work together on a real database: a key holder opens, a volunteer's shift ends
     holder = store.add_key_holder("Ada", "4729", by=None)

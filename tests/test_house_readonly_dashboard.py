@@ -49,8 +49,7 @@ async def test_the_dashboard_leaves_an_old_central_db_unchanged_and_says_why(tmp
     path = _old_central(tmp_path)
     before, version = _digest(path), _version(path)
     assert version < len(MIGRATIONS)  # else this tests nothing
-    app = StaffApp(Source(path, load_catalog(), ["cjm", "multibron"], None), year=2017,
-                   watch=False)
+    app = StaffApp(Source(path, load_catalog(), ["cjm", "multibron"], None), year=2017, watch=False)
     async with app.run_test(size=(140, 45)) as pilot:
         banner = ""
         for _ in range(100):  # until the load worker's refusal is on screen
@@ -64,8 +63,9 @@ async def test_the_dashboard_leaves_an_old_central_db_unchanged_and_says_why(tmp
                 break
     assert "older than this program" in banner and "bwk-syncd once" in banner
     assert _digest(path) == before and _version(path) == version
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("central.db")
-                  and p.stat().st_size) == ["central.db"]  # no journal with changes beside it
+    assert sorted(
+        p.name for p in tmp_path.iterdir() if p.name.startswith("central.db") and p.stat().st_size
+    ) == ["central.db"]  # no journal with changes beside it
 
 
 def test_the_report_command_refuses_an_old_schema_without_touching_it(tmp_path):
@@ -73,11 +73,26 @@ def test_the_report_command_refuses_an_old_schema_without_touching_it(tmp_path):
     before = _digest(path)
     (tmp_path / "keys").mkdir()
     config = tmp_path / "central.toml"
-    config.write_text('[central]\ndatabase = "central.db"\nkey = "keys/central.key"\n'
-                      'inbox = "inbox"\n')
-    result = subprocess.run([sys.executable, "-m", "kiosk.staff.cli", "report", "--config",
-                             str(config), "--year", "2017"], capture_output=True, text=True,
-                            env=child_env(), cwd=tmp_path, timeout=120)
+    config.write_text(
+        '[central]\ndatabase = "central.db"\nkey = "keys/central.key"\ninbox = "inbox"\n'
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kiosk.staff.cli",
+            "report",
+            "--config",
+            str(config),
+            "--year",
+            "2017",
+        ],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert result.returncode == 2, result.stderr
     assert "older than this program" in result.stderr and "upgrade" in result.stderr.lower()
     assert _digest(path) == before and _version(path) == 7
@@ -85,6 +100,7 @@ def test_the_report_command_refuses_an_old_schema_without_touching_it(tmp_path):
 
 def test_after_the_daemon_upgrades_it_the_report_reads_it(tmp_path):
     from shared.db import connect
+
     path = _old_central(tmp_path)
     connect(path).close()  # what the daemon does when it opens central.db
     report = Source(path, load_catalog(), ["cjm", "multibron"], None).report(2017, trends=False)

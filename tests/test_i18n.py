@@ -67,11 +67,26 @@ def test_translation_falls_back_and_fills_fields():
     assert i18n.t("nl", "pin_locked") == "Te vaak een verkeerde pincode. Wacht {seconds} seconden."
 
 
-@pytest.mark.parametrize("typed,cents", [
-    ("12,50", 1250), ("12.50", 1250), ("€ 3", 300), ("0,5", 50), ("1.234,56", 123456),
-    ("1.234", 123400), ("1,234.56", 123456), ("12.345.678", 1234567800),
-    ("1.23.456", None), ("1.234.56", None), ("1.234,567", None),
-    ("", None), ("abc", None), ("1,234", None), ("-5", None)])
+@pytest.mark.parametrize(
+    "typed,cents",
+    [
+        ("12,50", 1250),
+        ("12.50", 1250),
+        ("€ 3", 300),
+        ("0,5", 50),
+        ("1.234,56", 123456),
+        ("1.234", 123400),
+        ("1,234.56", 123456),
+        ("12.345.678", 1234567800),
+        ("1.23.456", None),
+        ("1.234.56", None),
+        ("1.234,567", None),
+        ("", None),
+        ("abc", None),
+        ("1,234", None),
+        ("-5", None),
+    ],
+)
 def test_parse_euros(typed, cents):
     assert i18n.parse_euros(typed) == cents
 
@@ -91,8 +106,14 @@ def test_turkish_welcome_attaches_no_suffix_to_a_room_name():
 def test_spanish_has_no_keyring_and_no_masculine_only_welcome():
     spanish = i18n.catalog("es")
     assert not any("llavero" in text.lower() for text in spanish.values())
-    for key in ("welcome_title", "confirm_welcome", "confirm_welcome_name", "welcome_new",
-                "welcome_no_match", "register_new_in_area"):
+    for key in (
+        "welcome_title",
+        "confirm_welcome",
+        "confirm_welcome_name",
+        "welcome_new",
+        "welcome_no_match",
+        "register_new_in_area",
+    ):
         assert not re.search(r"\b(bienvenido|nuevo|nuevos)\b", spanish[key].lower()), key
     assert "persona con llave" in spanish["role_key_holder"]
 

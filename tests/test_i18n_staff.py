@@ -15,8 +15,11 @@ from shared import i18n
 from shared.report_formats import texts
 
 REPO = Path(__file__).resolve().parents[1]
-STAFF_CODE = [path for path in (REPO / "kiosk").rglob("*.py")
-              if "staff" in path.relative_to(REPO / "kiosk").as_posix()]
+STAFF_CODE = [
+    path
+    for path in (REPO / "kiosk").rglob("*.py")
+    if "staff" in path.relative_to(REPO / "kiosk").as_posix()
+]
 REPORT_CODE = sorted((REPO / "shared" / "report_formats").glob("*.py"))
 STAFF_TABLES = ("staff", "staff_record", "report", "report_units", "report_labels")
 DUTCH_ONLY = ("report_explanations", "report_marks")  # how a figure is counted, entered: Dutch
@@ -53,8 +56,10 @@ def test_a_staff_table_a_language_has_holds_only_known_keys(lang):
 def test_a_language_without_staff_tables_falls_back_to_dutch():
     assert i18n.section("tr", "report") == {}
     assert texts("tr") == texts("nl") and texts("en")["title"] == "Neighbourhood rooms: results"
-    assert tr("es", "year") == "Jaar" and tr("en", "stale_banner", rooms="CJM") == \
-        "⚠ Silent > 2 days: CJM"
+    assert (
+        tr("es", "year") == "Jaar"
+        and tr("en", "stale_banner", rooms="CJM") == "⚠ Silent > 2 days: CJM"
+    )
     assert i18n.st("xx", "report", "no_such_key") == "no_such_key"
 
 
@@ -68,8 +73,11 @@ def test_kiosk_texts_leave_the_tables_out():
 
 def test_every_language_file_is_a_language_in_its_order():
     folder = resources.files("shared").joinpath("data", "i18n")
-    files = {entry.name.removesuffix(".toml") for entry in folder.iterdir()
-             if entry.name.endswith(".toml")}
+    files = {
+        entry.name.removesuffix(".toml")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    }
     assert set(i18n.LANGUAGES) == files
     assert i18n.LANGUAGES[:2] == ("nl", "en")
 
@@ -104,11 +112,16 @@ def test_adding_a_language_is_adding_a_file(tmp_path, monkeypatch):
     folder.mkdir(parents=True)
     for entry in resources.files("shared").joinpath("data", "i18n").iterdir():
         (folder / entry.name).write_text(entry.read_text("utf-8"), "utf-8")
-    lines = [line for line in (folder / "nl.toml").read_text("utf-8").splitlines()
-             if not line.startswith("#")]
-    kiosk_part = "\n".join(lines[:next(i for i, line in enumerate(lines) if line.startswith("["))])
-    (folder / "tw.toml").write_text(kiosk_part.replace('"Nederlands"', '"Twi"')
-                                    .replace("lang_order = 0", "lang_order = 6"), "utf-8")
+    lines = [
+        line
+        for line in (folder / "nl.toml").read_text("utf-8").splitlines()
+        if not line.startswith("#")
+    ]
+    kiosk_part = "\n".join(lines[: next(i for i, line in enumerate(lines) if line.startswith("["))])
+    (folder / "tw.toml").write_text(
+        kiosk_part.replace('"Nederlands"', '"Twi"').replace("lang_order = 0", "lang_order = 6"),
+        "utf-8",
+    )
     monkeypatch.setattr(i18n.resources, "files", lambda package: tmp_path)
     i18n._file.cache_clear()
     try:

@@ -17,8 +17,9 @@ BIN = Path(sys.executable).parent
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "bwk-kiosk"), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [str(BIN / "bwk-kiosk"), *args], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.fixture
@@ -30,7 +31,9 @@ def room(tmp_path):
 
 def events(folder: Path) -> list[tuple]:
     conn = connect(folder / "room.db")
-    rows = conn.execute("SELECT seq, kind, visitor, activity, at FROM events ORDER BY seq").fetchall()
+    rows = conn.execute(
+        "SELECT seq, kind, visitor, activity, at FROM events ORDER BY seq"
+    ).fetchall()
     conn.close()
     return [tuple(r) for r in rows]
 
@@ -46,7 +49,9 @@ def test_import_then_reimport_adds_nothing(room):
         f"2017-03-01,10:30,computerles,{codes.display(known).lower()},\n"
         "2017-03-01,11:00,klussendienst,,\n"
         "2017-03-01,11:00,klussendienst,,\n"  # a second identical job is a second job
-        "2017-12-31,23:30,inloop,,\n", "utf-8")
+        "2017-12-31,23:30,inloop,,\n",
+        "utf-8",
+    )
     first = run("import-csv", str(paper), "--config", str(config), cwd=folder)
     assert first.returncode == 0, first.stderr
     assert "imported 6 of 6 rows" in first.stdout and "1 new visitors" in first.stdout
@@ -73,13 +78,16 @@ def test_a_bad_file_is_refused_whole_with_every_line_named(room):
     paper = folder / "fout.csv"
     good = "2017-03-01,10:15,kookclub,,\n"
     paper.write_text(
-        "date,time,activity,code,name\n" + good
+        "date,time,activity,code,name\n"
+        + good
         + "2017-02-30,10:15,kookclub,,\n"
         + "2017-03-01,25:00,kookclub,,\n"
         + good
         + "2017-03-01,10:15,koken,,\n"
         + "2017-03-01,10:15,kookclub,ABCD-EFGX,\n"
-        + "2017-03-01,10:15\n", "utf-8")
+        + "2017-03-01,10:15\n",
+        "utf-8",
+    )
     result = run("import-csv", str(paper), "--config", str(config), cwd=folder)
     assert result.returncode != 0
     lines = result.stderr.splitlines()
@@ -93,11 +101,17 @@ def test_a_bad_file_is_refused_whole_with_every_line_named(room):
     assert events(folder) == []  # nothing half-imported
 
 
-@pytest.mark.parametrize("content, expected", [
-    (b"datum,tijd,activiteit\n2017-03-01,10:00,inloop\n", ":1: the first line must be the header"),
-    (b"date,time,activity,code,name\n2017-03-01,10:00,inloop,,Zo\xeb\n", ":2: not UTF-8"),
-    (b"date,time,activity,code,name\n", ":2: no rows"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (
+            b"datum,tijd,activiteit\n2017-03-01,10:00,inloop\n",
+            ":1: the first line must be the header",
+        ),
+        (b"date,time,activity,code,name\n2017-03-01,10:00,inloop,,Zo\xeb\n", ":2: not UTF-8"),
+        (b"date,time,activity,code,name\n", ":2: no rows"),
+    ],
+)
 def test_header_encoding_and_empty_files(room, content, expected):
     folder, config = room
     paper = folder / "x.csv"

@@ -68,7 +68,12 @@ def test_merged_figures_2017(merged):
     rooms = lambda key: got[key]["rooms"]  # noqa: E731
     assert rooms("kookclub") == {"cjm": 2, "multibron": 1, "handreiking": 0}
     assert got["kookclub"]["total"] == 2  # the traveller counts once across rooms
-    assert got["kookclub"]["targets"] == {"cjm": 50, "multibron": 50, "handreiking": 50, "total": 150}
+    assert got["kookclub"]["targets"] == {
+        "cjm": 50,
+        "multibron": 50,
+        "handreiking": 50,
+        "total": 150,
+    }
     assert rooms("schuldhulp") == {"cjm": 0, "multibron": 0, "handreiking": 0}  # voided
     assert rooms("conversatieles")["multibron"] == 1
     assert rooms("formulierenbrigade") == {"cjm": 0, "multibron": 0, "handreiking": 1}
@@ -99,11 +104,19 @@ def test_merged_figures_2018_and_the_room_alone(merged):
     assert report["indicators"]["kookclub"]["rooms"] == {"cjm": 2}
     value = report["volunteer_value"]  # plus the populaire begroting's keys (own tests)
     assert {k: value[k] for k in ("hourly_rate", "rooms", "total", "rate_year", "warning")} == {
-        "hourly_rate": 8.96, "rooms": {"cjm": 26.88}, "total": 26.88, "rate_year": 2017,
-        "warning": None}
+        "hourly_rate": 8.96,
+        "rooms": {"cjm": 26.88},
+        "total": 26.88,
+        "rate_year": 2017,
+        "warning": None,
+    }
     month = report["handgeld"]["rooms"]["cjm"]["2017-03"]
-    assert month == {"spent": 55.0, "over_cap": False, "over_budget": False,
-                     "categories": {"A": 40.0, "F": 15.0}}
+    assert month == {
+        "spent": 55.0,
+        "over_cap": False,
+        "over_budget": False,
+        "categories": {"A": 40.0, "F": 15.0},
+    }
     store.close()
 
 
@@ -112,10 +125,18 @@ def test_report_json_has_the_contract_shape(merged):
     store = RoomStore(path, "cjm")
     report = build_report(store.conn, CATALOG, 2017, ["cjm", "multibron", "handreiking"])
     assert report["year"] == 2017
-    assert report["rooms"] == {"cjm": "Casa Jepie Makandra", "multibron": "MultiBron",
-                               "handreiking": "De Handreiking"}
-    for key in [*CATALOG.activities, "totaal_uniek", "vrijwilligersuren",
-                "actieve_vrijwilligers", "sleutelbeheerders"]:
+    assert report["rooms"] == {
+        "cjm": "Casa Jepie Makandra",
+        "multibron": "MultiBron",
+        "handreiking": "De Handreiking",
+    }
+    for key in [
+        *CATALOG.activities,
+        "totaal_uniek",
+        "vrijwilligersuren",
+        "actieve_vrijwilligers",
+        "sleutelbeheerders",
+    ]:
         entry = report["indicators"][key]
         assert set(entry) >= {"unit", "rooms", "total"}
         assert set(entry["rooms"]) == {"cjm", "multibron", "handreiking"}

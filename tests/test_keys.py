@@ -52,13 +52,19 @@ def test_fingerprints_differ_between_keys():
     assert generate("a").fingerprint != generate("a").fingerprint
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda t: t.replace("bwk-key v1 private", "bwk-key v9 private"), "not a BuurtWerkKamer"),
-    (lambda t: t.replace("bwk-key v1 private", "bwk-key v1 public"), "public key file"),
-    (lambda t: "\n".join(ln for ln in t.splitlines() if not ln.startswith("x25519")), "missing 'x25519'"),
-    (lambda t: t.replace("ed25519: ", "ed25519: !!"), "not valid base64"),
-    (lambda t: t.replace("ed25519: ", "ed25519: AAAA"), "must be 32 bytes"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda t: t.replace("bwk-key v1 private", "bwk-key v9 private"), "not a BuurtWerkKamer"),
+        (lambda t: t.replace("bwk-key v1 private", "bwk-key v1 public"), "public key file"),
+        (
+            lambda t: "\n".join(ln for ln in t.splitlines() if not ln.startswith("x25519")),
+            "missing 'x25519'",
+        ),
+        (lambda t: t.replace("ed25519: ", "ed25519: !!"), "not valid base64"),
+        (lambda t: t.replace("ed25519: ", "ed25519: AAAA"), "must be 32 bytes"),
+    ],
+)
 def test_damaged_private_key_is_a_clear_error(tmp_path, mutate, message):
     write_keypair(tmp_path, "cjm")
     path = tmp_path / "cjm.key"

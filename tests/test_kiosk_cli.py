@@ -19,9 +19,14 @@ def _config(tmp_path):
 
 def run_init(config, answers: str, *extra: str) -> subprocess.CompletedProcess:
     """``bwk-kiosk init`` as a real process, its answers on stdin (not a terminal)."""
-    return subprocess.run([sys.executable, "-m", "kiosk.cli", "init", "--config", str(config),
-                           *extra], input=answers, capture_output=True, text=True, timeout=60,
-                          env=child_env())
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "init", "--config", str(config), *extra],
+        input=answers,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=child_env(),
+    )
 
 
 def test_init_creates_the_database_and_first_key_holder(tmp_path):
@@ -56,7 +61,8 @@ def test_import_csv_is_handed_to_the_shared_command(tmp_path, monkeypatch):
     import shared.csv_import as csv_import
 
     seen = []
-    monkeypatch.setattr(csv_import, "import_csv_command",
-                        lambda file, config: seen.append((file, config)) or 0)
+    monkeypatch.setattr(
+        csv_import, "import_csv_command", lambda file, config: seen.append((file, config)) or 0
+    )
     assert cli.main(["import-csv", "paper.csv", "--config", "room.toml"]) == 0
     assert seen == [("paper.csv", "room.toml")]

@@ -15,14 +15,35 @@ from test_kiosk_support import SIZE, make_app, settle
 from kiosk.app import LOCKED_KEYS
 
 LONG = os.environ.get("BWK_LONG") == "1"
-KEYS = (list("abcdefghijklmnopqrstuvwxyz0123456789-[]@=/")
-        + ["enter", "escape", "tab", "shift+tab", "up", "down", "left", "right", "space",
-           "backspace", "home", "end", "pageup", "pagedown", "ctrl+u", "ctrl+w", "ctrl+a"]
-        + [f"f{i}" for i in range(1, 13)] + list(LOCKED_KEYS))
+KEYS = (
+    list("abcdefghijklmnopqrstuvwxyz0123456789-[]@=/")
+    + [
+        "enter",
+        "escape",
+        "tab",
+        "shift+tab",
+        "up",
+        "down",
+        "left",
+        "right",
+        "space",
+        "backspace",
+        "home",
+        "end",
+        "pageup",
+        "pagedown",
+        "ctrl+u",
+        "ctrl+w",
+        "ctrl+a",
+    ]
+    + [f"f{i}" for i in range(1, 13)]
+    + list(LOCKED_KEYS)
+)
 ACTIONS = st.one_of(
     st.tuples(st.just("key"), st.sampled_from(KEYS)),
-    st.tuples(st.just("click"), st.tuples(st.integers(0, SIZE[0] - 1),
-                                          st.integers(0, SIZE[1] - 1))),
+    st.tuples(
+        st.just("click"), st.tuples(st.integers(0, SIZE[0] - 1), st.integers(0, SIZE[1] - 1))
+    ),
 )
 
 
@@ -41,10 +62,12 @@ async def _drive(tmp_path, actions, open_room: bool) -> None:
     store.close()
 
 
-@settings(max_examples=400 if LONG else 10, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(actions=st.lists(ACTIONS, min_size=1, max_size=120 if LONG else 30),
-       open_room=st.booleans())
+@settings(
+    max_examples=400 if LONG else 10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(actions=st.lists(ACTIONS, min_size=1, max_size=120 if LONG else 30), open_room=st.booleans())
 def test_random_keys_and_clicks_never_crash_or_quit(tmp_path_factory, actions, open_room):
     tmp_path = tmp_path_factory.mktemp("fuzz")
     asyncio.run(_drive(tmp_path, actions, open_room))

@@ -44,7 +44,8 @@ async def test_key_holder_opens_the_room(tmp_path):
         assert "De kamer is open." in screen_text(app)
         assert queries.room_state(store.conn, "cjm").is_open
         opened = store.conn.execute(
-            "SELECT visitor FROM events WHERE kind = 'room_opened'").fetchone()[0]
+            "SELECT visitor FROM events WHERE kind = 'room_opened'"
+        ).fetchone()[0]
         assert opened == key_holder.code  # who opened it is recorded
         status = json.loads((tmp_path / "status.json").read_text())
         assert status["state"]["open"] is True
@@ -114,7 +115,8 @@ async def test_close_shows_the_day_and_ends_open_shifts(tmp_path):
         assert "Roy" in screen_text(app)
         assert not queries.room_state(store.conn, "cjm").is_open
         counted = store.conn.execute(
-            "SELECT payload FROM events WHERE kind = 'cash_counted'").fetchone()[0]
+            "SELECT payload FROM events WHERE kind = 'cash_counted'"
+        ).fetchone()[0]
         assert json.loads(counted)["cents"] == 1250
         assert store.open_shift(roy.code) is None
         assert kinds(store)[-1] == "room_closed"
@@ -142,7 +144,8 @@ async def test_handgeld_expense_against_the_monthly_cap(tmp_path):
         await settle(pilot)
         assert "€ 505,00" in screen_text(app) and "meer dan € 500,00" in screen_text(app)
         row = store.conn.execute(
-            "SELECT payload, id FROM events WHERE kind = 'cash_expense' ORDER BY seq DESC").fetchone()
+            "SELECT payload, id FROM events WHERE kind = 'cash_expense' ORDER BY seq DESC"
+        ).fetchone()
         assert json.loads(row[0]) == {"by": key_holder.code, "category": "A", "cents": 2500}
         assert store.expense_note(row[1]) == "koffie"  # the note stays in the room
 
@@ -158,12 +161,13 @@ async def test_correction_voids_an_entry_and_keeps_history(tmp_path):
         await pilot.click("#void")
         await settle(pilot)
         assert "Ongedaan gemaakt." in screen_text(app)
-        void = store.conn.execute(
-            "SELECT ref, payload FROM events WHERE kind = 'void'").fetchone()
+        void = store.conn.execute("SELECT ref, payload FROM events WHERE kind = 'void'").fetchone()
         assert void[0] == checked.events[0].id
         assert json.loads(void[1])["by"] == key_holder.code
-        assert store.conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'checkin'"
-                                  ).fetchone()[0] == 1  # nothing deleted
+        assert (
+            store.conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'checkin'").fetchone()[0]
+            == 1
+        )  # nothing deleted
 
 
 async def test_people_volunteer_key_holder_and_forget(tmp_path):
@@ -202,7 +206,8 @@ async def test_people_volunteer_key_holder_and_forget(tmp_path):
         await settle(pilot)
         assert store.person(esther.code) is None
         forget = store.conn.execute(
-            "SELECT visitor, payload FROM events WHERE kind = 'forget'").fetchone()
+            "SELECT visitor, payload FROM events WHERE kind = 'forget'"
+        ).fetchone()
         assert forget[0] == esther.code and json.loads(forget[1])["by"] == key_holder.code
 
 
@@ -253,8 +258,12 @@ async def test_sync_screen_shows_what_central_acknowledged(tmp_path):
     for folder in ("outbox", "inbox"):
         (tmp_path / folder).mkdir()
     (tmp_path / "outbox" / "events-cjm-0123.bwk").write_bytes(b"sealed")
-    sync = SyncSection(key=tmp_path / "k", central_key=tmp_path / "c", outbox=tmp_path / "outbox",
-                       inbox=tmp_path / "inbox")
+    sync = SyncSection(
+        key=tmp_path / "k",
+        central_key=tmp_path / "c",
+        outbox=tmp_path / "outbox",
+        inbox=tmp_path / "inbox",
+    )
     app, store, _, _ = make_app(tmp_path, sync=sync)
     for _ in range(3):
         store.check_in(None, ["kookclub"])

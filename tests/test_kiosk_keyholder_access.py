@@ -113,8 +113,9 @@ async def test_unknown_names_have_a_gentle_limit_that_locks_out_nobody(tmp_path)
         for _ in range(9):
             assert "Geen sleutelbeheerder met die naam." in await try_pin(pilot, "9999")
         assert "Probeer het over 30 seconden opnieuw." in await try_pin(pilot, "9999")
-        assert "Te vaak een onbekende naam geprobeerd. Wacht 30 seconden." in \
-            await try_pin(pilot, "9999")
+        assert "Te vaak een onbekende naam geprobeerd. Wacht 30 seconden." in await try_pin(
+            pilot, "9999"
+        )
         scopes = [r[0] for r in store.conn.execute("SELECT scope FROM pin_attempts")]
         assert scopes == ["kiosk:unknown"]  # one row for all unknown names, none per name
         await retype_name(pilot, "Anna")
@@ -184,8 +185,9 @@ async def test_several_matches_and_no_choice_asks_to_tap_a_name_without_counting
     assert store.conn.execute("SELECT COUNT(*) FROM pin_attempts").fetchone()[0] == 0
 
 
-@pytest.mark.parametrize("pin", ["1111", "1234", "0000", "1212", "4321", "2580", "1122",
-                                 "123456", "98765432"])
+@pytest.mark.parametrize(
+    "pin", ["1111", "1234", "0000", "1212", "4321", "2580", "1122", "123456", "98765432"]
+)
 def test_trivial_pins_are_refused_by_the_store(store, pin):
     from shared.store import StoreError
 
@@ -295,26 +297,33 @@ def test_the_cage_wrapper_passes_the_kiosk_exit_code_on(tmp_path):
 
     for name in ("cage", "foot"):
         stand_in = tmp_path / name
-        stand_in.write_text('#!/bin/sh\nwhile [ "${1#-}" != "$1" ]; do shift; done\n'
-                            '"$@"\nexit 0\n')
+        stand_in.write_text('#!/bin/sh\nwhile [ "${1#-}" != "$1" ]; do shift; done\n"$@"\nexit 0\n')
         stand_in.chmod(0o755)
     kiosk = tmp_path / "kiosk"
     kiosk.write_text("#!/bin/sh\nexit 3\n")
     kiosk.chmod(0o755)
-    env = {**os.environ, "BWK_CAGE": str(tmp_path / "cage"), "BWK_FOOT": str(tmp_path / "foot"),
-           "RUNTIME_DIRECTORY": str(tmp_path)}
-    result = subprocess.run(["sh", str(REPO / "config" / "bwk-kiosk-cage-run"), str(kiosk)],
-                            env=env, timeout=30)
+    env = {
+        **os.environ,
+        "BWK_CAGE": str(tmp_path / "cage"),
+        "BWK_FOOT": str(tmp_path / "foot"),
+        "RUNTIME_DIRECTORY": str(tmp_path),
+    }
+    result = subprocess.run(
+        ["sh", str(REPO / "config" / "bwk-kiosk-cage-run"), str(kiosk)], env=env, timeout=30
+    )
     assert result.returncode == EXIT_MAINTENANCE
     kiosk.write_text("#!/bin/sh\nexit 0\n")
-    assert subprocess.run(["sh", str(REPO / "config" / "bwk-kiosk-cage-run"), str(kiosk)],
-                          env=env, timeout=30).returncode == 0
+    assert (
+        subprocess.run(
+            ["sh", str(REPO / "config" / "bwk-kiosk-cage-run"), str(kiosk)], env=env, timeout=30
+        ).returncode
+        == 0
+    )
 
 
 # --- how the changed screens look (update: --snapshot-update on this file only) -------
 @pytest.mark.parametrize("size", [(80, 24), SIZE])
-def test_snapshot_pin_screen_lists_key_holders_from_the_first_letter(snap_compare, tmp_path,
-                                                                     size):
+def test_snapshot_pin_screen_lists_key_holders_from_the_first_letter(snap_compare, tmp_path, size):
     app, store, anna, _ = make_app(tmp_path, open_room=False)
     store.add_key_holder("E", "7351", by=anna.code)
     store.add_key_holder("Esther", "8264", by=anna.code)

@@ -32,8 +32,9 @@ async def test_init_accepts_a_one_letter_name_that_then_opens_the_room(tmp_path)
     from shared.catalog import load_catalog
 
     store = RoomStore(tmp_path / "room.db", "cjm")
-    app = KioskApp(store, load_catalog(), KioskSettings("cjm", "Casa Jepie Makandra",
-                                                        handle_signals=False))
+    app = KioskApp(
+        store, load_catalog(), KioskSettings("cjm", "Casa Jepie Makandra", handle_signals=False)
+    )
     try:
         async with app.run_test(size=SIZE) as pilot:
             await to_pin_screen(pilot)
@@ -87,9 +88,24 @@ def central_key_holders(site) -> dict:
     from test_syncd_site import child_env
 
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from kiosk.staff.cli import main; sys.exit(main())",
-         "report", "--config", str(site.config("central")), "--year", "2017", "--format", "json"],
-        capture_output=True, text=True, timeout=60, env=child_env(), cwd=site.root)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from kiosk.staff.cli import main; sys.exit(main())",
+            "report",
+            "--config",
+            str(site.config("central")),
+            "--year",
+            "2017",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=child_env(),
+        cwd=site.root,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)["indicators"]["sleutelbeheerders"]["rooms"]
 
@@ -112,8 +128,15 @@ def test_after_a_restore_init_gives_key_holders_their_name_and_pin_back(tmp_path
         for path in (site.root / "cjm").glob("room.db*"):
             path.unlink()
         export = site.root / "cjm.restore"
-        site.syncd("export-room", "--config", str(site.config("central")), "--room", "cjm",
-                   "--out", str(export))
+        site.syncd(
+            "export-room",
+            "--config",
+            str(site.config("central")),
+            "--room",
+            "cjm",
+            "--out",
+            str(export),
+        )
         site.syncd("restore", "--config", str(site.config("cjm")), "--from", str(export))
         # Ruth claims her role by her visitor code; a trivial PIN first
         done = run_init(site.config("cjm"), f"{display(ruth.code)}\nRuth\n1234\n5829\n5829\n")

@@ -98,16 +98,32 @@ def _start_headless_demo(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path), "HOME": str(tmp_path)}
     log = tmp_path / "kiosk.log"
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from kiosk.cli import main; sys.exit(main())",
-         "--demo", "--headless", "--log", str(log)],
-        cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from kiosk.cli import main; sys.exit(main())",
+            "--demo",
+            "--headless",
+            "--log",
+            str(log),
+        ],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
     def ready() -> bool:
         return log.exists() and "kiosk ready" in log.read_text()
 
     try:
-        wait_for(under=tmp_path, timeout=60, what="the kiosk's 'ready' line",
-                 condition=lambda: proc.poll() is not None or ready())
+        wait_for(
+            under=tmp_path,
+            timeout=60,
+            what="the kiosk's 'ready' line",
+            condition=lambda: proc.poll() is not None or ready(),
+        )
     except AssertionError:
         proc.kill()
         raise

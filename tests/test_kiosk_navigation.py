@@ -42,8 +42,9 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_no_two_screens_import_each_other_even_indirectly():
-    graph = {f"kiosk.screens.{p.stem}": imported_modules(p)
-             for p in (KIOSK / "screens").glob("*.py")}
+    graph = {
+        f"kiosk.screens.{p.stem}": imported_modules(p) for p in (KIOSK / "screens").glob("*.py")
+    }
 
     def reaches(start: str, goal: str, seen: set[str]) -> bool:
         for step in graph.get(start, ()):
@@ -59,19 +60,30 @@ def test_screens_and_widgets_never_choose_the_next_screen_themselves():
     calls = []
     for path in [*(KIOSK / "screens").glob("*.py"), *(KIOSK / "widgets").glob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and node.func.attr in NAVIGATION_CALLS:
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in NAVIGATION_CALLS
+            ):
                 calls.append(f"{path.name}:{node.lineno} {node.func.attr}")
     assert calls == []
 
 
-@pytest.mark.parametrize("button, screen", [
-    ("#kh-close", CloseScreen), ("#kh-handgeld", HandgeldScreen),
-    ("#kh-corrections", CorrectionsScreen), ("#kh-people", PeopleScreen),
-    ("#kh-totals", TotalsScreen), ("#kh-sync", SyncScreen), ("#kh-leave", LeaveScreen),
-])
+@pytest.mark.parametrize(
+    "button, screen",
+    [
+        ("#kh-close", CloseScreen),
+        ("#kh-handgeld", HandgeldScreen),
+        ("#kh-corrections", CorrectionsScreen),
+        ("#kh-people", PeopleScreen),
+        ("#kh-totals", TotalsScreen),
+        ("#kh-sync", SyncScreen),
+        ("#kh-leave", LeaveScreen),
+    ],
+)
 async def test_each_menu_task_opens_and_its_back_button_returns_to_the_menu(
-        tmp_path, button, screen):
+    tmp_path, button, screen
+):
     app, _, _, _ = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await as_key_holder(pilot)

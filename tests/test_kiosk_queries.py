@@ -72,8 +72,11 @@ def test_status_json_is_written_atomically_without_names(tmp_path):
     moment = datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
     write_status(path, "MultiBron", True, moment, room_id="multibron")
     doc = json.loads(path.read_text())
-    assert doc["state"] == {"open": True, "lastchange": int(moment.timestamp()),
-                            "trigger_person": "sleutelbeheerder"}
+    assert doc["state"] == {
+        "open": True,
+        "lastchange": int(moment.timestamp()),
+        "trigger_person": "sleutelbeheerder",
+    }
     write_status(path, "MultiBron", False, moment)
     assert json.loads(path.read_text())["state"]["open"] is False
     assert [p.name for p in path.parent.iterdir()] == ["status.json"]  # no temp files left

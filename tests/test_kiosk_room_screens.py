@@ -18,8 +18,9 @@ SMALL = (80, 24)
 def shown(app) -> str:
     """What is visible on the terminal now, line by line (from a screenshot, not the widgets)."""
     lines: dict[int, str] = {}
-    for line, text in re.findall(r'clip-path="url\(#[^)]*-line-(\d+)\)">(.*?)</text>',
-                                 app.export_screenshot()):
+    for line, text in re.findall(
+        r'clip-path="url\(#[^)]*-line-(\d+)\)">(.*?)</text>', app.export_screenshot()
+    ):
         lines[int(line)] = lines.get(int(line), "") + html.unescape(text).replace("\xa0", " ")
     return "\n".join(lines[n] for n in sorted(lines))
 
@@ -54,18 +55,28 @@ def totals_room(tmp_path):
     return app
 
 
-@pytest.mark.parametrize("lang, percent, hours, goal_hours", [
-    ("nl", "66,7%", "2,5 uur", "10.000 uur"),
-    ("en", "66.7%", "2.5 hours", "10,000 hours"),
-    ("tr", "66,7%", "2,5 saat", "10.000 saat"),
-])
-async def test_totals_use_labels_and_the_languages_numbers(tmp_path, lang, percent, hours,
-                                                           goal_hours):
+@pytest.mark.parametrize(
+    "lang, percent, hours, goal_hours",
+    [
+        ("nl", "66,7%", "2,5 uur", "10.000 uur"),
+        ("en", "66.7%", "2.5 hours", "10,000 hours"),
+        ("tr", "66,7%", "2,5 saat", "10.000 saat"),
+    ],
+)
+async def test_totals_use_labels_and_the_languages_numbers(
+    tmp_path, lang, percent, hours, goal_hours
+):
     app = totals_room(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         text = await open_totals(pilot, lang)
-    for raw in ("None", "totaal uniek", "totaal_uniek", "doorverwezen wpi", "enquete",
-                "vrijwilligersuren:"):
+    for raw in (
+        "None",
+        "totaal uniek",
+        "totaal_uniek",
+        "doorverwezen wpi",
+        "enquete",
+        "vrijwilligersuren:",
+    ):
         assert raw not in text
     assert percent in text and hours in text and goal_hours in text
     assert app.catalog.activities["kookclub"].label(lang) in text
@@ -82,8 +93,12 @@ async def test_totals_without_survey_answers_say_so(tmp_path):
 
 # --- 13 handgeld ----------------------------------------------------------------------
 def expenses(store) -> list[dict]:
-    return [json.loads(r[0]) for r in store.conn.execute(
-        "SELECT payload FROM events WHERE kind = 'cash_expense' ORDER BY seq")]
+    return [
+        json.loads(r[0])
+        for r in store.conn.execute(
+            "SELECT payload FROM events WHERE kind = 'cash_expense' ORDER BY seq"
+        )
+    ]
 
 
 async def open_handgeld(pilot, lang: str = "nl") -> None:
@@ -242,8 +257,7 @@ def test_day_entries_name_who_entered_a_line(tmp_path):
     store.record_expense(500, "C", "", by=key_holder.code)
     store.record_expense(700, "C", "", by="XXXX-XXXX")  # a code the room has no name for
     entries = queries.day_entries(store.conn, "cjm", clock().date())
-    assert [(e.by, e.by_name) for e in entries] == [("XXXX-XXXX", None),
-                                                    (key_holder.code, "Anna")]
+    assert [(e.by, e.by_name) for e in entries] == [("XXXX-XXXX", None), (key_holder.code, "Anna")]
 
 
 async def test_corrections_void_with_nothing_chosen_says_what_to_do(tmp_path):
@@ -262,8 +276,9 @@ async def test_corrections_void_with_nothing_chosen_says_what_to_do(tmp_path):
         await tap_again(pilot, "#void")  # the voided line is gone: nothing is chosen again
         await settle(pilot)
         assert "Tik eerst op de regel" in screen_text(app)
-        assert store.conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'void'"
-                                  ).fetchone()[0] == 1
+        assert (
+            store.conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'void'").fetchone()[0] == 1
+        )
 
 
 # --- 16 day summary -------------------------------------------------------------------
@@ -345,6 +360,7 @@ def key_holder_screen(button: str, lang: str = "nl"):
         pilot.app.lang = lang
         await pilot.click(button)
         await settle(pilot)
+
     return run_before
 
 
@@ -357,7 +373,9 @@ def test_snapshot_key_holder_screens(snap_compare, tmp_path, size, button):
 
 def test_snapshot_handgeld_in_english_small(snap_compare, tmp_path):
     app = snapshot_room(tmp_path)
-    assert snap_compare(app, terminal_size=SMALL, run_before=key_holder_screen("#kh-handgeld", "en"))
+    assert snap_compare(
+        app, terminal_size=SMALL, run_before=key_holder_screen("#kh-handgeld", "en")
+    )
 
 
 def test_snapshot_close_summary_small(snap_compare, tmp_path):

@@ -41,10 +41,13 @@ async def test_status_carries_the_spaceapi_fields_from_the_room_config(tmp_path)
     from shared.spaceapi import room_details
 
     config = tmp_path / "room.toml"
-    config.write_text('[room]\nid = "cjm"\ndatabase = "room.db"\nstatus_file = "status.json"\n'
-                      'space_name = "Casa Jepie"\nspace_url = "https://example.org/cjm"\n'
-                      'space_address = "Voorbeeldstraat 1, Amsterdam"\nspace_lat = 52.3\n'
-                      'space_lon = 4.97\nspace_email = "cjm@example.org"\n', "utf-8")
+    config.write_text(
+        '[room]\nid = "cjm"\ndatabase = "room.db"\nstatus_file = "status.json"\n'
+        'space_name = "Casa Jepie"\nspace_url = "https://example.org/cjm"\n'
+        'space_address = "Voorbeeldstraat 1, Amsterdam"\nspace_lat = 52.3\n'
+        'space_lon = 4.97\nspace_email = "cjm@example.org"\n',
+        "utf-8",
+    )
     details = room_details(load_room_config(config).room)
     app, *_ = make_app(tmp_path, status_details=details)
     async with app.run_test(size=SIZE) as pilot:
@@ -78,8 +81,12 @@ def sync_section(tmp_path, *, room_key: bool = False, central_key: bool = False)
         (keys / "cjm.key").write_text("not read by the kiosk")
     if central_key:
         (keys / "central.pub").write_text("not read by the kiosk")
-    return SyncSection(key=keys / "cjm.key", central_key=keys / "central.pub",
-                       outbox=tmp_path / "outbox", inbox=tmp_path / "inbox")
+    return SyncSection(
+        key=keys / "cjm.key",
+        central_key=keys / "central.pub",
+        outbox=tmp_path / "outbox",
+        inbox=tmp_path / "inbox",
+    )
 
 
 async def open_sync(pilot) -> str:
@@ -126,9 +133,21 @@ def test_the_example_config_starts_and_says_what_is_missing(tmp_path):
     store.close()
     log = tmp_path / "kiosk.log"
     kiosk = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli", "--headless", "--config", str(tmp_path / "room.toml"),
-         "--log", str(log)], cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(repo)})
+        [
+            sys.executable,
+            "-m",
+            "kiosk.cli",
+            "--headless",
+            "--config",
+            str(tmp_path / "room.toml"),
+            "--log",
+            str(log),
+        ],
+        cwd=repo,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+    )
     try:
         deadline = time.monotonic() + 60  # a bound on waiting for the start, not a measurement
         while "kiosk ready" not in (log.read_text() if log.exists() else ""):
@@ -151,7 +170,11 @@ def test_snapshot_sync_with_missing_keys(snap_compare, tmp_path, size):
     from shared.config import SyncSection
 
     nowhere = Path("/nonexistent/bwk")  # fixed paths: the screenshot shows them
-    sync = SyncSection(key=nowhere / "keys/cjm.key", central_key=nowhere / "keys/central.pub",
-                       outbox=nowhere / "outbox", inbox=nowhere / "inbox")
+    sync = SyncSection(
+        key=nowhere / "keys/cjm.key",
+        central_key=nowhere / "keys/central.pub",
+        outbox=nowhere / "outbox",
+        inbox=nowhere / "inbox",
+    )
     app, *_ = make_app(tmp_path, sync=sync)
     assert snap_compare(app, terminal_size=size, run_before=key_holder_screen("#kh-sync"))

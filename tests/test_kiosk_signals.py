@@ -87,8 +87,9 @@ def stop_at_random_moment(tmp_path: Path, how: str, seed: int) -> tuple[int | No
     return code, took, written
 
 
-@pytest.mark.parametrize("how", ["term", "hup", "close", "close-then-term", "term-twice",
-                                 "frozen-term"])
+@pytest.mark.parametrize(
+    "how", ["term", "hup", "close", "close-then-term", "term-twice", "frozen-term"]
+)
 def test_the_kiosk_stops_at_any_moment(tmp_path, how):
     for round_ in range(ROUNDS):
         seed = zlib.crc32(f"{how}{round_}".encode()) & 0xFFFF if ROUNDS > 1 else len(how)

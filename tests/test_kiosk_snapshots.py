@@ -32,8 +32,12 @@ def remember(store, names) -> None:
 
 
 def test_snapshot_closed(snap_compare, tmp_path):
-    app, *_ = _app(tmp_path, open_room=False, opening_hours="ma-vr 10:00-16:00",
-                   demo_key_holder=("Demo", "1234"))
+    app, *_ = _app(
+        tmp_path,
+        open_room=False,
+        opening_hours="ma-vr 10:00-16:00",
+        demo_key_holder=("Demo", "1234"),
+    )
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
 
@@ -207,6 +211,7 @@ def _taken_name_run(pad: bool):
         if pad:
             await pilot.click("#pad-letters")
             await settle(pilot)
+
     return run_before
 
 

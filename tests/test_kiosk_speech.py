@@ -131,9 +131,11 @@ async def test_the_button_is_hidden_without_espeak(tmp_path):
 
 async def test_speaking_does_not_block_the_screen(tmp_path):
     slow = tmp_path / "espeak-ng"
-    slow.write_text(f"#!{sys.executable}\nimport sys, time\n"
-                    "if sys.argv[1:] != ['--voices']:\n    sys.stdin.read(); time.sleep(30)\n",
-                    "utf-8")
+    slow.write_text(
+        f"#!{sys.executable}\nimport sys, time\n"
+        "if sys.argv[1:] != ['--voices']:\n    sys.stdin.read(); time.sleep(30)\n",
+        "utf-8",
+    )
     slow.chmod(0o755)
     speaker = Speaker(program=str(slow))
     app, store, _, _ = make_app(tmp_path, speaker=speaker)

@@ -31,20 +31,33 @@ class FakeClock:
 
 def make_room(tmp_path: Path, *, open_room: bool = True, clock: FakeClock | None = None):
     clock = clock or FakeClock()
-    store = RoomStore(tmp_path / "room.db", "cjm", clock=clock, durable=False,
-                      busy_timeout_ms=UI_BUSY_TIMEOUT_MS)
+    store = RoomStore(
+        tmp_path / "room.db", "cjm", clock=clock, durable=False, busy_timeout_ms=UI_BUSY_TIMEOUT_MS
+    )
     key_holder = store.add_key_holder("Anna", PIN, by=None)
     if open_room:
         store.open_room(by=key_holder.code)
     return store, key_holder, clock
 
 
-def make_app(tmp_path: Path, *, open_room: bool = True, survey_chance: float = 0.0,
-             **settings) -> tuple[KioskApp, RoomStore, object, FakeClock]:
+def make_app(
+    tmp_path: Path, *, open_room: bool = True, survey_chance: float = 0.0, **settings
+) -> tuple[KioskApp, RoomStore, object, FakeClock]:
     store, key_holder, clock = make_room(tmp_path, open_room=open_room)
-    app = KioskApp(store, load_catalog(), KioskSettings(
-        "cjm", "Casa Jepie Makandra", status_file=tmp_path / "status.json", clock=clock,
-        handle_signals=False, survey_chance=survey_chance, seed=0, **settings))
+    app = KioskApp(
+        store,
+        load_catalog(),
+        KioskSettings(
+            "cjm",
+            "Casa Jepie Makandra",
+            status_file=tmp_path / "status.json",
+            clock=clock,
+            handle_signals=False,
+            survey_chance=survey_chance,
+            seed=0,
+            **settings,
+        ),
+    )
     return app, store, key_holder, clock
 
 
@@ -70,8 +83,12 @@ def kinds(store: RoomStore) -> list[str]:
 
 
 def checkins(store: RoomStore) -> list[tuple]:
-    return [tuple(r) for r in store.conn.execute(
-        "SELECT visitor, activity FROM events WHERE kind = 'checkin' ORDER BY seq")]
+    return [
+        tuple(r)
+        for r in store.conn.execute(
+            "SELECT visitor, activity FROM events WHERE kind = 'checkin' ORDER BY seq"
+        )
+    ]
 
 
 def screen_text(app) -> str:

@@ -47,9 +47,12 @@ async def test_new_visitor_registers_with_a_nickname_and_sees_the_code(tmp_path)
         assert isinstance(app.screen, CodeScreen)
         person = store.find_people("zoe")[0]
         assert codes.display(person.code) in screen_text(app)
-        payload = json.loads(store.conn.execute(
-            "SELECT payload FROM events WHERE kind = 'visitor_registered' AND visitor = ?",
-            (person.code,)).fetchone()[0])
+        payload = json.loads(
+            store.conn.execute(
+                "SELECT payload FROM events WHERE kind = 'visitor_registered' AND visitor = ?",
+                (person.code,),
+            ).fetchone()[0]
+        )
         assert payload == {"new_in_area": True, "heard_via": "benefits_agency", "lang": "nl"}
         await pilot.click("#next")
         await settle(pilot)
@@ -180,7 +183,8 @@ async def test_survey_after_check_in_is_skippable_and_recorded(tmp_path):
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         rows = store.conn.execute(
-            "SELECT visitor, payload FROM events WHERE kind = 'survey_answered'").fetchall()
+            "SELECT visitor, payload FROM events WHERE kind = 'survey_answered'"
+        ).fetchall()
         assert sorted(json.loads(p)["answer"] for _, p in rows) == [2, 3]
         # Answered this quarter: not asked again.
         await pilot.click("#ok")
@@ -204,8 +208,12 @@ async def test_survey_skip_records_nothing(tmp_path):
         await pilot.press("enter")  # "Overslaan" has the focus
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
-        assert store.conn.execute(
-            "SELECT COUNT(*) FROM events WHERE kind = 'survey_answered'").fetchone()[0] == 0
+        assert (
+            store.conn.execute(
+                "SELECT COUNT(*) FROM events WHERE kind = 'survey_answered'"
+            ).fetchone()[0]
+            == 0
+        )
 
 
 async def test_language_choice_is_on_welcome_and_changes_the_texts(tmp_path):
@@ -247,7 +255,8 @@ async def test_volunteer_clocks_in_and_out_and_records_jobs(tmp_path):
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         jobs = store.conn.execute(
-            "SELECT visitor, activity FROM events WHERE kind = 'job_done'").fetchall()
+            "SELECT visitor, activity FROM events WHERE kind = 'job_done'"
+        ).fetchall()
         assert [tuple(j) for j in jobs] == [(roy.code, "tuindienst")] * 3
         await pilot.click("#ok")
         await settle(pilot)

@@ -19,8 +19,7 @@ from shared import codes
 
 async def db_done(app) -> None:
     """Wait until the database thread has done everything handed to it so far."""
-    await asyncio.get_running_loop().run_in_executor(None, app.run_in_db_thread,
-                                                     lambda store: None)
+    await asyncio.get_running_loop().run_in_executor(None, app.run_in_db_thread, lambda store: None)
 
 
 def labels(app) -> list[str]:
@@ -51,8 +50,7 @@ async def test_same_names_are_told_apart_by_the_end_of_their_code(tmp_path):
 
 async def test_more_pages_reach_every_match(tmp_path):
     app, store, _, _ = make_app(tmp_path)
-    names = ["Mohamed", "Mohamed", "Mohamed", "Mohamed A.", "Mohammed", "Moussa", "Monique",
-             "Mo"]
+    names = ["Mohamed", "Mohamed", "Mohamed", "Mohamed A.", "Mohammed", "Moussa", "Monique", "Mo"]
     for name in names:
         store.register_visitor(name)
     async with app.run_test(size=SIZE) as pilot:
@@ -341,10 +339,19 @@ async def test_a_skipped_survey_stays_skipped_after_the_kiosk_restarts(tmp_path)
         assert isinstance(app.screen, SurveyScreen)
         await pilot.click("#skip")
         await settle(pilot)
-    restarted = KioskApp(RoomStore(tmp_path / "room.db", "cjm", clock=clock, durable=False),
-                         load_catalog(), KioskSettings(
-                             "cjm", "Casa Jepie Makandra", status_file=tmp_path / "status.json",
-                             clock=clock, handle_signals=False, survey_chance=1.0, seed=0))
+    restarted = KioskApp(
+        RoomStore(tmp_path / "room.db", "cjm", clock=clock, durable=False),
+        load_catalog(),
+        KioskSettings(
+            "cjm",
+            "Casa Jepie Makandra",
+            status_file=tmp_path / "status.json",
+            clock=clock,
+            handle_signals=False,
+            survey_chance=1.0,
+            seed=0,
+        ),
+    )
     clock.advance(days=30)  # same quarter, a fresh kiosk process (nothing kept in memory)
     async with restarted.run_test(size=SIZE) as pilot:
         await settle(pilot)

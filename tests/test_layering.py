@@ -19,8 +19,9 @@ print('ok')
 
 
 def test_shared_and_syncd_import_with_textual_blocked():
-    result = subprocess.run([sys.executable, "-c", BLOCK_TEXTUAL], cwd=REPO, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCK_TEXTUAL], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 

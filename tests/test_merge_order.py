@@ -20,8 +20,10 @@ from shared.store import RoomStore, StoreError
 from tests.conftest import FakeClock
 
 CATALOG = load_catalog()
-TALLIES = ("SELECT room, year, kind, activity, visitor, n, ROUND(amount, 6) FROM tallies "
-           "WHERE n != 0 ORDER BY 1, 2, 3, 4, 5")
+TALLIES = (
+    "SELECT room, year, kind, activity, visitor, n, ROUND(amount, 6) FROM tallies "
+    "WHERE n != 0 ORDER BY 1, 2, 3, 4, 5"
+)
 MONTHLY = "SELECT room, month, visitor, n FROM monthly_visits WHERE n != 0 ORDER BY 1, 2, 3"
 
 PROJECTIONS = {  # every projection table, in a fixed order
@@ -30,15 +32,23 @@ PROJECTIONS = {  # every projection table, in a fixed order
     "open_shifts": "SELECT room, code, start_id, started_at FROM open_shifts ORDER BY 1, 2",
     "voided": "SELECT event_id, void_id FROM voided ORDER BY 1",
     "tallies": "SELECT room, year, kind, activity, visitor, n, amount FROM tallies WHERE n != 0 "
-               "ORDER BY 1, 2, 3, 4, 5",
+    "ORDER BY 1, 2, 3, 4, 5",
     "monthly_visits": MONTHLY,
 }
 REPORT_NOW = datetime(2018, 1, 5, 12, tzinfo=TZ)
 
-steps = st.lists(st.tuples(st.sampled_from(["visit", "anon", "job", "shift", "void", "role",
-                                            "open", "expense", "survey"]),
-                           st.integers(0, 3), st.sampled_from(list(CATALOG.activities)),
-                           st.integers(1, 600)), min_size=1, max_size=30)
+steps = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["visit", "anon", "job", "shift", "void", "role", "open", "expense", "survey"]
+        ),
+        st.integers(0, 3),
+        st.sampled_from(list(CATALOG.activities)),
+        st.integers(1, 600),
+    ),
+    min_size=1,
+    max_size=30,
+)
 
 
 def write_room(path, ops, rng) -> list[Event]:
@@ -57,8 +67,9 @@ def write_room(path, ops, rng) -> list[Event]:
         elif kind == "job":
             store.record_jobs("klussendienst", 1, people[who])
         elif kind == "role":
-            store.set_volunteer(people[who], not store.has_role(people[who], "volunteer"),
-                                by=holder.code)
+            store.set_volunteer(
+                people[who], not store.has_role(people[who], "volunteer"), by=holder.code
+            )
         elif kind == "open":
             if store.conn.execute("SELECT is_open FROM room_state").fetchone() in (None, (0,)):
                 store.open_room(by=holder.code)
@@ -74,9 +85,19 @@ def write_room(path, ops, rng) -> list[Event]:
             else:
                 store.start_shift(volunteer)
         else:
-            candidates = [e for e in events_after(store.conn, "cjm", 0, 10_000)
-                          if e.kind in ("checkin", "job_done", "shift_started", "shift_ended",
-                                        "cash_expense", "survey_answered")]
+            candidates = [
+                e
+                for e in events_after(store.conn, "cjm", 0, 10_000)
+                if e.kind
+                in (
+                    "checkin",
+                    "job_done",
+                    "shift_started",
+                    "shift_ended",
+                    "cash_expense",
+                    "survey_answered",
+                )
+            ]
             if candidates:
                 try:
                     store.void(rng.choice(candidates).id, by=holder.code)
@@ -87,7 +108,9 @@ def write_room(path, ops, rng) -> list[Event]:
     return log
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=steps, seed=st.integers(0, 2**32), chunk=st.integers(1, 7), one_pass=st.booleans())
 def test_any_arrival_order_gives_the_same_counts(tmp_path_factory, ops, seed, chunk, one_pass):
     """Bundles of ``chunk`` events in random order, each merged on its own or all in one
@@ -98,10 +121,13 @@ def test_any_arrival_order_gives_the_same_counts(tmp_path_factory, ops, seed, ch
     shuffled = log[:]
     rng.shuffle(shuffled)
     central = connect(folder / "central.db")
-    bundles = [shuffled[start:start + chunk] for start in range(0, len(shuffled), chunk)]
+    bundles = [shuffled[start : start + chunk] for start in range(0, len(shuffled), chunk)]
     if one_pass:
-        results = merge_bundles(central, [_incoming(i, bundle) for i, bundle in enumerate(bundles)],
-                                "2018-01-02T10:00:00+01:00")
+        results = merge_bundles(
+            central,
+            [_incoming(i, bundle) for i, bundle in enumerate(bundles)],
+            "2018-01-02T10:00:00+01:00",
+        )
         assert sum(r.added for r in results) == len(log)
     for bundle in bundles if not one_pass else ():
         with transaction(central):
@@ -113,7 +139,9 @@ def test_any_arrival_order_gives_the_same_counts(tmp_path_factory, ops, seed, ch
     assert central.execute(TALLIES).fetchall() == room.execute(TALLIES).fetchall()
     assert central.execute(MONTHLY).fetchall() == room.execute(MONTHLY).fetchall()
     for year in (2017, 2018):
-        assert year_indicators(central, CATALOG, year, ["cjm"]) == year_indicators(room, CATALOG, year, ["cjm"])
+        assert year_indicators(central, CATALOG, year, ["cjm"]) == year_indicators(
+            room, CATALOG, year, ["cjm"]
+        )
     merged, merged_report = projections(central), reports(central)
     assert merged == projections(room)  # roles, room state, open shifts too: the room's own
     assert merged_report == reports(room)
@@ -140,8 +168,14 @@ def reports(conn) -> list[dict]:
 def test_a_role_removed_before_it_was_added_second_half_first(tmp_path):
     """Issue 10 item 9: the second half of a room's log merged first gave central a
     volunteer the room had removed (and rebuild_projections disagreed)."""
-    ops = [("role", 0, "inloop", 5), ("visit", 0, "kookclub", 5), ("role", 0, "inloop", 5),
-           ("open", 0, "inloop", 5), ("open", 0, "inloop", 5), ("shift", 0, "inloop", 5)]
+    ops = [
+        ("role", 0, "inloop", 5),
+        ("visit", 0, "kookclub", 5),
+        ("role", 0, "inloop", 5),
+        ("open", 0, "inloop", 5),
+        ("open", 0, "inloop", 5),
+        ("shift", 0, "inloop", 5),
+    ]
     log = write_room(tmp_path / "room.db", ops, random.Random(5))
     central = connect(tmp_path / "central.db")
     half = len(log) // 2
@@ -157,8 +191,13 @@ def test_a_role_removed_before_it_was_added_second_half_first(tmp_path):
 
 def _incoming(number: int, events: list[Event]) -> Incoming:
     seqs = [e.seq for e in events]
-    header = {"room": "cjm", "kind": "events", "first_seq": min(seqs), "last_seq": max(seqs),
-              "created": "2018-01-02T10:00:00+01:00"}
+    header = {
+        "room": "cjm",
+        "kind": "events",
+        "first_seq": min(seqs),
+        "last_seq": max(seqs),
+        "created": "2018-01-02T10:00:00+01:00",
+    }
     return Incoming(f"bundle-{number}", header, [to_row(e) for e in events], f"digest-{number}")
 
 
@@ -177,8 +216,12 @@ def test_a_different_event_at_a_taken_seq_is_a_conflict(tmp_path):
 
 def test_a_restored_log_has_the_same_current_state(tmp_path):
     """Open shifts, roles and room state rebuilt by merge_many equal the room's own."""
-    ops = [("shift", 0, "inloop", 5), ("shift", 0, "inloop", 60), ("shift", 0, "inloop", 5),
-           ("visit", 1, "kookclub", 5)]
+    ops = [
+        ("shift", 0, "inloop", 5),
+        ("shift", 0, "inloop", 60),
+        ("shift", 0, "inloop", 5),
+        ("visit", 1, "kookclub", 5),
+    ]
     log = write_room(tmp_path / "room.db", ops, random.Random(3))
     restored = connect(tmp_path / "restored.db")
     with transaction(restored):
@@ -186,7 +229,9 @@ def test_a_restored_log_has_the_same_current_state(tmp_path):
     room = connect(tmp_path / "room.db")
     for table in ("open_shifts", "roles", "room_state", "voided"):
         query = f"SELECT * FROM {table} ORDER BY 1, 2"
-        assert [tuple(r) for r in restored.execute(query)] == [tuple(r) for r in room.execute(query)]
+        assert [tuple(r) for r in restored.execute(query)] == [
+            tuple(r) for r in room.execute(query)
+        ]
     assert len(restored.execute("SELECT * FROM open_shifts").fetchall()) == 1
     room.close()
     restored.close()
@@ -195,8 +240,11 @@ def test_a_restored_log_has_the_same_current_state(tmp_path):
 def test_a_rooms_own_void_holds_when_another_rooms_void_of_the_same_event_came_first(tmp_path):
     """Both voids arrive before their target: the other room's never applies, the own one does,
     and the result equals a rebuild."""
-    log = write_room(tmp_path / "room.db", [("visit", 0, "kookclub", 5), ("visit", 1, "kookclub", 5),
-                                            ("void", 0, "inloop", 5)], random.Random(2))
+    log = write_room(
+        tmp_path / "room.db",
+        [("visit", 0, "kookclub", 5), ("visit", 1, "kookclub", 5), ("void", 0, "inloop", 5)],
+        random.Random(2),
+    )
     void = next(e for e in log if e.kind == "void")
     hostile = Event("f" * 32, "handreiking", 1, void.at, "void", None, None, void.ref, {"by": "X"})
     central = connect(tmp_path / "central.db")

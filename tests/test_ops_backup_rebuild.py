@@ -44,8 +44,11 @@ def _stop(proc) -> None:
 
 def _central_config_for(site: Site, database: str):
     """A copy of central's config that reads another database file (to verify a backup)."""
-    text = site.config("central").read_text().replace('database = "central.db"',
-                                                       f'database = "{database}"', 1)
+    text = (
+        site.config("central")
+        .read_text()
+        .replace('database = "central.db"', f'database = "{database}"', 1)
+    )
     path = site.root / "central" / f"{database}.toml"
     path.write_text(text)
     return path
@@ -65,15 +68,17 @@ def test_backup_while_the_daemon_merges_then_a_restore_drill(site):
         site.once("cjm")
         during = site.root / "central" / "during.db"
         site.syncd("backup", "--config", str(site.config("central")), "--out", str(during))
-        verify = site.syncd("verify", "--config", str(_central_config_for(site, "during.db")),
-                            check=False)
+        verify = site.syncd(
+            "verify", "--config", str(_central_config_for(site, "during.db")), check=False
+        )
         assert verify.returncode == 0, verify.stdout  # a consistent snapshot, whenever taken
 
         wait_for(lambda: _all_merged(site), site.root, what="central to merge the batch")
         backup = site.root / "backup" / "central-backup.db"
         backup.parent.mkdir()
-        out = site.syncd("backup", "--config", str(site.config("central")), "--out",
-                         str(backup)).stdout
+        out = site.syncd(
+            "backup", "--config", str(site.config("central")), "--out", str(backup)
+        ).stdout
         assert "wrote" in out and str(backup) in out
     finally:
         _stop(daemon)
@@ -93,11 +98,11 @@ def test_backup_while_the_daemon_merges_then_a_restore_drill(site):
 
 def test_backup_refuses_the_database_itself_and_a_missing_folder(site):
     central = str(site.config("central"))
-    same = site.syncd("backup", "--config", central, "--out",
-                      str(site.db("central")), check=False)
+    same = site.syncd("backup", "--config", central, "--out", str(site.db("central")), check=False)
     assert same.returncode == 2 and "the database itself" in same.stderr
-    nowhere = site.syncd("backup", "--config", central, "--out",
-                         str(site.root / "nowhere" / "b.db"), check=False)
+    nowhere = site.syncd(
+        "backup", "--config", central, "--out", str(site.root / "nowhere" / "b.db"), check=False
+    )
     assert nowhere.returncode == 2 and "no such folder" in nowhere.stderr
     # a room's database can be backed up the same way (it holds names: 0600)
     room_copy = site.root / "cjm-backup.db"
@@ -143,6 +148,7 @@ def test_rebuild_central_from_the_rooms_gives_the_same_report(site):
     # a room's outbox bookkeeping is empty again: the re-export replaced the old bundles
     from shared import merge
     from shared.db import connect
+
     for room in site.rooms:
         conn = connect(site.db(room))
         try:
@@ -156,8 +162,12 @@ def test_resend_is_for_a_room_and_needs_all(site):
     assert central.returncode == 2 and "resend runs in a room" in central.stderr
     bare = site.syncd("resend", "--config", str(site.config("cjm")), check=False)
     assert bare.returncode == 2 and "--all" in bare.stderr
-    assert json.loads(site.syncd("status", "--config", str(site.config("cjm")),
-                                 "--json").stdout)["acked_seq"] > 0  # nothing changed
+    assert (
+        json.loads(site.syncd("status", "--config", str(site.config("cjm")), "--json").stdout)[
+            "acked_seq"
+        ]
+        > 0
+    )  # nothing changed
 
 
 def test_restoring_an_older_backup_then_resend_brings_back_what_came_after(site):
@@ -180,5 +190,6 @@ def test_restoring_an_older_backup_then_resend_brings_back_what_came_after(site)
     site.sync_all()
     assert later.id in event_ids(site.db("central"))
     assert _comparable(_report(site)) == _comparable(before)
-    assert site.syncd("verify", "--config", str(site.config("central")), check=False
-                      ).returncode == 0
+    assert (
+        site.syncd("verify", "--config", str(site.config("central")), check=False).returncode == 0
+    )

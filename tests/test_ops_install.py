@@ -43,8 +43,11 @@ TOOLS = ("adduser", "deluser", "runuser", "setpriv", "systemd-analyze")
 MARKER = Path("/var/tmp/bwk-install-test.lock")
 LOGS = Path("/var/log/bwk")
 CAGE_RUN = Path("/usr/local/bin/bwk-kiosk-cage-run")
-PLAIN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-             "LANG": "C.UTF-8", "DEBIAN_FRONTEND": "noninteractive"}
+PLAIN_ENV = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "LANG": "C.UTF-8",
+    "DEBIAN_FRONTEND": "noninteractive",
+}
 
 
 def _exists(user: str) -> bool:
@@ -62,9 +65,19 @@ def _refuse(reason: str) -> None:
 
 
 def _sh(command: str, **kwargs) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, shell=True, capture_output=True, text=True,
-                            stdin=subprocess.DEVNULL, env=PLAIN_ENV, timeout=300, **kwargs)
-    assert result.returncode == 0, f"{command}\n-> {result.returncode}\n{result.stdout}{result.stderr}"
+    result = subprocess.run(
+        command,
+        shell=True,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=PLAIN_ENV,
+        timeout=300,
+        **kwargs,
+    )
+    assert result.returncode == 0, (
+        f"{command}\n-> {result.returncode}\n{result.stdout}{result.stderr}"
+    )
     return result
 
 
@@ -91,8 +104,10 @@ def machine(tmp_path):
         if lock.read():
             _clean_up()  # left by an interrupted run of this test
         if _exists(USER) or HOME.exists() or LOGS.exists():
-            _refuse(f"a user {USER}, {HOME} or {LOGS} exists that this test did not make: "
-                    "it will not touch a real installation")
+            _refuse(
+                f"a user {USER}, {HOME} or {LOGS} exists that this test did not make: "
+                "it will not touch a real installation"
+            )
         _mark(lock, "made by tests/test_ops_install.py\n")
         had_cage_run = CAGE_RUN.exists()
         clone = Path(tempfile.mkdtemp(prefix="bwk-clone-", dir="/var/tmp"))
@@ -109,6 +124,7 @@ def machine(tmp_path):
 def _take_turns(lock, patience: float = 600.0) -> None:
     import fcntl
     import time
+
     deadline = time.monotonic() + patience
     while True:
         try:
@@ -137,14 +153,17 @@ def _install_section() -> str:
 
 
 def _doc_blocks() -> list[list[str]]:
-    return [[line.strip() for line in block.splitlines() if line.strip()]
-            for block in re.findall(r"```sh\n(.*?)```", _install_section(), re.S)]
+    return [
+        [line.strip() for line in block.splitlines() if line.strip()]
+        for block in re.findall(r"```sh\n(.*?)```", _install_section(), re.S)
+    ]
 
 
 def _unit(path: Path) -> dict[str, list[str]]:
     settings: dict[str, list[str]] = {}
-    for key, value in re.findall(r"^(\w+)=(.*)$", path.read_text("utf-8").replace("\\\n", " "),
-                                 re.M):
+    for key, value in re.findall(
+        r"^(\w+)=(.*)$", path.read_text("utf-8").replace("\\\n", " "), re.M
+    ):
         settings.setdefault(key, []).append(value.strip())
     return settings
 
@@ -159,8 +178,14 @@ def _as_unit_user(unit: dict[str, list[str]], argv: list[str]):
 
 def _run_unit(unit, argv, **kwargs) -> subprocess.CompletedProcess:
     command, env = _as_unit_user(unit, argv)
-    result = subprocess.run(command, cwd=unit["WorkingDirectory"][0], env={**env, **kwargs},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        command,
+        cwd=unit["WorkingDirectory"][0],
+        env={**env, **kwargs},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, f"{argv}\n{result.stdout}{result.stderr}"
     return result
 
@@ -192,9 +217,25 @@ def test_the_units_as_shipped_agree_on_one_user_one_venv_one_room_folder():
 
 def test_installing_on_debian_as_the_guide_says(machine, tmp_path):
     clone = machine
-    shutil.copytree(REPO, clone / "buurtwerkkamer", ignore=shutil.ignore_patterns(
-        ".git", ".venv", ".ci-venv", "__pycache__", "*.egg-info", "build", "dist",
-        ".pytest_cache", ".hypothesis", "*.db", "*.db-wal", "*.db-shm", "results"))
+    shutil.copytree(
+        REPO,
+        clone / "buurtwerkkamer",
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            ".ci-venv",
+            "__pycache__",
+            "*.egg-info",
+            "build",
+            "dist",
+            ".pytest_cache",
+            ".hypothesis",
+            "*.db",
+            "*.db-wal",
+            "*.db-shm",
+            "results",
+        ),
+    )
     source = clone / "buurtwerkkamer"
     os.chmod(clone, 0o755)
     etc_units = tmp_path / "etc-systemd-system"
@@ -205,12 +246,18 @@ def test_installing_on_debian_as_the_guide_says(machine, tmp_path):
     assert len(blocks) == 3, "every machine, central, a room"
     for line in (line for block in blocks for line in block):
         assert not line.startswith("systemctl "), "systemd is not PID 1 in a test machine"
-        _sh(line.replace("/path/to/buurtwerkkamer", str(source))
-            .replace("/etc/systemd/system", str(etc_units)))
+        _sh(
+            line.replace("/path/to/buurtwerkkamer", str(source)).replace(
+                "/etc/systemd/system", str(etc_units)
+            )
+        )
         if line.startswith("adduser"):  # pip builds in the source tree: the clone is bwk's
             _sh(f"chown -R {USER}:{USER} {shlex.quote(str(source))}")
     assert sorted(p.name for p in etc_units.iterdir()) == [
-        "bwk-kiosk.service", "bwk-syncd-central.service", "bwk-syncd-room.service"]
+        "bwk-kiosk.service",
+        "bwk-syncd-central.service",
+        "bwk-syncd-room.service",
+    ]
     account = pwd.getpwnam(USER)
     assert account.pw_dir == str(HOME) and account.pw_uid < 1000  # a system user
     for folder in (HOME / "room", HOME / "central"):
@@ -220,25 +267,41 @@ def test_installing_on_debian_as_the_guide_says(machine, tmp_path):
     # docs/KIOSK.md puts it); and it does catch a wrong ExecStart path.
     _sh(f"install -m 755 {source}/config/bwk-kiosk-cage-run /usr/local/bin/")
     for unit in sorted((REPO / "config").glob("*.service")):
-        result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True,
-                                text=True, env=PLAIN_ENV, timeout=60)
-        assert result.returncode == 0 and not result.stdout.strip(), \
+        result = subprocess.run(
+            ["systemd-analyze", "verify", str(unit)],
+            capture_output=True,
+            text=True,
+            env=PLAIN_ENV,
+            timeout=60,
+        )
+        assert result.returncode == 0 and not result.stdout.strip(), (
             f"{unit.name}: {result.stdout}{result.stderr}"
+        )
     wrong = tmp_path / "wrong" / "bwk-syncd-room.service"
     wrong.parent.mkdir()
-    wrong.write_text((REPO / "config" / "bwk-syncd-room.service").read_text()
-                     .replace("/srv/bwk/venv/bin/bwk-syncd", "/srv/bwk/venv/bin/bwk-sync"))
-    result = subprocess.run(["systemd-analyze", "verify", str(wrong)], capture_output=True,
-                            text=True, env=PLAIN_ENV, timeout=60)
+    wrong.write_text(
+        (REPO / "config" / "bwk-syncd-room.service")
+        .read_text()
+        .replace("/srv/bwk/venv/bin/bwk-syncd", "/srv/bwk/venv/bin/bwk-sync")
+    )
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(wrong)],
+        capture_output=True,
+        text=True,
+        env=PLAIN_ENV,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "/srv/bwk/venv/bin/bwk-sync is not executable" in result.stdout + result.stderr
 
     # The guide's Syncthing unit for the service user (Debian's syncthing@.service).
     syncthing = _section("## Syncthing")
     [block] = re.findall(r"```sh\n(.*?)```", syncthing, re.S)
-    assert block.splitlines() == ["apt-get install -y syncthing",
-                                  f"systemd-analyze verify syncthing@{USER}.service",
-                                  f"systemctl enable --now syncthing@{USER}"]
+    assert block.splitlines() == [
+        "apt-get install -y syncthing",
+        f"systemd-analyze verify syncthing@{USER}.service",
+        f"systemctl enable --now syncthing@{USER}",
+    ]
     if shutil.which("syncthing") or os.environ.get("CI") == "true":  # .ci/run installs it
         for line in block.splitlines()[:2]:
             _sh(line)
@@ -254,14 +317,27 @@ def test_installing_on_debian_as_the_guide_says(machine, tmp_path):
     central_toml = central_dir / "central.toml"
     central_toml.write_text(central_toml.read_text().split("[rooms.cjm]")[0])  # one room
     room_toml = room_dir / "room.toml"
-    room_toml.write_text(room_toml.read_text().replace('# status_file = "status.json"',
-                                                       'status_file = "status.json"'))
+    room_toml.write_text(
+        room_toml.read_text().replace(
+            '# status_file = "status.json"', 'status_file = "status.json"'
+        )
+    )
     [init] = re.findall(r"`(runuser -u bwk -- \S+/bwk-kiosk init [^`]+)`", _install_section())
-    done = subprocess.run(init, shell=True, input="Ruth\n9157\n9157\n", capture_output=True,
-                          text=True, env=PLAIN_ENV, timeout=120)  # answers on stdin
+    done = subprocess.run(
+        init,
+        shell=True,
+        input="Ruth\n9157\n9157\n",
+        capture_output=True,
+        text=True,
+        env=PLAIN_ENV,
+        timeout=120,
+    )  # answers on stdin
     assert done.returncode == 0, done.stdout + done.stderr
-    for secret in (room_dir / "room.db", room_dir / "keys" / "multibron.key",
-                   central_dir / "keys" / "central.key"):
+    for secret in (
+        room_dir / "room.db",
+        room_dir / "keys" / "multibron.key",
+        central_dir / "keys" / "central.key",
+    ):
         assert stat.S_IMODE(secret.stat().st_mode) == 0o600 and secret.owner() == USER, secret
 
     # 4. Each syncd unit's ExecStart, as its User, one pass ("once" for "run").
@@ -280,12 +356,20 @@ def test_installing_on_debian_as_the_guide_says(machine, tmp_path):
     once(central_unit)
     _hand_over(sorted((central_dir / "to-multibron").glob("ack-*.bwk")), room_dir / "inbox")
     once(room_unit)
-    status = json.loads(_run_unit(room_unit, [str(venv / "bwk-syncd"), "status", "--config",
-                                              "room.toml", "--json"]).stdout)
+    status = json.loads(
+        _run_unit(
+            room_unit, [str(venv / "bwk-syncd"), "status", "--config", "room.toml", "--json"]
+        ).stdout
+    )
     assert status["acked_seq"] == status["max_seq"] >= 1
-    verify = subprocess.run([*as_bwk, f"{venv}/bwk-syncd", "verify", "--config",
-                             "central.toml"], cwd=central_dir, capture_output=True, text=True,
-                            env=PLAIN_ENV, timeout=120)
+    verify = subprocess.run(
+        [*as_bwk, f"{venv}/bwk-syncd", "verify", "--config", "central.toml"],
+        cwd=central_dir,
+        capture_output=True,
+        text=True,
+        env=PLAIN_ENV,
+        timeout=120,
+    )
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
     # 5. The console kiosk: started by its unit's command line on a terminal, as bwk;
@@ -296,8 +380,12 @@ def test_installing_on_debian_as_the_guide_says(machine, tmp_path):
     shutil.chown(LOGS, USER, USER)
     command, env = _as_unit_user(kiosk_unit, shlex.split(kiosk_unit["ExecStart"][0]))
     with PtyKiosk(room_dir, size=(80, 24), args=(), command=command, env=env) as kiosk:
-        wait_for(lambda: (room_dir / "status.json").exists() or kiosk.proc.poll() is not None,
-                 room_dir, timeout=60, what="the kiosk to start")
+        wait_for(
+            lambda: (room_dir / "status.json").exists() or kiosk.proc.poll() is not None,
+            room_dir,
+            timeout=60,
+            what="the kiosk to start",
+        )
         assert kiosk.proc.poll() is None, kiosk.text()[-2000:]
         assert (room_dir / "status.json").owner() == USER
         kiosk.signal(signal.SIGTERM)
@@ -307,8 +395,10 @@ def test_installing_on_debian_as_the_guide_says(machine, tmp_path):
     # 6. The cage kiosk: its wrapper runs the same kiosk as bwk (stand-ins for cage and
     # foot, which need a seat); --help ends it at once, and its exit code comes through.
     cage_unit = _unit(REPO / "config" / "bwk-kiosk-cage.service")
-    assert cage_unit["LogsDirectory"] == ["bwk"] and cage_unit["WorkingDirectory"] == \
-        kiosk_unit["WorkingDirectory"]
+    assert (
+        cage_unit["LogsDirectory"] == ["bwk"]
+        and cage_unit["WorkingDirectory"] == kiosk_unit["WorkingDirectory"]
+    )
     stand_ins = clone / "stand-ins"
     stand_ins.mkdir()
     for name in ("cage", "foot"):
@@ -318,7 +408,11 @@ def test_installing_on_debian_as_the_guide_says(machine, tmp_path):
     runtime = clone / "run-bwk-kiosk"  # RuntimeDirectory=, made by systemd, owned by User=
     runtime.mkdir()
     shutil.chown(runtime, USER, USER)
-    result = _run_unit(cage_unit, [*shlex.split(cage_unit["ExecStart"][0]), "--help"],
-                       BWK_CAGE=str(stand_ins / "cage"), BWK_FOOT=str(stand_ins / "foot"),
-                       RUNTIME_DIRECTORY=str(runtime))
+    result = _run_unit(
+        cage_unit,
+        [*shlex.split(cage_unit["ExecStart"][0]), "--help"],
+        BWK_CAGE=str(stand_ins / "cage"),
+        BWK_FOOT=str(stand_ins / "foot"),
+        RUNTIME_DIRECTORY=str(runtime),
+    )
     assert "usage: bwk-kiosk" in result.stdout

@@ -47,17 +47,37 @@ def _new_room_key(site: Site, room: str = "cjm") -> Path:
 def _use_room_key(site: Site, room: str, key: Path) -> None:
     """On the room machine: the config names the new private key."""
     config = site.config(room)
-    config.write_text(re.sub(r'(?m)^key = .*$', f'key = "{key}"', config.read_text(), count=1))
+    config.write_text(re.sub(r"(?m)^key = .*$", f'key = "{key}"', config.read_text(), count=1))
 
 
 def _thief_bundle(site: Site, key_path: Path, first_seq: int) -> tuple[str, bytes]:
     """Events a thief signs with the stolen key, continuing the room's seq."""
-    records = [(f"{first_seq:012x}{'ab' * 10}", "cjm", first_seq, local_iso(system_clock()),
-                "checkin", None, "kookclub", None, "{}")]
+    records = [
+        (
+            f"{first_seq:012x}{'ab' * 10}",
+            "cjm",
+            first_seq,
+            local_iso(system_clock()),
+            "checkin",
+            None,
+            "kookclub",
+            None,
+            "{}",
+        )
+    ]
     assert len(records[0]) == len(FIELDS)
-    return seal("events", load_private(key_path), load_public(site.root / "keys" / "central.pub"),
-                records, room="cjm", created=local_iso(system_clock()), schema=SCHEMA_VERSION,
-                first_seq=first_seq, last_seq=first_seq, columns=FIELDS)
+    return seal(
+        "events",
+        load_private(key_path),
+        load_public(site.root / "keys" / "central.pub"),
+        records,
+        room="cjm",
+        created=local_iso(system_clock()),
+        schema=SCHEMA_VERSION,
+        first_seq=first_seq,
+        last_seq=first_seq,
+        columns=FIELDS,
+    )
 
 
 def test_enrol_and_revoke_a_room_key_then_the_room_continues_its_seq(site):
@@ -71,11 +91,13 @@ def test_enrol_and_revoke_a_room_key_then_the_room_continues_its_seq(site):
     new_dir = _new_room_key(site)
     new = _fp(new_dir / "cjm.pub")
 
-    out = site.syncd("enrol", "--config", str(central_toml), "--room", "cjm",
-                     "--key", str(new_dir / "cjm.pub")).stdout
+    out = site.syncd(
+        "enrol", "--config", str(central_toml), "--room", "cjm", "--key", str(new_dir / "cjm.pub")
+    ).stdout
     assert new in out and old in out
-    out = site.syncd("revoke", "--config", str(central_toml), "--room", "cjm",
-                     "--fingerprint", old.lower()).stdout
+    out = site.syncd(
+        "revoke", "--config", str(central_toml), "--room", "cjm", "--fingerprint", old.lower()
+    ).stdout
     assert old in out and new in out  # the revoked one, and the enrolled one computed from its key
     config = load_central_config(central_toml)
     assert _fp(config.rooms["cjm"].key) == new
@@ -105,8 +127,17 @@ def test_a_revocation_takes_effect_at_its_time_on_centrals_clock(site):
     central_toml = site.config("central")
     current = _fp(site.root / "keys" / "cjm.pub")
     later = local_iso(system_clock() + timedelta(days=1))
-    out = site.syncd("revoke", "--config", str(central_toml), "--room", "cjm",
-                     "--fingerprint", current, "--at", later).stdout
+    out = site.syncd(
+        "revoke",
+        "--config",
+        str(central_toml),
+        "--room",
+        "cjm",
+        "--fingerprint",
+        current,
+        "--at",
+        later,
+    ).stdout
     assert "warning" in out and "enrol" in out  # it is the enrolled key: say what follows
     site.store("cjm").check_in(None, ["kookclub"])
     site.sync_all()  # not yet in force: merged
@@ -128,15 +159,18 @@ def test_enrol_and_revoke_refuse_bad_input_in_plain_words_and_change_nothing(sit
     site.syncd("keygen", "multibron", "--dir", str(wrong))
     forged = tmp_path / "forged.pub"
     text = public_text(generate("cjm").public)
-    forged.write_text(re.sub(r"fingerprint: .*", f"fingerprint: {_fp(site.root / 'keys' / 'cjm.pub')}",
-                             text))
+    forged.write_text(
+        re.sub(r"fingerprint: .*", f"fingerprint: {_fp(site.root / 'keys' / 'cjm.pub')}", text)
+    )
     cases = [
         (("enrol", "--room", "cjm", "--key", str(wrong / "multibron.pub")), "named 'multibron'"),
         (("enrol", "--room", "cjm", "--key", str(forged)), "forged"),
         (("enrol", "--room", "nosuch", "--key", str(wrong / "multibron.pub")), "not enrolled"),
         (("revoke", "--room", "cjm", "--fingerprint", "nonsense"), "not a key fingerprint"),
-        (("revoke", "--room", "cjm", "--fingerprint", "ABCD-EFGH-JKMN-PQRS", "--at", "soon"),
-         "ISO time"),
+        (
+            ("revoke", "--room", "cjm", "--fingerprint", "ABCD-EFGH-JKMN-PQRS", "--at", "soon"),
+            "ISO time",
+        ),
     ]
     for args, message in cases:
         result = site.syncd(args[0], "--config", str(central_toml), *args[1:], check=False)
@@ -146,13 +180,20 @@ def test_enrol_and_revoke_refuse_bad_input_in_plain_words_and_change_nothing(sit
     # a revoked key cannot come back
     old = _fp(site.root / "keys" / "cjm.pub")
     site.syncd("revoke", "--config", str(central_toml), "--room", "cjm", "--fingerprint", old)
-    result = site.syncd("enrol", "--config", str(central_toml), "--room", "cjm",
-                        "--key", str(site.root / "keys" / "cjm.pub"), check=False)
+    result = site.syncd(
+        "enrol",
+        "--config",
+        str(central_toml),
+        "--room",
+        "cjm",
+        "--key",
+        str(site.root / "keys" / "cjm.pub"),
+        check=False,
+    )
     assert result.returncode == 2 and "revoked" in result.stderr
 
 
-def test_centrals_key_rotation_reaches_the_rooms_through_a_bundle_signed_by_the_old_key(
-        site):
+def test_centrals_key_rotation_reaches_the_rooms_through_a_bundle_signed_by_the_old_key(site):
     for room in site.rooms:  # re-send unacknowledged events at once ([sync] is the last section)
         with site.config(room).open("a") as config:
             config.write("resend_seconds = 0\n")
@@ -165,8 +206,14 @@ def test_centrals_key_rotation_reaches_the_rooms_through_a_bundle_signed_by_the_
     out = site.syncd("keygen", "central", "--dir", str(site.root / "keys-new")).stdout
     new = _fp(site.root / "keys-new" / "central.pub")
     assert new in out
-    out = site.syncd("enrol", "--config", str(site.config("central")), "--central",
-                     "--key", str(site.root / "keys-new" / "central.key")).stdout
+    out = site.syncd(
+        "enrol",
+        "--config",
+        str(site.config("central")),
+        "--central",
+        "--key",
+        str(site.root / "keys-new" / "central.key"),
+    ).stdout
     assert old in out and new in out
     site.once("central")  # the bundle sealed to the old key is not for the new one
     for _ in range(2):
@@ -178,10 +225,15 @@ def test_centrals_key_rotation_reaches_the_rooms_through_a_bundle_signed_by_the_
     assert event_ids(site.db("central"), "cjm") == event_ids(site.db("cjm"))
 
     # The old central key (leaked, say) can no longer speak to the rooms.
-    ack = seal("ack", load_private(site.root / "keys" / "central.key"),
-               load_public(site.root / "keys" / "cjm.pub"), [{"type": "ack", "room": "cjm",
-                                                             "seq": 0}],
-               room="cjm", created=local_iso(system_clock()), schema=SCHEMA_VERSION)
+    ack = seal(
+        "ack",
+        load_private(site.root / "keys" / "central.key"),
+        load_public(site.root / "keys" / "cjm.pub"),
+        [{"type": "ack", "room": "cjm", "seq": 0}],
+        room="cjm",
+        created=local_iso(system_clock()),
+        schema=SCHEMA_VERSION,
+    )
     transport.write_atomic(site.root / "cjm" / "inbox", *ack)
     site.once("cjm")
     assert any(r.startswith("revoked key") for r in _reasons(site.root / "cjm" / "inbox"))
@@ -189,10 +241,15 @@ def test_centrals_key_rotation_reaches_the_rooms_through_a_bundle_signed_by_the_
 
 
 def test_a_room_refuses_a_central_key_record_that_is_not_a_key(site):
-    bad = seal("config", load_private(site.root / "keys" / "central.key"),
-               load_public(site.root / "keys" / "cjm.pub"),
-               [{"type": "central_key", "key": "bwk-key v1 public\nname: central\n"}],
-               room="cjm", created=local_iso(system_clock()), schema=SCHEMA_VERSION)
+    bad = seal(
+        "config",
+        load_private(site.root / "keys" / "central.key"),
+        load_public(site.root / "keys" / "cjm.pub"),
+        [{"type": "central_key", "key": "bwk-key v1 public\nname: central\n"}],
+        room="cjm",
+        created=local_iso(system_clock()),
+        schema=SCHEMA_VERSION,
+    )
     transport.write_atomic(site.root / "cjm" / "inbox", *bad)
     site.once("cjm")
     assert any("central_key does not load" in r for r in _reasons(site.root / "cjm" / "inbox"))
@@ -206,16 +263,28 @@ def test_a_room_refuses_a_central_key_record_that_is_not_a_key(site):
 
 def test_the_new_central_key_is_read_before_acks_it_signed_in_the_same_pass(site):
     import os
+
     site.store("cjm").check_in(None, ["kookclub"])
     site.once("cjm")
     site.syncd("keygen", "central", "--dir", str(site.root / "keys-new"))
-    site.syncd("enrol", "--config", str(site.config("central")), "--central",
-               "--key", str(site.root / "keys-new" / "central.key"))
+    site.syncd(
+        "enrol",
+        "--config",
+        str(site.config("central")),
+        "--central",
+        "--key",
+        str(site.root / "keys-new" / "central.key"),
+    )
     inbox = site.root / "cjm" / "inbox"
-    ack = seal("ack", load_private(site.root / "keys-new" / "central.key"),
-               load_public(site.root / "keys" / "cjm.pub"), [{"type": "ack", "room": "cjm",
-                                                             "seq": 1}],
-               room="cjm", created=local_iso(system_clock()), schema=SCHEMA_VERSION)
+    ack = seal(
+        "ack",
+        load_private(site.root / "keys-new" / "central.key"),
+        load_public(site.root / "keys" / "cjm.pub"),
+        [{"type": "ack", "room": "cjm", "seq": 1}],
+        room="cjm",
+        created=local_iso(system_clock()),
+        schema=SCHEMA_VERSION,
+    )
     path = transport.write_atomic(inbox, *ack)
     os.utime(path, ns=(1, 1))  # older than the announcement: listed first
     site.once("cjm")

@@ -64,24 +64,36 @@ def test_verify_names_the_squatted_id_and_the_way_out(site):
     assert result.returncode == 1, result.stdout
     out = result.stdout
     assert quarantined in out and "handreiking" in out and squatted in out
-    assert (f"bwk-syncd release --config {site.config('central')} --room handreiking "
-            f"--event-id {squatted}") in out
-    as_json = json.loads(site.syncd("verify", "--config", str(site.config("central")),
-                                    "--json", check=False).stdout)
+    assert (
+        f"bwk-syncd release --config {site.config('central')} --room handreiking "
+        f"--event-id {squatted}"
+    ) in out
+    as_json = json.loads(
+        site.syncd("verify", "--config", str(site.config("central")), "--json", check=False).stdout
+    )
     [conflict] = as_json["conflicts"]
-    assert conflict == {"file": quarantined, "room": "cjm", "seq": 6, "id": squatted,
-                        "held_by": "handreiking", "held_seq": 2}
+    assert conflict == {
+        "file": quarantined,
+        "room": "cjm",
+        "seq": 6,
+        "id": squatted,
+        "held_by": "handreiking",
+        "held_seq": 2,
+    }
 
 
 def test_release_then_redeliver_merges_the_honest_bundle_and_verify_stays_green(site):
     squatted, quarantined = _squat(site)
     central = str(site.config("central"))
-    out = site.syncd("release", "--config", central, "--room", "handreiking",
-                     "--event-id", squatted).stdout
+    out = site.syncd(
+        "release", "--config", central, "--room", "handreiking", "--event-id", squatted
+    ).stdout
     assert f"released {squatted}" in out and "handreiking seq 2" in out
     quarantine = site.inbox.parent / "quarantine"
-    assert f"mv {quarantine / quarantined} {site.inbox}/ && rm {quarantine / quarantined}.reason" \
-        in out  # the guide's line, filled in
+    assert (
+        f"mv {quarantine / quarantined} {site.inbox}/ && rm {quarantine / quarantined}.reason"
+        in out
+    )  # the guide's line, filled in
     assert squatted not in event_ids(site.db("central"))
     verify = site.syncd("verify", "--config", central, check=False)
     assert verify.returncode == 1 and quarantined in verify.stdout  # not merged yet
@@ -104,21 +116,29 @@ def test_release_then_redeliver_merges_the_honest_bundle_and_verify_stays_green(
     result = json.loads(verify.stdout)
     assert verify.returncode == 0, verify.stdout
     assert result["rooms"]["handreiking"]["gaps"] == []
-    assert result["released"] == [{"room": "handreiking", "seq": 2, "id": squatted,
-                                   "released_at": result["released"][0]["released_at"]}]
+    assert result["released"] == [
+        {
+            "room": "handreiking",
+            "seq": 2,
+            "id": squatted,
+            "released_at": result["released"][0]["released_at"],
+        }
+    ]
     text = site.syncd("verify", "--config", central).stdout
     assert "released by central: handreiking seq 2" in text
     # A second release of the same id says plainly there is nothing to release.
-    again = site.syncd("release", "--config", central, "--room", "handreiking",
-                       "--event-id", squatted, check=False)
+    again = site.syncd(
+        "release", "--config", central, "--room", "handreiking", "--event-id", squatted, check=False
+    )
     assert again.returncode == 2 and "handreiking holds no event" in again.stderr
 
 
 def test_release_all_conflicting_takes_every_squatted_id_of_the_room(site):
     squatted, quarantined = _squat(site)
     central = str(site.config("central"))
-    out = site.syncd("release", "--config", central, "--room", "handreiking",
-                     "--all-conflicting").stdout
+    out = site.syncd(
+        "release", "--config", central, "--room", "handreiking", "--all-conflicting"
+    ).stdout
     assert f"released {squatted}" in out
     _redeliver_as_the_guide_says(site, quarantined)
     site.sync_all()
@@ -128,10 +148,19 @@ def test_release_all_conflicting_takes_every_squatted_id_of_the_room(site):
 def test_release_refuses_what_it_cannot_do(site):
     squatted, _ = _squat(site)
     central = str(site.config("central"))
-    wrong_room = site.syncd("release", "--config", central, "--room", "multibron",
-                            "--event-id", squatted, check=False)
+    wrong_room = site.syncd(
+        "release", "--config", central, "--room", "multibron", "--event-id", squatted, check=False
+    )
     assert wrong_room.returncode == 2 and "multibron holds no event" in wrong_room.stderr
-    room = site.syncd("release", "--config", str(site.config("cjm")), "--room", "handreiking",
-                      "--event-id", squatted, check=False)
+    room = site.syncd(
+        "release",
+        "--config",
+        str(site.config("cjm")),
+        "--room",
+        "handreiking",
+        "--event-id",
+        squatted,
+        check=False,
+    )
     assert room.returncode == 2 and "central" in room.stderr
     assert squatted in event_ids(site.db("central"), "handreiking")  # nothing changed

@@ -61,7 +61,6 @@ def test_an_ack_of_the_lost_central_arriving_after_resend_is_ignored(site):
     assert verify.returncode == 0, verify.stdout
 
 
-
 def test_a_copy_of_an_old_ack_delivered_again_after_resend_is_ignored(site):
     site.store("multibron").check_in(None, ["kookclub"])
     site.once("multibron")
@@ -92,10 +91,15 @@ def test_an_ack_with_a_bad_bundle_time_is_refused_whole(site, created):
 
     before = site.status("cjm")["acked_seq"]
     central = load_private(site.root / "keys" / "central.key")
-    name, data = seal("ack", central, load_public(site.root / "keys" / "cjm.pub"),
-                      [{"type": "ack", "room": "cjm", "seq": before + 5,
-                        "bundle_created": created}],
-                      room="cjm", created="2017-03-01T11:00:00+01:00", schema=SCHEMA_VERSION)
+    name, data = seal(
+        "ack",
+        central,
+        load_public(site.root / "keys" / "cjm.pub"),
+        [{"type": "ack", "room": "cjm", "seq": before + 5, "bundle_created": created}],
+        room="cjm",
+        created="2017-03-01T11:00:00+01:00",
+        schema=SCHEMA_VERSION,
+    )
     transport.write_atomic(site.root / "cjm" / "inbox", name, data)
     site.store("cjm").check_in(None, ["kookclub"])
     site.once("cjm")

@@ -59,7 +59,8 @@ def _figures(report: dict) -> dict:
     if "with_shift" in volunteers:
         out["actieve_vrijwilligers"] = {
             "rooms": {r: volunteers["with_shift"][r] for r in volunteers["rooms"]},
-            "total": volunteers["with_shift"]["total"]}
+            "total": volunteers["with_shift"]["total"],
+        }
     return out
 
 
@@ -81,12 +82,18 @@ def test_every_migration_upgrades_old_databases_with_every_count_intact(site):
         assert _user_version(site.db(node)) == len(MIGRATIONS)
     conn = sqlite3.connect(site.db("central"))
     try:
-        assert dict(conn.execute("SELECT room, COUNT(*) FROM events GROUP BY room")) \
+        assert (
+            dict(conn.execute("SELECT room, COUNT(*) FROM events GROUP BY room"))
             == FIGURES["central_events"]
-        assert dict(conn.execute("SELECT room, MAX(seq) FROM events GROUP BY room")) \
+        )
+        assert (
+            dict(conn.execute("SELECT room, MAX(seq) FROM events GROUP BY room"))
             == FIGURES["central_max_seq"]
-        assert dict(conn.execute("SELECT room, contiguous_seq FROM sync_rooms")) \
+        )
+        assert (
+            dict(conn.execute("SELECT room, contiguous_seq FROM sync_rooms"))
             == FIGURES["central_contiguous_seq"]
+        )
     finally:
         conn.close()
     room = sqlite3.connect(site.db("cjm"))
@@ -99,8 +106,9 @@ def test_every_migration_upgrades_old_databases_with_every_count_intact(site):
     now = _figures(_report(site, "central"))
     assert {k: now[k] for k in FIGURES["report_indicators"]} == FIGURES["report_indicators"]
     in_room = _figures(_report(site, "cjm"))
-    assert {k: in_room[k] for k in FIGURES["room_report_indicators"]} \
-        == FIGURES["room_report_indicators"]
+    assert {k: in_room[k] for k in FIGURES["room_report_indicators"]} == FIGURES[
+        "room_report_indicators"
+    ]
 
 
 def test_an_upgraded_room_and_central_keep_syncing_where_they_left_off(site):
@@ -115,27 +123,43 @@ def test_an_upgraded_room_and_central_keep_syncing_where_they_left_off(site):
 
 # --- newer bundles are refused whole, naming both versions ---------------------------------
 
+
 def _keys(site: Site, name: str):
     return load_private(site.root / "keys" / f"{name}.key")
 
 
-def _events_bundle(site: Site, *, schema: int = SCHEMA_VERSION, bwk: int | None = None) -> tuple[str, bytes]:
+def _events_bundle(
+    site: Site, *, schema: int = SCHEMA_VERSION, bwk: int | None = None
+) -> tuple[str, bytes]:
     """cjm's real key signs a bundle of its real pending events, as a newer program would."""
     store = site.store("cjm")
     store.check_in(None, ["kookclub"])
     from shared import merge
+
     records = merge.pending_events(store.conn, "cjm", 0, 1000)
-    name, data = seal("events", _keys(site, "cjm"), load_public(site.root / "keys" / "central.pub"),
-                      records, room="cjm", created="2017-03-01T10:00:00+01:00", schema=schema,
-                      first_seq=records[0][2], last_seq=records[-1][2], columns=FIELDS)
+    name, data = seal(
+        "events",
+        _keys(site, "cjm"),
+        load_public(site.root / "keys" / "central.pub"),
+        records,
+        room="cjm",
+        created="2017-03-01T10:00:00+01:00",
+        schema=schema,
+        first_seq=records[0][2],
+        last_seq=records[-1][2],
+        columns=FIELDS,
+    )
     if bwk is None:
         return name, data
     # A newer format: the header says so, and it is signed (its payload layout is unknown to us).
-    header = json.loads(data[:data.index(b"\n")])
+    header = json.loads(data[: data.index(b"\n")])
     header["bwk"] = bwk
     line = canonical(header) + b"\n"
-    ciphertext = SUITE.encrypt(b"whatever format 3 holds", load_public(
-        site.root / "keys" / "central.pub").kem_key, info=line)
+    ciphertext = SUITE.encrypt(
+        b"whatever format 3 holds",
+        load_public(site.root / "keys" / "central.pub").kem_key,
+        info=line,
+    )
     data = line + _keys(site, "cjm").sign_key.sign(line + ciphertext) + ciphertext
     return name.replace(name[-44:-4], "0" * 40), data
 
@@ -144,15 +168,24 @@ def _quarantine_reasons(inbox: Path) -> list[str]:
     return [reason for _, reason in transport.quarantined(inbox)]
 
 
-@pytest.mark.parametrize("newer, message", [
-    ({"schema": SCHEMA_VERSION + 1},
-     f"central runs schema {SCHEMA_VERSION}, this bundle is schema {SCHEMA_VERSION + 1}: "
-     "upgrade central first"),
-    ({"bwk": NEWEST_FORMAT + 1},
-     f"central runs format {NEWEST_FORMAT}, this bundle is format {NEWEST_FORMAT + 1}: "
-     "upgrade central first"),
-])
-def test_central_refuses_a_newer_bundle_whole_and_says_to_upgrade_central_first(site, newer, message):
+@pytest.mark.parametrize(
+    "newer, message",
+    [
+        (
+            {"schema": SCHEMA_VERSION + 1},
+            f"central runs schema {SCHEMA_VERSION}, this bundle is schema {SCHEMA_VERSION + 1}: "
+            "upgrade central first",
+        ),
+        (
+            {"bwk": NEWEST_FORMAT + 1},
+            f"central runs format {NEWEST_FORMAT}, this bundle is format {NEWEST_FORMAT + 1}: "
+            "upgrade central first",
+        ),
+    ],
+)
+def test_central_refuses_a_newer_bundle_whole_and_says_to_upgrade_central_first(
+    site, newer, message
+):
     site.store("multibron").check_in(None, ["inloop"])  # an honest room in the same pass
     site.once("multibron")
     name, data = _events_bundle(site, **newer)
@@ -160,8 +193,9 @@ def test_central_refuses_a_newer_bundle_whole_and_says_to_upgrade_central_first(
     site.once("central")
     assert event_ids(site.db("central"), "cjm") == set()  # nothing of it merged
     assert event_ids(site.db("central"), "multibron") == event_ids(site.db("multibron"))
-    assert any(message in reason for reason in _quarantine_reasons(site.inbox)), \
+    assert any(message in reason for reason in _quarantine_reasons(site.inbox)), (
         _quarantine_reasons(site.inbox)
+    )
     text = site.syncd("status", "--config", str(site.config("central"))).stdout
     assert "upgrade central first" in text
 
@@ -169,14 +203,22 @@ def test_central_refuses_a_newer_bundle_whole_and_says_to_upgrade_central_first(
 def test_a_room_refuses_an_ack_from_a_newer_central_and_says_to_upgrade_this_room(site):
     site.store("cjm").check_in(None, ["kookclub"])
     site.once("cjm")
-    name, data = seal("ack", _keys(site, "central"), load_public(site.root / "keys" / "cjm.pub"),
-                      [{"type": "ack", "room": "cjm", "seq": 1}], room="cjm",
-                      created="2017-03-01T10:00:00+01:00", schema=SCHEMA_VERSION + 1)
+    name, data = seal(
+        "ack",
+        _keys(site, "central"),
+        load_public(site.root / "keys" / "cjm.pub"),
+        [{"type": "ack", "room": "cjm", "seq": 1}],
+        room="cjm",
+        created="2017-03-01T10:00:00+01:00",
+        schema=SCHEMA_VERSION + 1,
+    )
     transport.write_atomic(site.root / "cjm" / "inbox", name, data)
     site.once("cjm")
     assert site.status("cjm")["acked_seq"] == 0  # not applied
-    expected = (f"this room runs schema {SCHEMA_VERSION}, this bundle is schema "
-                f"{SCHEMA_VERSION + 1}: upgrade this room")
+    expected = (
+        f"this room runs schema {SCHEMA_VERSION}, this bundle is schema "
+        f"{SCHEMA_VERSION + 1}: upgrade this room"
+    )
     assert any(expected in r for r in _quarantine_reasons(site.root / "cjm" / "inbox"))
     # the same central, at this program's schema, is heard again
     site.once("central")
@@ -188,18 +230,28 @@ def test_restore_refuses_a_file_from_a_newer_central_and_restores_nothing(site, 
     site.store("cjm").check_in(None, ["kookclub"])
     site.sync_all()
     out = tmp_path / "cjm.restore"
-    _, data = seal("restore", _keys(site, "central"), load_public(site.root / "keys" / "cjm.pub"),
-                   [], room="cjm", created="2017-03-01T10:00:00+01:00", schema=SCHEMA_VERSION + 1,
-                   columns=FIELDS)
+    _, data = seal(
+        "restore",
+        _keys(site, "central"),
+        load_public(site.root / "keys" / "cjm.pub"),
+        [],
+        room="cjm",
+        created="2017-03-01T10:00:00+01:00",
+        schema=SCHEMA_VERSION + 1,
+        columns=FIELDS,
+    )
     out.write_bytes(data)
     site.close()
     for suffix in ("", "-wal", "-shm"):
         Path(str(site.db("cjm")) + suffix).unlink(missing_ok=True)
-    result = site.syncd("restore", "--config", str(site.config("cjm")), "--from", str(out),
-                        check=False)
+    result = site.syncd(
+        "restore", "--config", str(site.config("cjm")), "--from", str(out), check=False
+    )
     assert result.returncode == 2
-    assert (f"this room runs schema {SCHEMA_VERSION}, this restore file is schema "
-            f"{SCHEMA_VERSION + 1}: upgrade this room") in result.stderr
+    assert (
+        f"this room runs schema {SCHEMA_VERSION}, this restore file is schema "
+        f"{SCHEMA_VERSION + 1}: upgrade this room"
+    ) in result.stderr
     assert "Traceback" not in result.stderr
     assert event_ids(site.db("cjm")) == set()
 
@@ -208,12 +260,18 @@ def test_the_fixture_script_makes_the_same_figures_again(tmp_path):
     """Re-runnable, and the committed files are what it makes (the codes differ, the counts not)."""
     import subprocess
     import sys
-    have = subprocess.run(["git", "-C", str(FIXTURES), "cat-file", "-e", "cb653db^{commit}"],
-                          capture_output=True)
+
+    have = subprocess.run(
+        ["git", "-C", str(FIXTURES), "cat-file", "-e", "cb653db^{commit}"], capture_output=True
+    )
     if have.returncode != 0:
         pytest.skip("this checkout has no git history with release cb653db")
-    result = subprocess.run([sys.executable, str(FIXTURES / "make_fixtures.py"), "--out",
-                             str(tmp_path)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(FIXTURES / "make_fixtures.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads((tmp_path / "old-fixtures.json").read_text()) == FIGURES
     assert _user_version(tmp_path / "old-central.db") == FIGURES["schema"]

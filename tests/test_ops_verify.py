@@ -95,7 +95,7 @@ def test_a_damaged_file_and_a_missing_one_are_said_plainly(site):
     conn.close()
     data = bytearray(site.db("central").read_bytes())
     for offset in range(page * 2, len(data), page):  # every page but the first two
-        data[offset:offset + 64] = b"\xa5" * 64
+        data[offset : offset + 64] = b"\xa5" * 64
     site.db("central").write_bytes(bytes(data))
     result = _verify(site, "central")
     assert result.returncode in (1, 2)

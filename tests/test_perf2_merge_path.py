@@ -27,8 +27,12 @@ def site(tmp_path):
 def _index_sql(path) -> dict[str, str]:
     conn = sqlite3.connect(path)
     try:
-        return {r[0]: r[1] or "" for r in conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")}
+        return {
+            r[0]: r[1] or ""
+            for r in conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"
+            )
+        }
     finally:
         conn.close()
 
@@ -43,8 +47,12 @@ def test_no_partial_index_on_events_uses_an_in_list(site):
 
 def test_the_state_look_up_still_reads_the_state_index(site):
     conn = site.store("cjm").conn
-    plan = " / ".join(r[3] for r in conn.execute(
-        f"EXPLAIN QUERY PLAN {state_projections.SELECT_STATE_OF}", ("cjm", "AB12")))
+    plan = " / ".join(
+        r[3]
+        for r in conn.execute(
+            f"EXPLAIN QUERY PLAN {state_projections.SELECT_STATE_OF}", ("cjm", "AB12")
+        )
+    )
     assert "USING INDEX idx_events_state" in plan, plan
 
 
@@ -74,7 +82,9 @@ from shared.events import rebuild_projections  # noqa: E402
 from tests.test_merge_order import projections, steps, write_room  # noqa: E402
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=steps)
 def test_a_room_written_event_by_event_equals_a_rebuild_of_its_log(tmp_path_factory, ops):
     """The oracle: every projection a room keeps one event at a time (voids, shifts, roles,
@@ -100,10 +110,15 @@ def test_one_event_is_projected_as_a_batch_of_one(tmp_path):
 
     conn = connect(tmp_path / "room.db")
     with transaction(conn):
-        checkin = events.append(conn, room="cjm", at="2017-03-01T10:00:00+01:00",
-                                kind="checkin", visitor="AB12", activity="inloop")
-        events.append(conn, room="cjm", at="2017-03-01T10:05:00+01:00", kind="void",
-                      ref=checkin.id)
+        checkin = events.append(
+            conn,
+            room="cjm",
+            at="2017-03-01T10:00:00+01:00",
+            kind="checkin",
+            visitor="AB12",
+            activity="inloop",
+        )
+        events.append(conn, room="cjm", at="2017-03-01T10:05:00+01:00", kind="void", ref=checkin.id)
         # Stored again under a new seq with the same id cannot happen; project it again
         # as if it had just arrived: the bulk rule sees its void and adds nothing.
         events.project(conn, checkin)
@@ -118,8 +133,12 @@ def test_an_acknowledgement_reads_the_forgets_through_an_index(site):
 
     central = CentralNode(load_config(site.config("central")), clock=site.clock)
     try:
-        plan = " / ".join(r[3] for r in central.conn.execute(
-            f"EXPLAIN QUERY PLAN {acks.SELECT_FORGETS_ELSEWHERE}", ("cjm",)))
+        plan = " / ".join(
+            r[3]
+            for r in central.conn.execute(
+                f"EXPLAIN QUERY PLAN {acks.SELECT_FORGETS_ELSEWHERE}", ("cjm",)
+            )
+        )
     finally:
         central.close()
     assert "USING INDEX idx_events_forget" in plan, plan  # only the forgets, not the log

@@ -16,9 +16,18 @@ from shared import indicators, queries
 from shared.config import load_config
 from syncd.central import CentralNode
 
-REPORT_QUERIES = ("SELECT_KEY_HOLDER_CHANGES", "SELECT_REGISTRATIONS", "SELECT_SURVEY",
-                  "SELECT_EXPENSES")
-DAY_QUERIES = ("SELECT_DAY_CHECKINS", "SELECT_DAY_JOBS", "SELECT_DAY_SHIFTS", "SELECT_MONTH_EXPENSES")
+REPORT_QUERIES = (
+    "SELECT_KEY_HOLDER_CHANGES",
+    "SELECT_REGISTRATIONS",
+    "SELECT_SURVEY",
+    "SELECT_EXPENSES",
+)
+DAY_QUERIES = (
+    "SELECT_DAY_CHECKINS",
+    "SELECT_DAY_JOBS",
+    "SELECT_DAY_SHIFTS",
+    "SELECT_MONTH_EXPENSES",
+)
 
 
 @pytest.fixture
@@ -31,14 +40,20 @@ def site(tmp_path):
 def _indexes(path) -> set[str]:
     conn = sqlite3.connect(path)
     try:
-        return {r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")}
+        return {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"
+            )
+        }
     finally:
         conn.close()
 
 
 def _plan(conn: sqlite3.Connection, sql: str) -> str:
-    return " / ".join(r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}", (1,) * sql.count("?")))
+    return " / ".join(
+        r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}", (1,) * sql.count("?"))
+    )
 
 
 def _central(site: Site) -> CentralNode:
@@ -102,8 +117,14 @@ def test_the_upgrade_replaces_the_covering_index(tmp_path, central):
         step(db)
     conn.execute(f"PRAGMA user_version = {before}")
     conn.execute("BEGIN IMMEDIATE")
-    events.append(conn, room="cjm", at="2017-03-01T10:00:00+01:00", kind="checkin", visitor=None,
-                  activity="inloop")
+    events.append(
+        conn,
+        room="cjm",
+        at="2017-03-01T10:00:00+01:00",
+        kind="checkin",
+        visitor=None,
+        activity="inloop",
+    )
     if central:
         conn.execute("INSERT INTO sync_rooms (room, contiguous_seq, bundles) VALUES ('cjm', 1, 1)")
     conn.execute("COMMIT")

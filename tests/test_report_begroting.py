@@ -29,20 +29,32 @@ COLUMNS = [*ROOMS, "total"]
 RESIDENT_HOURS = {"cjm": 4.5, "multibron": 0.0, "handreiking": 2.0}
 WML, ZZP = 8.96, 35.0
 PROFESSIONAL_HOURS = {"cjm": 480, "multibron": 500}  # De Handreiking: not entered
-RECEIVED = {("stadsdeel", "cjm"): 50000, ("stadsdeel", "multibron"): 62000,
-            ("eigen_haard", "cjm"): 25000, ("eigen_inkomsten", "cjm"): 1234}
+RECEIVED = {
+    ("stadsdeel", "cjm"): 50000,
+    ("stadsdeel", "multibron"): 62000,
+    ("eigen_haard", "cjm"): 25000,
+    ("eigen_inkomsten", "cjm"): 1234,
+}
 # The seed's financing table (section 7), per financer: Casa Jepie, MultiBron, De Handreiking.
-SEED_FINANCING = {"stadsdeel": (54500, 62000, 57500), "werk_reintegratie": (0, 10000, 5000),
-                  "rochdale": (0, 0, 10000), "eigen_haard": (25000, 15000, 10000),
-                  "stadgenoot": (10000, 0, 0), "ymere": (0, 2500, 7500),
-                  "fondsen": (3500, 3500, 3000), "eigen_inkomsten": (2000, 2000, 2000)}
-LABELS = {"formal_budget": "Totaal formele begroting",
-          "resident_hours": "Investering van bewoners in uren",
-          "resident_value": "Investering van bewoners in euro's (WML)",
-          "professional_hours": "Investering van medewerkers in uren",
-          "professional_value": "Investering van medewerkers in euro's (ZZP-tarief)",
-          "volunteer_total": "Totaal investering vrijwilligers",
-          "popular_total": "Totaal populaire begroting"}
+SEED_FINANCING = {
+    "stadsdeel": (54500, 62000, 57500),
+    "werk_reintegratie": (0, 10000, 5000),
+    "rochdale": (0, 0, 10000),
+    "eigen_haard": (25000, 15000, 10000),
+    "stadgenoot": (10000, 0, 0),
+    "ymere": (0, 2500, 7500),
+    "fondsen": (3500, 3500, 3000),
+    "eigen_inkomsten": (2000, 2000, 2000),
+}
+LABELS = {
+    "formal_budget": "Totaal formele begroting",
+    "resident_hours": "Investering van bewoners in uren",
+    "resident_value": "Investering van bewoners in euro's (WML)",
+    "professional_hours": "Investering van medewerkers in uren",
+    "professional_value": "Investering van medewerkers in euro's (ZZP-tarief)",
+    "volunteer_total": "Totaal investering vrijwilligers",
+    "popular_total": "Totaal populaire begroting",
+}
 
 
 @pytest.fixture
@@ -53,15 +65,43 @@ def central(tmp_path):
 
 
 def record(central, indicator: str, room: str, value: str, year: int = 2017) -> int:
-    return staff_main(["record", "--config", str(central / "central.toml"), "--year", str(year),
-                       "--indicator", indicator, "--room", room, "--value", value,
-                       "--by", "Anna"])
+    return staff_main(
+        [
+            "record",
+            "--config",
+            str(central / "central.toml"),
+            "--year",
+            str(year),
+            "--indicator",
+            indicator,
+            "--room",
+            room,
+            "--value",
+            value,
+            "--by",
+            "Anna",
+        ]
+    )
 
 
 def report_of(central, fmt: str, year: int = 2017, config: str = "central.toml"):
     out = central / f"report-{year}.{fmt}"
-    assert staff_main(["report", "--config", str(central / config), "--year", str(year),
-                       "--format", fmt, "--out", str(out)]) == 0
+    assert (
+        staff_main(
+            [
+                "report",
+                "--config",
+                str(central / config),
+                "--year",
+                str(year),
+                "--format",
+                fmt,
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return out.read_bytes() if fmt == "xlsx" else out.read_text("utf-8")
 
 
@@ -76,8 +116,10 @@ def expected() -> dict[str, dict[str, tuple[float | None, float | None]]]:
 
     def add(name: str, real: dict, planned: dict) -> None:
         rows[name] = {c: (real.get(c), planned.get(c)) for c in ROOMS}
-        rows[name]["total"] = (_sum(real.get(c) for c in ROOMS),
-                               _sum(planned.get(c) for c in ROOMS))
+        rows[name]["total"] = (
+            _sum(real.get(c) for c in ROOMS),
+            _sum(planned.get(c) for c in ROOMS),
+        )
 
     formal, formal_plan = {}, {c: 95000 for c in ROOMS}
     for financer in CATALOG.budget.financers.values():
@@ -97,10 +139,17 @@ def expected() -> dict[str, dict[str, tuple[float | None, float | None]]]:
     volunteers = {c: resident[c] + professional.get(c, 0) for c in ROOMS}
     volunteers_plan = {c: hours_plan[c] * WML + 500 * ZZP for c in ROOMS}
     add(LABELS["volunteer_total"], volunteers, volunteers_plan)
-    add(LABELS["popular_total"], {c: volunteers[c] + formal.get(c, 0) for c in ROOMS},
-        {c: volunteers_plan[c] + 95000 for c in ROOMS})
-    return {name: {c: tuple(None if v is None else round(v, 2) for v in cell)
-                   for c, cell in row.items()} for name, row in rows.items()}
+    add(
+        LABELS["popular_total"],
+        {c: volunteers[c] + formal.get(c, 0) for c in ROOMS},
+        {c: volunteers_plan[c] + 95000 for c in ROOMS},
+    )
+    return {
+        name: {
+            c: tuple(None if v is None else round(v, 2) for v in cell) for c, cell in row.items()
+        }
+        for name, row in rows.items()
+    }
 
 
 def enter_the_year(central) -> None:
@@ -111,13 +160,13 @@ def enter_the_year(central) -> None:
 
 
 def amount(text: str) -> float | None:
-    """"€ 50.000,00" or "4,5" or "10.000" -> the number; "–" -> None."""
+    """ "€ 50.000,00" or "4,5" or "10.000" -> the number; "–" -> None."""
     text = text.replace("€", "").strip()
     return None if text in ("–", "") else float(text.replace(".", "").replace(",", "."))
 
 
 def split_cell(text: str) -> tuple[float | None, float | None]:
-    """"€ 50.000,00 / € 54.500,00 (ingevoerd …)" -> (50000.0, 54500.0)."""
+    """ "€ 50.000,00 / € 54.500,00 (ingevoerd …)" -> (50000.0, 54500.0)."""
     figures = re.sub(r"\s*\(.*\)$", "", text.strip())
     real, _, planned = figures.partition(" / ")
     return amount(real), amount(planned)
@@ -150,8 +199,10 @@ class FinancingTable(HTMLParser):
             self.row, self.text = {}, ""
         elif self.inside and tag == "td" and "data-room" in attrs and self.row is not None:
             number = lambda v: float(v) if v else None  # noqa: E731
-            self.row[attrs["data-room"]] = (number(attrs["data-value"]),
-                                            number(attrs["data-planned"]))
+            self.row[attrs["data-room"]] = (
+                number(attrs["data-value"]),
+                number(attrs["data-planned"]),
+            )
 
     def handle_data(self, data):
         if self.inside and self.row == {}:
@@ -189,8 +240,10 @@ def from_csv(text: str) -> dict:
     for row in csv.DictReader(io.StringIO(text)):
         if row["indicator"].startswith("begroting_"):
             number = lambda v: float(v) if v else None  # noqa: E731
-            out.setdefault(row["label"], {})[row["room"]] = (number(row["value"]),
-                                                             number(row["target"]))
+            out.setdefault(row["label"], {})[row["room"]] = (
+                number(row["value"]),
+                number(row["target"]),
+            )
     return out
 
 
@@ -198,12 +251,22 @@ def from_json(text: str) -> dict:
     section = json.loads(text)["volunteer_value"]["begroting"]
     lines = [*section["financing"].values(), *(section[k] for k in LABELS)]
     names = [line["label"] for line in section["financing"].values()] + list(LABELS.values())
-    return {name: {c: (line["total"] if c == "total" else line["rooms"][c], line["planned"][c])
-                   for c in COLUMNS} for name, line in zip(names, lines)}
+    return {
+        name: {
+            c: (line["total"] if c == "total" else line["rooms"][c], line["planned"][c])
+            for c in COLUMNS
+        }
+        for name, line in zip(names, lines)
+    }
 
 
-PARSERS = {"json": from_json, "csv": from_csv, "md": from_markdown, "html": from_html,
-           "xlsx": from_xlsx}
+PARSERS = {
+    "json": from_json,
+    "csv": from_csv,
+    "md": from_markdown,
+    "html": from_html,
+    "xlsx": from_xlsx,
+}
 
 
 @pytest.mark.parametrize("fmt", list(PARSERS))
@@ -241,29 +304,35 @@ def test_the_seeds_financing_table_is_the_catalogs_plan():
     for i, room in enumerate(ROOMS):
         assert sum(plan.financing[f][room] for f in plan.financing) == plan.formal[room] == 95000
         assert [plan.financing[f][room] for f in SEED_FINANCING] == [
-            v[i] for v in SEED_FINANCING.values()]
-    assert plan.professional_hours == {"cjm": 500, "multibron": 500, "handreiking": 500,
-                                       "gk": 100}
+            v[i] for v in SEED_FINANCING.values()
+        ]
+    assert plan.professional_hours == {"cjm": 500, "multibron": 500, "handreiking": 500, "gk": 100}
     assert CATALOG.budget.budget_for(2030) == plan  # a later year uses the latest plan
 
 
 @pytest.mark.parametrize("fmt", list(PARSERS))
 def test_a_year_without_its_own_zzp_rate_warns_in_every_format(central, fmt):
     out = report_of(central, fmt, year=2018)
-    warning = ("Let op: de catalogus heeft geen ZZP-tarief per uur voor 2018; de uren van "
-               "medewerkers zijn gewaardeerd tegen het tarief van 2017 (€ 35,00).")
+    warning = (
+        "Let op: de catalogus heeft geen ZZP-tarief per uur voor 2018; de uren van "
+        "medewerkers zijn gewaardeerd tegen het tarief van 2017 (€ 35,00)."
+    )
     if fmt == "xlsx":
         book = openpyxl.load_workbook(io.BytesIO(out))
         for sheet in ("Vrijwilligers", "Toelichting"):
             texts = [str(c.value) for row in book[sheet].iter_rows() for c in row if c.value]
             assert any(warning in t for t in texts), sheet
     elif fmt == "csv":
-        rows = [r for r in csv.DictReader(io.StringIO(out))
-                if r["indicator"] == "begroting_professional_value"]
+        rows = [
+            r
+            for r in csv.DictReader(io.StringIO(out))
+            if r["indicator"] == "begroting_professional_value"
+        ]
         assert rows and all(warning in r["note"] for r in rows)
     else:
-        assert warning in (json.loads(out)["volunteer_value"]["zzp_warning"] if fmt == "json"
-                           else out), fmt
+        assert warning in (
+            json.loads(out)["volunteer_value"]["zzp_warning"] if fmt == "json" else out
+        ), fmt
 
 
 def test_a_catalog_without_any_zzp_rate_says_the_hours_are_not_valued(central):
@@ -296,6 +365,7 @@ async def test_the_record_screen_offers_and_saves_the_begroting_figures(tmp_path
     from textual.widgets import Input, Select, Static
 
     from tests.test_staff_record_screen import make_app, settle, stored
+
     build_central(tmp_path / "central.db")
     app = make_app(tmp_path / "central.db")
     async with app.run_test(size=(140, 45)) as pilot:
@@ -316,20 +386,31 @@ async def test_the_record_screen_offers_and_saves_the_begroting_figures(tmp_path
         message = str(screen.query_one("#message", Static).render())
         assert "Opgeslagen" in message, message
         assert stored(tmp_path / "central.db") == [
-            {"year": 2017, "indicator": "medewerkersuren", "room": "cjm", "value": 480,
-             "by": "Anna"}]
-        assert message.startswith("Opgeslagen: Vrijwilligersuren van betaalde professionals, "
-                                  "Casa Jepie Makandra")
+            {
+                "year": 2017,
+                "indicator": "medewerkersuren",
+                "room": "cjm",
+                "value": 480,
+                "by": "Anna",
+            }
+        ]
+        assert message.startswith(
+            "Opgeslagen: Vrijwilligersuren van betaalde professionals, Casa Jepie Makandra"
+        )
 
 
-@pytest.mark.parametrize("change, words, names", [
-    ("2017 = 35.00", "2017 = -35", "zzp_rate.2017"),
-    ("stadgenoot = { cjm = 10000,", "nobody = { cjm = 10000,", "financiering.nobody"),
-    ("formeel = { cjm = 95000,", "formeel = { nowhere = 95000,", "formeel.nowhere"),
-    ('id = "ymere"', 'id = "eigen_haard"', "financiers[5]"),
-])
+@pytest.mark.parametrize(
+    "change, words, names",
+    [
+        ("2017 = 35.00", "2017 = -35", "zzp_rate.2017"),
+        ("stadgenoot = { cjm = 10000,", "nobody = { cjm = 10000,", "financiering.nobody"),
+        ("formeel = { cjm = 95000,", "formeel = { nowhere = 95000,", "formeel.nowhere"),
+        ('id = "ymere"', 'id = "eigen_haard"', "financiers[5]"),
+    ],
+)
 def test_a_wrong_begroting_table_in_the_catalog_is_named(change, words, names):
     from shared.catalog import CatalogError
+
     assert change in packaged_text()
     with pytest.raises(CatalogError) as error:
         catalog_from_text(packaged_text().replace(change, words, 1), "catalog.toml")

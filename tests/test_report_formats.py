@@ -76,8 +76,9 @@ def nl_num(text: str):
 def same(a, b) -> bool:
     if isinstance(a, str) or isinstance(b, str):
         return a == b
-    return (a is None and b is None) or (a is not None and b is not None
-                                         and abs(float(a) - float(b)) < 1e-9)
+    return (a is None and b is None) or (
+        a is not None and b is not None and abs(float(a) - float(b)) < 1e-9
+    )
 
 
 def test_json_is_the_contract_shape_and_round_trips(report):
@@ -91,10 +92,15 @@ def test_csv_has_a_row_per_indicator_and_room_with_the_json_numbers(report):
     rows = list(csv.DictReader(io.StringIO(render(report, "csv", CATALOG))))
     value_rows = [r for r in rows if r["indicator"] == "vrijwilligerswaarde"]
     # the populaire begroting's rows (section 7) are checked in test_report_begroting.py
-    rows = [r for r in rows if r["indicator"] != "vrijwilligerswaarde"
-            and not r["indicator"].startswith("begroting_")]
+    rows = [
+        r
+        for r in rows
+        if r["indicator"] != "vrijwilligerswaarde" and not r["indicator"].startswith("begroting_")
+    ]
     assert {r["room"]: float(r["value"]) for r in value_rows} == {
-        **report["volunteer_value"]["rooms"], "total": report["volunteer_value"]["total"]}
+        **report["volunteer_value"]["rooms"],
+        "total": report["volunteer_value"]["total"],
+    }
     expected = expected_cells(report)
     assert len(rows) == len(expected)
     for row in rows:
@@ -110,10 +116,15 @@ def test_markdown_is_the_seed_table_with_the_json_numbers(report):
     text = render(report, "md", CATALOG)
     lines = text.splitlines()
     header = next(line for line in lines if line.startswith("| Indicator"))
-    assert header.split("|")[3:-1] == [" Casa Jepie Makandra ", " MultiBron ", " De Handreiking ",
-                                       " Totaal "]
+    assert header.split("|")[3:-1] == [
+        " Casa Jepie Makandra ",
+        " MultiBron ",
+        " De Handreiking ",
+        " Totaal ",
+    ]
     expected = expected_cells(report)
     from shared.report_formats import label
+
     by_label = {label(i, CATALOG): i for i in report["indicators"]}
     seen = 0
     for line in lines:
@@ -140,11 +151,18 @@ def test_xlsx_sheets_carry_the_json_numbers(report, tmp_path):
     path = tmp_path / "r.xlsx"
     path.write_bytes(render(report, "xlsx", CATALOG))
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Resultaten", "Vrijwilligers", "Handgeld", "Actualiteit", "Toelichting"]
+    assert wb.sheetnames == [
+        "Resultaten",
+        "Vrijwilligers",
+        "Handgeld",
+        "Actualiteit",
+        "Toelichting",
+    ]
     ws = wb["Resultaten"]
     expected = expected_cells(report)
     indicators = list(report["indicators"])
     from shared.report_formats import label
+
     rows = {ws.cell(r, 1).value: r for r in range(5, ws.max_row + 1)}
     for indicator in indicators:
         r = rows[label(indicator, CATALOG)]
@@ -156,17 +174,23 @@ def test_xlsx_sheets_carry_the_json_numbers(report, tmp_path):
             if people is not None:  # the row below says how many people, and if indicative
                 assert ws.cell(r + 1, 3 + 3 * i).value == people[column]
                 assert (ws.cell(r + 1, 4 + 3 * i).value == "indicatief") == (
-                    report["indicators"][indicator]["indicative"][column])
+                    report["indicators"][indicator]["indicative"][column]
+                )
     assert ws.conditional_formatting  # progress bars and colours
     vol = wb["Vrijwilligers"]
-    values = {vol.cell(r, 1).value: (vol.cell(r, 2).value, vol.cell(r, 3).value) for r in range(5, 9)}
+    values = {
+        vol.cell(r, 1).value: (vol.cell(r, 2).value, vol.cell(r, 3).value) for r in range(5, 9)
+    }
     hours = report["indicators"]["vrijwilligersuren"]
     for room, name in report["rooms"].items():
         assert values[name] == (hours["rooms"][room], report["volunteer_value"]["rooms"][room])
     assert values["Totaal"] == (hours["total"], report["volunteer_value"]["total"])
     cash = wb["Handgeld"]
-    spent = {(cash.cell(r, 1).value, cash.cell(r, 2).value): cash.cell(r, 9).value
-             for r in range(5, cash.max_row + 1) if cash.cell(r, 2).value}
+    spent = {
+        (cash.cell(r, 1).value, cash.cell(r, 2).value): cash.cell(r, 9).value
+        for r in range(5, cash.max_row + 1)
+        if cash.cell(r, 2).value
+    }
     for room, months in report["handgeld"]["rooms"].items():
         for month, entry in months.items():
             assert spent[report["rooms"][room], month] == entry["spent"]
@@ -184,8 +208,12 @@ class _Cells(HTMLParser):
         if tag == "tr" and "data-indicator" in attrs:
             self.indicator = attrs["data-indicator"]
         if tag == "td" and "data-target" in attrs and self.indicator:
-            self._cell = (self.indicator, attrs["data-room"], attrs["data-value"],
-                          attrs["data-target"])
+            self._cell = (
+                self.indicator,
+                attrs["data-room"],
+                attrs["data-value"],
+                attrs["data-target"],
+            )
 
     def handle_data(self, data):
         if self._cell:
@@ -217,27 +245,48 @@ def test_html_is_self_contained_and_carries_the_json_numbers(report):
         assert same(num(budget[room]["data-hours"]), hours["rooms"][room])
         assert same(num(budget[room]["data-value"]), value["rooms"][room])
     assert same(num(budget["total"]["data-value"]), value["total"])
-    spent = {(a["data-room"], a["data-month"]): num(a["data-spent"])
-             for t, a in parser.tags if t == "tr" and "data-spent" in a}
-    assert spent == {(r, m): e["spent"] for r, months in report["handgeld"]["rooms"].items()
-                     for m, e in months.items()}
+    spent = {
+        (a["data-room"], a["data-month"]): num(a["data-spent"])
+        for t, a in parser.tags
+        if t == "tr" and "data-spent" in a
+    }
+    assert spent == {
+        (r, m): e["spent"]
+        for r, months in report["handgeld"]["rooms"].items()
+        for m, e in months.items()
+    }
     lines = [a for t, a in parser.tags if t == "polyline"]
     assert [(a["data-checkins"], a["data-visitors"]) for a in lines] == [
         (" ".join(map(str, s["checkins"])), " ".join(map(str, s["visitors"])))
-        for s in report["trends"]["rooms"].values()]
+        for s in report["trends"]["rooms"].values()
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "md", "xlsx", "html"])
 def test_the_cli_writes_every_format(central, tmp_path, fmt, capsys):
     out = tmp_path / f"report.{fmt}"
-    code = staff_main(["report", "--config", str(central / "central.toml"), "--year", "2017",
-                       "--format", fmt, "--out", str(out)])
+    code = staff_main(
+        [
+            "report",
+            "--config",
+            str(central / "central.toml"),
+            "--year",
+            "2017",
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert out.stat().st_size > 200
     if fmt == "json":
         data = json.loads(out.read_text("utf-8"))
-        assert data["indicators"]["kookclub"]["rooms"] == {"cjm": 2, "multibron": 1,
-                                                           "handreiking": 0}
+        assert data["indicators"]["kookclub"]["rooms"] == {
+            "cjm": 2,
+            "multibron": 1,
+            "handreiking": 0,
+        }
     if fmt == "xlsx":
         assert openpyxl.load_workbook(out)["Resultaten"]["A1"].value.endswith("2017")
 

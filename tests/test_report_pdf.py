@@ -21,16 +21,20 @@ from shared.report_formats import render
 from tests.test_staff_data import CATALOG, build_central, report_2017
 
 TOOLS = ("soffice", "pdftotext", "pdftoppm")
-WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
-                  r"([^<]*)</word>")
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+    r"([^<]*)</word>"
+)
 
 
 def _need_tools() -> None:
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if not missing:
         return
-    why = (f"{', '.join(missing)} not installed (Debian: libreoffice-calc-nogui, "
-           "poppler-utils; .ci/run installs them)")
+    why = (
+        f"{', '.join(missing)} not installed (Debian: libreoffice-calc-nogui, "
+        "poppler-utils; .ci/run installs them)"
+    )
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"CI needs the real LibreOffice: {why}")
     pytest.skip(why)
@@ -40,9 +44,22 @@ def to_pdf(source: Path, work: Path) -> Path:
     """Convert with LibreOffice headless, in a private profile under ``work``."""
     profile = work / "lo-profile"
     done = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(work), str(source)],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "HOME": str(work)})
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "HOME": str(work)},
+    )
     pdf = work / f"{source.stem}.pdf"
     assert done.returncode == 0 and pdf.exists(), (done.stdout, done.stderr)
     return pdf
@@ -50,16 +67,23 @@ def to_pdf(source: Path, work: Path) -> Path:
 
 def pages(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
     """Every page's words with their boxes (x0, y0, x1, y1, text), in points."""
-    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
-                         timeout=60, check=True).stdout
-    return [[(float(a), float(b), float(c), float(d), text) for a, b, c, d, text in
-             WORD.findall(page)] for page in out.split("<page ")[1:]]
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    return [
+        [(float(a), float(b), float(c), float(d), text) for a, b, c, d, text in WORD.findall(page)]
+        for page in out.split("<page ")[1:]
+    ]
 
 
 def line_of(words, *texts: str) -> list:
     """The words on the line where ``texts`` stand one after the other (a row's label)."""
     for i, word in enumerate(words):
-        if [w[4] for w in words[i:i + len(texts)]] == list(texts):
+        if [w[4] for w in words[i : i + len(texts)]] == list(texts):
             middle = (word[1] + word[3]) / 2
             return [w for w in words if w[1] <= middle <= w[3]]
     raise AssertionError(f"{' '.join(texts)!r} is not on the page")
@@ -69,9 +93,8 @@ def overlapping(words) -> list[tuple[str, str]]:
     """Pairs of words whose boxes cover each other: text printed over text."""
     found = []
     for i, a in enumerate(words):
-        for b in words[i + 1:]:
-            if (min(a[2], b[2]) - max(a[0], b[0]) > 0.5
-                    and min(a[3], b[3]) - max(a[1], b[1]) > 1.5):
+        for b in words[i + 1 :]:
+            if min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 1.5:
                 found.append((a[4], b[4]))
     return found
 
@@ -87,9 +110,13 @@ def workbook_pdf(tmp_path_factory):
     return pdf, pages(pdf), report
 
 
-TITLES = {"Resultaten": ["Resultaten", "buurtwerkkamers"], "Vrijwilligers": ["Populaire"],
-          "Handgeld": ["Handgeld", "per", "maand"], "Actualiteit": ["Actualiteit", "van"],
-          "Toelichting": ["Toelichting"]}
+TITLES = {
+    "Resultaten": ["Resultaten", "buurtwerkkamers"],
+    "Vrijwilligers": ["Populaire"],
+    "Handgeld": ["Handgeld", "per", "maand"],
+    "Actualiteit": ["Actualiteit", "van"],
+    "Toelichting": ["Toelichting"],
+}
 
 
 def sheet_pages(all_pages, sheet: str) -> list[int]:
@@ -97,7 +124,7 @@ def sheet_pages(all_pages, sheet: str) -> list[int]:
     starts = {}
     for i, words in enumerate(all_pages):
         for name, title in TITLES.items():
-            if [w[4] for w in words[:len(title)]] == title:
+            if [w[4] for w in words[: len(title)]] == title:
                 starts[name] = i
     assert list(starts) == list(TITLES), starts  # every sheet starts its own page, in order
     ends = [*list(starts.values())[1:], len(all_pages)]
@@ -156,16 +183,23 @@ def test_nothing_on_the_results_sheet_is_printed_over_something_else(workbook_pd
     first_row = line_of(words, "EFFECT")
     assert min(w[1] for w in first_row) >= header_bottom  # names stay in the header
     for label in (("Minder", "(kosten", "op)", "huisuitzettingen"), ("Goede", "inzet")):
-        page = next(all_pages[i] for i in pages_of_results
-                    if " ".join(label) in " ".join(w[4] for w in all_pages[i]))
+        page = next(
+            all_pages[i]
+            for i in pages_of_results
+            if " ".join(label) in " ".join(w[4] for w in all_pages[i])
+        )
         row = line_of(page, *label)  # the unit sits on one line beside its wrapped label
         assert len({round(w[1]) for w in row if w[4].lower() == "interviews"}) == 1
 
 
 def test_every_other_sheet_prints_one_page_wide_without_overlaps(workbook_pdf):
     pdf, all_pages, report = workbook_pdf
-    for sheet, heading in (("Vrijwilligers", "Populaire"), ("Handgeld", "Handgeld"),
-                           ("Actualiteit", "Actualiteit"), ("Toelichting", "Toelichting")):
+    for sheet, heading in (
+        ("Vrijwilligers", "Populaire"),
+        ("Handgeld", "Handgeld"),
+        ("Actualiteit", "Actualiteit"),
+        ("Toelichting", "Toelichting"),
+    ):
         found = sheet_pages(all_pages, sheet)
         assert len(found) == (2 if sheet == "Toelichting" else 1), sheet  # one page wide
         for index in found:
@@ -178,8 +212,22 @@ def test_every_other_sheet_prints_one_page_wide_without_overlaps(workbook_pdf):
 def _pixels(pdf: Path, page: int, work: Path) -> tuple[int, int, bytes]:
     """The page at 72 dpi (one pixel a point) as raw RGB."""
     stem = work / f"page{page}"
-    subprocess.run(["pdftoppm", "-r", "72", "-f", str(page + 1), "-l", str(page + 1),
-                    "-singlefile", str(pdf), str(stem)], check=True, timeout=60)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "72",
+            "-f",
+            str(page + 1),
+            "-l",
+            str(page + 1),
+            "-singlefile",
+            str(pdf),
+            str(stem),
+        ],
+        check=True,
+        timeout=60,
+    )
     data = (stem.with_suffix(".ppm")).read_bytes()
     magic, width, height, depth, rest = data.split(maxsplit=4)
     assert magic == b"P6" and depth == b"255"
@@ -190,7 +238,7 @@ def _red_pixels(image, x0: float, x1: float, y: float) -> int:
     width, _, rgb = image
     count = 0
     for x in range(int(x0), int(x1)):
-        r, g, b = rgb[3 * (int(y) * width + x):3 * (int(y) * width + x) + 3]
+        r, g, b = rgb[3 * (int(y) * width + x) : 3 * (int(y) * width + x) + 3]
         count += r > 235 and 180 < g < 215 and 190 < b < 225  # the shortfall fill FFC7CE
     return count
 
@@ -257,12 +305,17 @@ def test_the_html_report_prints_one_page_wide(tmp_path):
     and every table's narrowest form fits between the margins at the print font size."""
     build_central(tmp_path / "central.db")
     page = render(report_2017(tmp_path / "central.db"), "html", CATALOG)
-    style = page[page.index("<style>") + 7:page.index("</style>")]
+    style = page[page.index("<style>") + 7 : page.index("</style>")]
     assert re.search(r"@page\{size:A4 landscape;margin:([\d.]+cm ?){4}\}", style)
-    margins = [float(m) for m in re.search(r"@page\{size:A4 landscape;margin:([^}]*)\}",
-                                           style).group(1).replace("cm", "").split()]
+    margins = [
+        float(m)
+        for m in re.search(r"@page\{size:A4 landscape;margin:([^}]*)\}", style)
+        .group(1)
+        .replace("cm", "")
+        .split()
+    ]
     printable = (29.7 - margins[1] - margins[3]) / 2.54 * 72  # points across the page
-    printed = style[style.index("@media print"):]
+    printed = style[style.index("@media print") :]
     assert "thead{display:table-header-group}" in printed  # the header on every page
     font = float(re.search(r"table\{font-size:([\d.]+)pt", printed).group(1))
     parser = _MinContent(nowrap="nowrap" in style)
@@ -285,8 +338,11 @@ def test_a_warning_reads_as_a_paragraph_within_the_table_width(tmp_path):
     all_pages = pages(to_pdf(tmp_path / "r.xlsx", tmp_path))
     words = all_pages[sheet_pages(all_pages, "Vrijwilligers")[0]]
     right_edge = max(w[2] for w in line_of(words, "Totaal"))
-    warning = [w for w in words if w[1] > line_of(words, "Tarief")[0][3]
-               and w[3] < line_of(words, "Ruimte")[0][1]]
+    warning = [
+        w
+        for w in words
+        if w[1] > line_of(words, "Tarief")[0][3] and w[3] < line_of(words, "Ruimte")[0][1]
+    ]
     assert "Let" in [w[4] for w in warning] and "2031;" in [w[4] for w in warning]
     assert max(w[2] for w in warning) <= right_edge + 2
     assert overlapping(words) == []

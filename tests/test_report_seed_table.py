@@ -57,20 +57,28 @@ SEED = Path(__file__).parent / "data" / "seed_results_table.txt"
 
 def seed_text() -> str:
     return SEED.read_text("utf-8")
-PROCES_ROW = re.compile(r"^(?P<label>.+?)\s*\|?\s*(?:Uniek #|Klussen#)\s*\|?\s*"
-                        r"(?P<cjm>\d+) (?P<multibron>\d+) (?P<handreiking>\d+)$")
+
+
+PROCES_ROW = re.compile(
+    r"^(?P<label>.+?)\s*\|?\s*(?:Uniek #|Klussen#)\s*\|?\s*"
+    r"(?P<cjm>\d+) (?P<multibron>\d+) (?P<handreiking>\d+)$"
+)
 
 
 def seed_proces_rows() -> list[tuple[str, tuple[int, int, int]]]:
     """The PROCES rows of the seed's results table (section 5): label and the three targets."""
     text = seed_text()
-    section = text[text.index("\nPROCES\n"):text.index("\nINPUT\n")]
+    section = text[text.index("\nPROCES\n") : text.index("\nINPUT\n")]
     rows = []
     for line in section.splitlines():
         match = PROCES_ROW.match(line.strip())
         if match:
-            rows.append((match["label"], (int(match["cjm"]), int(match["multibron"]),
-                                          int(match["handreiking"]))))
+            rows.append(
+                (
+                    match["label"],
+                    (int(match["cjm"]), int(match["multibron"]), int(match["handreiking"])),
+                )
+            )
     return rows
 
 
@@ -121,25 +129,46 @@ def test_survey_counts_each_persons_latest_answer_and_says_on_how_many(tmp_path)
     # Total: the traveller's latest answer (sad, CJM) counts once: 2 + 15 of 24.
     assert entry["total"] == round(100 * 17 / 24, 1)
     assert entry["answers"] == {"cjm": 7, "multibron": 1, "handreiking": 20, "total": 28}
-    assert entry["indicative"] == {"cjm": True, "multibron": True, "handreiking": False,
-                                   "total": False}
+    assert entry["indicative"] == {
+        "cjm": True,
+        "multibron": True,
+        "handreiking": False,
+        "total": False,
+    }
     assert report["indicators"]["enquete_pleasant"]["respondents"]["total"] == 0
     assert report["indicators"]["enquete_pleasant"]["indicative"]["total"] is False
     md = render(report, "md", CATALOG)
-    row = next(line for line in md.splitlines() if line.startswith("| Bewoners hebben meer vertrouwen"))
+    row = next(
+        line for line in md.splitlines() if line.startswith("| Bewoners hebben meer vertrouwen")
+    )
     assert "50% / 50% (n=4, indicatief)" in row and "75% / 50% (n=20) |" in row
     rows = list(csv.DictReader(io.StringIO(render(report, "csv", CATALOG))))
     cjm_row = next(r for r in rows if r["indicator"] == "enquete_confidence" and r["room"] == "cjm")
     assert (cjm_row["n"], cjm_row["indicative"]) == ("4", "yes")
     html = render(report, "html", CATALOG)
-    assert 'data-room="cjm" data-value="50.0" data-target="50.0" data-n="4" ' \
-           'data-indicative="true"' in html and "n=4, indicatief" in html
+    assert (
+        'data-room="cjm" data-value="50.0" data-target="50.0" data-n="4" data-indicative="true"'
+        in html
+        and "n=4, indicatief" in html
+    )
     wb = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", CATALOG)))
     ws = wb["Resultaten"]
-    r = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == "Bewoners hebben "
-             "meer vertrouwen in eigen kunnen, o.a. door buurtwerkkamer")
+    r = next(
+        r
+        for r in range(5, ws.max_row + 1)
+        if ws.cell(r, 1).value == "Bewoners hebben "
+        "meer vertrouwen in eigen kunnen, o.a. door buurtwerkkamer"
+    )
     assert [ws.cell(r + 1, c).value for c in (3, 4, 6, 7, 9, 10, 12, 13)] == [
-        4, "indicatief", 1, "indicatief", 20, None, 24, None]
+        4,
+        "indicatief",
+        1,
+        "indicatief",
+        20,
+        None,
+        24,
+        None,
+    ]
 
 
 def _one_shift_in(tmp_path, year: int) -> dict:
@@ -158,16 +187,26 @@ def _one_shift_in(tmp_path, year: int) -> dict:
 
 def _every_format(report) -> dict[str, str]:
     wb = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", CATALOG)))
-    sheets = {name: "\n".join(str(c.value) for row in wb[name].iter_rows() for c in row
-                              if c.value is not None) for name in wb.sheetnames}
-    return {"json": render(report, "json"), "csv": render(report, "csv", CATALOG),
-            "md": render(report, "md", CATALOG), "html": render(report, "html", CATALOG),
-            "xlsx Vrijwilligers": sheets["Vrijwilligers"],
-            "xlsx Toelichting": sheets["Toelichting"]}
+    sheets = {
+        name: "\n".join(
+            str(c.value) for row in wb[name].iter_rows() for c in row if c.value is not None
+        )
+        for name in wb.sheetnames
+    }
+    return {
+        "json": render(report, "json"),
+        "csv": render(report, "csv", CATALOG),
+        "md": render(report, "md", CATALOG),
+        "html": render(report, "html", CATALOG),
+        "xlsx Vrijwilligers": sheets["Vrijwilligers"],
+        "xlsx Toelichting": sheets["Toelichting"],
+    }
 
 
-@pytest.mark.parametrize("year, rate, rate_year", [(2017, 8.96, 2017), (2018, 9.11, 2018),
-                                                   (2024, 13.27, 2024), (2026, 14.71, 2026)])
+@pytest.mark.parametrize(
+    "year, rate, rate_year",
+    [(2017, 8.96, 2017), (2018, 9.11, 2018), (2024, 13.27, 2024), (2026, 14.71, 2026)],
+)
 def test_hours_are_valued_at_the_wml_of_their_own_year(tmp_path, year, rate, rate_year):
     value = _one_shift_in(tmp_path, year)["volunteer_value"]
     assert (value["hourly_rate"], value["rate_year"], value["warning"]) == (rate, rate_year, None)
@@ -219,31 +258,51 @@ def test_handgeld_against_the_cap_and_the_budget_line_per_month_and_year(tmp_pat
         store.close()
     section = report["handgeld"]
     assert (section["monthly_cap"], section["monthly_budget"], section["yearly_budget"]) == (
-        500.0, 250.0, 3000.0)
+        500.0,
+        250.0,
+        3000.0,
+    )
     months = section["rooms"]["cjm"]
-    assert [(m, months[m]["over_budget"], months[m]["over_cap"]) for m in
-            ("2017-01", "2017-02", "2017-03", "2017-04")] == [
-        ("2017-01", False, False), ("2017-02", True, False), ("2017-03", True, True),
-        ("2017-04", False, False)]
+    assert [
+        (m, months[m]["over_budget"], months[m]["over_cap"])
+        for m in ("2017-01", "2017-02", "2017-03", "2017-04")
+    ] == [
+        ("2017-01", False, False),
+        ("2017-02", True, False),
+        ("2017-03", True, True),
+        ("2017-04", False, False),
+    ]
     # 240 + 300 + 550.01 + 9 x 250 = 3,340.01: over the yearly budget, not over 12 caps.
     assert section["year"]["cjm"] == {
-        "spent": 3340.01, "budget": 3000.0, "cap": 6000.0, "over_budget": True,
-        "over_cap": False, "months_over_budget": 2, "months_over_cap": 1}
+        "spent": 3340.01,
+        "budget": 3000.0,
+        "cap": 6000.0,
+        "over_budget": True,
+        "over_cap": False,
+        "months_over_budget": 2,
+        "months_over_cap": 1,
+    }
     assert section["year"]["multibron"]["spent"] == 100.0
     assert section["year"]["handreiking"] == {
-        "spent": 0.0, "budget": 3000.0, "cap": 6000.0, "over_budget": False,
-        "over_cap": False, "months_over_budget": 0, "months_over_cap": 0}
+        "spent": 0.0,
+        "budget": 3000.0,
+        "cap": 6000.0,
+        "over_budget": False,
+        "over_cap": False,
+        "months_over_budget": 0,
+        "months_over_cap": 0,
+    }
     md = render(report, "md", CATALOG)
     assert "| Casa Jepie Makandra | 2017-02 |" in md
     feb = next(line for line in md.splitlines() if "| 2017-02 |" in line)
     assert feb.endswith("| € 300,00 | ja | nee |")
     mar = next(line for line in md.splitlines() if "| 2017-03 |" in line)
     assert mar.endswith("| € 550,01 ⚠ | ja | ja |")
-    assert ("| Casa Jepie Makandra | € 3.340,01 | € 3.000,00 | € 6.000,00 | ja | nee | 2 | 1 |"
-            in md)
+    assert "| Casa Jepie Makandra | € 3.340,01 | € 3.000,00 | € 6.000,00 | ja | nee | 2 | 1 |" in md
     html = render(report, "html", CATALOG)
-    assert ('data-month="2017-02" data-spent="300.0" data-over-budget="true" '
-            'data-over-cap="false"') in html
+    assert (
+        'data-month="2017-02" data-spent="300.0" data-over-budget="true" data-over-cap="false"'
+    ) in html
     assert 'data-room="cjm" data-year-spent="3340.01"' in html
     wb = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", CATALOG)))
     ws = wb["Handgeld"]
@@ -259,9 +318,13 @@ def test_md_html_and_xlsx_follow_the_seeds_table_order(tmp_path):
     seed_labels = [label for label, _ in seed_proces_rows()]
     md = render(report, "md", CATALOG).splitlines()
     assert [line.split("**")[1] for line in md if line.startswith("| **")] == [
-        "EFFECT", "OUTPUT", "PROCES", "INPUT"]
+        "EFFECT",
+        "OUTPUT",
+        "PROCES",
+        "INPUT",
+    ]
     at = {line.split("**")[1]: i for i, line in enumerate(md) if line.startswith("| **")}
-    proces = md[at["PROCES"]:at["INPUT"]]
+    proces = md[at["PROCES"] : at["INPUT"]]
     labels = [line.split(" | ")[0].removeprefix("| ") for line in proces[1:]]
     assert labels[:13] == seed_labels  # the seed's rows in the seed's order
     assert at["INPUT"] < md.index("## Populaire begroting")
@@ -273,9 +336,13 @@ def test_md_html_and_xlsx_follow_the_seeds_table_order(tmp_path):
     ws = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", CATALOG)))["Resultaten"]
     column_a = [c.value for c in ws["A"]]
     assert [v for v in column_a if v in ("EFFECT", "OUTPUT", "PROCES", "INPUT")] == [
-        "EFFECT", "OUTPUT", "PROCES", "INPUT"]
+        "EFFECT",
+        "OUTPUT",
+        "PROCES",
+        "INPUT",
+    ]
     start = column_a.index("PROCES") + 1
-    assert column_a[start:start + 13] == seed_labels
+    assert column_a[start : start + 13] == seed_labels
     assert ws.cell(3, 3).value == "Casa Jepie Makandra"  # over its three columns
     assert [ws.cell(4, c).value for c in (3, 4, 5)] == ["Resultaat", "Streefcijfer", "%"]
     leden = column_a.index("Betalende leden (bewonersvereniging)") + 1
@@ -289,8 +356,12 @@ def test_the_results_sheet_prints_one_page_wide_and_blank_is_no_shortfall(tmp_pa
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
     assert "C3:E3" in ws.merged_cells  # room names in their own row (tests/test_report_pdf.py)
-    red = [rule for ranges in ws.conditional_formatting for rule in ranges.rules
-           if rule.type == "expression"]
+    red = [
+        rule
+        for ranges in ws.conditional_formatting
+        for rule in ranges.rules
+        if rule.type == "expression"
+    ]
     assert red and all(rule.formula[0].startswith("AND(ISNUMBER(") for rule in red)
 
 
@@ -299,35 +370,68 @@ def test_the_results_sheet_prints_one_page_wide_and_blank_is_no_shortfall(tmp_pa
 # "o.a." as "0.a.", "WPI" as "WPl" and "0 tekort" as "O tekort": read back before comparing.
 SEED_ROWS = {
     "EFFECT": [
-        ("enquete_confidence", ["Bewoners hebben meer vertrouwen in eigen",
-                                "kunnen, o.a. door buurtwerkkamer"]),
-        ("enquete_pleasant", ["Bewoners vinden dat buurtwerkkamer bijdraagt",
-                              "aan prettig(er) leven in de buurt"]),
+        (
+            "enquete_confidence",
+            ["Bewoners hebben meer vertrouwen in eigen", "kunnen, o.a. door buurtwerkkamer"],
+        ),
+        (
+            "enquete_pleasant",
+            ["Bewoners vinden dat buurtwerkkamer bijdraagt", "aan prettig(er) leven in de buurt"],
+        ),
         ("interviews_uitkeringen", ["Minder (kosten op) uitkeringen en zorg"]),
         ("interviews_huisuitzettingen", ["Minder (kosten op) huisuitzettingen en", "huurschuld"]),
         ("interviews_overlast", ["Minder (kosten op) overlast en vandalisme"]),
     ],
     "OUTPUT": [
         ("sleutelbeheerders", ["Sleutelbeheerders"]),
-        ("actieve_vrijwilligers", ["Actieve vrijwilligers (gem. 250 uren/jaar), o.a. bij",
-                                   "huurders in directe omgeving"]),
-        ("vrijwilligersgroepen", ["Actieve vrijwilligersgroepen (o.a. op beheer",
-                                  "binnentuinen/terreinen, schoon, veilig e.d.)"]),
+        (
+            "actieve_vrijwilligers",
+            [
+                "Actieve vrijwilligers (gem. 250 uren/jaar), o.a. bij",
+                "huurders in directe omgeving",
+            ],
+        ),
+        (
+            "vrijwilligersgroepen",
+            [
+                "Actieve vrijwilligersgroepen (o.a. op beheer",
+                "binnentuinen/terreinen, schoon, veilig e.d.)",
+            ],
+        ),
         ("betalende_leden", ["Betalende leden (bewonersvereniging)"]),
-        ("doorverwezen_wpi_ingezet", ["Bewoners doorverwezen door WPI en SDZO (met",
-                                      "bijstand/beperkte loonwaarde) effectief ingezet"]),
-        ("leerwerkplekken", ["Actief op een leerwerkplek of stageplaats (uit SW,",
-                             "deels arbeidsongeschikt of als dagbesteding)"]),
-        ("nieuwe_bewoners", ["Nieuwe bewoners in de wijk, zoals statushouders,",
-                             "effectief mee laten doen"]),
-        ("toeleiding_werk", ["Actieve vrijwilligers of gebruikers/deelnemers toe",
-                             "leiden of mede ondersteunen naar betaald werk"]),
+        (
+            "doorverwezen_wpi_ingezet",
+            [
+                "Bewoners doorverwezen door WPI en SDZO (met",
+                "bijstand/beperkte loonwaarde) effectief ingezet",
+            ],
+        ),
+        (
+            "leerwerkplekken",
+            [
+                "Actief op een leerwerkplek of stageplaats (uit SW,",
+                "deels arbeidsongeschikt of als dagbesteding)",
+            ],
+        ),
+        (
+            "nieuwe_bewoners",
+            ["Nieuwe bewoners in de wijk, zoals statushouders,", "effectief mee laten doen"],
+        ),
+        (
+            "toeleiding_werk",
+            [
+                "Actieve vrijwilligers of gebruikers/deelnemers toe",
+                "leiden of mede ondersteunen naar betaald werk",
+            ],
+        ),
     ],
     "INPUT": [
         ("input_begroting", ["Goede besteding budget"]),
         ("input_controle", ["Verantwoorde besteding budget"]),
-        ("input_medewerkers", ["Goede inzet betaalde medewerkers",
-                               "en vrijwilligers incl. sleutelbeheerders"]),
+        (
+            "input_medewerkers",
+            ["Goede inzet betaalde medewerkers", "en vrijwilligers incl. sleutelbeheerders"],
+        ),
         ("input_overleg", ["Goed overleg met alle partners en financiers"]),
     ],
 }
@@ -344,7 +448,7 @@ def _read_back(text: str) -> str:
 def seed_section_lines(name: str) -> list[str]:
     text = _read_back(seed_text())
     following = {"EFFECT": "\nOUTPUT\n", "OUTPUT": "\nPROCES\n", "INPUT": "Buurtwerkkamers worden"}
-    section = text[text.index(f"\n{name}\n"):text.index(following[name])]
+    section = text[text.index(f"\n{name}\n") : text.index(following[name])]
     return [line.strip() for line in section.splitlines() if line.strip()]
 
 
@@ -359,7 +463,8 @@ def _target_text(entry: dict, room: str) -> str:
 
 @pytest.mark.parametrize("section", ["EFFECT", "OUTPUT", "INPUT"])
 def test_every_row_of_the_seeds_effect_output_and_input_has_its_words_and_targets(
-        tmp_path, section):
+    tmp_path, section
+):
     lines = seed_section_lines(section)
     store = RoomStore(tmp_path / "central.db", "cjm")
     report = build_report(store.conn, CATALOG, 2017, ROOMS)
@@ -380,6 +485,7 @@ def test_every_row_of_the_seeds_effect_output_and_input_has_its_words_and_target
             assert entry["seed_unit"] in first and entry["section"] == section
     # The rows in the seed's order, nothing of the seed's left out.
     from shared.report_formats.seed_table import sections
+
     shown = dict(sections(report, CATALOG))[section]
     seed_ids = [indicator for indicator, _ in SEED_ROWS[section]]
     assert [row for row in shown if row in seed_ids] == seed_ids

@@ -81,8 +81,9 @@ class Walk:
         missing = hint.__required_keys__ - value.keys()
         unknown = value.keys() - fields.keys()
         if missing or unknown:
-            return (f"{path} ({hint.__name__}): missing {sorted(missing)}, "
-                    f"undeclared {sorted(unknown)}")
+            return (
+                f"{path} ({hint.__name__}): missing {sorted(missing)}, undeclared {sorted(unknown)}"
+            )
         for key, item in value.items():
             self.seen[hint.__name__].add(key)
             self.check(item, fields[key], f"{path}.{key}")
@@ -121,12 +122,23 @@ def central(tmp_path_factory):
     store = RoomStore(path, "cjm")
     try:  # staff figures: a room's count with a note, a total, a judgement
         for indicator, room, value, note in (
-                ("betalende_leden", "cjm", "120", "ledenlijst maart"),
-                ("betalende_leden", "cjm", "125", ""),
-                ("interviews_huisuitzettingen", "total", "40", ""),
-                ("input_controle", "multibron", "positief", "")):
-            record_figure(store.conn, CATALOG, year=2017, indicator=indicator, room=room,
-                          value=value, rooms=ROOMS, by="Anna", note=note, now=NOW)
+            ("betalende_leden", "cjm", "120", "ledenlijst maart"),
+            ("betalende_leden", "cjm", "125", ""),
+            ("interviews_huisuitzettingen", "total", "40", ""),
+            ("input_controle", "multibron", "positief", ""),
+        ):
+            record_figure(
+                store.conn,
+                CATALOG,
+                year=2017,
+                indicator=indicator,
+                room=room,
+                value=value,
+                rooms=ROOMS,
+                by="Anna",
+                note=note,
+                now=NOW,
+            )
     finally:
         store.close()
     inbox = folder / "inbox"
@@ -143,8 +155,7 @@ def reports(central) -> list[tuple[str, Report]]:
             ("staff report", staff_report(store.conn, CATALOG, 2017, ROOMS, now=NOW, inbox=inbox)),
             ("contract report", build_report(store.conn, CATALOG, 2017, ROOMS, now=NOW)),
             ("one room", build_report(store.conn, CATALOG, 2017, only_room="cjm", now=NOW)),
-            ("empty year", staff_report(store.conn, CATALOG, 2011, ROOMS, now=NOW,
-                                        trends=False)),
+            ("empty year", staff_report(store.conn, CATALOG, 2011, ROOMS, now=NOW, trends=False)),
         ]
     finally:
         store.close()
@@ -163,8 +174,12 @@ def test_every_declared_key_occurs_in_the_reports(reports):
     for name, report in reports:
         walk.check(report, Report, name)
     declared = declared_keys(Report)
-    never = sorted((typed, key) for typed, keys in declared.items() for key in keys
-                   if key not in walk.seen[typed] and (typed, key) not in NOT_IN_TEST_DATA)
+    never = sorted(
+        (typed, key)
+        for typed, keys in declared.items()
+        for key in keys
+        if key not in walk.seen[typed] and (typed, key) not in NOT_IN_TEST_DATA
+    )
     assert never == []
 
 
@@ -178,8 +193,12 @@ def test_the_walk_catches_a_drifted_report(reports):
     walk = Walk()
     walk.check(report, Report, "report")
     text = "\n".join(walk.problems)
-    for words in ("kookclub'].rooms['cjm']", "missing ['last_seq']", "undeclared ['extra']",
-                  "indicative['cjm']"):
+    for words in (
+        "kookclub'].rooms['cjm']",
+        "missing ['last_seq']",
+        "undeclared ['extra']",
+        "indicative['cjm']",
+    ):
         assert words in text
 
 
@@ -188,6 +207,7 @@ def test_the_types_leave_the_json_as_it_was(reports):
     report = reports[0][1]
     plain: dict[str, Any] = json.loads(json.dumps(report))
     assert json.dumps(plain, ensure_ascii=False, indent=2) == json.dumps(
-        report, ensure_ascii=False, indent=2)
+        report, ensure_ascii=False, indent=2
+    )
     assert type(report) is dict and all(type(e) is dict for e in report["indicators"].values())
     assert set(IndicatorEntry.__required_keys__) == {"unit", "rooms", "total"}

@@ -39,13 +39,21 @@ def test_a_year_without_data_opens_in_a_real_terminal_and_q_exits_0(tmp_path):
     build_central(tmp_path / "central.db")
     rooms = "".join(f'\n[rooms.{r}]\nkey = "keys/{r}.pub"\noutbox = "out/{r}"\n' for r in ROOMS)
     config = tmp_path / "central.toml"
-    config.write_text('[central]\ndatabase = "central.db"\nkey = "keys/central.key"\n'
-                      f'inbox = "inbox"\n{rooms}', "utf-8")
+    config.write_text(
+        f'[central]\ndatabase = "central.db"\nkey = "keys/central.key"\ninbox = "inbox"\n{rooms}',
+        "utf-8",
+    )
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
-    child = subprocess.Popen([str(STAFF), "--config", str(config), "--year", "2015"],
-                             stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    child = subprocess.Popen(
+        [str(STAFF), "--config", str(config), "--year", "2015"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
     os.close(slave)
     try:
         shown = read_until(master, b"Kookclub")

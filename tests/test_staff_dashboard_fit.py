@@ -31,8 +31,9 @@ def central_db(tmp_path_factory):
 
 
 def visible_cells(table: DataTable) -> list[str]:
-    return [str(c.plain if isinstance(c, Text) else c)
-            for key in table.rows for c in table.get_row(key)]
+    return [
+        str(c.plain if isinstance(c, Text) else c) for key in table.rows for c in table.get_row(key)
+    ]
 
 
 async def test_a_year_without_data_opens_and_bracket_goes_past_the_first_year(central_db):
@@ -78,8 +79,10 @@ async def test_at_120_columns_every_room_and_the_total_fit(central_db):
         assert [str(k.value) for k in table.columns][-4:] == [*ROOMS, "total"]
         assert table.plain("totaal_uniek", "total").startswith("6 / 1.100")
         # The full label, wrapped in its column, never cut at 28 characters.
-        assert table.plain("tuindienst", "indicator") == \
-            "Tuindienst (onderhoud binnentuinen/terreinen)"
+        assert (
+            table.plain("tuindienst", "indicator")
+            == "Tuindienst (onderhoud binnentuinen/terreinen)"
+        )
         assert table.get_row_height("tuindienst") >= 2
 
 
@@ -123,8 +126,9 @@ def test_lag_in_minutes_under_an_hour():
 
 async def test_freshness_shows_minutes_and_trends_show_month_initials(central_db):
     source = Source(central_db, CATALOG, list(ROOMS), None)
-    app = StaffApp(source, year=2017, clock=lambda: datetime(2017, 12, 19, 9, 12, tzinfo=TZ),
-                   watch=False)
+    app = StaffApp(
+        source, year=2017, clock=lambda: datetime(2017, 12, 19, 9, 12, tzinfo=TZ), watch=False
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("5")
@@ -175,9 +179,17 @@ async def test_a_damaged_database_is_said_at_the_top_not_a_crash(central_db, tmp
 async def test_failing_passes_recorded_by_the_daemon_are_said_at_the_top(central_db, tmp_path):
     path = tmp_path / "central.db"
     shutil.copy(central_db, path)
-    (tmp_path / "central.db.syncd-health.json").write_text(json.dumps(
-        {"failed_passes": 4, "last_error": "disk I/O error [bold]", "failing_since":
-         "2017-12-20T08:00:00+01:00", "last_ok": None}), "utf-8")
+    (tmp_path / "central.db.syncd-health.json").write_text(
+        json.dumps(
+            {
+                "failed_passes": 4,
+                "last_error": "disk I/O error [bold]",
+                "failing_since": "2017-12-20T08:00:00+01:00",
+                "last_ok": None,
+            }
+        ),
+        "utf-8",
+    )
     app = make_app(path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)

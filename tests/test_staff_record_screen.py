@@ -39,8 +39,12 @@ async def settle(app, pilot) -> None:
 def stored(path) -> list[dict]:
     conn = sqlite3.connect(path)
     try:
-        return [json.loads(p) for (p,) in conn.execute(
-            "SELECT payload FROM events WHERE kind = 'figure_recorded' ORDER BY seq")]
+        return [
+            json.loads(p)
+            for (p,) in conn.execute(
+                "SELECT payload FROM events WHERE kind = 'figure_recorded' ORDER BY seq"
+            )
+        ]
     finally:
         conn.close()
 
@@ -70,16 +74,28 @@ async def test_record_a_figure_with_the_keyboard_and_see_it_in_the_table(central
         await type_text(pilot, "Anna")
         await pilot.press("enter")  # Enter in a field saves
         await settle(app, pilot)
-        assert stored(central_db) == [{"year": 2017, "indicator": "interviews_uitkeringen",
-                                       "room": "cjm", "value": 7.5, "by": "Anna",
-                                       "note": "uit 12 interviews"}]
+        assert stored(central_db) == [
+            {
+                "year": 2017,
+                "indicator": "interviews_uitkeringen",
+                "room": "cjm",
+                "value": 7.5,
+                "by": "Anna",
+                "note": "uit 12 interviews",
+            }
+        ]
         message = str(screen.query_one("#message", Static).render())
-        assert message.startswith("Opgeslagen: Minder (kosten op) uitkeringen en zorg, "
-                                  "Casa Jepie Makandra 2017 = 7.5")
+        assert message.startswith(
+            "Opgeslagen: Minder (kosten op) uitkeringen en zorg, Casa Jepie Makandra 2017 = 7.5"
+        )
         history = screen.query_one("#history", DataTable)
         assert history.row_count == 1
         assert [str(c) for c in history.get_row_at(0)[1:5]] == [
-            "interviews_uitkeringen", "Casa Jepie Makandra", "7.5", "Anna"]
+            "interviews_uitkeringen",
+            "Casa Jepie Makandra",
+            "7.5",
+            "Anna",
+        ]
         assert screen.query_one("#value", Input).value == ""  # ready for the next one
         await pilot.press("escape")
         await settle(app, pilot)
@@ -130,8 +146,9 @@ async def test_a_bad_value_is_refused_in_plain_words_and_the_typing_is_kept(cent
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         message = screen.query_one("#message", Static)
-        assert str(message.render()) == ("Niet opgeslagen: '150': een percentage ligt "
-                                        "tussen 0 en 100")
+        assert str(message.render()) == (
+            "Niet opgeslagen: '150': een percentage ligt tussen 0 en 100"
+        )
         assert message.has_class("-error")
         assert screen.query_one("#value", Input).value == "150"  # nothing lost
         assert stored(central_db) == []

@@ -18,8 +18,9 @@ from tests.conftest import FakeClock
 
 CATALOG = load_catalog()
 ACTIVITIES = list(CATALOG.activities)
-FAST = settings(max_examples=25, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def seqs(store: RoomStore, room: str | None = None) -> list[int]:
@@ -111,9 +112,15 @@ def test_handgeld_and_void_rules(store):
 
 
 operations = st.lists(
-    st.tuples(st.sampled_from(["checkin", "anon", "job", "register", "void"]),
-              st.integers(0, 5), st.sampled_from(ACTIVITIES), st.integers(0, 3)),
-    min_size=1, max_size=30)
+    st.tuples(
+        st.sampled_from(["checkin", "anon", "job", "register", "void"]),
+        st.integers(0, 5),
+        st.sampled_from(ACTIVITIES),
+        st.integers(0, 3),
+    ),
+    min_size=1,
+    max_size=30,
+)
 
 
 @FAST
@@ -122,8 +129,11 @@ def test_seq_stays_gapless_with_interleaved_writers(tmp_path_factory, ops, data)
     path = tmp_path_factory.mktemp("seq") / "shared.db"
     clock = FakeClock(datetime(2017, 5, 1, 10, tzinfo=TZ))
     # Two connections for one room and a second room in the same file (as central holds).
-    writers = [RoomStore(path, "cjm", clock=clock), RoomStore(path, "cjm", clock=clock),
-               RoomStore(path, "multibron", clock=clock)]
+    writers = [
+        RoomStore(path, "cjm", clock=clock),
+        RoomStore(path, "cjm", clock=clock),
+        RoomStore(path, "multibron", clock=clock),
+    ]
     known = [codes.new_code() for _ in range(6)]
     for kind, who, activity, writer_index in ops:
         store = writers[writer_index % 3]
@@ -151,8 +161,11 @@ def test_seq_stays_gapless_with_interleaved_writers(tmp_path_factory, ops, data)
         store.close()
 
 
-visit = st.tuples(st.one_of(st.none(), st.integers(0, 4)), st.sampled_from(ACTIVITIES),
-                  st.integers(0, 60 * 24 * 3))
+visit = st.tuples(
+    st.one_of(st.none(), st.integers(0, 4)),
+    st.sampled_from(ACTIVITIES),
+    st.integers(0, 60 * 24 * 3),
+)
 
 
 @FAST
@@ -182,8 +195,9 @@ def test_a_void_removes_exactly_its_event_from_every_indicator(tmp_path_factory,
     voided.void(ids[victim], by=people[0])
     oracle, _ = write(folder / "oracle.db", skip=victim)
     for year in (2017, 2018):
-        assert (year_indicators(voided.conn, CATALOG, year, ["cjm"])
-                == year_indicators(oracle.conn, CATALOG, year, ["cjm"]))
+        assert year_indicators(voided.conn, CATALOG, year, ["cjm"]) == year_indicators(
+            oracle.conn, CATALOG, year, ["cjm"]
+        )
     voided.close()
     oracle.close()
 

@@ -44,8 +44,18 @@ def _room_rows(site: Site, room: str) -> list[tuple]:
 def _seal_as_room(site: Site, room: str, records, first: int, last: int, columns=None) -> None:
     me = load_private(site.root / "keys" / f"{room}.key")
     central = load_public(site.root / "keys" / "central.pub")
-    name, data = seal("events", me, central, records, room=room, created="2017-03-01T11:00:00+01:00",
-                      schema=7, first_seq=first, last_seq=last, columns=columns)
+    name, data = seal(
+        "events",
+        me,
+        central,
+        records,
+        room=room,
+        created="2017-03-01T11:00:00+01:00",
+        schema=7,
+        first_seq=first,
+        last_seq=last,
+        columns=columns,
+    )
     transport.write_atomic(site.inbox, name, data)
 
 
@@ -68,7 +78,8 @@ def test_a_backlog_merges_in_one_pass_and_a_conflicting_bundle_alone_is_refused(
 
     assert report.bundles_read == 5 and report.quarantined == 1 and report.merged == 42
     assert [reason for _, reason in transport.quarantined(site.inbox)] == [
-        "conflict: seq 25 already held with other content"]
+        "conflict: seq 25 already held with other content"
+    ]
     union = event_ids(site.db("cjm"), "cjm") | event_ids(site.db("multibron"), "multibron")
     assert event_ids(site.db("central")) == union
     for room in site.rooms:
@@ -98,8 +109,13 @@ def test_acks_lost_to_a_crash_after_the_commit_are_written_on_the_next_pass(site
         waiting = []
         for path in sorted(site.inbox.glob("*.bwk")):
             opened = open_bundle(path.read_bytes(), me, rooms)
-            rows = to_rows("cjm", opened.records, opened.header["first_seq"],
-                       opened.header["last_seq"], opened.columns)
+            rows = to_rows(
+                "cjm",
+                opened.records,
+                opened.header["first_seq"],
+                opened.header["last_seq"],
+                opened.columns,
+            )
             waiting.append(merge.Incoming(path.name, opened.header, rows, opened.digest))
             path.unlink()
         merge.merge_bundles(conn, waiting, "2017-03-01T11:00:00+01:00")

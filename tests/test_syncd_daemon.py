@@ -63,7 +63,11 @@ def test_ready_watchdog_and_sigterm_exit_0(site, notify_socket):
 
 def test_sigint_also_exits_0(site):
     proc = site.daemon("cjm")
-    wait_for(under=site.root, condition=lambda: (site.root / "cjm" / "room.db").exists(), what="the room database")
+    wait_for(
+        under=site.root,
+        condition=lambda: (site.root / "cjm" / "room.db").exists(),
+        what="the room database",
+    )
     code, _, err = _stop(proc, signal.SIGINT)
     assert code == 0, err
     assert "stopped" in err and "KeyboardInterrupt" not in err, err
@@ -74,9 +78,21 @@ def test_room_and_central_daemons_sync_a_check_in_by_themselves(site):
     central = site.daemon("central")
     try:
         event = site.store("cjm").check_in(None, ["kookclub"]).events[0]
-        wait_for(under=site.root, condition=lambda: event.id in event_ids(site.db("central")), what="the check-in at central")
-        wait_for(under=site.root, condition=lambda: site.status("cjm")["acked_seq"] == event.seq, what="the ack at the room")
-        wait_for(under=site.root, condition=lambda: not list(site.inbox.glob("*.bwk")), what="an empty central inbox")
+        wait_for(
+            under=site.root,
+            condition=lambda: event.id in event_ids(site.db("central")),
+            what="the check-in at central",
+        )
+        wait_for(
+            under=site.root,
+            condition=lambda: site.status("cjm")["acked_seq"] == event.seq,
+            what="the ack at the room",
+        )
+        wait_for(
+            under=site.root,
+            condition=lambda: not list(site.inbox.glob("*.bwk")),
+            what="an empty central inbox",
+        )
     finally:
         codes = [_stop(p)[0] for p in (room, central)]
     assert codes == [0, 0]
@@ -88,17 +104,27 @@ def test_sighup_reloads_the_config(site):
         site.store("multibron").check_in(None, [])
         site.once("multibron")
         # multibron is enrolled: merged by the running daemon
-        wait_for(under=site.root, condition=lambda: event_ids(site.db("central")), what="multibron merged")
+        wait_for(
+            under=site.root,
+            condition=lambda: event_ids(site.db("central")),
+            what="multibron merged",
+        )
         conf = site.config("central")
         text = conf.read_text()
-        conf.write_text(text.split("[rooms.multibron]")[0]
-                        + "[rooms.handreiking]" + text.split("[rooms.handreiking]")[1])
+        conf.write_text(
+            text.split("[rooms.multibron]")[0]
+            + "[rooms.handreiking]"
+            + text.split("[rooms.handreiking]")[1]
+        )
         proc.send_signal(signal.SIGHUP)
         site.store("multibron").check_in(None, [])
         site.once("multibron")
         # revoked after the reload: the new bundle goes to quarantine
-        wait_for(under=site.root, condition=lambda: list((site.root / "central" / "quarantine").glob("*.reason")),
-                 what="the revoked room's bundle in quarantine")
+        wait_for(
+            under=site.root,
+            condition=lambda: list((site.root / "central" / "quarantine").glob("*.reason")),
+            what="the revoked room's bundle in quarantine",
+        )
         reason = next((site.root / "central" / "quarantine").glob("*.reason")).read_text()
         assert "unknown sender: multibron" in reason
     finally:
@@ -111,11 +137,20 @@ def test_daemon_keeps_going_after_hostile_files(site):
     try:
         (site.inbox / ("events-cjm-" + "a" * 40 + ".bwk")).write_bytes(b"\0" * 100)
         (site.inbox / "events-cjm-zzz.bwk").write_bytes(b"x")
-        wait_for(under=site.root, condition=lambda: len(list((site.root / "central" / "quarantine").glob("*.reason"))) == 2,
-                 what="two files in quarantine")
+        wait_for(
+            under=site.root,
+            condition=lambda: (
+                len(list((site.root / "central" / "quarantine").glob("*.reason"))) == 2
+            ),
+            what="two files in quarantine",
+        )
         event = site.store("cjm").check_in(None, []).events[0]
         site.once("cjm")
-        wait_for(under=site.root, condition=lambda: event.id in event_ids(site.db("central")), what="a good bundle merged")
+        wait_for(
+            under=site.root,
+            condition=lambda: event.id in event_ids(site.db("central")),
+            what="a good bundle merged",
+        )
         assert proc.poll() is None
     finally:
         code, _, err = _stop(proc)

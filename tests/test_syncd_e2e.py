@@ -37,9 +37,24 @@ def _populate(site: Site) -> dict[str, str]:
 
 def _report(site: Site) -> dict:
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from kiosk.staff.cli import main; sys.exit(main())",
-         "report", "--config", str(site.config("central")), "--year", "2017", "--format", "json"],
-        capture_output=True, text=True, timeout=60, env=child_env(), cwd=site.root)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from kiosk.staff.cli import main; sys.exit(main())",
+            "report",
+            "--config",
+            str(site.config("central")),
+            "--year",
+            "2017",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=child_env(),
+        cwd=site.root,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -83,7 +98,8 @@ def test_three_rooms_once_central_report_and_no_names_at_central(site):
     assert not list(site.inbox.glob("*.bwk"))
     central = site.status("central")
     assert {r: e["contiguous_seq"] for r, e in central["rooms"].items()} == {
-        r: len(event_ids(site.db(r))) for r in site.rooms}
+        r: len(event_ids(site.db(r))) for r in site.rooms
+    }
     _verify_all(site)
 
 
@@ -103,6 +119,7 @@ def test_forget_in_one_room_removes_the_name_in_the_others(site):
     codes = _populate(site)
     # multibron also knows Mo by name
     from shared import people
+
     multibron = site.store("multibron")
     people.remember(multibron.conn, codes["mo"], "Blorvakje", multibron.now())
     assert multibron.person(codes["mo"]) is not None
@@ -150,8 +167,15 @@ def test_restore_rebuilds_a_lost_room_and_seq_continues(site):
     for path in (site.root / "cjm").glob("room.db*"):
         path.unlink()
     export = site.root / "cjm-export.bwk"
-    site.syncd("export-room", "--config", str(site.config("central")), "--room", "cjm",
-               "--out", str(export))
+    site.syncd(
+        "export-room",
+        "--config",
+        str(site.config("central")),
+        "--room",
+        "cjm",
+        "--out",
+        str(export),
+    )
     out = site.syncd("restore", "--config", str(site.config("cjm")), "--from", str(export)).stdout
     assert f"continues at seq {top + 1}" in out
     assert event_ids(site.db("cjm")) == before
@@ -163,12 +187,14 @@ def test_restore_rebuilds_a_lost_room_and_seq_continues(site):
     assert event.id in event_ids(site.db("central"))
     _verify_all(site)
     # restoring into a database that already has events is refused, nothing changes
-    again = site.syncd("restore", "--config", str(site.config("cjm")), "--from", str(export),
-                       check=False)
+    again = site.syncd(
+        "restore", "--config", str(site.config("cjm")), "--from", str(export), check=False
+    )
     assert again.returncode == 2 and "already holds" in again.stderr
     # the export is sealed to cjm: another room cannot open it
-    other = site.syncd("restore", "--config", str(site.config("multibron")), "--from",
-                       str(export), check=False)
+    other = site.syncd(
+        "restore", "--config", str(site.config("multibron")), "--from", str(export), check=False
+    )
     assert other.returncode == 2 and "refused" in other.stderr
 
 
@@ -198,8 +224,9 @@ def test_unenrolled_room_is_refused(site):
     site.once("cjm")
     conf = site.config("central")
     text = conf.read_text()
-    conf.write_text(text.split("[rooms.cjm]")[0] + "[rooms.multibron]" +
-                    text.split("[rooms.multibron]")[1])
+    conf.write_text(
+        text.split("[rooms.cjm]")[0] + "[rooms.multibron]" + text.split("[rooms.multibron]")[1]
+    )
     site.once("central")
     reasons = [q["reason"] for q in site.status("central")["quarantined"]]
     assert reasons == ["unknown sender: cjm"]
@@ -216,15 +243,21 @@ def test_once_without_usable_config_exits_2_with_message(site):
 
 def test_demo_builds_a_synced_site_and_refuses_a_used_folder(tmp_path):
     from test_syncd_site import REPO
+
     cmd = [sys.executable, "-m", "syncd", "demo", "--dir", str(tmp_path / "demo")]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=child_env(),
-                            cwd=REPO)
+    result = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=120, env=child_env(), cwd=REPO
+    )
     assert result.returncode == 0, result.stderr
     assert "bwk-kiosk --config" in result.stdout and "bwk-staff --config" in result.stdout
     central = tmp_path / "demo" / "central" / "central.toml"
-    status = subprocess.run([sys.executable, "-m", "syncd", "status", "--config", str(central),
-                             "--json"], capture_output=True, text=True, timeout=60,
-                            env=child_env())
+    status = subprocess.run(
+        [sys.executable, "-m", "syncd", "status", "--config", str(central), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=child_env(),
+    )
     rooms = json.loads(status.stdout)["rooms"]
     assert set(rooms) == {"cjm", "multibron", "handreiking"}
     assert all(r["contiguous_seq"] == r["max_seq"] > 0 for r in rooms.values())

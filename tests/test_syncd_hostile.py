@@ -44,33 +44,46 @@ from syncd.central import CentralNode
 from syncd.room import RoomNode
 
 ROOMS = ("cjm", "multibron")
-FAULTS = st.sampled_from(["ok", "ok", "ok", "ok", "drop", "duplicate", "truncate", "bitflip",
-                          "hostile_name"])
+FAULTS = st.sampled_from(
+    ["ok", "ok", "ok", "ok", "drop", "duplicate", "truncate", "bitflip", "hostile_name"]
+)
 EXAMPLES = int(os.environ.get("BWK_HOSTILE_EXAMPLES", "15"))
 # Durability is not what this test is about: a RAM disk when there is one keeps it fast.
 FAST_TMP = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 BOMB = zlib.compress(b"{" + b" " * (MAX_PAYLOAD_BYTES + 1) + b"}", 9)
-HOSTILE_NAMES = ("events-cjm-zz.bwk", "events-cjm-" + "A" * 40 + ".bwk", "..bwk", "con.bwk",
-                 "events-cjm-" + "0" * 40 + ".bwk.part", ".syncthing.x.bwk.tmp",
-                 "ack-central-" + "1" * 40 + ".sync-conflict-20170301.bwk", "événement.bwk")
+HOSTILE_NAMES = (
+    "events-cjm-zz.bwk",
+    "events-cjm-" + "A" * 40 + ".bwk",
+    "..bwk",
+    "con.bwk",
+    "events-cjm-" + "0" * 40 + ".bwk.part",
+    ".syncthing.x.bwk.tmp",
+    "ack-central-" + "1" * 40 + ".sync-conflict-20170301.bwk",
+    "événement.bwk",
+)
 AT = "2017-03-01T10:00:00+01:00"
 
 
 def _row(seq, kind="checkin", payload="{}", room="cjm"):
-    return (f"{seq % 2 ** 64:032x}", room, seq, AT, kind, None, "inloop", None, payload)
+    return (f"{seq % 2**64:032x}", room, seq, AT, kind, None, "inloop", None, payload)
 
 
 # Validly signed by cjm's real key (a stolen machine), content that must never merge.
 SIGNED_HOSTILE = {
-    "seq beyond SQLite": [_row(2 ** 63)],
+    "seq beyond SQLite": [_row(2**63)],
     "hours not a number": [_row(9001, "shift_ended", '{"hours": "x"}')],
     "hours a list": [_row(9002, "shift_ended", '{"hours": [1]}')],
     "payload nested deep": [_row(9003, payload='{"a":' * 5000 + "1" + "}" * 5000)],
     "another room's event": [_row(9004, room="multibron")],
     "unknown kind": [_row(9005, kind="launch_missiles")],
 }
-HOSTILE_HEADERS = (b"[" * 4000, b"{" * 2000 + b"}" * 2000, b'{"bwk": ' + b"9" * 4000 + b"}",
-                   b'"' + b"\\" * 2000 + b'"', b"[" * 50 + b"]" * 50)
+HOSTILE_HEADERS = (
+    b"[" * 4000,
+    b"{" * 2000 + b"}" * 2000,
+    b'{"bwk": ' + b"9" * 4000 + b"}",
+    b'"' + b"\\" * 2000 + b'"',
+    b"[" * 50 + b"]" * 50,
+)
 FS_TRICKS = ("symlink", "fifo", "not_utf8", "folder", "dangling")
 
 
@@ -90,7 +103,8 @@ def _site(root: Path):
         central += f'[rooms.{room}]\nkey = "keys/{room}.pub"\noutbox = "c-to-{room}"\n'
         (root / f"{room}.toml").write_text(
             f'[room]\nid = "{room}"\ndatabase = "{room}.db"\n[sync]\nkey = "keys/{room}.key"\n'
-            f'central_key = "keys/central.pub"\noutbox = "{room}-out"\ninbox = "{room}-in"\n')
+            f'central_key = "keys/central.pub"\noutbox = "{room}-out"\ninbox = "{room}-in"\n'
+        )
     (root / "central.toml").write_text(central)
 
 
@@ -100,8 +114,9 @@ class HostileTransport(RuleBasedStateMachine):
         self.root = Path(tempfile.mkdtemp(prefix="bwk-hostile-", dir=FAST_TMP))
         _site(self.root)
         self.clock = Clock()
-        self.rooms = {r: RoomNode(load_config(self.root / f"{r}.toml"), clock=self.clock)
-                      for r in ROOMS}
+        self.rooms = {
+            r: RoomNode(load_config(self.root / f"{r}.toml"), clock=self.clock) for r in ROOMS
+        }
         self.central = CentralNode(load_config(self.root / "central.toml"), clock=self.clock)
         self.stores = {r: RoomStore(self.root / f"{r}.db", r, clock=self.clock) for r in ROOMS}
         self.seen_files: list[tuple[str, bytes]] = []  # every file ever seen in transit
@@ -183,11 +198,16 @@ class HostileTransport(RuleBasedStateMachine):
             self._deliver(path, self.root / f"{to}-in", faults[i % len(faults)], choice + i)
             path.unlink()
 
-    @rule(rooms=st.sets(st.sampled_from(ROOMS), min_size=1), up=st.lists(FAULTS, min_size=1,
-          max_size=4), down=st.lists(FAULTS, min_size=1, max_size=4), misroute=st.booleans(),
-          central=st.booleans(), rnd=st.randoms(use_true_random=False),
-          choice=st.integers(0, 10**6),
-          writes=st.lists(st.tuples(st.sampled_from(ROOMS), st.integers(0, 2)), max_size=3))
+    @rule(
+        rooms=st.sets(st.sampled_from(ROOMS), min_size=1),
+        up=st.lists(FAULTS, min_size=1, max_size=4),
+        down=st.lists(FAULTS, min_size=1, max_size=4),
+        misroute=st.booleans(),
+        central=st.booleans(),
+        rnd=st.randoms(use_true_random=False),
+        choice=st.integers(0, 10**6),
+        writes=st.lists(st.tuples(st.sampled_from(ROOMS), st.integers(0, 2)), max_size=3),
+    )
     def sync_round(self, rooms, up, down, misroute, central, rnd, choice, writes):
         """Rooms write; some pass and ship (with faults); maybe central passes and ships back."""
         for room, activities in writes:
@@ -204,7 +224,9 @@ class HostileTransport(RuleBasedStateMachine):
             self.rooms[room].run_pass()
 
     @precondition(lambda self: self.seen_files)
-    @rule(pick=st.integers(0, 10**6), to=st.sampled_from(("c-in",) + tuple(f"{r}-in" for r in ROOMS)))
+    @rule(
+        pick=st.integers(0, 10**6), to=st.sampled_from(("c-in",) + tuple(f"{r}-in" for r in ROOMS))
+    )
     def replay_old(self, pick, to):
         name, data = self.seen_files[pick % len(self.seen_files)]
         self._write(self.root / to / name, data, honest=True)
@@ -213,21 +235,59 @@ class HostileTransport(RuleBasedStateMachine):
     def inject(self, kind):
         cjm = self.rooms["cjm"].me
         central_pub = self.central.me.public
-        record = [{"id": "f" * 32, "room": "cjm", "seq": 1, "at": "2017-03-01T10:00:00+01:00",
-                   "kind": "checkin", "visitor": None, "activity": "inloop", "ref": None,
-                   "payload": {}}]
+        record = [
+            {
+                "id": "f" * 32,
+                "room": "cjm",
+                "seq": 1,
+                "at": "2017-03-01T10:00:00+01:00",
+                "kind": "checkin",
+                "visitor": None,
+                "activity": "inloop",
+                "ref": None,
+                "payload": {},
+            }
+        ]
         inbox = self.root / "c-in"
         if kind == "unknown_key":
-            name, data = seal("events", self.mallory, central_pub, record, room="cjm",
-                              created="x", schema=6, first_seq=1, last_seq=1)
+            name, data = seal(
+                "events",
+                self.mallory,
+                central_pub,
+                record,
+                room="cjm",
+                created="x",
+                schema=6,
+                first_seq=1,
+                last_seq=1,
+            )
         elif kind == "other_recipient":
-            name, data = seal("events", cjm, self.fake_central.public, record, room="cjm",
-                              created="x", schema=6, first_seq=1, last_seq=1)
+            name, data = seal(
+                "events",
+                cjm,
+                self.fake_central.public,
+                record,
+                room="cjm",
+                created="x",
+                schema=6,
+                first_seq=1,
+                last_seq=1,
+            )
         elif kind == "bomb":
-            header = {"bwk": 1, "kind": "events", "sender": "cjm", "sender_key": cjm.fingerprint,
-                      "recipient": "central", "recipient_key": central_pub.fingerprint,
-                      "room": "cjm", "first_seq": 1, "last_seq": 1, "count": 1, "created": "x",
-                      "schema": 6}
+            header = {
+                "bwk": 1,
+                "kind": "events",
+                "sender": "cjm",
+                "sender_key": cjm.fingerprint,
+                "recipient": "central",
+                "recipient_key": central_pub.fingerprint,
+                "room": "cjm",
+                "first_seq": 1,
+                "last_seq": 1,
+                "count": 1,
+                "created": "x",
+                "schema": 6,
+            }
             line = canonical(header) + b"\n"
             ct = SUITE.encrypt(BOMB, central_pub.kem_key, info=line)
             name, data = "events-cjm-" + "b" * 40 + ".bwk", line + cjm.sign_key.sign(line + ct) + ct
@@ -245,43 +305,63 @@ class HostileTransport(RuleBasedStateMachine):
     def inject_hostile_header(self, header, to):
         """Unsigned, named like a bundle, a first line a JSON parser may choke on."""
         kind, sender = ("events", "cjm") if to == "c-in" else ("ack", "central")
-        self._write(self.root / to / self._fresh_name(kind, sender), header + b"\n" + os.urandom(99))
+        self._write(
+            self.root / to / self._fresh_name(kind, sender), header + b"\n" + os.urandom(99)
+        )
 
     @rule(what=st.sampled_from(sorted(SIGNED_HOSTILE)))
     def inject_signed_hostile(self, what):
         rows = SIGNED_HOSTILE[what]
         seqs = [r[2] for r in rows]
-        name, data = seal("events", self.rooms["cjm"].me, self.central.me.public, rows,
-                          room="cjm", created=AT, schema=7, first_seq=min(seqs),
-                          last_seq=max(seqs), columns=FIELDS)
+        name, data = seal(
+            "events",
+            self.rooms["cjm"].me,
+            self.central.me.public,
+            rows,
+            room="cjm",
+            created=AT,
+            schema=7,
+            first_seq=min(seqs),
+            last_seq=max(seqs),
+            columns=FIELDS,
+        )
         self._write(self.root / "c-in" / name, data)
 
-    @rule(room=st.sampled_from(ROOMS), what=st.sampled_from(
-        ["forged_ack", "forged_config", "bad_seq", "bad_forget", "bad_catalog", "unknown"]))
+    @rule(
+        room=st.sampled_from(ROOMS),
+        what=st.sampled_from(
+            ["forged_ack", "forged_config", "bad_seq", "bad_forget", "bad_catalog", "unknown"]
+        ),
+    )
     def inject_into_room_inbox(self, room, what):
         """Acks and config no honest central would send (or that central never sent)."""
         me = self.rooms[room].me.public
         signer, kind = self.central.me, "ack"
-        records = [{"type": "ack", "room": room, "seq": 10 ** 6}]
+        records = [{"type": "ack", "room": room, "seq": 10**6}]
         if what in ("forged_ack", "forged_config"):
             signer = self.fake_central  # named central, not central's enrolled key
             if what == "forged_config":
-                kind, records = "config", [{"type": "catalog", "revision": 10 ** 6, "text": ""}]
+                kind, records = "config", [{"type": "catalog", "revision": 10**6, "text": ""}]
         elif what == "bad_seq":
-            records = [{"type": "ack", "room": room, "seq": 2 ** 70}]
+            records = [{"type": "ack", "room": room, "seq": 2**70}]
         elif what == "bad_forget":
             records = [{"type": "forget", "id": ["x"], "code": {"a": 1}}]
         elif what == "bad_catalog":
-            kind, records = "config", [{"type": "catalog", "revision": 10 ** 6, "text": "[[[["}]
+            kind, records = "config", [{"type": "catalog", "revision": 10**6, "text": "[[[["}]
         else:
             records = [{"type": "something", "seq": 1}]
         name, data = seal(kind, signer, me, records, room=room, created=AT, schema=7)
         self._write(self.root / f"{room}-in" / name, data)
 
-    @rule(trick=st.sampled_from(FS_TRICKS), to=st.sampled_from(("c-in",) + tuple(f"{r}-in" for r in ROOMS)))
+    @rule(
+        trick=st.sampled_from(FS_TRICKS),
+        to=st.sampled_from(("c-in",) + tuple(f"{r}-in" for r in ROOMS)),
+    )
     def file_system_trick(self, trick, to):
         folder = self.root / to
-        name = self._fresh_name("events" if to == "c-in" else "ack", "cjm" if to == "c-in" else "central")
+        name = self._fresh_name(
+            "events" if to == "c-in" else "ack", "cjm" if to == "c-in" else "central"
+        )
         honest = next(iter(self.up_files("cjm")), None)  # a link to honest data is still a link
         path = folder / name
         self.honest_waiting.pop(path, None)
@@ -294,8 +374,12 @@ class HostileTransport(RuleBasedStateMachine):
         elif trick == "folder":
             path.mkdir()
         elif trick == "not_utf8":
-            with open(os.path.join(os.fsencode(folder), b"\xff\xfe" + os.urandom(3).hex().encode()
-                                   + b".bwk"), "wb") as handle:
+            with open(
+                os.path.join(
+                    os.fsencode(folder), b"\xff\xfe" + os.urandom(3).hex().encode() + b".bwk"
+                ),
+                "wb",
+            ) as handle:
                 handle.write(b"junk")
 
     @rule(trick=st.sampled_from(["fifo", "symlink", "garbage", "vanish"]), pick=st.integers(0, 99))
@@ -387,6 +471,9 @@ class HostileTransport(RuleBasedStateMachine):
 
 
 HostileTransport.TestCase.settings = settings(
-    max_examples=EXAMPLES, stateful_step_count=30, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    max_examples=EXAMPLES,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 TestHostileTransport = HostileTransport.TestCase

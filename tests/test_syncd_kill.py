@@ -63,10 +63,14 @@ def test_kill_9_central_in_the_middle_of_merges(site):
         target = merged + rng.randint(1, max(1, (total - merged) // 2))
         proc = site.daemon("central")
         try:
-            wait_for(under=site.root,
-                     condition=lambda target=target, proc=proc: (
-                         _count(site.db("central")) >= target or proc.poll() is not None),
-                     timeout=30, what="some merging before the kill")
+            wait_for(
+                under=site.root,
+                condition=lambda target=target, proc=proc: (
+                    _count(site.db("central")) >= target or proc.poll() is not None
+                ),
+                timeout=30,
+                what="some merging before the kill",
+            )
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
@@ -83,17 +87,32 @@ def test_kill_9_central_in_the_middle_of_merges(site):
 
 def test_kill_9_room_daemon_in_the_middle_of_exports(site):
     writer = subprocess.Popen(
-        [sys.executable, str(REPO / "tests" / "tools" / "writer.py"), str(site.db("cjm")), "cjm",
-         "400", "w"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env())
+        [
+            sys.executable,
+            str(REPO / "tests" / "tools" / "writer.py"),
+            str(site.db("cjm")),
+            "cjm",
+            "400",
+            "w",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+    )
     try:
         for _round in range(ROUNDS):
             before = len(list(site.inbox.glob("*.bwk")))
             proc = site.daemon("cjm")
             try:
-                wait_for(under=site.root,
-                         condition=lambda before=before: (
-                             len(list(site.inbox.glob("*.bwk"))) > before or writer.poll() is not None),
-                         timeout=30, what="an export")
+                wait_for(
+                    under=site.root,
+                    condition=lambda before=before: (
+                        len(list(site.inbox.glob("*.bwk"))) > before or writer.poll() is not None
+                    ),
+                    timeout=30,
+                    what="an export",
+                )
             finally:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(timeout=10)

@@ -53,7 +53,8 @@ class Site:
             (root / room / "room.toml").write_text(
                 f'[room]\nid = "{room}"\ndatabase = "room.db"\n\n'
                 f'[sync]\nkey = "../keys/{room}.key"\ncentral_key = "../keys/central.pub"\n'
-                'outbox = "../central/inbox"\ninbox = "inbox"\n')
+                'outbox = "../central/inbox"\ninbox = "inbox"\n'
+            )
         (root / "central" / "central.toml").write_text(text)
         self.clock = StepClock(datetime(2017, 3, 1, 10, 0, tzinfo=TZ))
         self._stores: dict[str, RoomStore] = {}
@@ -78,14 +79,22 @@ class Site:
             store.close()
         self._stores.clear()
 
-    def syncd(self, *args: str, check: bool = True, timeout: float = 60, env=None
-              ) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "syncd", *args], cwd=self.root,
-                                capture_output=True, text=True, timeout=timeout,
-                                env=env or child_env())
+    def syncd(
+        self, *args: str, check: bool = True, timeout: float = 60, env=None
+    ) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [sys.executable, "-m", "syncd", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env or child_env(),
+        )
         if check and result.returncode != 0:
-            raise AssertionError(f"bwk-syncd {' '.join(args)} -> {result.returncode}\n"
-                                 f"{result.stdout}\n{result.stderr}")
+            raise AssertionError(
+                f"bwk-syncd {' '.join(args)} -> {result.returncode}\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def once(self, node: str, subprocess: bool | None = None):
@@ -93,6 +102,7 @@ class Site:
         if self.subprocess if subprocess is None else subprocess:
             return self.syncd("once", "--config", str(self.config(node)))
         from syncd.daemon import make_node
+
         worker = make_node(self.config(node))
         try:
             return worker.run_pass()
@@ -101,9 +111,11 @@ class Site:
 
     def status(self, node: str) -> dict:
         if self.subprocess:
-            return json.loads(self.syncd("status", "--config", str(self.config(node)),
-                                         "--json").stdout)
+            return json.loads(
+                self.syncd("status", "--config", str(self.config(node)), "--json").stdout
+            )
         from syncd.daemon import make_node
+
         worker = make_node(self.config(node))
         try:
             return json.loads(json.dumps(worker.status()))
@@ -118,9 +130,14 @@ class Site:
             self.once(room)
 
     def daemon(self, node: str, env=None) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "syncd", "run", "--config",
-                                 str(self.config(node))], cwd=self.root, env=env or child_env(),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "syncd", "run", "--config", str(self.config(node))],
+            cwd=self.root,
+            env=env or child_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -130,8 +147,9 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def wait_for(condition: Callable[[], object], under: Path, timeout: float = 20.0,
-             what: str = "condition"):
+def wait_for(
+    condition: Callable[[], object], under: Path, timeout: float = 20.0, what: str = "condition"
+):
     """Wait until ``condition`` is truthy (returns it), re-checking whenever a file
     below ``under`` changes (and every 250 ms, for what files do not show, such as
     a process exiting); fail after ``timeout`` seconds."""
@@ -139,8 +157,9 @@ def wait_for(condition: Callable[[], object], under: Path, timeout: float = 20.0
     value = condition()
     if value:
         return value
-    for _ in watchfiles.watch(under, debounce=10, step=10, rust_timeout=250,
-                              yield_on_timeout=True, raise_interrupt=False):
+    for _ in watchfiles.watch(
+        under, debounce=10, step=10, rust_timeout=250, yield_on_timeout=True, raise_interrupt=False
+    ):
         value = condition()
         if value:
             return value
@@ -151,6 +170,7 @@ def wait_for(condition: Callable[[], object], under: Path, timeout: float = 20.0
 
 def event_ids(db: Path, room: str | None = None) -> set[str]:
     import sqlite3
+
     if not db.exists():
         return set()
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -166,6 +186,7 @@ def event_ids(db: Path, room: str | None = None) -> set[str]:
 def test_site_layout_is_valid(tmp_path):
     """The site helper itself: configs load, keys match the enrolled names."""
     from shared.config import load_config
+
     site = Site(tmp_path)
     central = load_config(site.config("central"))
     assert set(central.rooms) == set(ROOMS)

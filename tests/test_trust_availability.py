@@ -63,9 +63,18 @@ def _row(seq, kind="checkin", payload="{}", room="cjm", n=0):
 def _signed(site: Site, rows, *, sender="cjm", room=None, name_as=None) -> Path:
     """A bundle validly signed with ``sender``'s real key, put in central's inbox."""
     seqs = [r[2] for r in rows]
-    name, data = seal("events", _key(site, sender), _central_pub(site), rows,
-                      room=room or sender, created=AT, schema=7, first_seq=min(seqs),
-                      last_seq=max(seqs), columns=FIELDS)
+    name, data = seal(
+        "events",
+        _key(site, sender),
+        _central_pub(site),
+        rows,
+        room=room or sender,
+        created=AT,
+        schema=7,
+        first_seq=min(seqs),
+        last_seq=max(seqs),
+        columns=FIELDS,
+    )
     if name_as:  # the name claims another room
         name = name.replace(f"-{sender}-", f"-{name_as}-")
     path = site.inbox / name
@@ -76,10 +85,20 @@ def _signed(site: Site, rows, *, sender="cjm", room=None, name_as=None) -> Path:
 def _signed_payload(site: Site, payload: bytes, count: int, sender="cjm") -> Path:
     """A signed events bundle around any payload bytes (format 1, objects)."""
     key, central = _key(site, sender), _central_pub(site)
-    header = {"bwk": 1, "kind": "events", "sender": sender, "sender_key": key.fingerprint,
-              "recipient": "central", "recipient_key": central.fingerprint, "room": sender,
-              "first_seq": 1, "last_seq": max(count, 1), "count": count, "created": AT,
-              "schema": 7}
+    header = {
+        "bwk": 1,
+        "kind": "events",
+        "sender": sender,
+        "sender_key": key.fingerprint,
+        "recipient": "central",
+        "recipient_key": central.fingerprint,
+        "room": sender,
+        "first_seq": 1,
+        "last_seq": max(count, 1),
+        "count": count,
+        "created": AT,
+        "schema": 7,
+    }
     line = canonical(header) + b"\n"
     ciphertext = SUITE.encrypt(zlib.compress(payload, 9), central.kem_key, info=line)
     path = site.inbox / f"events-{sender}-{'e' * 40}.bwk"
@@ -96,8 +115,11 @@ def _quarantine_rows(db: Path) -> list[tuple]:
 
 
 def _quarantined_names(folder: Path) -> set[str]:
-    return {p.name for p in folder.iterdir() if not p.name.endswith(".reason")} \
-        if folder.is_dir() else set()
+    return (
+        {p.name for p in folder.iterdir() if not p.name.endswith(".reason")}
+        if folder.is_dir()
+        else set()
+    )
 
 
 # --- item 1: a parseable-looking but hostile header ----------------------------------
@@ -110,7 +132,9 @@ def test_a_header_of_4000_brackets_is_quarantined_and_honest_bundles_merge(site)
     assert report.quarantined == 1 and not hostile.exists()
     quarantine = site.root / "central" / "quarantine"
     assert "bad header" in (quarantine / f"{hostile.name}.reason").read_text()
-    assert _quarantine_rows(site.db("central")) == [(hostile.name, None, _reason(quarantine, hostile.name))]
+    assert _quarantine_rows(site.db("central")) == [
+        (hostile.name, None, _reason(quarantine, hostile.name))
+    ]
     reasons = [q["reason"] for q in site.status("central")["quarantined"]]
     assert any("bad header" in r for r in reasons)
 
@@ -132,7 +156,7 @@ def test_a_hostile_ack_header_in_a_room_inbox_does_not_stop_its_exports(site):
 
 # --- item 2: validly signed bundles with bad content -------------------------------------
 HOSTILE_CONTENT = {
-    "seq 2**63": [_row(2 ** 63)],
+    "seq 2**63": [_row(2**63)],
     "hours x": [_row(900, "shift_ended", '{"hours": "x"}')],
     "hours [1]": [_row(901, "shift_ended", '{"hours": [1]}')],
     "hours NaN": [_row(902, "shift_ended", '{"hours": NaN}')],
@@ -152,7 +176,8 @@ def test_a_signed_bundle_with_hostile_content_costs_only_that_file(site, what):
     assert site.status("cjm")["acked_seq"] == 0  # not yet read by the room
     site.once("cjm")
     assert site.status("cjm")["acked_seq"] == max(
-        r[0] for r in sqlite3.connect(site.db("cjm")).execute("SELECT seq FROM events"))
+        r[0] for r in sqlite3.connect(site.db("cjm")).execute("SELECT seq FROM events")
+    )
 
 
 def test_a_record_line_nested_100000_deep_is_refused_before_parsing(site):
@@ -166,8 +191,13 @@ def test_a_record_line_nested_100000_deep_is_refused_before_parsing(site):
 
 def _incoming(rows, name):
     seqs = [r[2] for r in rows]
-    header = {"room": rows[0][1], "kind": "events", "first_seq": min(seqs),
-              "last_seq": max(seqs), "created": AT}
+    header = {
+        "room": rows[0][1],
+        "kind": "events",
+        "first_seq": min(seqs),
+        "last_seq": max(seqs),
+        "created": AT,
+    }
     return merge.Incoming(name, header, rows, name * 2)
 
 
@@ -177,12 +207,16 @@ def test_the_merge_safety_net_rolls_back_only_the_bundle_whose_merge_fails(tmp_p
     conn = connect(tmp_path / "central.db")
     try:
         good_before = _incoming([_row(1), _row(2)], "a")
-        overflow = _incoming([_row(3), _row(2 ** 63)], "b")  # OverflowError binding the seq
+        overflow = _incoming([_row(3), _row(2**63)], "b")  # OverflowError binding the seq
         bad_hours = _incoming([_row(4, "shift_ended", '{"hours": "x"}')], "c")  # projection
         good_after = _incoming([_row(5)], "d")
         results = merge.merge_bundles(conn, [good_before, overflow, bad_hours, good_after], AT)
-        assert [type(r).__name__ for r in results] == ["Merged", "MergeRefused", "MergeRefused",
-                                                       "Merged"]
+        assert [type(r).__name__ for r in results] == [
+            "Merged",
+            "MergeRefused",
+            "MergeRefused",
+            "Merged",
+        ]
         assert results[1].reason == results[2].reason == merge.MERGE_FAILED
         seqs = [r[0] for r in conn.execute("SELECT seq FROM events ORDER BY seq")]
         assert seqs == [1, 2, 5]
@@ -199,12 +233,20 @@ def test_reading_a_fifo_swapped_in_for_a_listed_file_does_not_block(tmp_path):
     the open blocks forever; the subprocess timeout is the failure signal."""
     name = f"events-cjm-{HEX[:40]}.bwk"
     os.mkfifo(tmp_path / name)
-    code = ("import sys; from pathlib import Path; from syncd import transport\n"
-            "from shared.bundle import BundleRejected\n"
-            "try:\n    transport.read_bounded(Path(sys.argv[1]), sys.argv[2])\n"
-            "except BundleRejected as exc:\n    print(exc)\n")
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path), name], timeout=30,
-                            capture_output=True, text=True, env=child_env(), cwd=REPO)
+    code = (
+        "import sys; from pathlib import Path; from syncd import transport\n"
+        "from shared.bundle import BundleRejected\n"
+        "try:\n    transport.read_bounded(Path(sys.argv[1]), sys.argv[2])\n"
+        "except BundleRejected as exc:\n    print(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path), name],
+        timeout=30,
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stderr
     assert "not a file" in result.stdout
 
@@ -256,17 +298,28 @@ _REPORT_PEAK = (
 
 def _peak_rss_mib(args, site) -> tuple[int, float]:
     peak_file = site.root / "peak-kib"
-    proc = subprocess.run([sys.executable, "-c", _REPORT_PEAK, str(peak_file), *args],
-                          cwd=site.root, env=child_env(), stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [sys.executable, "-c", _REPORT_PEAK, str(peak_file), *args],
+        cwd=site.root,
+        env=child_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return proc.returncode, int(peak_file.read_text()) / 1024
 
 
-@pytest.mark.parametrize("lines, count", [
-    (b"{}\n" * 22_000_000, 1),  # the issue's file: the header says one record
-    (b"{}\n" * 22_000_000, MAX_RECORDS),  # the header claims as many as allowed
-    ((b"[" + b"{}," * 110 + b"{}]\n") * MAX_RECORDS, MAX_RECORDS),  # right count, lines of dicts
-], ids=["count 1", "count max", "many dicts a line"])
+@pytest.mark.parametrize(
+    "lines, count",
+    [
+        (b"{}\n" * 22_000_000, 1),  # the issue's file: the header says one record
+        (b"{}\n" * 22_000_000, MAX_RECORDS),  # the header claims as many as allowed
+        (
+            (b"[" + b"{}," * 110 + b"{}]\n") * MAX_RECORDS,
+            MAX_RECORDS,
+        ),  # right count, lines of dicts
+    ],
+    ids=["count 1", "count max", "many dicts a line"],
+)
 def test_a_small_bundle_of_empty_objects_cannot_take_gigabytes(site, lines, count):
     honest = _honest(site)
     hostile = _signed_payload(site, lines, count)
@@ -283,8 +336,18 @@ def test_quarantine_is_attributed_to_the_verified_signer_never_to_the_name(site)
     unsigned = site.inbox / f"events-cjm-{HEX[:40]}.bwk"
     unsigned.write_bytes(b'{"bwk": 1}\n' + os.urandom(100))
     forged_by_other = generate("cjm")  # claims to be cjm, not cjm's enrolled key
-    name, data = seal("events", forged_by_other, _central_pub(site), [_row(50)], room="cjm",
-                      created=AT, schema=7, first_seq=50, last_seq=50, columns=FIELDS)
+    name, data = seal(
+        "events",
+        forged_by_other,
+        _central_pub(site),
+        [_row(50)],
+        room="cjm",
+        created=AT,
+        schema=7,
+        first_seq=50,
+        last_seq=50,
+        columns=FIELDS,
+    )
     (site.inbox / name).write_bytes(data)
     # multibron signs a bundle about cjm's log, under a name that claims cjm
     framed = _signed(site, [_row(60, room="cjm")], sender="multibron", room="cjm", name_as="cjm")
@@ -353,15 +416,23 @@ def test_forged_and_hostile_acks_and_config_in_a_room_inbox_are_quarantined(site
     me, central = load_public(site.root / "keys" / "cjm.pub"), _key(site, "central")
     mallory = generate("central")
     forged = {}
-    name, data = seal("ack", mallory, me, [{"type": "ack", "room": "cjm", "seq": 10 ** 6}],
-                      room="cjm", created=AT, schema=7)
+    name, data = seal(
+        "ack",
+        mallory,
+        me,
+        [{"type": "ack", "room": "cjm", "seq": 10**6}],
+        room="cjm",
+        created=AT,
+        schema=7,
+    )
     forged["forged ack"] = name
     (inbox / name).write_bytes(data)
     for label, kind, records in (
-            ("huge seq", "ack", [{"type": "ack", "room": "cjm", "seq": 2 ** 70}]),
-            ("bad forget", "ack", [{"type": "forget", "id": ["x"], "code": {}}]),
-            ("bad catalog", "config", [{"type": "catalog", "revision": 99, "text": "[[[["}]),
-            ("unknown record", "config", [{"type": "shell", "text": "rm -rf"}])):
+        ("huge seq", "ack", [{"type": "ack", "room": "cjm", "seq": 2**70}]),
+        ("bad forget", "ack", [{"type": "forget", "id": ["x"], "code": {}}]),
+        ("bad catalog", "config", [{"type": "catalog", "revision": 99, "text": "[[[["}]),
+        ("unknown record", "config", [{"type": "shell", "text": "rm -rf"}]),
+    ):
         name, data = seal(kind, central, me, records, room="cjm", created=AT, schema=7)
         forged[label] = name
         (inbox / name).write_bytes(data)
@@ -411,27 +482,31 @@ def test_damaged_central_refuses_to_merge_or_ack_and_says_so(site):
     assert new
     text = site.syncd("status", "--config", str(site.config("central"))).stdout
     assert "DATABASE DAMAGED" in text
-    status = json.loads(site.syncd("status", "--config", str(site.config("central")),
-                                   "--json").stdout)
+    status = json.loads(
+        site.syncd("status", "--config", str(site.config("central")), "--json").stdout
+    )
     assert status["database"]["ok"] is False and status["database"]["problem"]
 
 
-def test_a_daemon_whose_passes_keep_failing_stops_the_watchdog_and_status_says_why(
-        site, tmp_path):
+def test_a_daemon_whose_passes_keep_failing_stops_the_watchdog_and_status_says_why(site, tmp_path):
     _synced_then_damaged(site)
     sock_path = tmp_path / "notify.sock"
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(sock_path))
     sock.settimeout(30)
-    proc = site.daemon("central", env=child_env(NOTIFY_SOCKET=str(sock_path),
-                                                WATCHDOG_USEC="400000"))
+    proc = site.daemon(
+        "central", env=child_env(NOTIFY_SOCKET=str(sock_path), WATCHDOG_USEC="400000")
+    )
     try:
         messages = []
         while not any(m.startswith("STATUS=failing") for m in messages):
             messages.append(sock.recv(4096).decode())
         health = Path(f"{site.db('central')}.syncd-health.json")
-        wait_for(lambda: json.loads(health.read_text())["failed_passes"] >= 6, under=site.root,
-                 what="three more failed passes")
+        wait_for(
+            lambda: json.loads(health.read_text())["failed_passes"] >= 6,
+            under=site.root,
+            what="three more failed passes",
+        )
         proc.send_signal(signal.SIGTERM)
         after = []
         while "STOPPING=1" not in (after[-1] if after else ""):
@@ -446,24 +521,36 @@ def test_a_daemon_whose_passes_keep_failing_stops_the_watchdog_and_status_says_w
     assert "pass failed" in err
     text = site.syncd("status", "--config", str(site.config("central"))).stdout
     assert "PASSES FAILING" in text and "damaged" in text
-    status = json.loads(site.syncd("status", "--config", str(site.config("central")),
-                                   "--json").stdout)
+    status = json.loads(
+        site.syncd("status", "--config", str(site.config("central")), "--json").stdout
+    )
     assert status["daemon"]["failed_passes"] >= 6 and "damaged" in status["daemon"]["last_error"]
 
 
 # --- the restore kind: an operator-supplied file -------------------------------------------
 @pytest.mark.parametrize("what", ["seq 2**63", "payload nested 5000 deep"])
-def test_a_hostile_restore_file_is_refused_in_plain_words_and_restores_nothing(site, tmp_path,
-                                                                              what):
+def test_a_hostile_restore_file_is_refused_in_plain_words_and_restores_nothing(
+    site, tmp_path, what
+):
     rows = HOSTILE_CONTENT[what]
     seqs = [r[2] for r in rows]
-    _, data = seal("restore", _key(site, "central"), load_public(site.root / "keys" / "cjm.pub"),
-                   rows, room="cjm", created=AT, schema=7, first_seq=min(seqs),
-                   last_seq=max(seqs), columns=FIELDS)
+    _, data = seal(
+        "restore",
+        _key(site, "central"),
+        load_public(site.root / "keys" / "cjm.pub"),
+        rows,
+        room="cjm",
+        created=AT,
+        schema=7,
+        first_seq=min(seqs),
+        last_seq=max(seqs),
+        columns=FIELDS,
+    )
     source = tmp_path / "cjm.restore"
     source.write_bytes(data)
-    result = site.syncd("restore", "--config", str(site.config("cjm")), "--from", str(source),
-                        check=False)
+    result = site.syncd(
+        "restore", "--config", str(site.config("cjm")), "--from", str(source), check=False
+    )
     assert result.returncode == 2 and "refused" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert not event_ids(site.db("cjm"))

@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
+from test_syncd_site import ROOMS, Site
 
 from shared import codes
 from shared.bundle import SUITE, TABLE_FORMAT_VERSION, bundle_name, canonical, seal
@@ -35,7 +36,6 @@ from shared.report import build_report
 from shared.report_formats import FORMATS, render
 from shared.store import StoreError
 from syncd import transport
-from test_syncd_site import ROOMS, Site
 
 CATALOG = load_catalog()
 AT = "2017-03-01T11:00:00+01:00"
@@ -52,8 +52,18 @@ def seal_as(site: Site, room: str, rows: list[tuple], first: int, last: int) -> 
     """A table bundle of ``rows`` signed with ``room``'s own key, dropped in central's inbox."""
     me = load_private(site.root / "keys" / f"{room}.key")
     central = load_public(site.root / "keys" / "central.pub")
-    name, data = seal("events", me, central, rows, room=room, created=AT, schema=9,
-                      first_seq=first, last_seq=last, columns=FIELDS)
+    name, data = seal(
+        "events",
+        me,
+        central,
+        rows,
+        room=room,
+        created=AT,
+        schema=9,
+        first_seq=first,
+        last_seq=last,
+        columns=FIELDS,
+    )
     transport.write_atomic(site.inbox, name, data)
     return name
 
@@ -62,13 +72,24 @@ def seal_raw_as(site: Site, room: str, lines: bytes, count: int, first: int, las
     """Like ``seal_as`` with the JSON lines given as bytes (what json.dumps cannot write)."""
     me = load_private(site.root / "keys" / f"{room}.key")
     central = load_public(site.root / "keys" / "central.pub")
-    header = {"bwk": TABLE_FORMAT_VERSION, "kind": "events", "sender": room,
-              "sender_key": me.fingerprint, "recipient": "central",
-              "recipient_key": central.fingerprint, "room": room, "first_seq": first,
-              "last_seq": last, "count": count, "created": AT, "schema": 9}
+    header = {
+        "bwk": TABLE_FORMAT_VERSION,
+        "kind": "events",
+        "sender": room,
+        "sender_key": me.fingerprint,
+        "recipient": "central",
+        "recipient_key": central.fingerprint,
+        "room": room,
+        "first_seq": first,
+        "last_seq": last,
+        "count": count,
+        "created": AT,
+        "schema": 9,
+    }
     line = canonical(header) + b"\n"
-    ciphertext = SUITE.encrypt(zlib.compress(canonical(list(FIELDS)) + b"\n" + lines),
-                               central.kem_key, info=line)
+    ciphertext = SUITE.encrypt(
+        zlib.compress(canonical(list(FIELDS)) + b"\n" + lines), central.kem_key, info=line
+    )
     data = line + me.sign_key.sign(line + ciphertext) + ciphertext
     name = bundle_name("events", room, data)
     transport.write_atomic(site.inbox, name, data)
@@ -78,9 +99,14 @@ def seal_raw_as(site: Site, room: str, lines: bytes, count: int, first: int, las
 def room_rows(site: Site, room: str) -> list[tuple]:
     conn = connect(site.db(room))
     try:
-        return [tuple(r) for r in conn.execute(
-            "SELECT id, room, seq, at, kind, visitor, activity, ref, payload FROM events "
-            "WHERE room = ? ORDER BY seq", (room,))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                "SELECT id, room, seq, at, kind, visitor, activity, ref, payload FROM events "
+                "WHERE room = ? ORDER BY seq",
+                (room,),
+            )
+        ]
     finally:
         conn.close()
 
@@ -104,8 +130,15 @@ def visits(site: Site, room: str, n: int) -> None:
         store.check_in(codes.new_code(), ["kookclub"])
 
 
-def event(room: str, seq: int, id_: str, kind: str = "checkin", payload: str = "{}",
-          ref: str | None = None, activity: str | None = "kookclub") -> tuple:
+def event(
+    room: str,
+    seq: int,
+    id_: str,
+    kind: str = "checkin",
+    payload: str = "{}",
+    ref: str | None = None,
+    activity: str | None = "kookclub",
+) -> tuple:
     return (id_, room, seq, AT, kind, None, activity, ref, payload)
 
 
@@ -114,20 +147,50 @@ def test_hostile_content_is_quarantined_by_seq_and_honest_bundles_merge_in_the_s
     visits(site, "cjm", 5)
     site.once("cjm")
     hostile = {
-        seal_as(site, "handreiking", [event("handreiking", 2**63, "a" * 32)], 1, 2**63):
-            "seq 9223372036854775808",
-        seal_as(site, "handreiking", [event("handreiking", 1, "b" * 32, "shift_ended",
-                                            '{"hours": "x"}')], 1, 1): "seq 1: payload 'hours'",
-        seal_as(site, "handreiking", [event("handreiking", 2, "c" * 32, "shift_ended",
-                                            '{"hours": [1]}')], 2, 2): "seq 2: payload 'hours'",
-        seal_as(site, "handreiking", [event("handreiking", 3, "d" * 32, "shift_ended",
-                                            '{"hours": NaN}')], 3, 3): "seq 3: payload",
-        seal_as(site, "handreiking", [event("handreiking", 4, "e" * 32, "checkin",
-                                            '{"a": ' + "[" * 5000 + "]" * 5000 + "}")], 4, 4):
-            "seq 4: payload",
-        seal_raw_as(site, "multibron", b'["f","multibron",5,"' + AT.encode() + b'","checkin",'
-                    b"null,null,null," + b"[" * 100_000 + b"]" * 100_000 + b"]\n", 1, 5, 5):
-            "too many lists or objects",  # refused by the bounds before any parser runs
+        seal_as(
+            site, "handreiking", [event("handreiking", 2**63, "a" * 32)], 1, 2**63
+        ): "seq 9223372036854775808",
+        seal_as(
+            site,
+            "handreiking",
+            [event("handreiking", 1, "b" * 32, "shift_ended", '{"hours": "x"}')],
+            1,
+            1,
+        ): "seq 1: payload 'hours'",
+        seal_as(
+            site,
+            "handreiking",
+            [event("handreiking", 2, "c" * 32, "shift_ended", '{"hours": [1]}')],
+            2,
+            2,
+        ): "seq 2: payload 'hours'",
+        seal_as(
+            site,
+            "handreiking",
+            [event("handreiking", 3, "d" * 32, "shift_ended", '{"hours": NaN}')],
+            3,
+            3,
+        ): "seq 3: payload",
+        seal_as(
+            site,
+            "handreiking",
+            [
+                event(
+                    "handreiking", 4, "e" * 32, "checkin", '{"a": ' + "[" * 5000 + "]" * 5000 + "}"
+                )
+            ],
+            4,
+            4,
+        ): "seq 4: payload",
+        seal_raw_as(
+            site,
+            "multibron",
+            b'["f","multibron",5,"' + AT.encode() + b'","checkin",'
+            b"null,null,null," + b"[" * 100_000 + b"]" * 100_000 + b"]\n",
+            1,
+            5,
+            5,
+        ): "too many lists or objects",  # refused by the bounds before any parser runs
     }
 
     report = site.once("central")
@@ -145,8 +208,13 @@ def test_a_void_of_another_rooms_event_is_refused_and_changes_nothing(site):
     visits(site, "handreiking", 1)
     site.sync_all()
     target = room_rows(site, "cjm")[0][0]
-    name = seal_as(site, "handreiking", [event("handreiking", 2, "9" * 32, "void",
-                                               '{"by": "X"}', ref=target, activity=None)], 2, 2)
+    name = seal_as(
+        site,
+        "handreiking",
+        [event("handreiking", 2, "9" * 32, "void", '{"by": "X"}', ref=target, activity=None)],
+        2,
+        2,
+    )
     site.once("central")
     assert "seq 2: void of another room's event" in reasons(site)[name]
     assert figures(site.db("central"), "cjm") == figures(site.db("cjm"), "cjm")
@@ -159,9 +227,16 @@ def test_voids_sent_before_another_rooms_events_arrive_never_apply_to_them(site)
     site.once("handreiking")
     site.once("central")
     targets = [r[0] for r in room_rows(site, "cjm")]  # learnt somehow before cjm synced
-    seal_as(site, "handreiking", [event("handreiking", 2 + i, f"{i:032x}", "void", '{"by": "X"}',
-                                        ref=t, activity=None) for i, t in enumerate(targets)],
-            2, 1 + len(targets))
+    seal_as(
+        site,
+        "handreiking",
+        [
+            event("handreiking", 2 + i, f"{i:032x}", "void", '{"by": "X"}', ref=t, activity=None)
+            for i, t in enumerate(targets)
+        ],
+        2,
+        1 + len(targets),
+    )
     site.once("central")  # accepted: nothing held by another room yet
     site.sync_all()
     assert figures(site.db("central"), "cjm") == figures(site.db("cjm"), "cjm")
@@ -169,6 +244,7 @@ def test_voids_sent_before_another_rooms_events_arrive_never_apply_to_them(site)
     conn = connect(site.db("central"))
     with transaction(conn):  # and a rescan of the log agrees
         from shared.events import rebuild_projections
+
         rebuild_projections(conn)
     conn.close()
     assert figures(site.db("central"), "cjm")["kookclub"]["rooms"]["cjm"] == 6
@@ -192,26 +268,59 @@ def test_an_id_of_another_room_is_refused_and_the_owner_keeps_syncing(site):
 def hostile_but_accepted(path) -> None:
     """Extreme values the schema accepts, and rows stored before records were checked."""
     from shared.records import to_rows
-    accepted = [event("cjm", 1, "1" * 32, "shift_ended", '{"hours": 8784}', activity=None),
-                event("cjm", 2, "2" * 32, "shift_ended", '{"hours": 8784}', activity=None),
-                event("cjm", 3, "3" * 32, "cash_expense",
-                      '{"by": "X", "category": "Z", "cents": 100000}', activity=None),
-                event("cjm", 4, "4" * 32, "survey_answered",
-                      '{"answer": 3, "question": "onbekend"}', activity=None),
-                event("cjm", 5, "5" * 32, activity="nieuw_iets"),
-                ("6" * 32, "cjm", 6, "1970-01-01T00:00:00+01:00", "checkin", None, "inloop", None,
-                 "{}")]
-    legacy = [event("multibron", 1, "7" * 32, "shift_ended", '{"hours": 1e308}', activity=None),
-              event("multibron", 2, "8" * 32, "shift_ended", '{"hours": 1e308}', activity=None),
-              event("multibron", 3, "9" * 32, "cash_expense", '{"cents": "x", "category": [1]}',
-                    activity=None),
-              event("multibron", 4, "a" * 32, "cash_expense", '{"cents": 1e999, "category": "A"}',
-                    activity=None),
-              event("multibron", 5, "b" * 32, "survey_answered", '{"question": {}, "answer": 3}',
-                    activity=None),
-              event("multibron", 6, "c" * 32, "visitor_registered", "[1]", activity=None),
-              ("d" * 32, "multibron", 7, "2017-11-[/]xxxxxxxxxx", "room_opened", None, None,
-               None, "{}")]
+
+    accepted = [
+        event("cjm", 1, "1" * 32, "shift_ended", '{"hours": 8784}', activity=None),
+        event("cjm", 2, "2" * 32, "shift_ended", '{"hours": 8784}', activity=None),
+        event(
+            "cjm",
+            3,
+            "3" * 32,
+            "cash_expense",
+            '{"by": "X", "category": "Z", "cents": 100000}',
+            activity=None,
+        ),
+        event(
+            "cjm",
+            4,
+            "4" * 32,
+            "survey_answered",
+            '{"answer": 3, "question": "onbekend"}',
+            activity=None,
+        ),
+        event("cjm", 5, "5" * 32, activity="nieuw_iets"),
+        ("6" * 32, "cjm", 6, "1970-01-01T00:00:00+01:00", "checkin", None, "inloop", None, "{}"),
+    ]
+    legacy = [
+        event("multibron", 1, "7" * 32, "shift_ended", '{"hours": 1e308}', activity=None),
+        event("multibron", 2, "8" * 32, "shift_ended", '{"hours": 1e308}', activity=None),
+        event(
+            "multibron",
+            3,
+            "9" * 32,
+            "cash_expense",
+            '{"cents": "x", "category": [1]}',
+            activity=None,
+        ),
+        event(
+            "multibron",
+            4,
+            "a" * 32,
+            "cash_expense",
+            '{"cents": 1e999, "category": "A"}',
+            activity=None,
+        ),
+        event(
+            "multibron",
+            5,
+            "b" * 32,
+            "survey_answered",
+            '{"question": {}, "answer": 3}',
+            activity=None,
+        ),
+        event("multibron", 6, "c" * 32, "visitor_registered", "[1]", activity=None),
+        ("d" * 32, "multibron", 7, "2017-11-[/]xxxxxxxxxx", "room_opened", None, None, None, "{}"),
+    ]
     conn = connect(path)
     with transaction(conn):
         merge_rows(conn, to_rows("cjm", accepted, 1, 6, FIELDS))
@@ -236,20 +345,30 @@ def test_every_report_format_survives_hostile_stored_data(tmp_path, fmt):
 
 # --- item 8: stored text is never read as markup by the dashboard --------------------------
 async def test_the_dashboard_shows_a_stored_time_with_markup_as_plain_text(tmp_path):
+    from textual.widgets import DataTable
+
     from kiosk.staff.app import StaffApp
     from kiosk.staff.cli import Source
-    from textual.widgets import DataTable
     from tests.test_staff_data import NOW, ROOMS, build_central
+
     path = tmp_path / "central.db"
     build_central(path)
     conn = sqlite3.connect(path)
     seq = conn.execute("SELECT MAX(seq) + 1 FROM events WHERE room = 'cjm'").fetchone()[0]
     with conn:  # as an older central stored it, before times were checked in full
-        conn.execute("INSERT INTO events VALUES (?, 'cjm', ?, '2026-11-[/]xxxxxxxxxx', "
-                     "'room_opened', '[b]X', NULL, NULL, '{}')", ("e" * 32, seq))
+        conn.execute(
+            "INSERT INTO events VALUES (?, 'cjm', ?, '2026-11-[/]xxxxxxxxxx', "
+            "'room_opened', '[b]X', NULL, NULL, '{}')",
+            ("e" * 32, seq),
+        )
     conn.close()
-    app = StaffApp(Source(path, CATALOG, list(ROOMS), None), year=2017, lang="nl",
-                   clock=lambda: NOW, watch=False)
+    app = StaffApp(
+        Source(path, CATALOG, list(ROOMS), None),
+        year=2017,
+        lang="nl",
+        clock=lambda: NOW,
+        watch=False,
+    )
     async with app.run_test(size=(140, 45)) as pilot:
         for _ in range(2):
             await app.workers.wait_for_complete()
@@ -262,8 +381,20 @@ async def test_the_dashboard_shows_a_stored_time_with_markup_as_plain_text(tmp_p
 
 
 # --- the property: hostile rooms mixed with honest ones ------------------------------------
-ATTACKS = ("seq_huge", "hours_text", "hours_list", "hours_nan", "cents_inf", "deep_payload",
-           "deep_line", "unknown_kind", "void_held", "void_pending", "squat_held", "time_markup")
+ATTACKS = (
+    "seq_huge",
+    "hours_text",
+    "hours_list",
+    "hours_nan",
+    "cents_inf",
+    "deep_payload",
+    "deep_line",
+    "unknown_kind",
+    "void_held",
+    "void_pending",
+    "squat_held",
+    "time_markup",
+)
 EXAMPLES = int(os.environ.get("BWK_TRUST_EXAMPLES", "10"))
 FAST_TMP = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
@@ -295,13 +426,18 @@ class HostileContent(RuleBasedStateMachine):
         """Events of ``room`` that central holds (``held``) or not yet."""
         conn = connect(self.site.db("central"))
         try:
-            at_central = {r[0] for r in conn.execute("SELECT id FROM events WHERE room = ?", (room,))}
+            at_central = {
+                r[0] for r in conn.execute("SELECT id FROM events WHERE room = ?", (room,))
+            }
         finally:
             conn.close()
         return [r for r in room_rows(self.site, room) if (r[0] in at_central) == held]
 
-    @rule(room=st.sampled_from(ROOMS), what=st.sampled_from(["visit", "anon", "job", "shift",
-                                                            "void"]), minutes=st.integers(1, 300))
+    @rule(
+        room=st.sampled_from(ROOMS),
+        what=st.sampled_from(["visit", "anon", "job", "shift", "void"]),
+        minutes=st.integers(1, 300),
+    )
     def honest(self, room, what, minutes):
         store = self.site.store(room)
         self.site.clock.now += timedelta(minutes=minutes)
@@ -313,8 +449,11 @@ class HostileContent(RuleBasedStateMachine):
         elif what == "shift":
             (store.end_shift if store.open_shift(volunteer) else store.start_shift)(volunteer)
         else:
-            targets = [r[0] for r in room_rows(self.site, room)
-                       if r[4] in ("checkin", "job_done", "shift_ended")]
+            targets = [
+                r[0]
+                for r in room_rows(self.site, room)
+                if r[4] in ("checkin", "job_done", "shift_ended")
+            ]
             try:
                 store.void(targets[minutes % len(targets)], by="K") if targets else None
             except StoreError:
@@ -328,17 +467,31 @@ class HostileContent(RuleBasedStateMachine):
     def central_pass(self):
         self.site.once("central")
 
-    @rule(attacker=st.sampled_from(ROOMS), attack=st.sampled_from(ATTACKS),
-          choice=st.integers(0, 10**6))
+    @rule(
+        attacker=st.sampled_from(ROOMS),
+        attack=st.sampled_from(ATTACKS),
+        choice=st.integers(0, 10**6),
+    )
     def hostile_bundle(self, attacker, attack, choice):
         victim = ROOMS[(ROOMS.index(attacker) + 1 + choice % 2) % len(ROOMS)]
         seq = self.next_seq[attacker]
         self.next_seq[attacker] += 1
         base = event(attacker, seq, f"{choice:012x}{seq:020x}")
         if attack == "deep_line":
-            line = (b'["' + base[0].encode() + b'","' + attacker.encode() + b'",' + str(seq).encode()
-                    + b',"' + AT.encode() + b'","checkin",null,null,null,' + b"[" * 100_000
-                    + b"]" * 100_000 + b"]\n")
+            line = (
+                b'["'
+                + base[0].encode()
+                + b'","'
+                + attacker.encode()
+                + b'",'
+                + str(seq).encode()
+                + b',"'
+                + AT.encode()
+                + b'","checkin",null,null,null,'
+                + b"[" * 100_000
+                + b"]" * 100_000
+                + b"]\n"
+            )
             self.hostile.add(seal_raw_as(self.site, attacker, line, 1, seq, seq))
             return
         if attack in ("void_held", "void_pending", "squat_held"):
@@ -349,7 +502,9 @@ class HostileContent(RuleBasedStateMachine):
             if attack == "squat_held":
                 row = (target, *base[1:])
             else:
-                row = event(attacker, seq, base[0], "void", '{"by": "K"}', ref=target, activity=None)
+                row = event(
+                    attacker, seq, base[0], "void", '{"by": "K"}', ref=target, activity=None
+                )
             name = seal_as(self.site, attacker, [row], seq, seq)
             (self.either if attack == "void_pending" else self.hostile).add(name)
             return
@@ -358,8 +513,14 @@ class HostileContent(RuleBasedStateMachine):
             "hours_text": lambda r: (*r[:4], "shift_ended", None, None, None, '{"hours": "x"}'),
             "hours_list": lambda r: (*r[:4], "shift_ended", None, None, None, '{"hours": [1]}'),
             "hours_nan": lambda r: (*r[:4], "shift_ended", None, None, None, '{"hours": NaN}'),
-            "cents_inf": lambda r: (*r[:4], "cash_expense", None, None, None,
-                                    '{"cents": 1e999, "category": "A"}'),
+            "cents_inf": lambda r: (
+                *r[:4],
+                "cash_expense",
+                None,
+                None,
+                None,
+                '{"cents": 1e999, "category": "A"}',
+            ),
             "deep_payload": lambda r: (*r[:8], '{"a": ' + "[" * 5000 + "]" * 5000 + "}"),
             "unknown_kind": lambda r: (*r[:4], "drop_table", *r[5:]),
             "time_markup": lambda r: (*r[:3], "2017-11-[/]xxxxxxxxxx", *r[4:]),
@@ -377,6 +538,9 @@ class HostileContent(RuleBasedStateMachine):
 
 
 TestHostileContent = HostileContent.TestCase
-TestHostileContent.settings = settings(max_examples=EXAMPLES, stateful_step_count=20,
-                                       deadline=None,
-                                       suppress_health_check=list(HealthCheck))
+TestHostileContent.settings = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=20,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)

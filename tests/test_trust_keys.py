@@ -56,8 +56,9 @@ def test_central_with_a_forged_room_key_refuses_to_start(site):
 
 def test_central_status_prints_the_computed_fingerprint_of_every_enrolled_room(site):
     result = site.syncd("status", "--config", str(site.config("central")))
-    status = json.loads(site.syncd("status", "--config", str(site.config("central")),
-                                   "--json").stdout)
+    status = json.loads(
+        site.syncd("status", "--config", str(site.config("central")), "--json").stdout
+    )
     for room in site.rooms:
         computed = load_public(site.root / "keys" / f"{room}.pub").fingerprint
         assert computed in result.stdout

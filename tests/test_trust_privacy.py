@@ -35,8 +35,13 @@ CANDIDATES = ("Anna", "Zoë", "Mohamed", "Fatima")  # the attacker's list of gue
 def import_csv(folder: Path, config: Path, name: str, text: str) -> subprocess.CompletedProcess:
     paper = folder / name
     paper.write_text("date,time,activity,code,name\n" + text, "utf-8")
-    return subprocess.run([str(BIN / "bwk-kiosk"), "import-csv", str(paper), "--config",
-                           str(config)], cwd=folder, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(BIN / "bwk-kiosk"), "import-csv", str(paper), "--config", str(config)],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -88,15 +93,28 @@ def test_a_list_imported_before_the_upgrade_is_not_added_twice(room):
     # What the importer wrote before ids were keyed: an unkeyed hash of the same parts.
     store = RoomStore(folder / "room.db", "cjm")
     from shared.db import transaction
+
     with transaction(store.conn):
-        events.append_many(store.conn, "cjm", [events.Draft(
-            _unkeyed("csv", "cjm", "2017-03-01", "10:15", "kookclub", "", "", "1"),
-            "2017-03-01T10:15:00+01:00", "checkin", None, "kookclub", None,
-            '{"source": "paper"}')])
+        events.append_many(
+            store.conn,
+            "cjm",
+            [
+                events.Draft(
+                    _unkeyed("csv", "cjm", "2017-03-01", "10:15", "kookclub", "", "", "1"),
+                    "2017-03-01T10:15:00+01:00",
+                    "checkin",
+                    None,
+                    "kookclub",
+                    None,
+                    '{"source": "paper"}',
+                )
+            ],
+        )
     store.close()
     before = exported(folder)
-    result = import_csv(folder, config, "oud.csv", "2017-03-01,10:15,kookclub,,\n"
-                                                   "2017-03-01,10:15,kookclub,,\n")
+    result = import_csv(
+        folder, config, "oud.csv", "2017-03-01,10:15,kookclub,,\n2017-03-01,10:15,kookclub,,\n"
+    )
     assert result.returncode == 0, result.stderr
     assert "imported 1 of 2 rows, 1 were imported before" in result.stdout
     assert len(exported(folder)) == len(before) + 1
@@ -140,8 +158,9 @@ def test_a_handgeld_note_never_reaches_central(tmp_path):
         expense = cjm.record_expense(1250, "A", NOTE, by=keeper.code)
         site.sync_all()
         central = sqlite3.connect(site.db("central"))
-        payload = central.execute("SELECT payload FROM events WHERE id = ?",
-                                  (expense.id,)).fetchone()[0]
+        payload = central.execute(
+            "SELECT payload FROM events WHERE id = ?", (expense.id,)
+        ).fetchone()[0]
         central.close()
         assert json.loads(payload) == {"by": keeper.code, "category": "A", "cents": 1250}
         raw = b"".join(p.read_bytes() for p in site.db("central").parent.glob("central.db*"))
@@ -182,15 +201,22 @@ def _database_before_notes_moved(path: Path, *, central: bool) -> str:
 
     from shared.schema import MIGRATIONS
 
-    before = next((i for i, m in enumerate(MIGRATIONS) if m.__name__ >= "m009_keep"), len(MIGRATIONS))
+    before = next(
+        (i for i, m in enumerate(MIGRATIONS) if m.__name__ >= "m009_keep"), len(MIGRATIONS)
+    )
     conn = sqlite3.connect(path, isolation_level=None)
     db = sqlite_utils.Database(conn)
     for step in MIGRATIONS[:before]:
         step(db)
     conn.execute(f"PRAGMA user_version = {before}")
     conn.execute("BEGIN IMMEDIATE")
-    event = events.append(conn, room="cjm", at="2017-03-01T10:00:00+01:00", kind="cash_expense",
-                          payload={"cents": 1250, "category": "A", "note": NOTE, "by": "KEEPER01"})
+    event = events.append(
+        conn,
+        room="cjm",
+        at="2017-03-01T10:00:00+01:00",
+        kind="cash_expense",
+        payload={"cents": 1250, "category": "A", "note": NOTE, "by": "KEEPER01"},
+    )
     if central:
         conn.execute("INSERT INTO sync_rooms (room, contiguous_seq, bundles) VALUES ('cjm', 1, 1)")
     conn.execute("COMMIT")
@@ -204,8 +230,9 @@ def test_the_upgrade_moves_old_notes_out_of_the_log(tmp_path, central):
     event_id = _database_before_notes_moved(path, central=central)
     conn = connect(path)  # the upgrade runs here
     payload = conn.execute("SELECT payload FROM events WHERE id = ?", (event_id,)).fetchone()[0]
-    assert payload == json.dumps({"by": "KEEPER01", "category": "A", "cents": 1250},
-                                 ensure_ascii=False, sort_keys=True)
+    assert payload == json.dumps(
+        {"by": "KEEPER01", "category": "A", "cents": 1250}, ensure_ascii=False, sort_keys=True
+    )
     notes = [tuple(r) for r in conn.execute("SELECT event_id, note FROM cash_notes")]
     assert notes == ([] if central else [(event_id, NOTE)])  # central keeps no free text
     conn.close()
@@ -280,7 +307,7 @@ async def test_the_notice_leaves_every_key_holder_button_reachable_at_80x24(tmp_
         assert len(regions) >= 9  # the menu, Klaar and the notice's two
         for i, region in enumerate(regions):
             assert region.bottom <= 24 and region.height > 0
-            assert all(not region.overlaps(other) for other in regions[i + 1:])
+            assert all(not region.overlaps(other) for other in regions[i + 1 :])
 
 
 def test_taking_the_key_away_lets_the_waiting_forget_apply(store):
@@ -318,11 +345,12 @@ def test_databases_and_side_files_are_private(tmp_path, usual_umask):
 
 def test_the_kiosk_log_is_private(tmp_path):
     log = tmp_path / "kiosk.log"
-    code = ("import os, logging, sys; from pathlib import Path; os.umask(0o022); "
-            "from kiosk.cli import _setup_logging; _setup_logging(Path(sys.argv[1])); "
-            "logging.getLogger('bwk').warning('x')")
-    subprocess.run([sys.executable, "-c", code, str(log)], check=True, env=child_env(),
-                   timeout=60)
+    code = (
+        "import os, logging, sys; from pathlib import Path; os.umask(0o022); "
+        "from kiosk.cli import _setup_logging; _setup_logging(Path(sys.argv[1])); "
+        "logging.getLogger('bwk').warning('x')"
+    )
+    subprocess.run([sys.executable, "-c", code, str(log)], check=True, env=child_env(), timeout=60)
     assert log.exists() and _mode(log) == 0o600
 
 
@@ -330,8 +358,9 @@ def _crack(stored: str, guesses) -> str | None:
     """What an attacker does with a copied room.db: scrypt every guess with the stored salt."""
     _, n, r, p, salt, digest = stored.split("$")
     for guess in guesses:
-        derived = Scrypt(salt=base64.b64decode(salt), length=32, n=int(n), r=int(r), p=int(p)
-                         ).derive(guess.encode())
+        derived = Scrypt(
+            salt=base64.b64decode(salt), length=32, n=int(n), r=int(r), p=int(p)
+        ).derive(guess.encode())
         if derived == base64.b64decode(digest):
             return guess
     return None

@@ -44,8 +44,11 @@ class ActivitiesScreen(KioskScreen):
     def title_text(self) -> str:
         if self.anonymous:
             return self.t("activities_anonymous")
-        return (self.t("activities_hello", name=self.name_) if self.name_
-                else self.t("activities_title"))
+        return (
+            self.t("activities_hello", name=self.name_)
+            if self.name_
+            else self.t("activities_title")
+        )
 
     def speech_text(self) -> str:
         """The title, the hint and every activity: the tiles are the choice to hear."""
@@ -99,8 +102,12 @@ class ActivitiesScreen(KioskScreen):
             with Grid(id="tiles"):
                 for activity in catalog.activities.values():
                     if activity.unit == "unique":
-                        yield Tile(activity.icon, activity.label(lang),
-                                   name=activity.id, id=f"act-{activity.id}")
+                        yield Tile(
+                            activity.icon,
+                            activity.label(lang),
+                            name=activity.id,
+                            id=f"act-{activity.id}",
+                        )
             yield Horizontal(id="volunteer-row")
             yield Notice()
             with Horizontal(classes="bottom-row"):
@@ -115,9 +122,13 @@ class ActivitiesScreen(KioskScreen):
     def check_volunteer(self) -> None:
         if self.code:
             code, generation = self.code, self.generation
-            self.run_db(lambda store: (store.has_role(code, "volunteer"),
-                                       store.open_shift(code) is not None),
-                        lambda state: self.show_volunteer(generation, state))
+            self.run_db(
+                lambda store: (
+                    store.has_role(code, "volunteer"),
+                    store.open_shift(code) is not None,
+                ),
+                lambda state: self.show_volunteer(generation, state),
+            )
 
     async def show_volunteer(self, generation: int, state: tuple[bool, bool]) -> None:
         is_volunteer, on_shift = state
@@ -126,9 +137,14 @@ class ActivitiesScreen(KioskScreen):
         row = self.query_one("#volunteer-row", Horizontal)
         await row.remove_children()
         row.add_class("-shown")
-        row.mount(Button(self.t("shift_end" if on_shift else "shift_start"),
-                         id="shift-end" if on_shift else "shift-start", variant="warning"),
-                  Button(self.t("jobs_record"), id="jobs", variant="warning"))
+        row.mount(
+            Button(
+                self.t("shift_end" if on_shift else "shift_start"),
+                id="shift-end" if on_shift else "shift-start",
+                variant="warning",
+            ),
+            Button(self.t("jobs_record"), id="jobs", variant="warning"),
+        )
 
     def chosen(self) -> list[str]:
         try:
@@ -169,8 +185,9 @@ class ActivitiesScreen(KioskScreen):
             done = store.check_in(code, chosen)
             activities = [e.activity for e in done.events if e.activity]
             today = store.clock().date()
-            due = queries.survey_eligible(store.conn, code, today,
-                                          today - timedelta(days=SURVEY_DAYS))
+            due = queries.survey_eligible(
+                store.conn, code, today, today - timedelta(days=SURVEY_DAYS)
+            )
             return CheckedIn(code, name, activities, due)
 
         self.run_db(job, self.post_message)

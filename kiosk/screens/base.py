@@ -53,8 +53,13 @@ class KioskScreen(Screen):
 
     def on_key(self, event: events.Key) -> None:
         """Keep printable keys that nobody used: a scanner may be typing a code."""
-        if self.catches_scans and event.character and len(event.character) == 1 \
-                and event.character.isprintable() and not event.character.isspace():
+        if (
+            self.catches_scans
+            and event.character
+            and len(event.character) == 1
+            and event.character.isprintable()
+            and not event.character.isspace()
+        ):
             self.scanned = (self.scanned + event.character)[-20:]
 
     def action_go_back(self) -> None:
@@ -75,9 +80,12 @@ class KioskScreen(Screen):
     def identify_scanned(self, code: str) -> None:
         from kiosk.messages import VisitorIdentified
 
-        self.run_db(lambda store: store.person(code),
-                    lambda person: self.post_message(
-                        VisitorIdentified(code, person.name if person else None)))
+        self.run_db(
+            lambda store: store.person(code),
+            lambda person: self.post_message(
+                VisitorIdentified(code, person.name if person else None)
+            ),
+        )
 
     def t(self, key: str, **fields: object) -> str:
         return self.kiosk_app.t(key, **fields)

@@ -51,8 +51,10 @@ class CloseScreen(KioskScreen):
         box = self.query_one("#summary", VerticalScroll)
         self.watch(box, "virtual_size", self.show_more_hint, init=False)
         self.watch(box, "size", self.show_more_hint, init=False)
-        self.run_db(lambda store: queries.day_summary(store.conn, store.room, store.clock().date()),
-                    self.show_summary)
+        self.run_db(
+            lambda store: queries.day_summary(store.conn, store.room, store.clock().date()),
+            self.show_summary,
+        )
 
     def summary_lines(self, summary: queries.DaySummary) -> list[str]:
         """Compact lines, what closing changes (running shifts) first, so a small screen fits."""
@@ -63,20 +65,45 @@ class CloseScreen(KioskScreen):
             return f"{activity.icon} {activity.label(lang)}" if activity else a
 
         unnamed, none = self.t("no_name"), self.t("close_none")
-        lines = ["   ".join([self.t("close_checkins", n=summary.visits),
-                             self.t("close_people", n=summary.distinct_visitors),
-                             self.t("close_anonymous", n=summary.anonymous_visits)])]
+        lines = [
+            "   ".join(
+                [
+                    self.t("close_checkins", n=summary.visits),
+                    self.t("close_people", n=summary.distinct_visitors),
+                    self.t("close_anonymous", n=summary.anonymous_visits),
+                ]
+            )
+        ]
         if summary.open_shifts:
-            lines.append(self.t("close_open_shifts") + " " + ", ".join(
-                f"🕐 {s.name or unnamed} ({s.started_at[11:16]})" for s in summary.open_shifts))
-        lines.append(self.t("close_per_activity") + " " + ("  ·  ".join(
-            f"{label(a)}: {n}" for a, n in summary.per_activity.items()) or none))
+            lines.append(
+                self.t("close_open_shifts")
+                + " "
+                + ", ".join(
+                    f"🕐 {s.name or unnamed} ({s.started_at[11:16]})" for s in summary.open_shifts
+                )
+            )
+        lines.append(
+            self.t("close_per_activity")
+            + " "
+            + ("  ·  ".join(f"{label(a)}: {n}" for a, n in summary.per_activity.items()) or none)
+        )
         if summary.jobs:
-            lines.append(self.t("close_jobs") + " " + "  ·  ".join(
-                f"{label(a)}: {n}" for a, n in summary.jobs.items()))
-        lines.append(self.t("close_volunteers") + " " + ("  ·  ".join(
-            f"{s.name or unnamed}: {hours_text(s.hours)} {self.t('hours_unit')}"
-            for s in summary.shifts) or none))
+            lines.append(
+                self.t("close_jobs")
+                + " "
+                + "  ·  ".join(f"{label(a)}: {n}" for a, n in summary.jobs.items())
+            )
+        lines.append(
+            self.t("close_volunteers")
+            + " "
+            + (
+                "  ·  ".join(
+                    f"{s.name or unnamed}: {hours_text(s.hours)} {self.t('hours_unit')}"
+                    for s in summary.shifts
+                )
+                or none
+            )
+        )
         if summary.expenses_cents:
             lines.append(self.t("close_expenses", amount=i18n.euros(summary.expenses_cents)))
         return lines
@@ -90,7 +117,8 @@ class CloseScreen(KioskScreen):
         """Say so when the summary does not fit: the scroll bar alone is easy to miss."""
         box = self.query_one("#summary", VerticalScroll)
         self.query_one("#summary-more", Static).display = (
-            box.virtual_size.height > box.scrollable_content_region.height)
+            box.virtual_size.height > box.scrollable_content_region.height
+        )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.close_room()

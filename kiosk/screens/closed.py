@@ -34,16 +34,18 @@ class ClosedScreen(KioskScreen):
             yield Static(f"🌙  {self.t('closed_title')}", classes="title", markup=False)
             yield Static(settings.room_name, classes="subtitle", markup=False)
             if settings.opening_hours:
-                yield Static(self.t("closed_hours", hours=settings.opening_hours),
-                             classes="big", markup=False)
+                yield Static(
+                    self.t("closed_hours", hours=settings.opening_hours),
+                    classes="big",
+                    markup=False,
+                )
             yield Static(self.t("closed_text"), classes="text", markup=False)
             yield Notice(self.notice_text, classes="-ok" if self.notice_text else "")
             with Center():
                 yield Button(self.t("closed_open"), id="open", variant="primary")
             if settings.demo_key_holder:
                 name, pin = settings.demo_key_holder
-                yield Static(self.t("demo_hint", name=name, pin=pin), id="demo-hint",
-                             markup=False)
+                yield Static(self.t("demo_hint", name=name, pin=pin), id="demo-hint", markup=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "open":

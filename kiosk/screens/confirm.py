@@ -42,12 +42,18 @@ class ConfirmScreen(KioskScreen):
         self.timer: Timer | None = None
 
     def title_text(self) -> str:
-        return (self.t("confirm_welcome_name", name=self.name_) if self.name_
-                else self.t("confirm_welcome"))
+        return (
+            self.t("confirm_welcome_name", name=self.name_)
+            if self.name_
+            else self.t("confirm_welcome")
+        )
 
     def speech_text(self) -> str:
-        recorded = f" {self.t('confirm_recorded')} {', '.join(self.lines)}." \
-            if self.recorded and self.lines else ""
+        recorded = (
+            f" {self.t('confirm_recorded')} {', '.join(self.lines)}."
+            if self.recorded and self.lines
+            else ""
+        )
         return f"{self.title_text()}{recorded} {self.t('confirm_bye')}"
 
     def next_visitor(self) -> None:
@@ -56,8 +62,9 @@ class ConfirmScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm", classes="page"):
             yield Static("", id="confirm-title", classes="title huge", markup=False)
-            yield Static(self.t("confirm_recorded"), id="confirm-recorded", classes="text",
-                         markup=False)
+            yield Static(
+                self.t("confirm_recorded"), id="confirm-recorded", classes="text", markup=False
+            )
             yield Static("", id="confirm-lines", classes="big recorded", markup=False)
             yield Static(self.t("confirm_bye"), classes="text", markup=False)
             with Horizontal(classes="centre-row"):
@@ -78,13 +85,13 @@ class ConfirmScreen(KioskScreen):
         self.query_one("#confirm-title", Static).update(f"🎉  {self.title_text()}")
         self.query_one("#confirm-recorded").display = bool(self.recorded and self.lines)
         self.query_one("#confirm-lines", Static).update(
-            "\n".join(f"  {line}" for line in self.lines))
+            "\n".join(f"  {line}" for line in self.lines)
+        )
 
     def on_screen_resume(self) -> None:
         if self.timer:
             self.timer.stop()
-        self.timer = self.set_timer(self.kiosk_app.settings.confirm_seconds,
-                                    self.next_visitor)
+        self.timer = self.set_timer(self.kiosk_app.settings.confirm_seconds, self.next_visitor)
 
     def on_screen_suspend(self) -> None:
         if self.timer:

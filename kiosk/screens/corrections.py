@@ -35,8 +35,10 @@ class CorrectionsScreen(KioskScreen):
         self.load()
 
     def load(self) -> None:
-        self.run_db(lambda store: queries.day_entries(store.conn, store.room, store.clock().date()),
-                    self.show_entries)
+        self.run_db(
+            lambda store: queries.day_entries(store.conn, store.room, store.clock().date()),
+            self.show_entries,
+        )
 
     def describe(self, entry: queries.Entry) -> str:
         app = self.kiosk_app
@@ -60,8 +62,9 @@ class CorrectionsScreen(KioskScreen):
         if not entries:
             box.mount(Static(self.t("corr_empty"), markup=False))
             return
-        box.mount_all(Button(Content(self.describe(e)), name=e.id, classes="entry")
-                      for e in entries)
+        box.mount_all(
+            Button(Content(self.describe(e)), name=e.id, classes="entry") for e in entries
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button

@@ -29,8 +29,11 @@ def check_expense(month: queries.MonthCash, cents: int) -> tuple[str, dict] | No
     if cents > MAX_EXPENSE_CENTS:
         return "hg_too_large", {"amount": amount, "max": i18n.euros(MAX_EXPENSE_CENTS)}
     if cents > month.left_cents:
-        return "hg_confirm_over", {"amount": amount, "cap": i18n.euros(month.cap_cents),
-                                   "left": i18n.euros(max(month.left_cents, 0))}
+        return "hg_confirm_over", {
+            "amount": amount,
+            "cap": i18n.euros(month.cap_cents),
+            "left": i18n.euros(max(month.left_cents, 0)),
+        }
     if cents * LARGE_SHARE_OF_CAP > month.cap_cents:
         return "hg_confirm_large", {"amount": amount}
     return None
@@ -60,14 +63,16 @@ class HandgeldScreen(KioskScreen):
             with VerticalScroll(id="hg-form"):  # scrolls on a small screen; Save stays in view
                 with Horizontal(classes="choice-row"):
                     yield Static(self.t("hg_amount"), classes="label", markup=False)
-                    yield KioskInput(placeholder=self.t("amount_placeholder"), id="amount",
-                                     max_length=14)
+                    yield KioskInput(
+                        placeholder=self.t("amount_placeholder"), id="amount", max_length=14
+                    )
                 yield Static(self.t("hg_category"), classes="muted", markup=False)
                 with Vertical(id="categories"):
                     for letter in catalog.handgeld_categories:
                         text = catalog.handgeld_label(letter, app.lang)
-                        yield Button(f"{letter}  {text}", id=f"cat-{letter}", name=letter,
-                                     classes="category")
+                        yield Button(
+                            f"{letter}  {text}", id=f"cat-{letter}", name=letter, classes="category"
+                        )
                 with Horizontal(classes="choice-row"):
                     yield Static(self.t("hg_note"), classes="label", markup=False)
                     yield KioskInput(id="note", max_length=80)
@@ -92,8 +97,12 @@ class HandgeldScreen(KioskScreen):
         self.run_db(job, self.show_month)
 
     def show_month(self, month: queries.MonthCash) -> None:
-        text = self.t("hg_month", spent=i18n.euros(month.spent_cents),
-                      cap=i18n.euros(month.cap_cents), left=i18n.euros(max(month.left_cents, 0)))
+        text = self.t(
+            "hg_month",
+            spent=i18n.euros(month.spent_cents),
+            cap=i18n.euros(month.cap_cents),
+            left=i18n.euros(max(month.left_cents, 0)),
+        )
         if month.left_cents < 0:
             text += "  " + self.t("hg_over", cap=i18n.euros(month.cap_cents))
         self.query_one("#month", Static).update(text)

@@ -25,8 +25,12 @@ class JobsScreen(KioskScreen):
             with Horizontal(id="crews"):
                 for activity in catalog.activities.values():
                     if activity.unit == "jobs":
-                        yield Tile(activity.icon, activity.label(lang),
-                                   name=activity.id, id=f"crew-{activity.id}")
+                        yield Tile(
+                            activity.icon,
+                            activity.label(lang),
+                            name=activity.id,
+                            id=f"crew-{activity.id}",
+                        )
             with Horizontal(classes="choice-row"):
                 yield RepeatButton("−", id="less", classes="choice")
                 yield Static(self.t("jobs_count", count=self.count), id="count", classes="big")
@@ -53,5 +57,7 @@ class JobsScreen(KioskScreen):
                 return
             activity, count, code = chosen[0].name or "", self.count, self.code
             line = self.t("jobs_recorded", count=count, activity=chosen[0].text)
-            self.run_db(lambda store: store.record_jobs(activity, count, code),
-                        lambda _: self.post_message(Recorded(self.name_, [line])))
+            self.run_db(
+                lambda store: store.record_jobs(activity, count, code),
+                lambda _: self.post_message(Recorded(self.name_, [line])),
+            )

@@ -26,8 +26,9 @@ from shared.store import RoomStore
 class KeyHolderScreen(KioskScreen):
     AUTO_FOCUS = "#kh-done"
 
-    def __init__(self, person: Person, *, opened: bool = False, warning: str | None = None,
-                 notice: str = ""):
+    def __init__(
+        self, person: Person, *, opened: bool = False, warning: str | None = None, notice: str = ""
+    ):
         super().__init__()
         self.person, self.opened, self.warning, self.notice_text = person, opened, warning, notice
 
@@ -35,8 +36,11 @@ class KeyHolderScreen(KioskScreen):
         room_open = self.kiosk_app.room_open
         with Vertical(id="keyholder", classes="page"):
             yield Static(self.t("kh_title", name=self.person.name), classes="title", markup=False)
-            yield Static(self.t("kh_room_open" if room_open else "kh_room_closed"),
-                         classes="text", markup=False)
+            yield Static(
+                self.t("kh_room_open" if room_open else "kh_room_closed"),
+                classes="text",
+                markup=False,
+            )
             if self.warning:
                 yield Static(f"⚠  {self.t(self.warning)}", id="clock-warning", markup=False)
             notice = self.t("room_opened") if self.opened else self.notice_text
@@ -62,21 +66,30 @@ class KeyHolderScreen(KioskScreen):
         if target == "kh-done":
             self.post_message(HomeRequested())
         elif target == "kh-open":
+
             def job(store: RoomStore) -> str | None:
                 warning = store.clock_warning()
                 store.open_room(by=who.code)
                 app.write_status_file(True)
                 return warning
 
-            self.run_db(job, lambda warning: self.post_message(
-                KeyHolderVerified(who, opened=True, warning=warning)))
+            self.run_db(
+                job,
+                lambda warning: self.post_message(
+                    KeyHolderVerified(who, opened=True, warning=warning)
+                ),
+            )
         elif target in MENU_TASKS:  # "leave" asks for the PIN again and says what happens
             self.post_message(KeyHolderTaskChosen(who, MENU_TASKS[target]))
 
 
 MENU_TASKS: dict[str, KeyHolderTask] = {
-    "kh-close": "close", "kh-leave": "leave", "kh-handgeld": "handgeld",
-    "kh-corrections": "corrections", "kh-people": "people", "kh-totals": "totals",
+    "kh-close": "close",
+    "kh-leave": "leave",
+    "kh-handgeld": "handgeld",
+    "kh-corrections": "corrections",
+    "kh-people": "people",
+    "kh-totals": "totals",
     "kh-sync": "sync",
 }
 
@@ -86,9 +99,14 @@ def task_screen(person: Person, task: KeyHolderTask) -> KioskScreen:
     its task screens (they post ``KeyHolderTaskChosen(..., "menu")`` to come back),
     so no two screens import each other."""
     screens: dict[KeyHolderTask, Callable[[Person], KioskScreen]] = {
-        "menu": KeyHolderScreen, "close": CloseScreen, "leave": LeaveScreen,
-        "close_then_leave": CloseThenLeaveScreen, "handgeld": HandgeldScreen,
-        "corrections": CorrectionsScreen, "people": PeopleScreen, "totals": TotalsScreen,
+        "menu": KeyHolderScreen,
+        "close": CloseScreen,
+        "leave": LeaveScreen,
+        "close_then_leave": CloseThenLeaveScreen,
+        "handgeld": HandgeldScreen,
+        "corrections": CorrectionsScreen,
+        "people": PeopleScreen,
+        "totals": TotalsScreen,
         "sync": SyncScreen,
     }
     return screens[task](person)

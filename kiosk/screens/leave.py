@@ -42,16 +42,21 @@ class LeaveScreen(KioskScreen):
             yield Static(self.t("leave_title"), classes="title", markup=False)
             yield Static(self.t("leave_explain"), classes="text", markup=False)
             if room_open:
-                yield Static(f"⚠  {self.t('leave_room_open')}", id="leave-room-open",
-                             classes="text", markup=False)
+                yield Static(
+                    f"⚠  {self.t('leave_room_open')}",
+                    id="leave-room-open",
+                    classes="text",
+                    markup=False,
+                )
             yield Static(self.t("leave_pin"), classes="text", markup=False)
             yield KioskInput(password=True, id="leave-pin", max_length=8, restrict=r"[0-9]*")
             yield Notice(self.notice_text, classes="-ok" if self.notice_text else "")
             with Horizontal(classes="bottom-row"):
                 yield Button(self.t("back"), id="back")
                 if room_open:
-                    yield Button(self.t("leave_close_first"), id="leave-close-first",
-                                 variant="warning")
+                    yield Button(
+                        self.t("leave_close_first"), id="leave-close-first", variant="warning"
+                    )
                 yield Button(self.t("leave_confirm"), id="leave-confirm", variant="error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -82,12 +87,14 @@ class LeaveScreen(KioskScreen):
             try:
                 store.verify_key_holder(who.code, pin)
             except PinLocked as exc:
-                return self.t("pin_locked_holder", name=who.name,
-                              wait=wait_text(self.t, exc.seconds))
+                return self.t(
+                    "pin_locked_holder", name=who.name, wait=wait_text(self.t, exc.seconds)
+                )
             except PinWrong as exc:
                 wait = exc.wait_seconds
                 return self.t(exc.reason) + (
-                    " " + self.t("pin_wait_now", wait=wait_text(self.t, wait)) if wait else "")
+                    " " + self.t("pin_wait_now", wait=wait_text(self.t, wait)) if wait else ""
+                )
             if app.room_open:
                 app.write_status_file(False)
             return None

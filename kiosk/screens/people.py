@@ -43,8 +43,9 @@ class PeopleScreen(KioskScreen):
             return
         typed = event.value
         self.clear_selected()  # the panel belongs to the old result, not the new search
-        self.run_search(lambda store: store.find_people(typed, 9),
-                        lambda found: self.show_found(typed, found))
+        self.run_search(
+            lambda store: store.find_people(typed, 9), lambda found: self.show_found(typed, found)
+        )
 
     def show_found(self, typed: str, found: list[Person]) -> None:
         if self.query_one("#people-search", Input).value != typed:
@@ -62,11 +63,14 @@ class PeopleScreen(KioskScreen):
     def select(self, code: str) -> None:
         room = self.kiosk_app.settings.room_id
         typed = self.query_one("#people-search", Input).value
-        self.run_db(lambda store: (store.person(code), queries.roles_of(store.conn, room, code)),
-                    lambda state: self.show_selected(state, typed))
+        self.run_db(
+            lambda store: (store.person(code), queries.roles_of(store.conn, room, code)),
+            lambda state: self.show_selected(state, typed),
+        )
 
-    async def show_selected(self, state: tuple[Person | None, tuple[str, ...]],
-                            typed: str | None = None) -> None:
+    async def show_selected(
+        self, state: tuple[Person | None, tuple[str, ...]], typed: str | None = None
+    ) -> None:
         if typed is not None and self.query_one("#people-search", Input).value != typed:
             return  # the search changed while this person was being read
         person, roles = state
@@ -78,17 +82,30 @@ class PeopleScreen(KioskScreen):
             return
         names = ", ".join(self.t(f"role_{r}") for r in roles) or self.t("role_none")
         self.query_one("#selected", Static).update(
-            f"{person.name}   ·   {self.t('people_roles', roles=names)}")
+            f"{person.name}   ·   {self.t('people_roles', roles=names)}"
+        )
         volunteer = "volunteer" in roles
-        actions.mount(Button(self.t("people_volunteer_off" if volunteer else "people_volunteer_on"),
-                             id="volunteer-off" if volunteer else "volunteer-on"))
+        actions.mount(
+            Button(
+                self.t("people_volunteer_off" if volunteer else "people_volunteer_on"),
+                id="volunteer-off" if volunteer else "volunteer-on",
+            )
+        )
         if "key_holder" in roles:
             actions.mount(Button(self.t("people_keyholder_remove"), id="kh-remove"))
         else:
             actions.mount(Button(self.t("people_forget"), id="forget", variant="error"))
-            actions.mount(KioskInput(password=True, id="new-pin", max_length=8, restrict=r"[0-9]*",
-                                     placeholder=self.t("pin_pin"), classes="pin-box"),
-                          Button(self.t("people_keyholder_add"), id="kh-add"))
+            actions.mount(
+                KioskInput(
+                    password=True,
+                    id="new-pin",
+                    max_length=8,
+                    restrict=r"[0-9]*",
+                    placeholder=self.t("pin_pin"),
+                    classes="pin-box",
+                ),
+                Button(self.t("people_keyholder_add"), id="kh-add"),
+            )
 
     def reload(self, _result=None) -> None:
         if self.selected:
@@ -111,12 +128,15 @@ class PeopleScreen(KioskScreen):
             self.run_db(lambda store: store.remove_key_holder(chosen.code, by=by), self.reload)
         elif button.id == "kh-add":
             pin = self.query_one("#new-pin", Input).value
-            self.run_db(lambda store: store.add_key_holder(chosen.name, pin, by=by,
-                                                           code=chosen.code), self.reload)
+            self.run_db(
+                lambda store: store.add_key_holder(chosen.name, pin, by=by, code=chosen.code),
+                self.reload,
+            )
         elif button.id == "forget" and not self.confirm_forget:
             self.confirm_forget = True  # a second, separate button confirms
             self.query_one("#person-actions", Vertical).mount(
-                Button(self.t("people_forget_yes"), id="forget-yes", variant="error"))
+                Button(self.t("people_forget_yes"), id="forget-yes", variant="error")
+            )
             self.say("people_forget_confirm", "error", name=chosen.name)
         elif button.id == "forget-yes":
             self.run_db(lambda store: store.forget(chosen.code, by=by), self.forgotten)

@@ -33,8 +33,12 @@ def matching_key_holders(store: RoomStore, typed: str) -> list[Person]:
         return []
     holders = store.people_with_role("key_holder")
     exact = [p for p in holders if name_key(p.name) == key]
-    starting = [p for p in holders if p not in exact
-                and any(word.startswith(key) for word in [name_key(p.name), *name_key(p.name).split()])]
+    starting = [
+        p
+        for p in holders
+        if p not in exact
+        and any(word.startswith(key) for word in [name_key(p.name), *name_key(p.name).split()])
+    ]
     return (exact + starting)[:MAX_SHOWN]
 
 
@@ -113,8 +117,11 @@ class PinScreen(KioskScreen):
         """Show the letter pad (for the name) or the digit pad (for the PIN), or hide it."""
         pads = self.query(f"#{pad_id}")
         if not pads:
-            pad: KeyPad = LetterPad(id=pad_id, classes="pad", target="#kh-name") \
-                if pad_id == "pin-letters" else PinPad(id=pad_id, classes="pad", target="#pin")
+            pad: KeyPad = (
+                LetterPad(id=pad_id, classes="pad", target="#kh-name")
+                if pad_id == "pin-letters"
+                else PinPad(id=pad_id, classes="pad", target="#pin")
+            )
             pad.display = False
             await self.query_one("#pin-pads", Vertical).mount(pad)
         show = not (pads and pads.first().display)
@@ -131,8 +138,10 @@ class PinScreen(KioskScreen):
             return
         typed = event.value
         self.chosen = None
-        self.run_search(lambda store: matching_key_holders(store, typed),
-                        lambda found: self.show_matches(typed, found))
+        self.run_search(
+            lambda store: matching_key_holders(store, typed),
+            lambda found: self.show_matches(typed, found),
+        )
 
     def show_matches(self, typed: str, found: list[Person]) -> None:
         if self.query_one("#kh-name", Input).value != typed:
@@ -142,8 +151,12 @@ class PinScreen(KioskScreen):
         box = self.query_one("#kh-matches", Horizontal)
         box.remove_children()
         names = [name_key(p.name) for p in found]
-        box.mount_all(Button(Content(button_label(p, names)), name=p.code, classes="person small"
-                             ).set_class(p == self.chosen, "-chosen") for p in found)
+        box.mount_all(
+            Button(Content(button_label(p, names)), name=p.code, classes="person small").set_class(
+                p == self.chosen, "-chosen"
+            )
+            for p in found
+        )
         if len(found) > 1 and self.chosen is None:
             self.say("pin_choose")
         elif not found and name_key(typed):
@@ -209,8 +222,11 @@ class PinScreen(KioskScreen):
                 name = person.name if person else typed
                 return Refused([("pin_locked_holder", {"wait": wait, "name": name})])
             except PinWrong as exc:
-                then = [("pin_wait_now", {"wait": wait_text(self.t, exc.wait_seconds)})] \
-                    if exc.wait_seconds else []
+                then = (
+                    [("pin_wait_now", {"wait": wait_text(self.t, exc.wait_seconds)})]
+                    if exc.wait_seconds
+                    else []
+                )
                 return Refused([(exc.reason, {}), *then])
             if not opening:
                 return KeyHolderVerified(person)

@@ -38,8 +38,9 @@ class RegisterScreen(KioskScreen):
             yield Static(f"🙋 {self.t('register_title')}", classes="title", markup=False)
             yield Static(self.t("register_name"), classes="text", markup=False)
             with Horizontal(id="name-row"):
-                yield KioskInput(placeholder=self.t("register_placeholder"), id="name",
-                                 max_length=40)
+                yield KioskInput(
+                    placeholder=self.t("register_placeholder"), id="name", max_length=40
+                )
                 yield Button(self.t("pad_letters"), id="pad-letters", classes="pad-toggle")
                 yield Horizontal(id="name-choice")
             yield Vertical(id="pads")  # the letter pad, built on first use
@@ -104,8 +105,9 @@ class RegisterScreen(KioskScreen):
             return
         self.busy = True
         if not checked and self.warned_for != name_key(clean_name(name)):
-            self.run_db(lambda store: taken_names(store, name),
-                        lambda taken: self.checked(name, taken))
+            self.run_db(
+                lambda store: taken_names(store, name), lambda taken: self.checked(name, taken)
+            )
             return
         self.create(name)
 
@@ -118,20 +120,31 @@ class RegisterScreen(KioskScreen):
             self.create(name)
             return
         self.warned_for, self.suggestion = key, distinct_name(clean_name(name), taken)
-        self.say("register_name_taken", "error", name=clean_name(name),
-                 suggestion=self.suggestion)
+        self.say("register_name_taken", "error", name=clean_name(name), suggestion=self.suggestion)
         row = self.query_one("#name-choice", Horizontal)
         row.remove_children()
-        row.mount(Button(self.t("register_use_suggestion", suggestion=self.suggestion),
-                         id="use-suggestion", variant="success", classes="choice"),
-                  Button(self.t("register_keep_name", name=clean_name(name)), id="keep-name",
-                         classes="choice"))
+        row.mount(
+            Button(
+                self.t("register_use_suggestion", suggestion=self.suggestion),
+                id="use-suggestion",
+                variant="success",
+                classes="choice",
+            ),
+            Button(
+                self.t("register_keep_name", name=clean_name(name)),
+                id="keep-name",
+                classes="choice",
+            ),
+        )
 
     def create(self, name: str) -> None:
         new_in_area, heard_via, lang = self.new_in_area, self.heard_via, self.kiosk_app.lang
-        self.run_db(lambda store: store.register_visitor(
-            name, new_in_area=new_in_area, heard_via=heard_via, lang=lang),
-            lambda person: self.post_message(VisitorRegistered(person)))
+        self.run_db(
+            lambda store: store.register_visitor(
+                name, new_in_area=new_in_area, heard_via=heard_via, lang=lang
+            ),
+            lambda person: self.post_message(VisitorRegistered(person)),
+        )
 
     def failed(self, key: str, fields: dict[str, object]) -> None:
         self.busy = False
@@ -156,8 +169,9 @@ class CodeScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="code-page", classes="page"):
-            yield Static(self.t("confirm_welcome_name", name=self.person.name), classes="title",
-                         markup=False)
+            yield Static(
+                self.t("confirm_welcome_name", name=self.person.name), classes="title", markup=False
+            )
             yield Static(self.t("code_title"), classes="text", markup=False)
             with Center():
                 yield Static(Content(codes.display(self.person.code)), id="code-big")
@@ -167,9 +181,14 @@ class CodeScreen(KioskScreen):
                 yield Button(self.t("next"), id="next", variant="success")
 
     def speech_text(self) -> str:
-        return " ".join((self.t("confirm_welcome_name", name=self.person.name),
-                         self.t("code_title"), " ".join(codes.display(self.person.code)),
-                         self.t("code_hint")))
+        return " ".join(
+            (
+                self.t("confirm_welcome_name", name=self.person.name),
+                self.t("code_title"),
+                " ".join(codes.display(self.person.code)),
+                self.t("code_hint"),
+            )
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "next":

@@ -34,8 +34,11 @@ def log_sync_problems(sync: SyncSection | None, room: str) -> list[str]:
     """At start-up: say in the log (and return) what keeps this room from syncing."""
     if sync is None:
         return []
-    lines = [f"sync: {i18n.t('en', key, path=path, room=room)} Nothing is sent to central until "
-             "it is there." for key, path in missing_sync_files(sync)]
+    lines = [
+        f"sync: {i18n.t('en', key, path=path, room=room)} Nothing is sent to central until "
+        "it is there."
+        for key, path in missing_sync_files(sync)
+    ]
     for line in lines:
         log.warning(line)
     return lines
@@ -44,8 +47,11 @@ def log_sync_problems(sync: SyncSection | None, room: str) -> list[str]:
 def folder_state(folder: Path) -> tuple[int, float | None]:
     """Finished files (no ``.tmp``) in a folder and the newest one's time."""
     try:
-        files = [p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".tmp")
-                 and not p.name.startswith(".")]
+        files = [
+            p
+            for p in folder.iterdir()
+            if p.is_file() and not p.name.endswith(".tmp") and not p.name.startswith(".")
+        ]
     except OSError:
         return 0, None
     return len(files), max((p.stat().st_mtime for p in files), default=None)
@@ -79,10 +85,22 @@ class SyncScreen(KioskScreen):
         if problems:
             room = self.kiosk_app.settings.room_id
             missing.display = True
-            missing.update("\n".join([self.t("sync_missing"), *(
-                "• " + self.t(key, path=path, room=room) for key, path in problems)]))
-        self.run_db(lambda store: (folder_state(sync.outbox), folder_state(sync.inbox),
-                                   room_sync_summary(store.conn, store.room)), self.show)
+            missing.update(
+                "\n".join(
+                    [
+                        self.t("sync_missing"),
+                        *("• " + self.t(key, path=path, room=room) for key, path in problems),
+                    ]
+                )
+            )
+        self.run_db(
+            lambda store: (
+                folder_state(sync.outbox),
+                folder_state(sync.inbox),
+                room_sync_summary(store.conn, store.room),
+            ),
+            self.show,
+        )
 
     def _when(self, moment: datetime | None) -> str:
         return moment.strftime("%d-%m-%Y %H:%M") if moment else self.t("sync_never")
@@ -91,12 +109,21 @@ class SyncScreen(KioskScreen):
         (outbox, newest_out), (inbox, newest_in), summary = state
         newest = max((t for t in (newest_out, newest_in) if t), default=None)
         parse = lambda text: parse_iso(text) if text else None  # noqa: E731
-        self.query_one("#sync-text", Static).update("\n".join([
-            self.t("sync_outbox", n=outbox), self.t("sync_inbox", n=inbox),
-            self.t("sync_last", when=self._when(datetime.fromtimestamp(newest, TZ) if newest else None)),
-            self.t("sync_last_export", when=self._when(parse(summary["last_export_at"]))),
-            self.t("sync_last_ack", when=self._when(parse(summary["last_ack_at"]))),
-            self.t("sync_unacked", n=summary["unacknowledged"])]))
+        self.query_one("#sync-text", Static).update(
+            "\n".join(
+                [
+                    self.t("sync_outbox", n=outbox),
+                    self.t("sync_inbox", n=inbox),
+                    self.t(
+                        "sync_last",
+                        when=self._when(datetime.fromtimestamp(newest, TZ) if newest else None),
+                    ),
+                    self.t("sync_last_export", when=self._when(parse(summary["last_export_at"]))),
+                    self.t("sync_last_ack", when=self._when(parse(summary["last_ack_at"]))),
+                    self.t("sync_unacked", n=summary["unacknowledged"]),
+                ]
+            )
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "back":

@@ -35,8 +35,9 @@ class TotalsScreen(KioskScreen):
         year = self.kiosk_app.store.clock().year
         with Vertical(id="totals", classes="page"):
             yield Static(self.t("totals_title", year=year), classes="title", markup=False)
-            yield VerticalScroll(Static(self.t("totals_loading"), id="totals-text", markup=False),
-                                 id="summary")
+            yield VerticalScroll(
+                Static(self.t("totals_loading"), id="totals-text", markup=False), id="summary"
+            )
             yield Notice()
             with Horizontal(classes="bottom-row"):
                 yield Button(self.t("back"), id="back")
@@ -96,8 +97,11 @@ class TotalsScreen(KioskScreen):
             unit = item.get("unit", "")
             value = item.get("rooms", {}).get(room, item.get("total", 0))
             target = (item.get("targets") or {}).get(room)
-            goal = (f"   ({self.t('totals_target')} {self.amount(unit, target)})"
-                    if target is not None else "")
+            goal = (
+                f"   ({self.t('totals_target')} {self.amount(unit, target)})"
+                if target is not None
+                else ""
+            )
             lines.append(f"{self.label(key)}: {self.amount(unit, value)}{goal}")
         self.query_one("#totals-text", Static).update("\n".join(lines))
 

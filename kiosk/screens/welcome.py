@@ -38,8 +38,10 @@ def plain(label: str) -> str:
 def match_labels(found: list[Person]) -> list[str]:
     """Button labels; a name that occurs twice gets the end of its code (``Fatma ·7K``)."""
     keys = [name_key(p.name) for p in found]
-    return [f"{p.name} ·{codes.display(p.code)[-2:]}" if keys.count(key) > 1 else p.name
-            for p, key in zip(found, keys)]
+    return [
+        f"{p.name} ·{codes.display(p.code)[-2:]}" if keys.count(key) > 1 else p.name
+        for p, key in zip(found, keys)
+    ]
 
 
 class WelcomeScreen(KioskScreen):
@@ -76,12 +78,12 @@ class WelcomeScreen(KioskScreen):
         settings = self.kiosk_app.settings
         with Vertical(id="welcome", classes="page"):
             yield LanguageBar(self.kiosk_app.lang)
-            yield Static(self.t("welcome_title", room=settings.room_name), classes="title",
-                         markup=False)
+            yield Static(
+                self.t("welcome_title", room=settings.room_name), classes="title", markup=False
+            )
             yield Static(self.t("welcome_been_here"), classes="text", markup=False)
             with Horizontal(id="who-row"):
-                yield KioskInput(placeholder=self.t("welcome_placeholder"), id="who",
-                                 max_length=40)
+                yield KioskInput(placeholder=self.t("welcome_placeholder"), id="who", max_length=40)
                 yield Button(self.t("pad_letters"), id="pad-letters", classes="pad-toggle")
                 yield Button(self.t("pad_code"), id="pad-code", classes="pad-toggle")
             # the pads come before anything that grows or shrinks while typing (a key
@@ -91,8 +93,9 @@ class WelcomeScreen(KioskScreen):
             yield Vertical(id="matches")
             with Horizontal(id="ways"):
                 yield Button(self.t("welcome_new"), id="new", classes="way")
-                yield Button(self.t("welcome_anonymous"), id="anonymous", classes="way",
-                             variant="success")
+                yield Button(
+                    self.t("welcome_anonymous"), id="anonymous", classes="way", variant="success"
+                )
             with Horizontal(id="footer-row"):
                 yield SpeakButton()
                 yield Static("", classes="spacer")
@@ -138,8 +141,10 @@ class WelcomeScreen(KioskScreen):
             else:
                 self.say_text("")
             return
-        self.run_search(lambda store: store.find_people(typed, MAX_FOUND),
-                        lambda found: self.show_matches(typed, found))
+        self.run_search(
+            lambda store: store.find_people(typed, MAX_FOUND),
+            lambda found: self.show_matches(typed, found),
+        )
 
     async def show_matches(self, typed: str, found: list[Person]) -> None:
         if self.query_one("#who", Input).value != typed:
@@ -164,12 +169,14 @@ class WelcomeScreen(KioskScreen):
         paged = len(self.matches) > MAX_MATCHES
         size = MAX_MATCHES - 1 if paged else MAX_MATCHES
         first = self.page * size
-        buttons = [Button(Content(label), name=p.code, id=f"person-{p.code}", classes="person")
-                   for p, label in zip(self.matches[first:first + size],
-                                       labels[first:first + size])]
+        buttons = [
+            Button(Content(label), name=p.code, id=f"person-{p.code}", classes="person")
+            for p, label in zip(self.matches[first : first + size], labels[first : first + size])
+        ]
         if paged:
-            buttons.append(Button(self.t("welcome_more", n=len(self.matches)), id="more",
-                                  classes="more"))
+            buttons.append(
+                Button(self.t("welcome_more", n=len(self.matches)), id="more", classes="more")
+            )
         await box.mount_all(buttons)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -217,8 +224,11 @@ class WelcomeScreen(KioskScreen):
     async def toggle_pad(self, pad_id: str) -> None:
         pads = self.query(f"#{pad_id}")
         if not pads:
-            pad = LetterPad(id=pad_id, classes="pad") if pad_id == "letters" \
+            pad = (
+                LetterPad(id=pad_id, classes="pad")
+                if pad_id == "letters"
                 else CodePad(id=pad_id, classes="pad")
+            )
             pad.display = False
             await self.query_one("#pads", Vertical).mount(pad)
         shown = bool(pads) and pads.first().display

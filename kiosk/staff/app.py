@@ -21,8 +21,15 @@ class StaffApp(App):
     CSS_PATH = "staff.tcss"
     BINDINGS = [Binding("q", "quit", "Stop")]
 
-    def __init__(self, source, *, year: int | None = None, lang: str = "nl",
-                 clock: Callable[[], datetime] = system_clock, watch: bool = True) -> None:
+    def __init__(
+        self,
+        source,
+        *,
+        year: int | None = None,
+        lang: str = "nl",
+        clock: Callable[[], datetime] = system_clock,
+        watch: bool = True,
+    ) -> None:
         super().__init__()
         self.source, self.lang, self.clock = source, lang, clock
         self.reload_on_change = watch  # not "watch": that is Textual's DOMNode.watch method
@@ -30,5 +37,10 @@ class StaffApp(App):
         self.title = tr(lang, "app_title")
 
     def get_default_screen(self) -> DashboardScreen:
-        return DashboardScreen(self.source, year=self.first_year, lang=self.lang,
-                               clock=self.clock, watch=self.reload_on_change)
+        return DashboardScreen(
+            self.source,
+            year=self.first_year,
+            lang=self.lang,
+            clock=self.clock,
+            watch=self.reload_on_change,
+        )

@@ -1,10 +1,10 @@
 """``bwk-staff``: the staff dashboard, the yearly report and browser access.
 
-    bwk-staff [--config CENTRAL.toml|ROOM.toml] [--year YYYY] [--lang nl|en]
-    bwk-staff report --config ... --year YYYY --format json|csv|md|xlsx|html [--out FILE]
-    bwk-staff serve  --config ... [--host 127.0.0.1] [--port 8000]
-    bwk-staff record --config CENTRAL.toml --year YYYY --indicator ID --room ROOM|totaal
-                     --value V [--note TEXT] [--by NAME]      (--list: the year's history)
+bwk-staff [--config CENTRAL.toml|ROOM.toml] [--year YYYY] [--lang nl|en]
+bwk-staff report --config ... --year YYYY --format json|csv|md|xlsx|html [--out FILE]
+bwk-staff serve  --config ... [--host 127.0.0.1] [--port 8000]
+bwk-staff record --config CENTRAL.toml --year YYYY --indicator ID --room ROOM|totaal
+                 --value V [--note TEXT] [--by NAME]      (--list: the year's history)
 """
 
 from __future__ import annotations
@@ -39,8 +39,14 @@ class Source:
     only_room: str | None  # a room's config: that room alone
     inbox: Path | None = None
 
-    def report(self, year: int, now: datetime | None = None, *, trends: bool = True,
-               busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> Report:
+    def report(
+        self,
+        year: int,
+        now: datetime | None = None,
+        *,
+        trends: bool = True,
+        busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS,
+    ) -> Report:
         """The staff report (contract json plus freshness, trends); call from a worker."""
         if not self.database.exists():
             raise DatabaseError(f"{self.database}: no database yet")
@@ -50,13 +56,22 @@ class Source:
             catalog = self.catalog
         conn = open_for_reading(self.database, busy_timeout_ms=busy_timeout_ms)
         try:
-            return staff_report(conn, catalog, year, self.enrolled, only_room=self.only_room,
-                                now=now, inbox=self.inbox, trends=trends)
+            return staff_report(
+                conn,
+                catalog,
+                year,
+                self.enrolled,
+                only_room=self.only_room,
+                now=now,
+                inbox=self.inbox,
+                trends=trends,
+            )
         finally:
             conn.close()
 
-    def trends(self, year: int, rooms: list[str],
-               busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> Trends:
+    def trends(
+        self, year: int, rooms: list[str], busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS
+    ) -> Trends:
         """Monthly check-ins and distinct visitors per room; call from a worker."""
         conn = open_for_reading(self.database, busy_timeout_ms=busy_timeout_ms)
         try:
@@ -64,17 +79,37 @@ class Source:
         finally:
             conn.close()
 
-    def record_figure(self, *, year: int, indicator: str, room: str, value: str, by: str,
-                      note: str = "", now: datetime | None = None) -> Recorded:
+    def record_figure(
+        self,
+        *,
+        year: int,
+        indicator: str,
+        room: str,
+        value: str,
+        by: str,
+        note: str = "",
+        now: datetime | None = None,
+    ) -> Recorded:
         """Store a staff-entered figure (central only); raises ``FigureError`` in plain words."""
         if self.only_room or self.enrolled is None:
-            raise FigureError("cijfers worden centraal ingevoerd: gebruik central.toml, niet de "
-                              "config van een ruimte")
+            raise FigureError(
+                "cijfers worden centraal ingevoerd: gebruik central.toml, niet de "
+                "config van een ruimte"
+            )
         conn = connect(self.database, busy_timeout_ms=UI_BUSY_TIMEOUT_MS)
         try:
-            return record_figure(conn, self.catalog, year=year, indicator=indicator, room=room,
-                                 value=value, rooms=list(self.enrolled), by=by, note=note,
-                                 now=now)
+            return record_figure(
+                conn,
+                self.catalog,
+                year=year,
+                indicator=indicator,
+                room=room,
+                value=value,
+                rooms=list(self.enrolled),
+                by=by,
+                note=note,
+                now=now,
+            )
         finally:
             conn.close()
 
@@ -113,11 +148,13 @@ class Source:
     def database_problem(self, busy_timeout_ms: int = UI_BUSY_TIMEOUT_MS) -> str | None:
         """``PRAGMA quick_check`` of the database: None when sound; call from a worker."""
         from shared.sync_status import database_problem
+
         if not self.database.exists():
             return None  # not damaged, missing: report() says so (and nothing creates it)
         try:
-            conn = open_for_reading(self.database, busy_timeout_ms=busy_timeout_ms,
-                                    check_schema=False)
+            conn = open_for_reading(
+                self.database, busy_timeout_ms=busy_timeout_ms, check_schema=False
+            )
         except (sqlite3.DatabaseError, DatabaseError) as exc:
             return str(exc)
         try:
@@ -160,25 +197,36 @@ def source_for_config(config: RoomConfig | CentralConfig) -> Source:
         source = Source(database, current_catalog(database), None, config.room.id)
     else:
         database = config.central.database
-        source = Source(database, current_catalog(database), list(config.rooms), None,
-                        config.central.inbox)
+        source = Source(
+            database, current_catalog(database), list(config.rooms), None, config.central.inbox
+        )
     if not database.exists():
-        raise DatabaseError(f"{database}: no database yet (check [room]/[central] database in "
-                            f"{config.path})")
+        raise DatabaseError(
+            f"{database}: no database yet (check [room]/[central] database in {config.path})"
+        )
     return source
 
 
 def _report_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bwk-staff report",
-                                     description="Write the yearly report for the funders.")
+    parser = argparse.ArgumentParser(
+        prog="bwk-staff report", description="Write the yearly report for the funders."
+    )
     parser.add_argument("--config", required=True, help="central.toml or a room's room.toml")
     parser.add_argument("--year", type=int, default=date.today().year)
     parser.add_argument("--format", choices=FORMATS, default="json")
-    parser.add_argument("--lang", choices=i18n.STAFF_LANGUAGES, default="nl",
-                        help="language of labels (csv/md/xlsx/html)")
+    parser.add_argument(
+        "--lang",
+        choices=i18n.STAFF_LANGUAGES,
+        default="nl",
+        help="language of labels (csv/md/xlsx/html)",
+    )
     parser.add_argument("--out", type=Path, help="write to this file instead of the screen")
-    parser.add_argument("--trends", action=argparse.BooleanOptionalAction, default=None,
-                        help="include monthly trends (default: only in html, which draws them)")
+    parser.add_argument(
+        "--trends",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="include monthly trends (default: only in html, which draws them)",
+    )
     return parser
 
 
@@ -213,7 +261,8 @@ def _record_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bwk-staff record",
         description="Record a figure or judgement staff enter (members, interviews, INPUT rows) "
-                    "for a room and year. A change is a new entry; the latest counts.")
+        "for a room and year. A change is a new entry; the latest counts.",
+    )
     parser.add_argument("--config", required=True, help="central.toml")
     parser.add_argument("--year", type=int, help="the year the figure is for")
     parser.add_argument("--indicator", help="a staff-entered indicator id (see --list)")
@@ -221,11 +270,16 @@ def _record_parser() -> argparse.ArgumentParser:
     parser.add_argument("--value", help="a whole number, a percentage or a judgement text")
     parser.add_argument("--note", default="", help="where the figure comes from")
     parser.add_argument("--by", default=None, help="who enters it (default: your login name)")
-    parser.add_argument("--list", action="store_true",
-                        help="show the year's entries (and the indicators) instead")
-    parser.add_argument("--copy-from", type=Path, metavar="OLD.db",
-                        help="copy every entry of another central database (a backup, or the "
-                             "one moved aside before a rebuild from the rooms) into this one")
+    parser.add_argument(
+        "--list", action="store_true", help="show the year's entries (and the indicators) instead"
+    )
+    parser.add_argument(
+        "--copy-from",
+        type=Path,
+        metavar="OLD.db",
+        help="copy every entry of another central database (a backup, or the "
+        "one moved aside before a rebuild from the rooms) into this one",
+    )
     return parser
 
 
@@ -235,25 +289,37 @@ def record_main(argv: list[str]) -> int:
         source = source_for_config(load_config(args.config))
         if args.copy_from:
             copied, already = source.copy_figures(args.copy_from)
-            print(f"bwk-staff record: {copied} entries copied from {args.copy_from}, "
-                  f"{already} already here", file=sys.stderr)
+            print(
+                f"bwk-staff record: {copied} entries copied from {args.copy_from}, "
+                f"{already} already here",
+                file=sys.stderr,
+            )
             return 0
         if args.year is None:
             raise FigureError("geef het jaar op (--year)")
         if args.list:
             return _list_figures(source, args.year)
-        missing = [f"--{name}" for name in ("indicator", "room", "value")
-                   if getattr(args, name) is None]
+        missing = [
+            f"--{name}" for name in ("indicator", "room", "value") if getattr(args, name) is None
+        ]
         if missing:
             raise FigureError(f"geef ook {', '.join(missing)} op (of --list)")
-        found = source.record_figure(year=args.year, indicator=args.indicator, room=args.room,
-                                     value=args.value, by=args.by or _login_name(),
-                                     note=args.note)
+        found = source.record_figure(
+            year=args.year,
+            indicator=args.indicator,
+            room=args.room,
+            value=args.value,
+            by=args.by or _login_name(),
+            note=args.note,
+        )
     except (ConfigError, CatalogError, DatabaseError, FigureError) as exc:
         print(f"bwk-staff record: {exc}", file=sys.stderr)
         return 2
-    print(f"bwk-staff record: {found.indicator} {found.room} {found.year} = {found.value} "
-          f"(ingevoerd {found.at[:10]} door {found.by})", file=sys.stderr)
+    print(
+        f"bwk-staff record: {found.indicator} {found.room} {found.year} = {found.value} "
+        f"(ingevoerd {found.at[:10]} door {found.by})",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -270,14 +336,17 @@ def _list_figures(source: Source, year: int) -> int:
     print()
     for found in source.figure_history(year):
         note = f"  ({found.note})" if found.note else ""
-        print(f"{found.at}  {found.indicator:<28} {found.room:<12} {found.value}  "
-              f"door {found.by}{note}")
+        print(
+            f"{found.at}  {found.indicator:<28} {found.room:<12} {found.value}  "
+            f"door {found.by}{note}"
+        )
     return 0
 
 
 def _dashboard_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="bwk-staff", description="The staff dashboard (subcommands: report, serve).")
+        prog="bwk-staff", description="The staff dashboard (subcommands: report, serve)."
+    )
     parser.add_argument("--config", required=True, help="central.toml or a room's room.toml")
     parser.add_argument("--year", type=int, default=None, help="the year shown first")
     parser.add_argument("--lang", choices=i18n.STAFF_LANGUAGES, default="nl")
@@ -292,6 +361,7 @@ def dashboard_main(argv: list[str]) -> int:
         print(f"bwk-staff: {exc}", file=sys.stderr)
         return 2
     from kiosk.staff.app import StaffApp
+
     return run_app(StaffApp(source, year=args.year, lang=args.lang))
 
 
@@ -304,8 +374,15 @@ def run_app(app, *, headless: bool = False) -> int:
 
 def serve_command(config: str, year: int | None = None, lang: str = "nl") -> str:
     """The command textual-serve starts for each browser session."""
-    parts = [sys.executable, "-m", "kiosk.staff.cli", "--config", str(Path(config).resolve()),
-             "--lang", lang]
+    parts = [
+        sys.executable,
+        "-m",
+        "kiosk.staff.cli",
+        "--config",
+        str(Path(config).resolve()),
+        "--lang",
+        lang,
+    ]
     if year:
         parts += ["--year", str(year)]
     return shlex.join(parts)
@@ -315,7 +392,8 @@ def serve_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="bwk-staff serve",
         description="The dashboard in a browser (textual-serve). Listens on 127.0.0.1 only by "
-                    "default; put an authenticating reverse proxy in front before exposing it.")
+        "default; put an authenticating reverse proxy in front before exposing it.",
+    )
     parser.add_argument("--config", required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
@@ -330,14 +408,23 @@ def serve_main(argv: list[str]) -> int:
     try:
         from textual_serve.server import Server
     except ImportError:
-        print("bwk-staff: browser access needs textual-serve: pip install 'buurtwerkkamer[serve]'",
-              file=sys.stderr)
+        print(
+            "bwk-staff: browser access needs textual-serve: pip install 'buurtwerkkamer[serve]'",
+            file=sys.stderr,
+        )
         return 2
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"bwk-staff: WARNING: listening on {args.host}; the dashboard has no login of its "
-              "own. Put it behind an authenticating proxy.", file=sys.stderr)
-    Server(serve_command(args.config, args.year, args.lang), host=args.host, port=args.port,
-           title="BuurtWerkKamer staff").serve()
+        print(
+            f"bwk-staff: WARNING: listening on {args.host}; the dashboard has no login of its "
+            "own. Put it behind an authenticating proxy.",
+            file=sys.stderr,
+        )
+    Server(
+        serve_command(args.config, args.year, args.lang),
+        host=args.host,
+        port=args.port,
+        title="BuurtWerkKamer staff",
+    ).serve()
     return 0
 
 
@@ -356,4 +443,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -49,19 +49,31 @@ class ForgetNotices(Vertical):
         return cast("KioskScreen", self.screen)
 
     def reload(self) -> None:
-        self.kiosk_screen.run_db(lambda store: [p for p, _ in store.forget_notices()],
-                                 self.show_notices)
+        self.kiosk_screen.run_db(
+            lambda store: [p for p, _ in store.forget_notices()], self.show_notices
+        )
 
     async def show_notices(self, found: list[Person]) -> None:
         self.people = found
         await self.remove_children()
         self.display = bool(found)
         for index, person in enumerate(found[:1]):  # the next one after this one is done
-            await self.mount(Static(f"⚠  {self.t('forget_notice', name=person.name)}",
-                                    markup=False, classes="forget-notice-text"))
-            buttons = (Button(self.t("forget_notice_forget"), id=f"fn-forget-{index}",
-                              variant="error", compact=True),
-                       Button(self.t("forget_notice_keep"), id=f"fn-keep-{index}", compact=True))
+            await self.mount(
+                Static(
+                    f"⚠  {self.t('forget_notice', name=person.name)}",
+                    markup=False,
+                    classes="forget-notice-text",
+                )
+            )
+            buttons = (
+                Button(
+                    self.t("forget_notice_forget"),
+                    id=f"fn-forget-{index}",
+                    variant="error",
+                    compact=True,
+                ),
+                Button(self.t("forget_notice_keep"), id=f"fn-keep-{index}", compact=True),
+            )
             for button in buttons:
                 button.styles.height = 1  # the app's CSS makes every Button 3 high
             await self.mount(Horizontal(*buttons))

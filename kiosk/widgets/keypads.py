@@ -42,8 +42,9 @@ class KeyPad(Grid):
         def control(self) -> KeyPad:
             return self.pad
 
-    def __init__(self, *, id: str | None = None, classes: str = "",
-                 target: str | None = None) -> None:
+    def __init__(
+        self, *, id: str | None = None, classes: str = "", target: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.target = target  # a selector for the box to type into (default: the focused one)
         self.styles.grid_size_columns = self.COLUMNS
@@ -51,8 +52,12 @@ class KeyPad(Grid):
 
     def compose(self) -> ComposeResult:
         for key in self.KEYS:
-            button = Button(Content(LABELS.get(key, key)), name=key, classes="pad-key",
-                            id=f"{self.id}-{_key_id(key)}" if self.id else None)
+            button = Button(
+                Content(LABELS.get(key, key)),
+                name=key,
+                classes="pad-key",
+                id=f"{self.id}-{_key_id(key)}" if self.id else None,
+            )
             button.can_focus = False
             button.active_effect_duration = 0  # quick taps all count
             yield button

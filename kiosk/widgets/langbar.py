@@ -26,9 +26,14 @@ class LanguageBar(Horizontal):
     def compose(self) -> ComposeResult:
         for lang in LANGUAGES:
             label = Content(f"{language_name(lang)}\n{t(lang, 'lang_greeting')}")
-            yield Button(label, id=f"lang-{lang}", name=lang, compact=False,
-                         variant="primary" if lang == self.current else "default",
-                         classes="lang")
+            yield Button(
+                label,
+                id=f"lang-{lang}",
+                name=lang,
+                compact=False,
+                variant="primary" if lang == self.current else "default",
+                classes="lang",
+            )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -14,8 +14,9 @@ class Tile(Button):
     Tile.-chosen { background: $success; color: $text; text-style: bold; }
     """
 
-    def __init__(self, icon: str, label: str, *, name: str, id: str | None = None,
-                 chosen: bool = False):
+    def __init__(
+        self, icon: str, label: str, *, name: str, id: str | None = None, chosen: bool = False
+    ):
         self.icon, self.text = icon, label
         super().__init__(self._label(chosen), name=name, id=id)
         self.chosen = chosen

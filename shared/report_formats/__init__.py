@@ -58,13 +58,20 @@ def label(indicator: str, catalog: Catalog | None, lang: str = "nl") -> str:
 
 def explanation(indicator: str, entry: IndicatorEntry) -> str:
     if entry.get("staff_entered"):
-        note = i18n.st("nl", EXPLAINED, "staff_target", note=entry["target_note"]
-                       ) if entry.get("target_note") else ""
+        note = (
+            i18n.st("nl", EXPLAINED, "staff_target", note=entry["target_note"])
+            if entry.get("target_note")
+            else ""
+        )
         return i18n.st("nl", EXPLAINED, "staff_entered") + note
     if indicator == "actieve_vrijwilligers" and "min_hours" in entry:
-        return i18n.st("nl", EXPLAINED, "active_volunteers_hours",
-                       min_hours=number(entry["min_hours"]),
-                       with_shift=number(entry.get("with_shift", {}).get("total")))
+        return i18n.st(
+            "nl",
+            EXPLAINED,
+            "active_volunteers_hours",
+            min_hours=number(entry["min_hours"]),
+            with_shift=number(entry.get("with_shift", {}).get("total")),
+        )
     explained = i18n.section("nl", EXPLAINED)
     return explained.get(indicator) or explained.get(f"activity_{entry['unit']}", "")
 
@@ -83,8 +90,12 @@ def how_counted(report: Report, catalog: Catalog | None, lang: str = "nl") -> li
         elif explanation(indicator, entry):
             out.append((label(indicator, catalog, lang), explanation(indicator, entry)))
     if staff:
-        out.append((texts(lang)["entered_by_staff"] + ": " + "; ".join(staff),
-                    i18n.st("nl", EXPLAINED, "staff_entered")))
+        out.append(
+            (
+                texts(lang)["entered_by_staff"] + ": " + "; ".join(staff),
+                i18n.st("nl", EXPLAINED, "staff_entered"),
+            )
+        )
     if report.get("volunteer_value", {}).get("begroting"):
         out.append((texts(lang)["financing"], texts(lang)["budget_how"]))
     return out
@@ -117,8 +128,11 @@ def room_freshness(report: Report, room: str) -> RoomFreshness | dict[str, Any]:
 def stale_rooms(report: Report) -> list[str]:
     """The names of the rooms silent for more than two days."""
     fresh = report.get("freshness")
-    return [report["rooms"][r] for r, i in (fresh["rooms"] if fresh else {}).items()
-            if i.get("stale") and r in report["rooms"]]
+    return [
+        report["rooms"][r]
+        for r, i in (fresh["rooms"] if fresh else {}).items()
+        if i.get("stale") and r in report["rooms"]
+    ]
 
 
 def columns(report: Report) -> list[str]:
@@ -141,7 +155,7 @@ def respondents(entry: IndicatorEntry, column: str) -> tuple[int | None, bool]:
 
 
 def survey_note(entry: IndicatorEntry, column: str, lang: str = "nl") -> str:
-    """"n=12, indicatief" under a survey percentage; "" for other rows."""
+    """ "n=12, indicatief" under a survey percentage; "" for other rows."""
     n, indicative = respondents(entry, column)
     if n is None:
         return ""
@@ -170,7 +184,7 @@ def number(value: Cell, lang: str = "nl", empty: str = "–") -> str:
 
 
 def rate_line(value: VolunteerValue, lang: str = "nl") -> str:
-    """"Tarief per uur (WML): € 8,96 (tarief van 2017)"."""
+    """ "Tarief per uur (WML): € 8,96 (tarief van 2017)"."""
     t = texts(lang)
     text = f"{t['rate']}: {euro(value.get('hourly_rate'), lang)}"
     if value.get("rate_year") is not None:
@@ -205,8 +219,20 @@ def to_json(report: Report, catalog: Catalog | None = None, lang: str = "nl") ->
     return json.dumps(finite(report), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
-CSV_HEADER = ["year", "indicator", "label", "unit", "room", "room_name", "value", "target",
-              "percent_of_target", "n", "indicative", "note"]
+CSV_HEADER = [
+    "year",
+    "indicator",
+    "label",
+    "unit",
+    "room",
+    "room_name",
+    "value",
+    "target",
+    "percent_of_target",
+    "n",
+    "indicative",
+    "note",
+]
 
 
 def to_csv(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> str:
@@ -221,20 +247,44 @@ def to_csv(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> 
             share = progress(value, target)
             n, indicative = respondents(entry, column)
             note = entered_mark(entry, column) if entry.get("staff_entered") else ""
-            writer.writerow([report["year"], indicator, entry.get("label")
-                             or label(indicator, catalog, lang),
-                             entry["unit"], column, names[column],
-                             "" if value is None else value, "" if target is None else target,
-                             "" if share is None else round(100 * share, 1),
-                             "" if n is None else n, "yes" if indicative else "", note])
+            writer.writerow(
+                [
+                    report["year"],
+                    indicator,
+                    entry.get("label") or label(indicator, catalog, lang),
+                    entry["unit"],
+                    column,
+                    names[column],
+                    "" if value is None else value,
+                    "" if target is None else target,
+                    "" if share is None else round(100 * share, 1),
+                    "" if n is None else n,
+                    "yes" if indicative else "",
+                    note,
+                ]
+            )
     worth = report.get("volunteer_value")
     if worth:  # the populaire begroting: the hours' value, with any warning on the rate
         for column in columns(report):
             amount = worth.get("total") if column == "total" else worth["rooms"].get(column)
-            writer.writerow([report["year"], "vrijwilligerswaarde", texts(lang)["value_label"],
-                             "euro", column, names[column], "" if amount is None else amount,
-                             "", "", "", "", worth.get("warning") or ""])
+            writer.writerow(
+                [
+                    report["year"],
+                    "vrijwilligerswaarde",
+                    texts(lang)["value_label"],
+                    "euro",
+                    column,
+                    names[column],
+                    "" if amount is None else amount,
+                    "",
+                    "",
+                    "",
+                    "",
+                    worth.get("warning") or "",
+                ]
+            )
     from shared.report_formats.begroting import budget_csv_rows
+
     writer.writerows(budget_csv_rows(report, names, lang))  # the seed's section 7, new rows
     return out.getvalue()
 
@@ -258,6 +308,7 @@ def yes_no(value: bool, lang: str = "nl") -> str:
 def handgeld_rows(report: Report) -> list[dict[str, Any]]:
     """Month rows (room, month, A..F, spent, cap, over_cap, budget, over_budget)."""
     from shared.trends import handgeld_table
+
     section = report["handgeld"]
     budget = section.get("monthly_budget")
     rows = []
@@ -271,28 +322,44 @@ def handgeld_rows(report: Report) -> list[dict[str, Any]]:
 def handgeld_year_rows(report: Report) -> list[dict[str, Any]]:
     """Per room, the year's spending against the yearly budget line and twelve caps."""
     section = report.get("handgeld", {})
-    return [{"room": room, "name": report["rooms"].get(room, room), **entry}
-            for room, entry in section.get("year", {}).items()]
+    return [
+        {"room": room, "name": report["rooms"].get(room, room), **entry}
+        for room, entry in section.get("year", {}).items()
+    ]
 
 
 def handgeld_year_heads(report: Report, lang: str) -> list[str]:
     t = texts(lang)
     section = report["handgeld"]
-    return [t["room"], t["spent"], f"{t['budget_line']} {euro(section.get('yearly_budget'), lang)}",
-            f"{t['cap']} 12 × {euro(section.get('monthly_cap'), lang)}", t["over_budget"],
-            t["over_cap"], t["months_over_budget"], t["months_over_cap"]]
+    return [
+        t["room"],
+        t["spent"],
+        f"{t['budget_line']} {euro(section.get('yearly_budget'), lang)}",
+        f"{t['cap']} 12 × {euro(section.get('monthly_cap'), lang)}",
+        t["over_budget"],
+        t["over_cap"],
+        t["months_over_budget"],
+        t["months_over_cap"],
+    ]
 
 
 def handgeld_year_cells(row: dict[str, Any], lang: str) -> list[str]:
-    return [row["name"], euro(row["spent"], lang), euro(row["budget"], lang),
-            euro(row["cap"], lang), yes_no(row["over_budget"], lang),
-            yes_no(row["over_cap"], lang), str(row["months_over_budget"]),
-            str(row["months_over_cap"])]
+    return [
+        row["name"],
+        euro(row["spent"], lang),
+        euro(row["budget"], lang),
+        euro(row["cap"], lang),
+        yes_no(row["over_budget"], lang),
+        yes_no(row["over_cap"], lang),
+        str(row["months_over_budget"]),
+        str(row["months_over_cap"]),
+    ]
 
 
 # --- dispatch --------------------------------------------------------------
-def render(report: Report, fmt: str, catalog: Catalog | None = None, lang: str = "nl"
-           ) -> str | bytes:
+def render(
+    report: Report, fmt: str, catalog: Catalog | None = None, lang: str = "nl"
+) -> str | bytes:
     """The report in ``fmt``: text for json/csv/md/html, bytes for xlsx."""
     report = cast(Report, finite(report))  # the same shape, non-finite numbers as None
     if fmt == "json":
@@ -301,12 +368,15 @@ def render(report: Report, fmt: str, catalog: Catalog | None = None, lang: str =
         return to_csv(report, catalog, lang)
     if fmt == "md":
         from shared.report_formats.markdown import to_markdown
+
         return to_markdown(report, catalog, lang)
     if fmt == "xlsx":
         from shared.report_formats.xlsx import to_xlsx
+
         return to_xlsx(report, catalog, lang)
     if fmt == "html":
         from shared.report_formats.html import to_html
+
         return to_html(report, catalog, lang)
     raise ValueError(f"unknown report format {fmt!r} (choose from {', '.join(FORMATS)})")
 

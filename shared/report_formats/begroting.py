@@ -15,8 +15,15 @@ from shared.report_formats import columns, euro, number, texts
 from shared.report_types import BudgetLine, Report, VolunteerValue
 
 # The seed's order after the financers' rows (shared.begroting.LINES).
-LINE_ORDER = ("formal_budget", "resident_hours", "resident_value", "professional_hours",
-              "professional_value", "volunteer_total", "popular_total")
+LINE_ORDER = (
+    "formal_budget",
+    "resident_hours",
+    "resident_value",
+    "professional_hours",
+    "professional_value",
+    "volunteer_total",
+    "popular_total",
+)
 TOTAL_LINES = ("formal_budget", "volunteer_total", "popular_total")  # printed bold
 
 
@@ -44,15 +51,17 @@ def realised(line: BudgetLine, column: str) -> float | None:
 
 
 def budget_cell(line: BudgetLine, column: str, lang: str = "nl") -> str:
-    """"€ 50.000,00 / € 54.500,00 (ingevoerd 2017-03-01 door Anna)": received / planned."""
-    text = f"{amount(line, realised(line, column), lang)} / " \
-           f"{amount(line, line['planned'].get(column), lang)}"
+    """ "€ 50.000,00 / € 54.500,00 (ingevoerd 2017-03-01 door Anna)": received / planned."""
+    text = (
+        f"{amount(line, realised(line, column), lang)} / "
+        f"{amount(line, line['planned'].get(column), lang)}"
+    )
     note = line.get("notes", {}).get(column)
     return f"{text} ({note})" if note else text
 
 
 def zzp_line(value: VolunteerValue, lang: str = "nl") -> str:
-    """"ZZP-tarief per uur (medewerkers): € 35,00 (tarief van 2017)"."""
+    """ "ZZP-tarief per uur (medewerkers): € 35,00 (tarief van 2017)"."""
     t = texts(lang)
     text = f"{t['zzp_rate']}: {euro(value.get('zzp_rate'), lang)}"
     if value.get("zzp_rate_year") is not None:
@@ -69,9 +78,12 @@ def budget_markdown(report: Report, lang: str = "nl") -> list[str]:
     lines = ["", f"### {t['financing']}", "", zzp_line(value, lang), ""]
     if value.get("zzp_warning"):
         lines += [f"> ⚠ {value['zzp_warning']}", ""]
-    lines += [t["financing_cells"], "",
-              "| " + " | ".join([t["financer"], *names]) + " |",
-              "|---|" + "---:|" * len(names)]
+    lines += [
+        t["financing_cells"],
+        "",
+        "| " + " | ".join([t["financer"], *names]) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
     for key, line in rows:
         name = row_label(key, line, lang)  # not bold: "| **" opens a section in this report
         cells = [budget_cell(line, column, lang) for column in columns(report)]
@@ -79,8 +91,7 @@ def budget_markdown(report: Report, lang: str = "nl") -> list[str]:
     return lines
 
 
-def budget_csv_rows(report: Report, names: dict[str, str], lang: str = "nl"
-                    ) -> list[list[object]]:
+def budget_csv_rows(report: Report, names: dict[str, str], lang: str = "nl") -> list[list[object]]:
     """CSV rows (the report's CSV_HEADER): indicator "begroting_<line>" or
     "begroting_financiering_<financer>", value = received or counted, target = planned,
     note = what the figure rests on, or the rate's warning."""
@@ -88,14 +99,28 @@ def budget_csv_rows(report: Report, names: dict[str, str], lang: str = "nl"
     out: list[list[object]] = []
     for key, line in budget_rows(report):
         indicator = "begroting_" + key.replace("financing.", "financiering_")
-        warning = {"resident_value": value.get("warning"),
-                   "professional_value": value.get("zzp_warning")}.get(key)
+        warning = {
+            "resident_value": value.get("warning"),
+            "professional_value": value.get("zzp_warning"),
+        }.get(key)
         for column in columns(report):
             got, planned = realised(line, column), line["planned"].get(column)
             share = None if got is None or not planned else round(100 * got / planned, 1)
             note = "; ".join(n for n in (line.get("notes", {}).get(column), warning) if n)
-            out.append([report["year"], indicator, row_label(key, line, lang), line["unit"],
-                        column, names[column], "" if got is None else got,
-                        "" if planned is None else planned, "" if share is None else share,
-                        "", "", note])
+            out.append(
+                [
+                    report["year"],
+                    indicator,
+                    row_label(key, line, lang),
+                    line["unit"],
+                    column,
+                    names[column],
+                    "" if got is None else got,
+                    "" if planned is None else planned,
+                    "" if share is None else share,
+                    "",
+                    "",
+                    note,
+                ]
+            )
     return out

@@ -74,18 +74,23 @@ def _level(share: float | None) -> str:
     return "ok" if share >= 1 else "mid" if share >= 0.5 else "low"
 
 
-def _seed_rows(report: Report, catalog: Catalog | None, lang: str, width: int, out: list[str]
-               ) -> Iterator[tuple[str, IndicatorEntry]]:
+def _seed_rows(
+    report: Report, catalog: Catalog | None, lang: str, width: int, out: list[str]
+) -> Iterator[tuple[str, IndicatorEntry]]:
     """The indicators in the seed's order; writes section headings and the rows the kiosk
     cannot count into ``out`` on the way."""
     for section, rows in sections(report, catalog):
         out.append(f'<tr class="section"><th colspan="{width}">{esc(section)}</th></tr>')
         for row in rows:
             if isinstance(row, tuple):
-                out.append(f'<tr class="not-counted" data-row="{esc(row[0])}"><td>{esc(row[2])}'
-                           f'</td><td class="unit">{esc(row[3])}</td>' + "".join(
-                               f"<td>{esc(not_counted_cell(row, c, lang))}</td>"
-                               for c in columns(report)) + "</tr>")
+                out.append(
+                    f'<tr class="not-counted" data-row="{esc(row[0])}"><td>{esc(row[2])}'
+                    f'</td><td class="unit">{esc(row[3])}</td>'
+                    + "".join(
+                        f"<td>{esc(not_counted_cell(row, c, lang))}</td>" for c in columns(report)
+                    )
+                    + "</tr>"
+                )
             else:
                 yield row, report["indicators"][row]
 
@@ -93,13 +98,19 @@ def _seed_rows(report: Report, catalog: Catalog | None, lang: str, width: int, o
 def _results_table(report: Report, catalog: Catalog | None, lang: str) -> list[str]:
     t = texts(lang)
     heads = [*report["rooms"].values(), t["total"]]
-    out = ['<table id="results"><thead><tr>', f"<th>{esc(t['indicator'])}</th>",
-           f"<th>{esc(t['unit'])}</th>", *(f"<th>{esc(h)}</th>" for h in heads),
-           "</tr></thead><tbody>"]
+    out = [
+        '<table id="results"><thead><tr>',
+        f"<th>{esc(t['indicator'])}</th>",
+        f"<th>{esc(t['unit'])}</th>",
+        *(f"<th>{esc(h)}</th>" for h in heads),
+        "</tr></thead><tbody>",
+    ]
     width = len(heads) + 2
     for indicator, entry in _seed_rows(report, catalog, lang, width, out):
-        out.append(f'<tr data-indicator="{esc(indicator)}"><td>{esc(label(indicator, catalog, lang))}'
-                   f'</td><td class="unit">{esc(row_unit(entry, lang))}</td>')
+        out.append(
+            f'<tr data-indicator="{esc(indicator)}"><td>{esc(label(indicator, catalog, lang))}'
+            f'</td><td class="unit">{esc(row_unit(entry, lang))}</td>'
+        )
         for column in columns(report):
             value, target = cell(entry, column)
             share = progress(value, target)
@@ -110,14 +121,19 @@ def _results_table(report: Report, catalog: Catalog | None, lang: str) -> list[s
                 text += f" ({round(100 * share)}%)"
             note = cell_note(entry, column, lang)
             n, indicative = respondents(entry, column)
-            extra = "" if n is None else f' data-n="{n}" data-indicative="{str(indicative).lower()}"'
+            extra = (
+                "" if n is None else f' data-n="{n}" data-indicative="{str(indicative).lower()}"'
+            )
             entered = entry.get("entries", {}).get(column) if entry.get("staff_entered") else None
             if entered:  # a figure staff entered: when and by whom, machine-readable too
                 extra += f' data-entered="{esc(entered["date"])}" data-by="{esc(entered["by"])}"'
-            out.append(f'<td class="{_level(share)}" data-room="{esc(column)}" '
-                       f'data-value="{"" if value is None else esc(value)}" '
-                       f'data-target="{"" if target is None else esc(target)}"{extra}>{esc(text)}'
-                       + (f'<br><small class="n">{esc(note)}</small>' if note else "") + "</td>")
+            out.append(
+                f'<td class="{_level(share)}" data-room="{esc(column)}" '
+                f'data-value="{"" if value is None else esc(value)}" '
+                f'data-target="{"" if target is None else esc(target)}"{extra}>{esc(text)}'
+                + (f'<br><small class="n">{esc(note)}</small>' if note else "")
+                + "</td>"
+            )
         out.append("</tr>")
     out.append("</tbody></table>")
     return out
@@ -131,32 +147,42 @@ def _amount(value: Cell) -> float:
     return value or 0
 
 
-def _bar_chart(indicator: str, entry: IndicatorEntry, report: Report, catalog: Catalog | None, lang: str
-               ) -> str:
+def _bar_chart(
+    indicator: str, entry: IndicatorEntry, report: Report, catalog: Catalog | None, lang: str
+) -> str:
     """Horizontal bars: each room's value, a dark tick at its target."""
     rooms = list(report["rooms"])
     pairs = [cell(entry, r) for r in rooms]
     top = max([1.0, *(_amount(v) for v, _ in pairs), *(_amount(tg) for _, tg in pairs)])
     width, left, row_h = 360, 120, 22
     height = row_h * len(rooms) + 8
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'role="img" aria-label="{esc(label(indicator, catalog, lang))}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'role="img" aria-label="{esc(label(indicator, catalog, lang))}">'
+    ]
     scale = (width - left - 50) / top
     for i, (room, (value, target)) in enumerate(zip(rooms, pairs)):
         y = 4 + i * row_h
         parts.append(f'<text x="0" y="{y + 14}" font-size="11">{esc(report["rooms"][room])}</text>')
-        parts.append(f'<rect x="{left}" y="{y + 3}" width="{_amount(value) * scale:.1f}" '
-                     f'height="{row_h - 8}" fill="{BAR}"/>')
+        parts.append(
+            f'<rect x="{left}" y="{y + 3}" width="{_amount(value) * scale:.1f}" '
+            f'height="{row_h - 8}" fill="{BAR}"/>'
+        )
         if target:
             x = left + _amount(target) * scale
-            parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + row_h - 2}" '
-                         f'stroke="{TARGET}" stroke-width="2"/>')
+            parts.append(
+                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + row_h - 2}" '
+                f'stroke="{TARGET}" stroke-width="2"/>'
+            )
         end = left + max(_amount(value), _amount(target)) * scale + 4
-        parts.append(f'<text x="{end:.1f}" y="{y + 14}" font-size="10">'
-                     f'{esc(number(value, lang))}</text>')
+        parts.append(
+            f'<text x="{end:.1f}" y="{y + 14}" font-size="10">{esc(number(value, lang))}</text>'
+        )
     parts.append("</svg>")
-    return (f'<div class="chart"><h3>{esc(label(indicator, catalog, lang))} '
-            f'({esc(row_unit(entry, lang))})</h3>{"".join(parts)}</div>')
+    return (
+        f'<div class="chart"><h3>{esc(label(indicator, catalog, lang))} '
+        f"({esc(row_unit(entry, lang))})</h3>{''.join(parts)}</div>"
+    )
 
 
 def _trend_chart(name: str, series: RoomTrend, months: list[str], lang: str) -> str:
@@ -166,30 +192,37 @@ def _trend_chart(name: str, series: RoomTrend, months: list[str], lang: str) -> 
     top = max([1, *checkins, *visitors])
     step = (width - 2 * pad) / len(months)
     scale = (height - 2 * pad) / top
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'role="img" aria-label="{esc(name)}">',
-             f'<line x1="{pad}" x2="{width - pad}" y1="{height - pad}" y2="{height - pad}" '
-             f'stroke="#888"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'role="img" aria-label="{esc(name)}">',
+        f'<line x1="{pad}" x2="{width - pad}" y1="{height - pad}" y2="{height - pad}" '
+        f'stroke="#888"/>',
+    ]
     points = []
     for i, month in enumerate(months):
         x = pad + i * step
         h = checkins[i] * scale
-        parts.append(f'<rect x="{x + 2:.1f}" y="{height - pad - h:.1f}" width="{step - 4:.1f}" '
-                     f'height="{h:.1f}" fill="{BAR}"><title>{month}: {checkins[i]}</title></rect>')
-        parts.append(f'<text x="{x + step / 2:.1f}" y="{height - 8}" font-size="9" '
-                     f'text-anchor="middle">{month[5:]}</text>')
+        parts.append(
+            f'<rect x="{x + 2:.1f}" y="{height - pad - h:.1f}" width="{step - 4:.1f}" '
+            f'height="{h:.1f}" fill="{BAR}"><title>{month}: {checkins[i]}</title></rect>'
+        )
+        parts.append(
+            f'<text x="{x + step / 2:.1f}" y="{height - 8}" font-size="9" '
+            f'text-anchor="middle">{month[5:]}</text>'
+        )
         points.append(f"{x + step / 2:.1f},{height - pad - visitors[i] * scale:.1f}")
-    parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{LINE}" '
-                 f'stroke-width="2" data-checkins="{" ".join(map(str, checkins))}" '
-                 f'data-visitors="{" ".join(map(str, visitors))}"/>')
+    parts.append(
+        f'<polyline points="{" ".join(points)}" fill="none" stroke="{LINE}" '
+        f'stroke-width="2" data-checkins="{" ".join(map(str, checkins))}" '
+        f'data-visitors="{" ".join(map(str, visitors))}"/>'
+    )
     parts.append(f'<text x="{pad}" y="12" font-size="10">max {number(top, lang)}</text></svg>')
     return f'<div class="chart"><h3>{esc(name)}</h3>{"".join(parts)}</div>'
 
 
 def _how_counted(report: Report, catalog: Catalog | None, lang: str) -> list[str]:
     """Every figure says how it was counted."""
-    out = [f"<h2>{texts(lang)['how_counted']}</h2>",
-           '<dl id="how-counted">']
+    out = [f"<h2>{texts(lang)['how_counted']}</h2>", '<dl id="how-counted">']
     for name, text in how_counted(report, catalog, lang):
         out.append(f"<dt>{esc(name)}</dt><dd>{esc(text)}</dd>")
     return out + ["</dl>"]
@@ -203,14 +236,17 @@ def _budget(report: Report, lang: str) -> list[str]:
     if value.get("warning"):
         out.append(f'<p class="stale" id="rate-warning">⚠ {esc(value["warning"])}</p>')
     out += [
-           f'<table id="budget"><thead><tr><th>{esc(t["room"])}</th><th>{esc(t["hours"])}</th>'
-           f'<th>{esc(t["value"])}</th></tr></thead><tbody>']
+        f'<table id="budget"><thead><tr><th>{esc(t["room"])}</th><th>{esc(t["hours"])}</th>'
+        f"<th>{esc(t['value'])}</th></tr></thead><tbody>"
+    ]
     rows = [(r, n) for r, n in report["rooms"].items()] + [("total", t["total"])]
     for room, name in rows:
         h = hours["total"] if room == "total" else hours["rooms"].get(room)
         v = value.get("total") if room == "total" else value.get("rooms", {}).get(room)
-        out.append(f'<tr data-room="{esc(room)}" data-hours="{h}" data-value="{v}"><td>{esc(name)}'
-                   f'</td><td>{esc(number(h, lang))}</td><td>{esc(euro(v, lang))}</td></tr>')
+        out.append(
+            f'<tr data-room="{esc(room)}" data-hours="{h}" data-value="{v}"><td>{esc(name)}'
+            f"</td><td>{esc(number(h, lang))}</td><td>{esc(euro(v, lang))}</td></tr>"
+        )
     out.append("</tbody></table>")
     return out + _financing(report, lang)
 
@@ -226,9 +262,11 @@ def _financing(report: Report, lang: str) -> list[str]:
     if value.get("zzp_warning"):
         out.append(f'<p class="stale" id="zzp-warning">⚠ {esc(value["zzp_warning"])}</p>')
     heads = "".join(f"<th>{esc(n)}</th>" for n in [*report["rooms"].values(), t["total"]])
-    out += [f"<p>{esc(t['financing_cells'])}</p>",
-            f'<table id="financing"><thead><tr><th>{esc(t["financer"])}</th>{heads}</tr>'
-            "</thead><tbody>"]
+    out += [
+        f"<p>{esc(t['financing_cells'])}</p>",
+        f'<table id="financing"><thead><tr><th>{esc(t["financer"])}</th>{heads}</tr>'
+        "</thead><tbody>",
+    ]
     for key, line in rows:
         name = esc(row_label(key, line, lang))
         name = f"<strong>{name}</strong>" if key in TOTAL_LINES else name
@@ -236,9 +274,13 @@ def _financing(report: Report, lang: str) -> list[str]:
             f'<td data-room="{esc(c)}" data-value="{_data(realised(line, c))}" '
             f'data-planned="{_data(line["planned"].get(c))}" '
             f'data-note="{esc(line.get("notes", {}).get(c, ""))}">'
-            f"{esc(budget_cell(line, c, lang))}</td>" for c in columns(report))
-        out.append(f'<tr data-line="{esc(key)}" data-unit="{esc(line["unit"])}"><td>{name}</td>'
-                   f"{cells}</tr>")
+            f"{esc(budget_cell(line, c, lang))}</td>"
+            for c in columns(report)
+        )
+        out.append(
+            f'<tr data-line="{esc(key)}" data-unit="{esc(line["unit"])}"><td>{name}</td>'
+            f"{cells}</tr>"
+        )
     return out + ["</tbody></table>"]
 
 
@@ -250,56 +292,77 @@ def _handgeld(report: Report, lang: str) -> list[str]:
     t = texts(lang)
     section = report.get("handgeld", {"categories": {}, "monthly_cap": None, "rooms": {}})
     cats = list(section["categories"]) or list("ABCDEF")
-    out = [f"<h2>{esc(t['handgeld'])}</h2>",
-           f"<p>{esc(t['cap'])}: {esc(euro(section.get('monthly_cap'), lang))} / {esc(t['month'])}"
-           f" (note 22); {esc(t['budget_line'])}: {esc(euro(section.get('monthly_budget'), lang))}"
-           f" / {esc(t['month'])}. "
-           + "; ".join(f"{esc(c)}: {esc(d)}" for c, d in section["categories"].items()) + "</p>"]
+    out = [
+        f"<h2>{esc(t['handgeld'])}</h2>",
+        f"<p>{esc(t['cap'])}: {esc(euro(section.get('monthly_cap'), lang))} / {esc(t['month'])}"
+        f" (note 22); {esc(t['budget_line'])}: {esc(euro(section.get('monthly_budget'), lang))}"
+        f" / {esc(t['month'])}. "
+        + "; ".join(f"{esc(c)}: {esc(d)}" for c, d in section["categories"].items())
+        + "</p>",
+    ]
     rows = handgeld_rows(report)
     if not rows:
         return out + [f"<p>{esc(t['none'])}</p>"]
     heads = [t["room"], t["month"], *cats, t["spent"], t["over_budget"], t["over_cap"]]
-    out.append('<table id="handgeld"><thead><tr>' + "".join(
-        f"<th>{esc(h)}</th>" for h in heads) + "</tr></thead><tbody>")
+    out.append(
+        '<table id="handgeld"><thead><tr>'
+        + "".join(f"<th>{esc(h)}</th>" for h in heads)
+        + "</tr></thead><tbody>"
+    )
     for row in rows:
         level = "low" if row["over_cap"] else "mid" if row["over_budget"] else ""
-        out.append(f'<tr data-room="{esc(row["room"])}" data-month="{row["month"]}" '
-                   f'data-spent="{row["spent"]}" data-over-budget="{str(row["over_budget"]).lower()}" '
-                   f'data-over-cap="{str(row["over_cap"]).lower()}">'
-                   f'<td>{esc(report["rooms"].get(row["room"], row["room"]))}'
-                   f'</td><td>{row["month"]}</td>'
-                   + "".join(f"<td>{esc(euro(row[c], lang))}</td>" for c in cats)
-                   + f'<td class="{level}">{esc(euro(row["spent"], lang))}</td>'
-                   + f"<td>{esc(yes_no(row['over_budget'], lang))}</td>"
-                   + f"<td>{esc(yes_no(row['over_cap'], lang))}</td></tr>")
+        out.append(
+            f'<tr data-room="{esc(row["room"])}" data-month="{row["month"]}" '
+            f'data-spent="{row["spent"]}" data-over-budget="{str(row["over_budget"]).lower()}" '
+            f'data-over-cap="{str(row["over_cap"]).lower()}">'
+            f"<td>{esc(report['rooms'].get(row['room'], row['room']))}"
+            f"</td><td>{row['month']}</td>"
+            + "".join(f"<td>{esc(euro(row[c], lang))}</td>" for c in cats)
+            + f'<td class="{level}">{esc(euro(row["spent"], lang))}</td>'
+            + f"<td>{esc(yes_no(row['over_budget'], lang))}</td>"
+            + f"<td>{esc(yes_no(row['over_cap'], lang))}</td></tr>"
+        )
     out.append("</tbody></table>")
     years = handgeld_year_rows(report)
     if years:
         out.append(f"<h3>{esc(t['handgeld_year'])}</h3>")
-        out.append('<table id="handgeld-year"><thead><tr>' + "".join(
-            f"<th>{esc(h)}</th>" for h in handgeld_year_heads(report, lang))
-            + "</tr></thead><tbody>")
+        out.append(
+            '<table id="handgeld-year"><thead><tr>'
+            + "".join(f"<th>{esc(h)}</th>" for h in handgeld_year_heads(report, lang))
+            + "</tr></thead><tbody>"
+        )
         for row in years:
-            out.append(f'<tr data-room="{esc(row["room"])}" data-year-spent="{row["spent"]}">' + "".join(
-                f"<td>{esc(c)}</td>" for c in handgeld_year_cells(row, lang)) + "</tr>")
+            out.append(
+                f'<tr data-room="{esc(row["room"])}" data-year-spent="{row["spent"]}">'
+                + "".join(f"<td>{esc(c)}</td>" for c in handgeld_year_cells(row, lang))
+                + "</tr>"
+            )
         out.append("</tbody></table>")
     return out
 
 
 def _freshness(report: Report, lang: str) -> list[str]:
     t = texts(lang)
-    out = [f"<h2>{esc(t['freshness'])}</h2>", '<table id="freshness"><thead><tr>' + "".join(
-        f"<th>{esc(h)}</th>" for h in [t["room"], t["last_event"], t["last_bundle"], t["lag"],
-                                       t["stale"]]) + "</tr></thead><tbody>"]
+    out = [
+        f"<h2>{esc(t['freshness'])}</h2>",
+        '<table id="freshness"><thead><tr>'
+        + "".join(
+            f"<th>{esc(h)}</th>"
+            for h in [t["room"], t["last_event"], t["last_bundle"], t["lag"], t["stale"]]
+        )
+        + "</tr></thead><tbody>",
+    ]
     for room, name in report["rooms"].items():
         sync, info = room_sync(report, room), room_freshness(report, room)
         stale = info.get("stale")
-        out.append(f'<tr data-room="{esc(room)}"><td>{esc(name)}</td>'
-                   f'<td>{esc(sync.get("last_event_at") or "–")}</td>'
-                   f'<td>{esc(sync.get("last_bundle_at") or "–")}</td>'
-                   f'<td>{esc(number(info.get("lag_hours"), lang))}</td>'
-                   f'<td class="{"stale" if stale else ""}">{esc(t["yes"] if stale else t["no"])}'
-                   "</td></tr>")
+        out.append(
+            f'<tr data-room="{esc(room)}"><td>{esc(name)}</td>'
+            f"<td>{esc(sync.get('last_event_at') or '–')}</td>"
+            f"<td>{esc(sync.get('last_bundle_at') or '–')}</td>"
+            f"<td>{esc(number(info.get('lag_hours'), lang))}</td>"
+            f'<td class="{"stale" if stale else ""}">{esc(t["yes"] if stale else t["no"])}'
+            "</td></tr>"
+        )
     out.append("</tbody></table>")
     return out
 
@@ -307,32 +370,57 @@ def _freshness(report: Report, lang: str) -> list[str]:
 def to_html(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> str:
     t = texts(lang)
     title = f"{t['title']} {report['year']}"
-    body = [f"<h1>{esc(title)}</h1>",
-            f'<p class="meta">{esc(t["year"])}: <span id="year">{report["year"]}</span> · '
-            f'{esc(t["generated"])}: <span id="generated">{esc(report.get("generated_at", ""))}'
-            "</span> · " + ", ".join(esc(n) for n in report["rooms"].values()) + "</p>"]
+    body = [
+        f"<h1>{esc(title)}</h1>",
+        f'<p class="meta">{esc(t["year"])}: <span id="year">{report["year"]}</span> · '
+        f'{esc(t["generated"])}: <span id="generated">{esc(report.get("generated_at", ""))}'
+        "</span> · " + ", ".join(esc(n) for n in report["rooms"].values()) + "</p>",
+    ]
     stale = stale_rooms(report)
     if stale:
         body.append(f'<p class="stale">{esc(t["stale"])}: {esc(", ".join(stale))}</p>')
     body += [f"<h2>{esc(t['title'])}</h2>", *_results_table(report, catalog, lang)]
-    body.append('<p class="legend">' + f'<span style="background:{BAR}"></span>'
-                + t["result"]
-                + f'<span style="background:{TARGET};width:.2rem"></span>'
-                + t["goal"] + "</p>")
-    body.append('<div class="charts">' + "".join(
-        _bar_chart(i, e, report, catalog, lang) for i, e in report["indicators"].items()
-        if e["unit"] not in ("percent", "judgement")
-        or e["unit"] == "percent" and any(v is not None for v in e["rooms"].values())) + "</div>")
+    body.append(
+        '<p class="legend">'
+        + f'<span style="background:{BAR}"></span>'
+        + t["result"]
+        + f'<span style="background:{TARGET};width:.2rem"></span>'
+        + t["goal"]
+        + "</p>"
+    )
+    body.append(
+        '<div class="charts">'
+        + "".join(
+            _bar_chart(i, e, report, catalog, lang)
+            for i, e in report["indicators"].items()
+            if e["unit"] not in ("percent", "judgement")
+            or e["unit"] == "percent"
+            and any(v is not None for v in e["rooms"].values())
+        )
+        + "</div>"
+    )
     trends = report.get("trends")
     if trends:
         body.append(f"<h2>{esc(t['trends'])}</h2>")
-        body.append('<p class="legend">' + f'<span style="background:{BAR}"></span>{esc(t["checkins"])}'
-                    + f'<span style="background:{LINE}"></span>{esc(t["visitors"])}</p>')
-        body.append('<div class="charts">' + "".join(
-            _trend_chart(report["rooms"].get(r, r), s, trends["months"], lang)
-            for r, s in trends["rooms"].items()) + "</div>")
+        body.append(
+            '<p class="legend">'
+            + f'<span style="background:{BAR}"></span>{esc(t["checkins"])}'
+            + f'<span style="background:{LINE}"></span>{esc(t["visitors"])}</p>'
+        )
+        body.append(
+            '<div class="charts">'
+            + "".join(
+                _trend_chart(report["rooms"].get(r, r), s, trends["months"], lang)
+                for r, s in trends["rooms"].items()
+            )
+            + "</div>"
+        )
     body += _how_counted(report, catalog, lang)
     body += _budget(report, lang) + _handgeld(report, lang) + _freshness(report, lang)
-    return ("<!DOCTYPE html>\n" f'<html lang="{esc(lang)}"><head><meta charset="utf-8">'
-            f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{esc(lang)}"><head><meta charset="utf-8">'
+        f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )

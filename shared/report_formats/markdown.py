@@ -40,10 +40,14 @@ def _md_cell(entry: IndicatorEntry, column: str, lang: str) -> str:
 def to_markdown(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> str:
     t = texts(lang)
     names = [*report["rooms"].values(), t["total"]]
-    lines = [f"# {t['title']} {report['year']}", "",
-             f"{t['generated']}: {report.get('generated_at', '')}. {t['cells_legend']}", "",
-             "| " + " | ".join([t["indicator"], t["unit"], *names]) + " |",
-             "|" + "---|" * 2 + "---:|" * len(names)]
+    lines = [
+        f"# {t['title']} {report['year']}",
+        "",
+        f"{t['generated']}: {report.get('generated_at', '')}. {t['cells_legend']}",
+        "",
+        "| " + " | ".join([t["indicator"], t["unit"], *names]) + " |",
+        "|" + "---|" * 2 + "---:|" * len(names),
+    ]
     for heading, seed_rows in sections(report, catalog):
         lines.append(f"| **{heading}** |" + " |" * (len(names) + 1))
         for seed_row in seed_rows:
@@ -53,8 +57,11 @@ def to_markdown(report: Report, catalog: Catalog | None = None, lang: str = "nl"
                 continue
             entry = report["indicators"][seed_row]
             cells = [_md_cell(entry, c, lang) for c in columns(report)]
-            lines.append("| " + " | ".join([label(seed_row, catalog, lang),
-                                            row_unit(entry, lang), *cells]) + " |")
+            lines.append(
+                "| "
+                + " | ".join([label(seed_row, catalog, lang), row_unit(entry, lang), *cells])
+                + " |"
+            )
     lines += ["", f"## {t['how_counted']}", ""]
     lines += [f"- **{name}**: {text}" for name, text in how_counted(report, catalog, lang)]
     value = report.get("volunteer_value", {})
@@ -64,34 +71,55 @@ def to_markdown(report: Report, catalog: Catalog | None = None, lang: str = "nl"
         lines += [f"> ⚠ {value['warning']}", ""]
     lines += [f"| {t['room']} | {t['hours']} | {t['value']} |", "|---|---:|---:|"]
     for room, name in report["rooms"].items():
-        lines.append(f"| {name} | {number(hours['rooms'].get(room), lang)} | "
-                     f"{euro((value.get('rooms') or {}).get(room), lang)} |")
-    lines.append(f"| {t['total']} | {number(hours['total'], lang)} | "
-                 f"{euro(value.get('total'), lang)} |")
+        lines.append(
+            f"| {name} | {number(hours['rooms'].get(room), lang)} | "
+            f"{euro((value.get('rooms') or {}).get(room), lang)} |"
+        )
+    lines.append(
+        f"| {t['total']} | {number(hours['total'], lang)} | {euro(value.get('total'), lang)} |"
+    )
     from shared.report_formats.begroting import budget_markdown
+
     lines += budget_markdown(report, lang)
     section = report.get("handgeld", {"categories": {}, "monthly_cap": 0})
     cats = list(section["categories"]) or list("ABCDEF")
-    lines += ["", f"## {t['handgeld']} ({t['cap']} {euro(section.get('monthly_cap'), lang)}, "
-              f"{t['budget_line']} {euro(section.get('monthly_budget'), lang)})", ""]
+    lines += [
+        "",
+        f"## {t['handgeld']} ({t['cap']} {euro(section.get('monthly_cap'), lang)}, "
+        f"{t['budget_line']} {euro(section.get('monthly_budget'), lang)})",
+        "",
+    ]
     rows = handgeld_rows(report) if "rooms" in section else []
     if rows:
         heads = [t["room"], t["month"], *cats, t["spent"], t["over_budget"], t["over_cap"]]
         lines += ["| " + " | ".join(heads) + " |", "|---|---|" + "---:|" * (len(cats) + 3)]
         for row in rows:
             flag = " ⚠" if row["over_cap"] else ""
-            lines.append("| " + " | ".join([report["rooms"][row["room"]], row["month"],
-                                            *(euro(row[c], lang) for c in cats),
-                                            euro(row["spent"], lang) + flag,
-                                            yes_no(row["over_budget"], lang),
-                                            yes_no(row["over_cap"], lang)]) + " |")
+            lines.append(
+                "| "
+                + " | ".join(
+                    [
+                        report["rooms"][row["room"]],
+                        row["month"],
+                        *(euro(row[c], lang) for c in cats),
+                        euro(row["spent"], lang) + flag,
+                        yes_no(row["over_budget"], lang),
+                        yes_no(row["over_cap"], lang),
+                    ]
+                )
+                + " |"
+            )
     else:
         lines.append(t["none"])
     years = handgeld_year_rows(report)
     if years:
-        lines += ["", f"### {t['handgeld_year']}", "",
-                  "| " + " | ".join(handgeld_year_heads(report, lang)) + " |",
-                  "|---|" + "---:|" * 7]
+        lines += [
+            "",
+            f"### {t['handgeld_year']}",
+            "",
+            "| " + " | ".join(handgeld_year_heads(report, lang)) + " |",
+            "|---|" + "---:|" * 7,
+        ]
         for row in years:
             lines.append("| " + " | ".join(handgeld_year_cells(row, lang)) + " |")
     return "\n".join(lines) + "\n"

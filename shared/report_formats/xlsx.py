@@ -90,7 +90,9 @@ def _results(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str) 
             base = 3 + 3 * i
             ws.cell(row=row, column=base, value=value)
             ws.cell(row=row, column=base + 1, value=target)
-            pct = ws.cell(row=row, column=base + 2, value=None if share is None else round(share, 4))
+            pct = ws.cell(
+                row=row, column=base + 2, value=None if share is None else round(share, 4)
+            )
             pct.number_format = "0%"
         row += 1
         if "respondents" in entry:
@@ -104,18 +106,33 @@ def _results(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str) 
     for i in range(len(names)):
         letter = get_column_letter(5 + 3 * i)
         area = f"{letter}5:{letter}{last}"
-        ws.conditional_formatting.add(area, DataBarRule(  # type: ignore[no-untyped-call]
-            start_type="num", start_value=0, end_type="num", end_value=1, color="5B9BD5"))
-        ws.conditional_formatting.add(area, CellIsRule(  # type: ignore[no-untyped-call]
-            operator="greaterThanOrEqual", formula=["1"], fill=GREEN))
+        ws.conditional_formatting.add(
+            area,
+            DataBarRule(  # type: ignore[no-untyped-call]
+                start_type="num", start_value=0, end_type="num", end_value=1, color="5B9BD5"
+            ),
+        )
+        ws.conditional_formatting.add(
+            area,
+            CellIsRule(  # type: ignore[no-untyped-call]
+                operator="greaterThanOrEqual", formula=["1"], fill=GREEN
+            ),
+        )
         # An empty cell (no target) is no shortfall: only numbers below half are red.
         first = f"{letter}5"
-        ws.conditional_formatting.add(area, FormulaRule(  # type: ignore[no-untyped-call]
-            formula=[f"AND(ISNUMBER({first}),{first}<0.5)"], fill=RED))
+        ws.conditional_formatting.add(
+            area,
+            FormulaRule(  # type: ignore[no-untyped-call]
+                formula=[f"AND(ISNUMBER({first}),{first}<0.5)"], fill=RED
+            ),
+        )
     ws.freeze_panes = "C5"
     align_right(ws, first_row=4, first_col=3)  # figures, targets and their headings line up
-    note = ws.cell(row=last + 2, column=1, value="– " + texts(lang)["to_enter"] + ": "
-                   + texts(lang)["not_counted_reason"])
+    note = ws.cell(
+        row=last + 2,
+        column=1,
+        value="– " + texts(lang)["to_enter"] + ": " + texts(lang)["not_counted_reason"],
+    )
     note.font = Font(italic=True)
 
 
@@ -134,8 +151,9 @@ def _results_header(ws: Worksheet, names: list[str], lang: str) -> None:
         _widths(ws, {3 + 3 * i: 11, 4 + 3 * i: 13, 5 + 3 * i: 7})
 
 
-def _seed_rows(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str
-               ) -> Iterator[tuple[str, IndicatorEntry]]:
+def _seed_rows(
+    ws: Worksheet, report: Report, catalog: Catalog | None, lang: str
+) -> Iterator[tuple[str, IndicatorEntry]]:
     """The indicators in the seed's order; appends section headings and the rows the kiosk
     cannot count (a dash, the seed's target and the reason) on the way."""
     for section, rows in sections(report, catalog):
@@ -148,8 +166,11 @@ def _seed_rows(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str
                 for i, column in enumerate(columns(report)):
                     text = not_counted_cell(row, column, lang)
                     ws.cell(row=at, column=3 + 3 * i, value="–")
-                    ws.cell(row=at, column=4 + 3 * i,
-                            value=text.partition(" / ")[2] or _short_reason(text, lang))
+                    ws.cell(
+                        row=at,
+                        column=4 + 3 * i,
+                        value=text.partition(" / ")[2] or _short_reason(text, lang),
+                    )
             else:
                 yield row, report["indicators"][row]
 
@@ -160,7 +181,9 @@ def _short_reason(text: str, lang: str) -> str:
     return texts(lang)["to_enter"] if text.startswith("– (") else text
 
 
-def _respondents_row(ws: Worksheet, row: int, entry: IndicatorEntry, report: Report, lang: str) -> int:
+def _respondents_row(
+    ws: Worksheet, row: int, entry: IndicatorEntry, report: Report, lang: str
+) -> int:
     """Under a survey percentage: the people it rests on, and "indicatief" below 20."""
     t = texts(lang)
     ws.cell(row=row, column=1, value=f"  n ({t['people']})")
@@ -234,8 +257,9 @@ def _financing(ws: Worksheet, report: Report, row: int, lang: str) -> None:
         notes = line.get("notes", {})
         for i, column in enumerate(columns(report)):
             got = realised(line, column)
-            shown = ws.cell(row=row, column=2 + 2 * i, value=notes.get(column, "–")
-                            if got is None else got)
+            shown = ws.cell(
+                row=row, column=2 + 2 * i, value=notes.get(column, "–") if got is None else got
+            )
             planned = ws.cell(row=row, column=3 + 2 * i, value=line["planned"].get(column))
             if got is None:  # what it lacks, where the figure would stand
                 shown.alignment = RIGHT_WRAPPED
@@ -267,14 +291,32 @@ def _handgeld(ws: Worksheet, report: Report, lang: str) -> None:
     ws["B2"].number_format = EURO
     ws["C2"], ws["D2"] = t["budget_line"], section.get("monthly_budget")
     ws["D2"].number_format = EURO
-    _header(ws, 4, [t["room"], t["month"], *cats, t["spent"], t["cap"], t["over_cap"],
-                    t["budget_line"], t["over_budget"]])
+    _header(
+        ws,
+        4,
+        [
+            t["room"],
+            t["month"],
+            *cats,
+            t["spent"],
+            t["cap"],
+            t["over_cap"],
+            t["budget_line"],
+            t["over_budget"],
+        ],
+    )
     row = 5
     for item in handgeld_rows(report):
-        values = [report["rooms"].get(item["room"], item["room"]), item["month"],
-                  *(item[c] for c in cats), item["spent"], item["cap"],
-                  t["yes"] if item["over_cap"] else t["no"], item["budget"],
-                  t["yes"] if item["over_budget"] else t["no"]]
+        values = [
+            report["rooms"].get(item["room"], item["room"]),
+            item["month"],
+            *(item[c] for c in cats),
+            item["spent"],
+            item["cap"],
+            t["yes"] if item["over_cap"] else t["no"],
+            item["budget"],
+            t["yes"] if item["over_budget"] else t["no"],
+        ]
         for col, v in enumerate(values, start=1):
             c = ws.cell(row=row, column=col, value=v)
             if 3 <= col <= 4 + len(cats) or col == 6 + len(cats):
@@ -300,14 +342,32 @@ def _handgeld_year(ws: Worksheet, row: int, report: Report, lang: str) -> int:
     if not years:
         return row
     ws.cell(row=row, column=1, value=t["handgeld_year"]).font = BOLD
-    _header(ws, row + 1, [t["room"], t["spent"], t["budget_line"], t["cap"], t["over_budget"],
-                          t["over_cap"], t["months_over_budget"], t["months_over_cap"]])
+    _header(
+        ws,
+        row + 1,
+        [
+            t["room"],
+            t["spent"],
+            t["budget_line"],
+            t["cap"],
+            t["over_budget"],
+            t["over_cap"],
+            t["months_over_budget"],
+            t["months_over_cap"],
+        ],
+    )
     row += 2
     for item in years:
-        values = [item["name"], item["spent"], item["budget"], item["cap"],
-                  t["yes"] if item["over_budget"] else t["no"],
-                  t["yes"] if item["over_cap"] else t["no"],
-                  item["months_over_budget"], item["months_over_cap"]]
+        values = [
+            item["name"],
+            item["spent"],
+            item["budget"],
+            item["cap"],
+            t["yes"] if item["over_budget"] else t["no"],
+            t["yes"] if item["over_cap"] else t["no"],
+            item["months_over_budget"],
+            item["months_over_cap"],
+        ]
         for col, v in enumerate(values, start=1):
             c = ws.cell(row=row, column=col, value=v)
             if 2 <= col <= 4:
@@ -327,8 +387,14 @@ def _freshness(ws: Worksheet, report: Report, lang: str) -> None:
     row = 5
     for room, name in report["rooms"].items():
         sync, info = room_sync(report, room), room_freshness(report, room)
-        values = [name, sync.get("last_seq"), sync.get("last_event_at"), sync.get("last_bundle_at"),
-                  info.get("lag_hours"), t["yes"] if info.get("stale") else t["no"]]
+        values = [
+            name,
+            sync.get("last_seq"),
+            sync.get("last_event_at"),
+            sync.get("last_bundle_at"),
+            info.get("lag_hours"),
+            t["yes"] if info.get("stale") else t["no"],
+        ]
         for col, v in enumerate(values, start=1):
             ws.cell(row=row, column=col, value=v)
         if info.get("stale"):
@@ -344,15 +410,27 @@ def _explain(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str) 
     _header(ws, 3, ["id", t["indicator"], t["unit"], t["explanation"]])
     row = 4
     for indicator, entry in report["indicators"].items():
-        for col, v in enumerate([indicator, label(indicator, catalog, lang),
-                                 unit_label(entry["unit"], lang),
-                                 explanation(indicator, entry)], start=1):
-            ws.cell(row=row, column=col, value=v).alignment = Alignment(wrap_text=True,
-                                                                       vertical="top")
+        for col, v in enumerate(
+            [
+                indicator,
+                label(indicator, catalog, lang),
+                unit_label(entry["unit"], lang),
+                explanation(indicator, entry),
+            ],
+            start=1,
+        ):
+            ws.cell(row=row, column=col, value=v).alignment = Alignment(
+                wrap_text=True, vertical="top"
+            )
         row += 1
-    notes = [*(i18n.st("nl", EXPLAINED, key) for key in ("sheet_targets", "sheet_unique",
-                                                         "sheet_walk_in")),
-             _rate_note(report.get("volunteer_value", {})), *_budget_notes(report, lang)]
+    notes = [
+        *(
+            i18n.st("nl", EXPLAINED, key)
+            for key in ("sheet_targets", "sheet_unique", "sheet_walk_in")
+        ),
+        _rate_note(report.get("volunteer_value", {})),
+        *_budget_notes(report, lang),
+    ]
     for i, note in enumerate(notes, start=row + 1):
         ws.cell(row=i, column=1, value=note)
     _widths(ws, {1: 22, 2: 46, 3: 10, 4: 80})
@@ -371,8 +449,10 @@ def _budget_notes(report: Report, lang: str) -> list[str]:
     value = report.get("volunteer_value", {})
     if not value.get("begroting"):
         return []
-    return [f"{texts(lang)['financing']}: {texts(lang)['budget_how']}",
-            *([warning] if (warning := value.get("zzp_warning")) else [])]
+    return [
+        f"{texts(lang)['financing']}: {texts(lang)['budget_how']}",
+        *([warning] if (warning := value.get("zzp_warning")) else []),
+    ]
 
 
 def to_xlsx(report: Report, catalog: Catalog | None = None, lang: str = "nl") -> bytes:

@@ -73,12 +73,20 @@ def wrap_what_would_be_cut(ws: Worksheet, first_row: int) -> None:
     merged = {c for r in ws.merged_cells.ranges for c in _coordinates(r)}
     for row in ws.iter_rows(min_row=first_row):
         for cell in row:
-            if not isinstance(cell.value, str) or cell.coordinate in merged or \
-                    cell.font and cell.font.sz and cell.font.sz > 11:  # titles run on
+            if (
+                not isinstance(cell.value, str)
+                or cell.coordinate in merged
+                or cell.font
+                and cell.font.sz
+                and cell.font.sz > 11
+            ):  # titles run on
                 continue
             width = column_width(ws, cell.column)
-            if (len(cell.value) > width and not (cell.alignment and cell.alignment.wrap_text)
-                    and len(cell.value) > width + _room_to_the_right(ws, cell.row, cell.column)):
+            if (
+                len(cell.value) > width
+                and not (cell.alignment and cell.alignment.wrap_text)
+                and len(cell.value) > width + _room_to_the_right(ws, cell.row, cell.column)
+            ):
                 _wrap(ws, cell)
 
 
@@ -86,17 +94,22 @@ def _wrap(ws: Worksheet, cell: Cell) -> None:
     """Wrap in the cell, or, when the rest of its row is empty (a note, a warning), across
     the printed columns so it reads as a paragraph under the table."""
     last = ws.max_column
-    if cell.column < last and all(ws.cell(row=cell.row, column=c).value in (None, "")
-                                  for c in range(cell.column + 1, last + 1)):
-        ws.merge_cells(start_row=cell.row, start_column=cell.column, end_row=cell.row,
-                       end_column=last)
-    cell.alignment = Alignment(wrap_text=True, vertical="top",
-                               horizontal=cell.alignment.horizontal)
+    if cell.column < last and all(
+        ws.cell(row=cell.row, column=c).value in (None, "")
+        for c in range(cell.column + 1, last + 1)
+    ):
+        ws.merge_cells(
+            start_row=cell.row, start_column=cell.column, end_row=cell.row, end_column=last
+        )
+    cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal=cell.alignment.horizontal)
 
 
 def _coordinates(cell_range: CellRange) -> list[str]:
-    return [f"{get_column_letter(c)}{r}" for r in range(cell_range.min_row, cell_range.max_row + 1)
-            for c in range(cell_range.min_col, cell_range.max_col + 1)]
+    return [
+        f"{get_column_letter(c)}{r}"
+        for r in range(cell_range.min_row, cell_range.max_row + 1)
+        for c in range(cell_range.min_col, cell_range.max_col + 1)
+    ]
 
 
 def fit_row_heights(ws: Worksheet) -> None:
@@ -112,8 +125,12 @@ def fit_row_heights(ws: Worksheet) -> None:
             for cell in row:  # one line of a tall row reads along its first lines
                 if cell.value is not None:
                     align = cell.alignment
-                    cell.alignment = Alignment(horizontal=align.horizontal, vertical="top",
-                                               wrap_text=align.wrap_text, indent=align.indent)
+                    cell.alignment = Alignment(
+                        horizontal=align.horizontal,
+                        vertical="top",
+                        wrap_text=align.wrap_text,
+                        indent=align.indent,
+                    )
 
 
 def align_right(ws: Worksheet, first_row: int, first_col: int) -> None:
@@ -122,8 +139,9 @@ def align_right(ws: Worksheet, first_row: int, first_col: int) -> None:
         for cell in row:
             if isinstance(cell.value, str):
                 align = cell.alignment
-                cell.alignment = Alignment(horizontal="right", vertical=align.vertical,
-                                           wrap_text=align.wrap_text)
+                cell.alignment = Alignment(
+                    horizontal="right", vertical=align.vertical, wrap_text=align.wrap_text
+                )
 
 
 def band(ws: Worksheet, row: int, first_col: int, last_col: int, text: str) -> None:
@@ -147,8 +165,9 @@ def print_setup(ws: Worksheet, header_rows: tuple[int, int] | None = None) -> No
     setup.fitToPage = True  # without it fitToWidth is ignored
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages down as needed
-    ws.page_margins = PageMargins(left=0.6, right=0.4, top=0.5, bottom=0.6, header=0.3,
-                                  footer=0.3)  # inches; a wider left edge for a binder
+    ws.page_margins = PageMargins(
+        left=0.6, right=0.4, top=0.5, bottom=0.6, header=0.3, footer=0.3
+    )  # inches; a wider left edge for a binder
     cast(HeaderFooterItem, ws.oddFooter).center.text = "&A – &P / &N"  # sheet name, page of pages
     if header_rows:
         ws.print_title_rows = f"{header_rows[0]}:{header_rows[1]}"

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from rich.text import Text
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import (DataTable, Footer, Header, Label, Select, Static, TabbedContent,
-                             TabPane)
 from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Label, Select, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from kiosk.staff.widgets.labels import tr
-from kiosk.staff.widgets.panels import (BudgetTable, FreshnessTable, HandgeldTable, StaleBanner,
-                                        TrendPanel)
+from kiosk.staff.widgets.panels import (
+    BudgetTable,
+    FreshnessTable,
+    HandgeldTable,
+    StaleBanner,
+    TrendPanel,
+)
 from kiosk.staff.widgets.results import ResultsTable
 from shared import i18n
 from shared.db import DatabaseError, SchemaNotCurrent
@@ -58,14 +61,23 @@ class DashboardScreen(Screen):
         Binding("v", "next_room", "Ruimte"),
         Binding("l", "toggle_lang", "NL/EN"),
         Binding("i", "record", "Invoeren"),  # a staff-entered figure (central only)
-        *(Binding(str(i), f"tab('{tab}')", show=False)
-          for i, tab in enumerate(("results", "trends", "budget", "handgeld", "freshness"), 1)),
+        *(
+            Binding(str(i), f"tab('{tab}')", show=False)
+            for i, tab in enumerate(("results", "trends", "budget", "handgeld", "freshness"), 1)
+        ),
     ]
 
-    def __init__(self, source, *, year: int, lang: str, clock: Callable[[], datetime],
-                 watch: bool = True) -> None:
+    def __init__(
+        self, source, *, year: int, lang: str, clock: Callable[[], datetime], watch: bool = True
+    ) -> None:
         super().__init__()
-        self.source, self.year, self.lang, self.clock, self.watching = source, year, lang, clock, watch
+        self.source, self.year, self.lang, self.clock, self.watching = (
+            source,
+            year,
+            lang,
+            clock,
+            watch,
+        )
         self.years: list[int] = [year]
         self.report: Report | None = None
         self.loaded_signature: tuple | None = None
@@ -141,10 +153,15 @@ class DashboardScreen(Screen):
     async def watch_database(self) -> None:
         """Reload when the database (or its WAL) changes on disk."""
         from watchfiles import awatch
+
         name = self.source.database.name
         folder = self.source.database.parent
-        async for _ in awatch(folder, watch_filter=lambda _c, p: Path(p).name.startswith(name),
-                              debounce=800, recursive=False):
+        async for _ in awatch(
+            folder,
+            watch_filter=lambda _c, p: Path(p).name.startswith(name),
+            debounce=800,
+            recursive=False,
+        ):
             if self._reload_timer is None:  # coalesce a burst of writes into one reload
                 self._reload_timer = self.set_timer(QUIET_SECONDS, self._after_changes)
 
@@ -163,7 +180,8 @@ class DashboardScreen(Screen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group in ("load", "trends") and event.state == WorkerState.ERROR:
             self.query_one(StaleBanner).update(
-                Text(tr(self.lang, "error", error=event.worker.error)))  # not markup
+                Text(tr(self.lang, "error", error=event.worker.error))
+            )  # not markup
 
     @on(ReportLoaded)
     def show_loaded(self, message: ReportLoaded) -> None:
@@ -199,9 +217,15 @@ class DashboardScreen(Screen):
             lines.append(tr(self.lang, "damaged", problem=problem[:200]))
         failed = health.get("failed_passes")
         if isinstance(failed, int) and failed > 0 and not problem:
-            lines.append(tr(self.lang, "passes_failing", n=failed,
-                            since=str(health.get("failing_since") or "?")[:16].replace("T", " "),
-                            error=str(health.get("last_error") or "?")[:200]))
+            lines.append(
+                tr(
+                    self.lang,
+                    "passes_failing",
+                    n=failed,
+                    since=str(health.get("failing_since") or "?")[:16].replace("T", " "),
+                    error=str(health.get("last_error") or "?")[:200],
+                )
+            )
         alarm = self.query_one("#alarm", Static)
         alarm.update(Text("\n".join(lines)))  # stored text: never markup
         alarm.display = bool(lines)
@@ -219,17 +243,23 @@ class DashboardScreen(Screen):
         self.query_one(BudgetTable).show(report, lang)
         self.query_one(HandgeldTable).show(report, lang)
         section = report.get("handgeld", {"categories": {}, "monthly_cap": 0})
-        self.query_one("#cat-legend", Static).update(Text(
-            f"{tr(lang, 'cap')}: {euro(section['monthly_cap'], lang)} / {tr(lang, 'month')} · "
-            + " · ".join(f"{c}: {d}" for c, d in section["categories"].items())))
+        self.query_one("#cat-legend", Static).update(
+            Text(
+                f"{tr(lang, 'cap')}: {euro(section['monthly_cap'], lang)} / {tr(lang, 'month')} · "
+                + " · ".join(f"{c}: {d}" for c, d in section["categories"].items())
+            )
+        )
         self.query_one(FreshnessTable).show(report, lang)
         fresh = report.get("freshness", {})
         self.query_one("#queue-totals", Static).update(
             f"Inbox: {number(fresh.get('waiting'), lang)} {tr(lang, 'waiting').lower()} · "
-            f"{tr(lang, 'quarantined')}: {number(fresh.get('quarantined'), lang)}")
+            f"{tr(lang, 'quarantined')}: {number(fresh.get('quarantined'), lang)}"
+        )
         self.stale_rooms = self.query_one(StaleBanner).show(report, lang)
-        self.sub_title = f"{tr(lang, 'year')} {report['year']} · {tr(lang, 'generated')} " \
-                         f"{report['generated_at'][:16].replace('T', ' ')}"
+        self.sub_title = (
+            f"{tr(lang, 'year')} {report['year']} · {tr(lang, 'generated')} "
+            f"{report['generated_at'][:16].replace('T', ' ')}"
+        )
 
     # --- actions -----------------------------------------------------------
     @on(Select.Changed, "#year")
@@ -267,9 +297,11 @@ class DashboardScreen(Screen):
     def action_record(self) -> None:
         """The screen to record a staff-entered figure; the table reloads after a save."""
         from kiosk.staff.screens.record import RecordScreen
-        self.app.push_screen(RecordScreen(self.source, year=self.year, years=self.years,
-                                          lang=self.lang),
-                             self._reload_if_saved)
+
+        self.app.push_screen(
+            RecordScreen(self.source, year=self.year, years=self.years, lang=self.lang),
+            self._reload_if_saved,
+        )
 
     def _reload_if_saved(self, saved: bool | None) -> None:
         if saved:

@@ -23,6 +23,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Sel
 from shared import i18n
 from shared.staff_figures import TOTAL, FigureError, Recorded
 
+
 def say(lang: str, key: str, **values: object) -> str:
     text = i18n.texts(lang, "staff_record")[key]
     return text.format(**values) if values else text
@@ -77,19 +78,30 @@ class RecordScreen(Screen):
         with Vertical(id="form"):
             with Horizontal(classes="row"):
                 yield Label(say(lang, "year"))
-                yield Select([(str(y), y) for y in self.years], value=self.year,
-                             allow_blank=False, id="record-year")
+                yield Select(
+                    [(str(y), y) for y in self.years],
+                    value=self.year,
+                    allow_blank=False,
+                    id="record-year",
+                )
             with Horizontal(classes="row"):
                 yield Label(say(lang, "indicator"))
-                yield Select([(f"{f.section} · {f.label}", f.id) for f in figures.values()],
-                             value=next(iter(figures), Select.BLANK), allow_blank=not figures,
-                             id="indicator")
+                yield Select(
+                    [(f"{f.section} · {f.label}", f.id) for f in figures.values()],
+                    value=next(iter(figures), Select.BLANK),
+                    allow_blank=not figures,
+                    id="indicator",
+                )
             yield Static("", id="asks", markup=False)
             with Horizontal(classes="row"):
                 yield Label(say(lang, "room"))
-                yield Select([(self.source.catalog.room_name(r), r) for r in rooms]
-                             + [(say(lang, "total"), TOTAL)],
-                             value=rooms[0] if rooms else TOTAL, allow_blank=False, id="room")
+                yield Select(
+                    [(self.source.catalog.room_name(r), r) for r in rooms]
+                    + [(say(lang, "total"), TOTAL)],
+                    value=rooms[0] if rooms else TOTAL,
+                    allow_blank=False,
+                    id="room",
+                )
             with Horizontal(classes="row"):
                 yield Label(say(lang, "value"))
                 yield Input(id="value")
@@ -120,11 +132,13 @@ class RecordScreen(Screen):
 
     # --- database work: only in workers ----------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="record")
-    def save_figure(self, year: int, indicator: str, room: str, value: str, note: str,
-                    by: str) -> None:
+    def save_figure(
+        self, year: int, indicator: str, room: str, value: str, note: str, by: str
+    ) -> None:
         try:
-            found = self.source.record_figure(year=year, indicator=indicator, room=room,
-                                              value=value, note=note, by=by)
+            found = self.source.record_figure(
+                year=year, indicator=indicator, room=room, value=value, note=note, by=by
+            )
         except FigureError as exc:
             self.post_message(FigureRefused(str(exc)))
             return
@@ -147,7 +161,8 @@ class RecordScreen(Screen):
         kind = say(self.lang, figure.value, expect=figure.expect or "positief")
         target = f" · {figure.target_note}" if figure.target_note else ""
         self.query_one("#asks", Static).update(
-            f"{figure.unit} · {say(self.lang, 'asks', kind=kind)}{target}")
+            f"{figure.unit} · {say(self.lang, 'asks', kind=kind)}{target}"
+        )
 
     @on(Select.Changed, "#record-year")
     def year_chosen(self, event: Select.Changed) -> None:
@@ -164,10 +179,14 @@ class RecordScreen(Screen):
         indicator = self.query_one("#indicator", Select).value
         if not isinstance(indicator, str):
             return
-        self.save_figure(self.year, indicator, str(self.query_one("#room", Select).value),
-                         self.query_one("#value", Input).value,
-                         self.query_one("#note", Input).value,
-                         self.query_one("#by", Input).value)
+        self.save_figure(
+            self.year,
+            indicator,
+            str(self.query_one("#room", Select).value),
+            self.query_one("#value", Input).value,
+            self.query_one("#note", Input).value,
+            self.query_one("#by", Input).value,
+        )
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:
@@ -178,9 +197,18 @@ class RecordScreen(Screen):
         found = message.recorded
         self.saved_any = True
         figure = self.source.catalog.enterable_figures()[found.indicator]
-        self.show_message(say(self.lang, "saved", label=figure.label, room=self._room(found.room),
-                              year=found.year, value=found.value, date=found.at[:10],
-                              by=found.by))
+        self.show_message(
+            say(
+                self.lang,
+                "saved",
+                label=figure.label,
+                room=self._room(found.room),
+                year=found.year,
+                value=found.value,
+                date=found.at[:10],
+                by=found.by,
+            )
+        )
         self.query_one("#value", Input).value = ""
         self.query_one("#note", Input).value = ""
         self.load_history(self.year)
@@ -196,9 +224,15 @@ class RecordScreen(Screen):
         table = self.query_one("#history", DataTable)
         table.clear()
         for found in reversed(message.entries):
-            table.add_row(found.at[:16].replace("T", " "), found.indicator,
-                          self._room(found.room), Text(str(found.value)), Text(found.by),
-                          Text(found.note), key=found.event)
+            table.add_row(
+                found.at[:16].replace("T", " "),
+                found.indicator,
+                self._room(found.room),
+                Text(str(found.value)),
+                Text(found.by),
+                Text(found.note),
+                key=found.event,
+            )
         title = "history" if message.entries else "none"
         self.query_one("#history-title", Static).update(say(self.lang, title, year=self.year))
 

@@ -33,11 +33,17 @@ class RoomTrend(Vertical):
         yield Label(self.room_name, classes="room-name", markup=False)
         for key in ("checkins", "visitors"):
             values = self.series[key]
-            total = (f"{tr(self.lang, 'sum')} {number(sum(values), self.lang)}, "
-                     if key == "checkins" else "")  # monthly distinct visitors do not add up
-            yield Label(f"{tr(self.lang, key)} {tr(self.lang, 'per_month')}: {total}"
-                        f"{tr(self.lang, 'max')} {number(max(values), self.lang)}  "
-                        f"[{' '.join(str(v) for v in values)}]", classes=f"trend-{key}")
+            total = (
+                f"{tr(self.lang, 'sum')} {number(sum(values), self.lang)}, "
+                if key == "checkins"
+                else ""
+            )  # monthly distinct visitors do not add up
+            yield Label(
+                f"{tr(self.lang, key)} {tr(self.lang, 'per_month')}: {total}"
+                f"{tr(self.lang, 'max')} {number(max(values), self.lang)}  "
+                f"[{' '.join(str(v) for v in values)}]",
+                classes=f"trend-{key}",
+            )
             yield Sparkline(values, summary_function=max)
             yield Label(month_initials(self.lang), classes="months", markup=False)
 
@@ -54,8 +60,12 @@ class TrendPanel(VerticalScroll):
     def show(self, report: Report, lang: str) -> None:
         self.remove_children()
         trends = report.get("trends")
-        self.mount_all([RoomTrend(r, report["rooms"].get(r, r), s, lang)
-                        for r, s in (trends["rooms"] if trends else {}).items()])
+        self.mount_all(
+            [
+                RoomTrend(r, report["rooms"].get(r, r), s, lang)
+                for r, s in (trends["rooms"] if trends else {}).items()
+            ]
+        )
 
 
 class BudgetTable(DataTable):
@@ -73,12 +83,20 @@ class BudgetTable(DataTable):
         self.add_column(tr(lang, "value"), key="value")
         hours = report["indicators"].get("vrijwilligersuren", NO_HOURS)
         for room, name in report["rooms"].items():
-            self.add_row(Text(name), number(hours["rooms"].get(room), lang), rate,
-                         "–" if no_rate else euro(value.get("rooms", {}).get(room), lang),
-                         key=room)
-        self.add_row(Text(tr(lang, "total"), style="bold"), number(hours["total"], lang), rate,
-                     Text("–" if no_rate else euro(value.get("total"), lang), style="bold"),
-                     key="total")
+            self.add_row(
+                Text(name),
+                number(hours["rooms"].get(room), lang),
+                rate,
+                "–" if no_rate else euro(value.get("rooms", {}).get(room), lang),
+                key=room,
+            )
+        self.add_row(
+            Text(tr(lang, "total"), style="bold"),
+            number(hours["total"], lang),
+            rate,
+            Text("–" if no_rate else euro(value.get("total"), lang), style="bold"),
+            key="total",
+        )
 
 
 ROOM_NAME_WIDTH = 16  # room names in the narrow tables: cut, the full name is on Resultaten
@@ -86,7 +104,7 @@ ROOM_NAME_WIDTH = 16  # room names in the narrow tables: cut, the full name is o
 
 def room_cell(name: str, style: str = "") -> Text:
     """A room name cut to fit (stored text, never markup)."""
-    short = name if len(name) <= ROOM_NAME_WIDTH else name[:ROOM_NAME_WIDTH - 1] + "…"
+    short = name if len(name) <= ROOM_NAME_WIDTH else name[: ROOM_NAME_WIDTH - 1] + "…"
     return Text(short, style=style)
 
 
@@ -109,10 +127,14 @@ class HandgeldTable(DataTable):
         for row in handgeld_table(report):
             style = "bold red" if row["over_cap"] else ""
             spent = Text(euro(row["spent"], lang) + (" ⚠" if row["over_cap"] else ""), style=style)
-            self.add_row(room_cell(report["rooms"].get(row["room"], row["room"])),
-                         Text(row["month"]), spent, euro(row["cap"], lang),
-                         *(euro(row[c], lang) if row[c] else "·" for c in cats),
-                         key=f"{row['room']}:{row['month']}")
+            self.add_row(
+                room_cell(report["rooms"].get(row["room"], row["room"])),
+                Text(row["month"]),
+                spent,
+                euro(row["cap"], lang),
+                *(euro(row[c], lang) if row[c] else "·" for c in cats),
+                key=f"{row['room']}:{row['month']}",
+            )
 
 
 def lag_text(hours: float | None, lang: str, minutes: int | None = None) -> str:
@@ -172,7 +194,8 @@ class FreshnessTable(DataTable):
                 number(info.get("waiting"), lang),
                 number(info.get("quarantined"), lang),
                 catalog_cell(report, room),
-                key=room)
+                key=room,
+            )
 
 
 class StaleBanner(Static):
@@ -187,12 +210,21 @@ class StaleBanner(Static):
         """Shows the silent rooms and the rooms on an older catalog; returns the silent ones."""
         stale = stale_rooms(report)
         section = report.get("catalog") or {}
-        behind = [f"{report['rooms'][r]} ({section['rooms'][r]})"
-                  for r in section.get("rooms_behind", []) if r in report["rooms"]]
+        behind = [
+            f"{report['rooms'][r]} ({section['rooms'][r]})"
+            for r in section.get("rooms_behind", [])
+            if r in report["rooms"]
+        ]
         lines = [tr(lang, "stale_banner", rooms=", ".join(stale))] if stale else []
         if behind:
-            lines.append(catalog_tr(lang, "catalog_behind", revision=section.get("revision"),
-                                    rooms=", ".join(behind)))
+            lines.append(
+                catalog_tr(
+                    lang,
+                    "catalog_behind",
+                    revision=section.get("revision"),
+                    rooms=", ".join(behind),
+                )
+            )
         self.set_class(bool(stale or behind), "-stale")
         self.update(Text("\n".join(lines)) if lines else tr(lang, "all_fresh"))
         return stale

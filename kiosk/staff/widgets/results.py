@@ -64,8 +64,15 @@ def missing_reason(entry: IndicatorEntry, column: str, lang: str) -> str:
     return tr(lang, "not_computable")
 
 
-def cell_text(value: object, target: object, unit: str, lang: str, *, bars: bool = True,
-              reason: str | None = None) -> Text:
+def cell_text(
+    value: object,
+    target: object,
+    unit: str,
+    lang: str,
+    *,
+    bars: bool = True,
+    reason: str | None = None,
+) -> Text:
     """``12 / 50 ▰▱▱▱  24%`` (or ``12/50 24%`` without bars); ``– reason`` without a value."""
     if isinstance(value, str):  # a judgement staff entered ("positief")
         return Text(value, style="bold")
@@ -86,14 +93,16 @@ def cell_text(value: object, target: object, unit: str, lang: str, *, bars: bool
                 text.append(" ")
                 text.append_text(bar(share))
             else:
-                text.append(f" {percent(share)}",
-                            style="green" if share >= 1 else "yellow" if share >= 0.5 else "red")
+                text.append(
+                    f" {percent(share)}",
+                    style="green" if share >= 1 else "yellow" if share >= 0.5 else "red",
+                )
     return text
 
 
 def short_name(name: str, width: int) -> str:
     """A room name cut to ``width`` with an ellipsis (the full names are in the line below)."""
-    return name if len(name) <= width else name[:max(1, width - 1)] + "…"
+    return name if len(name) <= width else name[: max(1, width - 1)] + "…"
 
 
 @dataclass(frozen=True)
@@ -114,22 +123,32 @@ def safe_cell(entry: IndicatorEntry, column: str) -> tuple[object, object]:
 
 
 def _cells(report: Report, lang: str, column: str, bars: bool) -> list[Text]:
-    return [cell_text(*safe_cell(entry, column), entry.get("unit", ""), lang, bars=bars,
-                      reason=missing_reason(entry, column, lang))
-            for entry in report["indicators"].values()]
+    return [
+        cell_text(
+            *safe_cell(entry, column),
+            entry.get("unit", ""),
+            lang,
+            bars=bars,
+            reason=missing_reason(entry, column, lang),
+        )
+        for entry in report["indicators"].values()
+    ]
 
 
 def fit(report: Report, lang: str, width: int, room: str | None = None) -> Layout:
     """The richest layout that shows the label, the chosen rooms and the total in ``width``."""
     rooms = list(report["rooms"])
-    unit_width = max([len(unit_label(e.get("unit", ""), lang))
-                      for e in report["indicators"].values()] + [len(tr(lang, "unit"))])
+    unit_width = max(
+        [len(unit_label(e.get("unit", ""), lang)) for e in report["indicators"].values()]
+        + [len(tr(lang, "unit"))]
+    )
     widths: dict[tuple[str, bool], int] = {}
 
     def column_width(column: str, bars: bool) -> int:
         if (column, bars) not in widths:
-            widths[(column, bars)] = max([c.cell_len for c in _cells(report, lang, column, bars)]
-                                         + [6]) + CELL_PADDING
+            widths[(column, bars)] = (
+                max([c.cell_len for c in _cells(report, lang, column, bars)] + [6]) + CELL_PADDING
+            )
         return widths[(column, bars)]
 
     focus = room if room in rooms else (rooms[0] if rooms else None)
@@ -191,8 +210,9 @@ class ResultsTable(DataTable):
             first = [Text(label(indicator, self.catalog, lang))]  # wraps in its column
             if layout.unit:
                 first.append(Text(unit_label(entry.get("unit", ""), lang)))
-            self.add_row(*first, *(cells[c][index] for c in layout.columns), key=indicator,
-                         height=None)
+            self.add_row(
+                *first, *(cells[c][index] for c in layout.columns), key=indicator, height=None
+            )
         if row:
             self.move_cursor(row=min(row, self.row_count - 1))
 
@@ -211,8 +231,10 @@ class ResultsTable(DataTable):
             return ""
         indicator = list(self.report["indicators"])[min(self.cursor_row, self.row_count - 1)]
         entry = self.report["indicators"][indicator]
-        parts = [label(indicator, self.catalog, self.lang),
-                 unit_label(entry.get("unit", ""), self.lang)]
+        parts = [
+            label(indicator, self.catalog, self.lang),
+            unit_label(entry.get("unit", ""), self.lang),
+        ]
         how = explanation(indicator, entry) if self.lang == "nl" else ""  # written in Dutch
         if how:
             parts.append(how)
