@@ -130,11 +130,21 @@ def _private_files(database: Path) -> None:
         make_private(database.with_name(database.name + suffix))
 
 
+# A write statement that changes nothing: it takes the write lock of the main database.
+LOCK_MAIN = "DELETE FROM main.sync_state WHERE 0"
+
+
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One atomic write: ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error)."""
-    conn.execute("BEGIN IMMEDIATE")
+def transaction(conn: sqlite3.Connection, main_only: bool = False) -> Iterator[sqlite3.Connection]:
+    """One atomic write: ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error).
+
+    ``BEGIN IMMEDIATE`` locks every attached database too. ``main_only`` locks the main
+    one alone, so that another process may still write an attached scratch file until
+    it is read (``shared.staging``)."""
+    conn.execute("BEGIN" if main_only else "BEGIN IMMEDIATE")
     try:
+        if main_only:
+            conn.execute(LOCK_MAIN)
         yield conn
     except BaseException:
         conn.execute("ROLLBACK")

@@ -19,7 +19,7 @@ from enum import StrEnum
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from shared import tallies
+from shared import staging, tallies
 from shared.event_rows import RawEventRow
 from shared.projections import drop_voids_of_other_rooms, record_voids, refresh_state
 
@@ -193,13 +193,15 @@ NO_PROJECTION = frozenset(
 )
 
 
-def project_many(conn: sqlite3.Connection, rows: list[RawEventRow]) -> None:
+def project_many(
+    conn: sqlite3.Connection, rows: list[RawEventRow], counted: tallies.Tally | None = None
+) -> None:
     """``project`` for many stored rows, in bulk and independent of their order: voids of
     another room dropped, tallies counted, voids recorded, then the state they touch
-    recomputed from the log."""
+    recomputed from the log. ``counted``: ``tallies.count_rows(rows)``, made beforehand."""
     of_kind = by_kind(rows)
     drop_voids_of_other_rooms(conn, rows)
-    tallies.on_stored_many(conn, of_kind)
+    tallies.on_stored_many(conn, of_kind, counted)
     if Kind.VOID in of_kind:
         record_voids(conn, [(r[7], r[0], r[1], r[2]) for r in of_kind[Kind.VOID] if r[7]])
     if of_kind.keys() - NO_PROJECTION or Kind.SHIFT_ENDED in of_kind:
@@ -263,6 +265,7 @@ def merge_rows(
     *,
     all_or_nothing: bool = False,
     project: bool = True,
+    staged: str | None = None,
 ) -> MergeOutcome:
     """Merge event rows as stored (``to_row`` form) inside the caller's transaction.
 
@@ -270,11 +273,12 @@ def merge_rows(
     update every projection, so central's counts equal a rescan of its log. With
     ``all_or_nothing`` a single conflict stores nothing (a bundle is refused whole).
     With ``project=False`` the caller runs ``project_many`` on ``outcome.new`` itself
-    before committing (once for many bundles).
+    before committing (once for many bundles). ``staged``: the attached schema that holds
+    the same rows (``shared.staging``), copied by SQLite instead of bound from Python.
     """
     if not conn.in_transaction:
         raise RuntimeError("events.merge_rows must run inside a write transaction")
-    if _insert_if_all_new(conn, rows):
+    if _insert_if_all_new(conn, rows, staged):
         if project:
             project_many(conn, rows)
         return MergeOutcome(len(rows), 0, (), rows)
@@ -306,7 +310,9 @@ def merge_rows(
     return MergeOutcome(len(new), duplicates, tuple(conflicts), new)
 
 
-def _insert_if_all_new(conn: sqlite3.Connection, rows: list[RawEventRow]) -> bool:
+def _insert_if_all_new(
+    conn: sqlite3.Connection, rows: list[RawEventRow], staged: str | None = None
+) -> bool:
     """The common case in one go: rows of one room, none of their seqs held, no id twice.
 
     Then every row is new unless its id is held under another seq (a conflict): the
@@ -324,7 +330,8 @@ def _insert_if_all_new(conn: sqlite3.Connection, rows: list[RawEventRow]) -> boo
         return False
     conn.execute("SAVEPOINT all_new")
     try:
-        conn.executemany(INSERT_EVENT, rows)
+        if not (staged and staging.insert_staged(conn, staged)):
+            conn.executemany(INSERT_EVENT, rows)
     except sqlite3.IntegrityError:
         conn.execute("ROLLBACK TO all_new")
         return False

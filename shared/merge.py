@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 # acks, outbox, sync_state, sync_status: names that stay importable from here for older
 # callers (tests, bench).
+from shared import tallies
 from shared.acks import (  # noqa: F401 - re-exported
     ACK_SENT,
     apply_ack,
@@ -71,7 +74,12 @@ UPSERT_ROOM = (
     "bundles = excluded.bundles, last_bundle_at = excluded.last_bundle_at, "
     "last_created = excluded.last_created"
 )
-SEQS_FROM = "SELECT seq FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?"
+IS_HELD = "SELECT 1 FROM events WHERE room = ? AND seq = ?"
+# The first held seq above ?2 whose next seq is not held: where the run of held seqs ends.
+END_OF_RUN = (
+    "SELECT seq FROM events AS e WHERE room = ?1 AND seq > ?2 AND NOT EXISTS "
+    "(SELECT 1 FROM events WHERE room = ?1 AND seq = e.seq + 1) ORDER BY seq LIMIT 1"
+)
 SELECT_HELD_ELSEWHERE = (
     "SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?)) AND room != ?"
 )
@@ -105,10 +113,12 @@ def is_seen(conn: sqlite3.Connection, digest: str) -> bool:
 def _advance_contiguous(
     conn: sqlite3.Connection, room: str, start: int, held_now: tuple[int, ...] = ()
 ) -> int:
-    """The highest seq of ``room`` up to which every seq is held, scanning from ``start``.
+    """The highest seq of ``room`` up to which every seq is held, from ``start``.
 
     ``held_now`` are seqs just merged: when they run without a gap from at most
-    ``start + 1``, the scan starts above them instead of reading them back.
+    ``start + 1``, the search starts above them instead of reading them back. Then
+    SQLite finds the end of the run of held seqs (bundles merge in any order, so
+    a bundle that fills a gap may join many held after it).
     """
     contiguous = start
     if (
@@ -117,14 +127,10 @@ def _advance_contiguous(
         and max(held_now) - min(held_now) + 1 == len(held_now)
     ):
         contiguous = max(start, max(held_now))
-    while True:
-        seqs = [r[0] for r in conn.execute(SEQS_FROM, (room, contiguous, 10_000))]
-        for seq in seqs:
-            if seq != contiguous + 1:
-                return contiguous
-            contiguous = seq
-        if len(seqs) < 10_000:
-            return contiguous
+    if not conn.execute(IS_HELD, (room, contiguous + 1)).fetchone():
+        return contiguous
+    row = conn.execute(END_OF_RUN, (room, contiguous)).fetchone()
+    return int(row[0])
 
 
 @dataclass(frozen=True)
@@ -135,10 +141,15 @@ class Incoming:
     header: dict[str, Any]
     rows: list[RawEventRow]
     digest: str
+    staged: Path | None = None  # a scratch database holding the same rows (shared.staging)
+    tally: tallies.Tally | None = None  # tallies.count_rows(rows), made by the helper
 
 
 def merge_bundles(
-    conn: sqlite3.Connection, bundles: list[Incoming], now: str
+    conn: sqlite3.Connection,
+    bundles: Iterable[Incoming],
+    now: str,
+    staged: dict[Path, str] | None = None,
 ) -> list[Merged | MergeRefused]:
     """Merge verified bundles in one transaction; a result per bundle, in order.
 
@@ -149,23 +160,40 @@ def merge_bundles(
     one commit (one fsync) for the lot: a backlog of bundles merges much faster
     than one transaction per bundle. Should that shared projection fail, the
     pass is redone projecting bundle by bundle, so the one to blame is found.
+    ``bundles`` may be a stream (opened while the others merge); ``staged`` maps a
+    bundle's scratch file to the attached schema holding its rows (``shared.staging``).
     """
+    stream, staged = iter(bundles), staged or {}
+    taken: list[Incoming] = []
     try:
-        return _merge_in_one_transaction(conn, bundles, now, project_each=False)
+        return _merge_in_one_transaction(conn, _taking(stream, taken), now, staged, False)
     except Exception:  # noqa: BLE001 - rolled back whole; the slow path finds the culprit
-        return _merge_in_one_transaction(conn, bundles, now, project_each=True)
+        return _merge_in_one_transaction(conn, [*taken, *stream], now, staged, True)
+
+
+def _taking(stream: Iterator[Incoming], taken: list[Incoming]) -> Iterator[Incoming]:
+    """The stream, kept in ``taken`` as it is read (for the slow path)."""
+    for bundle in stream:
+        taken.append(bundle)
+        yield bundle
 
 
 def _merge_in_one_transaction(
-    conn: sqlite3.Connection, bundles: list[Incoming], now: str, project_each: bool
+    conn: sqlite3.Connection,
+    bundles: Iterable[Incoming],
+    now: str,
+    staged: dict[Path, str],
+    project_each: bool,
 ) -> list[Merged | MergeRefused]:
     results: list[Merged | MergeRefused] = []
     added: list[RawEventRow] = []
-    with transaction(conn):
+    counted: list[tallies.Tally] = []  # what each bundle's stored rows add to the tallies
+    with transaction(conn, main_only=True):  # the scratch files stay the helper's
         for bundle in bundles:
             conn.execute("SAVEPOINT bundle")
             try:
-                merged, new = _merge_one(conn, bundle, now)
+                schema = staged.get(bundle.staged) if bundle.staged else None
+                merged, new = _merge_one(conn, bundle, now, schema)
                 if project_each:
                     project_many(conn, new)
             except MergeRefused as refused:
@@ -179,23 +207,27 @@ def _merge_in_one_transaction(
             else:
                 added += new
                 results.append(merged)
+                if bundle.tally is not None and len(new) == len(bundle.rows):
+                    counted.append(bundle.tally)  # by the helper; every row was stored
+                else:
+                    counted.append(tallies.count_rows(new))
             finally:
                 if conn.in_transaction:  # not rolled back whole by an error of the engine
                     conn.execute("RELEASE bundle")
         if not project_each:
-            project_many(conn, added)
+            project_many(conn, added, tallies.combined(counted))
     return results
 
 
 def _merge_one(
-    conn: sqlite3.Connection, bundle: Incoming, now: str
+    conn: sqlite3.Connection, bundle: Incoming, now: str, staged: str | None
 ) -> tuple[Merged, list[RawEventRow]]:
     header, rows, room = bundle.header, bundle.rows, bundle.header["room"]
     if is_seen(conn, bundle.digest):
         return Merged(0, len(rows), contiguous_seq(conn, room), already_seen=True), []
     _refs_are_of(conn, room, rows)
     outcome = (
-        merge_rows(conn, rows, all_or_nothing=True, project=False)
+        merge_rows(conn, rows, all_or_nothing=True, project=False, staged=staged)
         if rows
         else MergeOutcome(0, 0, ())
     )

@@ -50,11 +50,28 @@ def _hours(payload: dict[str, Any]) -> float:
     return round(float(payload.get("hours", 0)), 2)
 
 
-def on_stored_many(conn: sqlite3.Connection, of_kind: dict[str, list[tuple[Any, ...]]]) -> None:
+# What rows add to the tallies, counted (``count``): check-ins per (room, year, activity,
+# visitor) and per (room, month, visitor), jobs per (room, year, activity), and per (room,
+# year, volunteer) the shifts and their hours. Plain dicts, so a helper process can hand
+# it over (``syncd.opener``).
+Tally = tuple[
+    dict[tuple[Any, ...], int],
+    dict[tuple[Any, ...], int],
+    dict[tuple[Any, ...], int],
+    dict[tuple[Any, ...], list[Any]],
+]
+
+
+def on_stored_many(
+    conn: sqlite3.Connection,
+    of_kind: dict[str, list[tuple[Any, ...]]],
+    counted: Tally | None = None,
+) -> None:
     """Newly stored event rows (id, room, seq, at, kind, visitor, activity, ref, payload),
     given by kind (``shared.events.by_kind``), added to the tallies; one event is a batch
     of one (``shared.events.project``). The voided ones, and shift ends whose start is
-    voided, never count."""
+    voided, never count. ``counted``: the ``count`` of all these rows, made beforehand
+    (by the helper that opened their bundles); then only the voided ones are counted."""
     checkins, jobs, shifts = (of_kind.get(kind, []) for kind in TALLIED)
     if not (checkins or jobs or shifts):
         return
@@ -63,11 +80,21 @@ def on_stored_many(conn: sqlite3.Connection, of_kind: dict[str, list[tuple[Any, 
     # the voided index (a superset, filtered here) instead of one look-up per event.
     bounds = ids + [r[_REF] for r in shifts if r[_REF]]
     voided = {r[0] for r in conn.execute(VOIDED_BETWEEN, (min(bounds), max(bounds)))}
+    if counted is not None:
+        if voided:  # what the voided ones added to the count, taken out again
+            out = count(
+                [r for r in checkins if r[0] in voided],
+                [r for r in jobs if r[0] in voided],
+                [r for r in shifts if r[0] in voided or r[_REF] in voided],
+            )
+            counted = without(counted, out)
+        _apply(conn, counted, 1)
+        return
     if voided:
         checkins = [r for r in checkins if r[0] not in voided]
         jobs = [r for r in jobs if r[0] not in voided]
         shifts = [r for r in shifts if r[0] not in voided and r[_REF] not in voided]
-    _add(conn, checkins, jobs, shifts, 1)
+    _apply(conn, count(checkins, jobs, shifts), 1)
 
 
 def before_voiding(conn: sqlite3.Connection, target_ids: list[str]) -> None:
@@ -97,24 +124,30 @@ def before_voiding(conn: sqlite3.Connection, target_ids: list[str]) -> None:
             checkins.append(row)
         elif kind == "job_done":
             jobs.append(row)
-    _add(conn, checkins, jobs, shifts, -1)
+    _apply(conn, count(checkins, jobs, shifts), -1)
 
 
-def _add(
-    conn: sqlite3.Connection,
-    checkins: list[tuple[Any, ...]],
-    jobs: list[tuple[Any, ...]],
-    shifts: list[tuple[Any, ...]],
-    sign: int,
-) -> None:
+def count_rows(rows: list[tuple[Any, ...]]) -> Tally:
+    """``count`` of the tallied rows among ``rows`` (any kinds, voided or not)."""
+    checkins: list[tuple[Any, ...]] = []
+    jobs: list[tuple[Any, ...]] = []
+    shifts: list[tuple[Any, ...]] = []
+    into = dict(zip(TALLIED, (checkins.append, jobs.append, shifts.append)))
+    for row in rows:
+        add = into.get(row[4])
+        if add:
+            add(row)
+    return count(checkins, jobs, shifts)
+
+
+def count(
+    checkins: list[tuple[Any, ...]], jobs: list[tuple[Any, ...]], shifts: list[tuple[Any, ...]]
+) -> Tally:
     """The tally rule, the one place it is written: check-ins count per room, year, activity
     and visitor (and per room, month and visitor in ``monthly_visits``), jobs per room, year
-    and activity, shift ends and their hours per room, year and volunteer. ``sign`` 1 adds
-    the rows, -1 takes them out. Keys are counted in C (Counter over zipped itemgetter maps):
-    a Python loop per event was most of the time of a central merge."""
-    yearly = _count(checkins, _ROOM, _YEAR, _ACTIVITY, _VISITOR)
-    monthly = _count(checkins, _ROOM, _MONTH, _VISITOR)
-    per_job = _count(jobs, _ROOM, _YEAR, _ACTIVITY)
+    and activity, shift ends and their hours per room, year and volunteer. Keys are counted
+    in C (Counter over zipped itemgetter maps): a Python loop per event was most of the time
+    of a central merge."""
     hours: dict[tuple[Any, ...], list[Any]] = {}  # [shifts, hours]
     hours_in: dict[str, float] = {}  # payload text -> hours: shifts repeat a few lengths
     for (room, year, visitor, payload), n in _count(
@@ -125,6 +158,53 @@ def _add(
         total = hours.setdefault((room, int(year), visitor or ""), [0, 0.0])
         total[0] += n
         total[1] = round(total[1] + n * hours_in[payload], 2)
+    return (
+        dict(_count(checkins, _ROOM, _YEAR, _ACTIVITY, _VISITOR)),
+        dict(_count(checkins, _ROOM, _MONTH, _VISITOR)),
+        dict(_count(jobs, _ROOM, _YEAR, _ACTIVITY)),
+        hours,
+    )
+
+
+def combined(tallies: list[Tally]) -> Tally:
+    """Tallies added up (the first copied in C, the others added key by key)."""
+    if not tallies:
+        return ({}, {}, {}, {})
+    first = tallies[0]
+    yearly, monthly, jobs = (dict(part) for part in first[:3])
+    hours = {key: list(total) for key, total in first[3].items()}
+    for tally in tallies[1:]:
+        _add_into((yearly, monthly, jobs, hours), tally, 1)
+    return yearly, monthly, jobs, hours
+
+
+def without(tally: Tally, out: Tally) -> Tally:
+    """``tally`` with ``out`` taken out; a key left at nothing is dropped, as if never
+    counted (all its rows voided)."""
+    result = combined([tally])
+    _add_into(result, out, -1)
+    yearly, monthly, jobs, hours = result
+    return (
+        {key: n for key, n in yearly.items() if n},
+        {key: n for key, n in monthly.items() if n},
+        {key: n for key, n in jobs.items() if n},
+        {key: total for key, total in hours.items() if total[0]},
+    )
+
+
+def _add_into(into: Tally, tally: Tally, sign: int) -> None:
+    for counts, part in zip(into[:3], tally[:3]):
+        for key, n in part.items():
+            counts[key] = counts.get(key, 0) + sign * n
+    for key, (n, amount) in tally[3].items():
+        total = into[3].setdefault(key, [0, 0.0])
+        total[0] += sign * n
+        total[1] = round(total[1] + sign * amount, 2)
+
+
+def _apply(conn: sqlite3.Connection, tally: Tally, sign: int) -> None:
+    """Add a tally to the tables (``sign`` 1), or take it out (-1)."""
+    yearly, monthly, per_job, hours = tally
     conn.executemany(
         ADD,
         [

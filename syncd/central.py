@@ -16,17 +16,17 @@ older one still waiting in that room's folder. Rejected files go to
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from shared import acks, merge, outbox, sync_status
+from shared import acks, merge, outbox, staging, sync_status
 from shared.atomic_file import write_atomic
 from shared.bundle import (
     MAX_RESTORE_BYTES,
     MAX_RESTORE_PAYLOAD,
     MAX_RESTORE_RECORDS,
-    BundleRejected,
     Opened,
     open_bundle,
     seal,
@@ -46,7 +46,7 @@ from shared.clock import Clock, parse_iso, system_clock
 from shared.config import CentralConfig, WatchSettings
 from shared.db import connect, schema_version
 from shared.keys import KeyFileError, PrivateKey, PublicKey, load_private, load_public
-from shared.records import FIELDS, MergeRefused, to_rows
+from shared.records import FIELDS, MergeRefused
 from syncd import transport
 from syncd.common import (
     DAMAGED_HELP,
@@ -59,6 +59,7 @@ from syncd.common import (
     prune_quarantine,
     quarantine_file,
 )
+from syncd.opener import InboxOpener, Keys
 
 INBOX_KINDS = ("events", "ack", "config", "restore")
 # Bundles merged in one transaction, counted in events: bounds the rows held in memory
@@ -74,6 +75,7 @@ class CentralNode:
         try:
             self.me = load_private(self.section.key)
             self.rooms: dict[str, PublicKey] = {}
+            self.room_key_files: dict[str, Path] = {}
             for room_id, link in config.rooms.items():
                 key = load_public(link.key)
                 if key.name != room_id:
@@ -82,6 +84,7 @@ class CentralNode:
                         f"enrolled as [rooms.{room_id}] in {config.path}"
                     )
                 self.rooms[room_id] = key
+                self.room_key_files[room_id] = link.key
         except KeyFileError as exc:
             raise SetupError(str(exc)) from None
         self.section.inbox.mkdir(parents=True, exist_ok=True)
@@ -144,19 +147,16 @@ class CentralNode:
         for raw_name, reason in transport.suspicious(inbox):
             self._reject(raw_name, None, reason, report)
         heard: set[str] = set()
-        waiting: list[merge.Incoming] = []
-        events = 0
-        with gc_paused():  # hundreds of thousands of fresh, acyclic lists and tuples
-            for name in transport.incoming(inbox, INBOX_KINDS):
-                incoming = self._open(name, report)
-                if incoming is not None:
-                    waiting.append(incoming)
-                    events += len(incoming.rows)
-                if events >= MAX_EVENTS_PER_TRANSACTION:
-                    self._merge(waiting, report, heard)
-                    waiting, events = [], 0
-            self._merge(waiting, report, heard)
-        if self.damaged:  # an error of the engine while merging: no ack from a damaged copy
+        names = transport.incoming(inbox, INBOX_KINDS)
+        keys = Keys(self.me, self.section.key, self.rooms, self.room_key_files, self.revoked)
+        with (
+            gc_paused(),
+            tempfile.TemporaryDirectory(prefix="bwk-merge-") as scratch,
+            InboxOpener(inbox, names, keys, Path(scratch)) as opener,
+        ):
+            while not (opener.ended or self.damaged):  # damaged: the other files wait
+                self._merge(opener, report, heard)
+        if self.damaged:  # no ack from a damaged copy
             raise DatabaseDamaged(
                 f"{self.section.database} is damaged ({self.damaged}); "
                 f"nothing is acknowledged. {DAMAGED_HELP}"
@@ -177,48 +177,22 @@ class CentralNode:
             raise OSError(f"could not write the acknowledgement for {', '.join(failed)}")
         return report
 
-    def _open(self, name: str, report: PassReport) -> merge.Incoming | None:
-        """Verify, decrypt and check one bundle of the inbox; None if it was quarantined.
-
-        Whatever goes wrong with one file quarantines that file, attributed to
-        the sender whose signature was verified (never to the room a name claims).
-        """
-        signer = None
+    def _merge(self, opener: InboxOpener, report: PassReport, heard: set[str]) -> None:
+        """Merge the next run of bundles in one transaction; only then are they deleted
+        from the inbox, and the refused files quarantined (never rolled back with a merge)."""
+        scratch = opener.upcoming(staging.MAX_ATTACHED)
+        schemas = staging.attach(self.conn, scratch)  # outside the transaction, as it must
         try:
-            data = transport.read_bounded(self.section.inbox, name)
-            opened = open_bundle(data, self.me, self.rooms, kinds=("events",), revoked=self.revoked)
-            header = opened.header
-            signer = header["sender"]
-            if header["room"] != header["sender"]:
-                raise BundleRejected("bad header", "room differs from sender", signer)
-            rows = to_rows(
-                header["room"],
-                opened.records,
-                header["first_seq"],
-                header["last_seq"],
-                opened.columns,
-            )
-        except BundleRejected as exc:
-            self._reject(name, exc.signer, str(exc), report)
-            return None
-        except MergeRefused as exc:
-            self._reject(name, signer, str(exc), report)
-            return None
-        except Exception as exc:  # noqa: BLE001 - one file never stops the pass
-            self._reject(name, signer, f"could not be checked: {type(exc).__name__}", report)
-            return None
-        return merge.Incoming(name, header, rows, opened.digest)
-
-    def _merge(self, waiting: list[merge.Incoming], report: PassReport, heard: set[str]) -> None:
-        """Merge in one transaction; only then are the bundles deleted from the inbox."""
-        if not waiting or self.damaged:  # damaged by an earlier batch: the files wait
-            return
-        # Names are content hashes: in seq order, each bundle extends the contiguous run.
-        waiting = sorted(waiting, key=lambda w: (w.header["room"], w.header["first_seq"] or 0))
-        results = merge.merge_bundles(self.conn, waiting, self.now())
+            run = opener.run(MAX_EVENTS_PER_TRANSACTION, len(scratch))
+            results = merge.merge_bundles(self.conn, run, self.now(), schemas)
+        finally:
+            staging.detach(self.conn, schemas.values())
+            staging.remove(b.staged for b in opener.taken if b.staged)  # the rest: next run
+        for refused in opener.refused:
+            self._reject(refused.name, refused.signer, refused.reason, report)
         if any(isinstance(r, MergeRefused) and r.reason == merge.MERGE_FAILED for r in results):
             self.damaged = sync_status.database_problem(self.conn)
-        for incoming, result in zip(waiting, results):
+        for incoming, result in zip(opener.taken, results):
             room = incoming.header["room"]
             if isinstance(result, MergeRefused):
                 self._reject(incoming.name, room, str(result), report)

@@ -107,6 +107,7 @@ def test_merge_keeps_only_the_merge():
         "is_seen",
         "_advance_contiguous",
         "merge_bundles",
+        "_taking",
         "_merge_in_one_transaction",
         "_merge_one",
         "_refs_are_of",

@@ -1,0 +1,326 @@
+"""Opening central's inbox: each events bundle read, verified, decrypted and checked.
+
+Opening needs no database and is all CPU; merging is mostly SQLite's work. When a
+backlog arrives at once (a room's year: hundreds of thousands of events), a helper
+process opens the next bundles while this process merges, so that two cores work,
+and stages each bundle's rows for SQLite to copy (``shared.staging``); see
+``python -m bench.p10_merge_end_to_end``. An everyday inbox (a bundle or two) is
+opened here: starting a process would cost more than it saves.
+
+Nothing depends on the helper. It is a fresh interpreter (nothing of this process, its
+database connection or the watcher's threads, is inherited) that speaks pickle over its
+standard input and output, loads the same key files as central and stops if they
+changed; if it cannot start, or dies, every bundle it has not answered is opened here.
+A file's content can only ever quarantine that file, as before.
+"""
+
+from __future__ import annotations
+
+import gc
+import marshal
+import os
+import pickle
+import select
+import sqlite3
+import subprocess
+import sys
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, Any
+
+from shared import staging, tallies
+from shared.bundle import BundleRejected, open_bundle
+from shared.keys import PrivateKey, PublicKey, load_private, load_public
+from shared.merge import Incoming
+from shared.records import MergeRefused, to_rows
+from syncd import transport
+from syncd.common import log
+
+# An inbox of at least this many events bundles and bytes (about 30,000 events) is a
+# backlog, opened with a helper process.
+BACKLOG_FILES = 3
+BACKLOG_BYTES = 1 << 20
+AHEAD = 8  # bundles the helper opens ahead of the merge: bounds the rows held in memory
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An inbox file for quarantine: why, and the sender whose signature was verified."""
+
+    name: str
+    signer: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Keys:
+    """What opening a bundle needs: central's key, the enrolled rooms' keys (with the
+    files they were loaded from, for the helper) and the revoked ones."""
+
+    me: PrivateKey
+    me_file: Path
+    senders: dict[str, PublicKey]
+    sender_files: dict[str, Path]
+    revoked: frozenset[tuple[str, str]]
+
+
+def open_events_bundle(inbox: Path, name: str, keys: Keys) -> Incoming | Refused:
+    """One inbox file as event rows ready to merge, or why it goes to quarantine; never
+    raises for what a file holds. A refusal names the sender only once its signature
+    was verified, never the room a file name or an unverified header claims."""
+    signer = None
+    try:
+        data = transport.read_bounded(inbox, name)
+        opened = open_bundle(data, keys.me, keys.senders, kinds=("events",), revoked=keys.revoked)
+        header = opened.header
+        signer = header["sender"]
+        if header["room"] != header["sender"]:
+            raise BundleRejected("bad header", "room differs from sender", signer)
+        rows = to_rows(
+            header["room"], opened.records, header["first_seq"], header["last_seq"], opened.columns
+        )
+    except BundleRejected as exc:
+        return Refused(name, exc.signer, str(exc))
+    except MergeRefused as exc:
+        return Refused(name, signer, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one file never stops the pass
+        return Refused(name, signer, f"could not be checked: {type(exc).__name__}")
+    return Incoming(name, header, rows, opened.digest)
+
+
+class InboxOpener:
+    """The named inbox files opened in order, handed out in runs of one transaction.
+
+    A backlog is opened by a helper process (``python -m syncd.opener``) up to
+    ``AHEAD`` bundles ahead of the merge. It stages each bundle's rows in a scratch
+    file of a name fixed in advance (``upcoming``), which central attaches before the
+    run's transaction begins (SQLite refuses to attach inside one) and copies from
+    once the helper has answered. Use it as a context manager: leaving stops the helper.
+    """
+
+    def __init__(self, inbox: Path, names: list[str], keys: Keys, scratch: Path) -> None:
+        self.inbox, self.keys, self.scratch = inbox, keys, scratch
+        self.number = {name: i for i, name in enumerate(names)}  # names the scratch files
+        self.here = deque(names)  # to open in this process
+        self.waiting: deque[str] = deque()  # for the helper
+        self.ahead: deque[str] = deque()  # asked of the helper, in order
+        self.helper: subprocess.Popen[bytes] | None = None
+        self.ended = not names
+        self.taken: list[Incoming] = []  # the current run's bundles
+        self.refused: list[Refused] = []  # and the files it sends to quarantine
+        if len(names) >= BACKLOG_FILES and _size(inbox, names) >= BACKLOG_BYTES:
+            # The first bundle is opened here while the helper starts.
+            self.here, self.waiting = deque(names[:1]), deque(names[1:])
+            self._start_helper()
+
+    def __enter__(self) -> InboxOpener:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop_helper()
+
+    def upcoming(self, most: int) -> list[Path]:
+        """The scratch files of the next (at most ``most``) bundles the helper stages."""
+        if self.helper is None:
+            return []
+        return [self._scratch_file(name) for name in [*self.ahead, *self.waiting][:most]]
+
+    def run(self, max_events: int, staged: int) -> Iterator[Incoming]:
+        """The next bundles to merge in one transaction, opened (or waited for) as they
+        are consumed: up to ``max_events`` events, and no more answers of the helper than
+        the ``staged`` scratch files attached. ``taken`` and ``refused`` list them."""
+        self.taken, self.refused = [], []
+        events = 0
+        while events < max_events and (self.here or staged > 0):
+            staged -= not self.here
+            opened = self._next()
+            if opened is None:
+                self.ended = True
+                return
+            if isinstance(opened, Refused):
+                self.refused.append(opened)
+                continue
+            if opened.staged is not None:
+                opened = self._with_rows(opened)
+                if isinstance(opened, Refused):  # changed since the helper read it
+                    self.refused.append(opened)
+                    continue
+            self.taken.append(opened)
+            yield opened
+            events += len(opened.rows)
+        self.ended = not (self.here or self.ahead or self.waiting)
+
+    def _next(self) -> Incoming | Refused | None:
+        if self.here:
+            return open_events_bundle(self.inbox, self.here.popleft(), self.keys)
+        if not self.ahead or self.helper is None or self.helper.stdout is None:
+            return None
+        if self.waiting and not select.select([self.helper.stdout], [], [], 0)[0]:
+            # The helper is busy: open here a bundle it would reach last.
+            return open_events_bundle(self.inbox, self.waiting.pop(), self.keys)
+        name = self.ahead.popleft()
+        try:
+            answer = _read_frame(self.helper.stdout)
+        except Exception as exc:  # noqa: BLE001 - it could not start, or died: open here
+            log.warning("opening the inbox in this process (helper process: %r)", exc)
+            self.here = deque([name, *self.ahead, *self.waiting])
+            self.ahead.clear()
+            self.waiting.clear()
+            self._stop_helper()
+            return self._next()
+        self._keep_busy()
+        if answer is None:  # the helper could not: open it here
+            return open_events_bundle(self.inbox, name, self.keys)
+        opened: Incoming | Refused = answer
+        return opened
+
+    def _with_rows(self, opened: Incoming) -> Incoming | Refused:
+        """The rows the helper wrote beside its scratch file, in our private folder (with
+        ``marshal``: the same interpreter on both sides, and several times faster than
+        pickle); should that file be unreadable, the bundle is opened here again."""
+        assert opened.staged is not None
+        try:
+            rows, tally = marshal.loads(opened.staged.with_suffix(".rows").read_bytes())
+        except (OSError, ValueError, EOFError, TypeError) as exc:
+            log.warning("opening %s in this process: %s", opened.name, exc)
+            return open_events_bundle(self.inbox, opened.name, self.keys)
+        return replace(opened, rows=rows, tally=tally)
+
+    def _scratch_file(self, name: str) -> Path:
+        return self.scratch / f"{self.number[name]}.db"
+
+    def _start_helper(self) -> None:
+        package_root = str(Path(__file__).resolve().parent.parent)
+        path = os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))
+        try:
+            self.helper = subprocess.Popen(
+                [sys.executable, "-m", "syncd.opener"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                bufsize=0,  # nothing read ahead out of sight of select()
+                env={**os.environ, "PYTHONPATH": path},
+            )
+            keys = self.keys
+            setup = (keys.me_file, keys.sender_files, _fingerprints(keys.me, keys.senders))
+            self._send(setup)
+        except OSError as exc:
+            log.warning("opening the inbox in this process (helper process: %r)", exc)
+            self._stop_helper()
+            self.here.extend(self.waiting)
+            self.waiting.clear()
+            return
+        self._keep_busy()
+
+    def _keep_busy(self) -> None:
+        while self.helper is not None and self.waiting and len(self.ahead) < AHEAD:
+            name = self.waiting[0]
+            try:
+                self._send((self.inbox, name, self.keys.revoked, self._scratch_file(name)))
+            except OSError:
+                return  # it died: reading its answers says so
+            self.ahead.append(self.waiting.popleft())
+
+    def _send(self, message: object) -> None:
+        assert self.helper is not None and self.helper.stdin is not None
+        _write_frame(self.helper.stdin, message)
+
+    def _stop_helper(self) -> None:
+        helper, self.helper = self.helper, None
+        if helper is None:
+            return
+        try:
+            if helper.stdin:
+                helper.stdin.close()  # its end of input: it exits
+            helper.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            helper.kill()
+            helper.wait()
+        if helper.stdout:
+            helper.stdout.close()
+
+
+def _write_frame(stream: IO[bytes], message: object) -> None:
+    """A message between central and its helper (trusted both ways): its length, then it."""
+    data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+    data = len(data).to_bytes(8, "big") + data
+    while data:
+        data = data[stream.write(data) or 0 :]
+    stream.flush()
+
+
+def _read_frame(stream: IO[bytes]) -> Any:
+    size = int.from_bytes(_read_exactly(stream, 8), "big")
+    return pickle.loads(_read_exactly(stream, size))
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    chunks = []
+    while size:
+        chunk = stream.read(size)
+        if not chunk:
+            raise EOFError("the helper process ended")
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _size(inbox: Path, names: list[str]) -> int:
+    total = 0
+    for name in names:
+        try:
+            total += (inbox / name).lstat().st_size
+        except OSError:
+            pass  # gone or unreadable: opening it says why
+    return total
+
+
+def _fingerprints(me: PrivateKey, senders: dict[str, PublicKey]) -> dict[str, str]:
+    return {"": me.fingerprint} | {room: key.fingerprint for room, key in senders.items()}
+
+
+# --- the helper process: python -m syncd.opener ------------------------------------------
+def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
+    """Answer each request (inbox, name, revoked keys, scratch file) with the opened
+    bundle, its rows staged and left out (``Incoming``), a ``Refused``, or None (open it
+    yourself). The keys come from the files central loaded them from (a private key
+    never travels through a pipe); if any of them changed since, the helper stops."""
+    me_file, sender_files, fingerprints = _read_frame(requests)
+    me = load_private(me_file)
+    senders = {room: load_public(path) for room, path in sender_files.items()}
+    if _fingerprints(me, senders) != fingerprints:
+        raise SystemExit("bwk-syncd helper: a key file changed since central started")
+    gc.disable()  # as gc_paused: fresh, acyclic rows by the hundred thousand
+    while True:
+        try:
+            inbox, name, revoked, path = _read_frame(requests)
+        except EOFError:
+            return
+        try:
+            answer = _open_and_stage(inbox, name, Keys(me, Path(), senders, {}, revoked), path)
+        except Exception:  # noqa: BLE001 - out of memory and the like: central opens it
+            answer = None
+        _write_frame(answers, answer)
+
+
+def _open_and_stage(inbox: Path, name: str, keys: Keys, path: Path) -> Incoming | Refused | None:
+    """Opened and checked; its rows staged for SQLite, and marshalled with their tallies
+    counted for central's checks and projections. Both go in files: a large answer on
+    the pipe would wait until central reads it, and the helper with it."""
+    opened = open_events_bundle(inbox, name, keys)
+    if isinstance(opened, Refused):
+        return opened
+    try:
+        staging.stage_rows(path, opened.rows)
+        tally = tallies.count_rows(opened.rows)
+        path.with_suffix(".rows").write_bytes(marshal.dumps((opened.rows, tally)))
+    except (OSError, sqlite3.Error) as exc:  # a full disk, say: central opens it itself
+        log.warning("could not stage the rows of %s: %s", name, exc)
+        path.unlink(missing_ok=True)
+        return None
+    return replace(opened, rows=[], staged=path)
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
