@@ -14,12 +14,14 @@ run merges) and detached after it ends.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
 from shared.event_rows import EventRow, RawEventRow
 
+log = logging.getLogger("bwk-syncd")
 TABLE = "staged_rows"
 EVENT_COLUMNS = ", ".join(EventRow._fields)  # as shared.events.EVENT_COLUMNS
 # SQLite's default limit of attached databases is 10; a few stay free for others.
@@ -82,8 +84,9 @@ def insert_staged(conn: sqlite3.Connection, schema: str) -> bool:
         )
     except sqlite3.IntegrityError:
         raise
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
         if not conn.in_transaction:  # the engine gave up the whole transaction
             raise
+        log.warning("the rows staged in %s cannot be read (%s): bound instead", schema, exc)
         return False
     return True

@@ -43,6 +43,7 @@ from syncd.common import log
 BACKLOG_FILES = 3
 BACKLOG_BYTES = 1 << 20
 AHEAD = 8  # bundles the helper opens ahead of the merge: bounds the rows held in memory
+STEAL = True  # while the helper is busy, open here the bundle it would reach last
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,14 @@ class InboxOpener:
         self.ahead: deque[str] = deque()  # asked of the helper, in order
         self.helper: subprocess.Popen[bytes] | None = None
         self.ended = not names
+        self.staged = self.stolen = 0  # bundles staged by the helper; opened here meanwhile
         self.taken: list[Incoming] = []  # the current run's bundles
         self.refused: list[Refused] = []  # and the files it sends to quarantine
-        if len(names) >= BACKLOG_FILES and _size(inbox, names) >= BACKLOG_BYTES:
+        if (
+            len(names) >= BACKLOG_FILES
+            and _size(inbox, names) >= BACKLOG_BYTES
+            and len(os.sched_getaffinity(0)) > 1  # one core: a helper would only wait
+        ):
             # The first bundle is opened here while the helper starts.
             self.here, self.waiting = deque(names[:1]), deque(names[1:])
             self._start_helper()
@@ -119,6 +125,12 @@ class InboxOpener:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self.helper is not None:
+            log.info(
+                "backlog: %d bundles staged by the helper process, %d opened here meanwhile",
+                self.staged,
+                self.stolen,
+            )
         self._stop_helper()
 
     def upcoming(self, most: int) -> list[Path]:
@@ -143,6 +155,7 @@ class InboxOpener:
                 self.refused.append(opened)
                 continue
             if opened.staged is not None:
+                self.staged += 1
                 opened = self._with_rows(opened)
                 if isinstance(opened, Refused):  # changed since the helper read it
                     self.refused.append(opened)
@@ -157,8 +170,9 @@ class InboxOpener:
             return open_events_bundle(self.inbox, self.here.popleft(), self.keys)
         if not self.ahead or self.helper is None or self.helper.stdout is None:
             return None
-        if self.waiting and not select.select([self.helper.stdout], [], [], 0)[0]:
+        if STEAL and self.waiting and not select.select([self.helper.stdout], [], [], 0)[0]:
             # The helper is busy: open here a bundle it would reach last.
+            self.stolen += 1
             return open_events_bundle(self.inbox, self.waiting.pop(), self.keys)
         name = self.ahead.popleft()
         try:
@@ -205,6 +219,7 @@ class InboxOpener:
             keys = self.keys
             setup = (keys.me_file, keys.sender_files, _fingerprints(keys.me, keys.senders))
             self._send(setup)
+            log.info("backlog: %d bundles, opened with a helper process", len(self.number))
         except OSError as exc:
             log.warning("opening the inbox in this process (helper process: %r)", exc)
             self._stop_helper()
@@ -323,4 +338,7 @@ def _open_and_stage(inbox: Path, name: str, keys: Keys, path: Path) -> Incoming 
 
 
 if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    # Through the module's own name: what it answers must unpickle as syncd.opener's.
+    from syncd import opener
+
+    opener.serve(sys.stdin.buffer, sys.stdout.buffer)
