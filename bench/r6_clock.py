@@ -33,137 +33,12 @@ import sqlite3
 import sys
 import tempfile
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-
-from test_syncd_site import Site  # noqa: E402
-
-from shared.catalog import load_catalog  # noqa: E402
-from shared.clock import TZ  # noqa: E402
-from shared.config import load_config  # noqa: E402
-from shared.indicators import year_indicators  # noqa: E402
-from shared.store import RoomStore  # noqa: E402
-from syncd.central import CentralNode  # noqa: E402
-from syncd.room import RoomNode  # noqa: E402
-
-ROOMS = ("cjm", "multibron", "handreiking", "gk")
-PIN = "2468"
-
-
-class Clock:
-    def __init__(self, moment: datetime):
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def set(self, *args: int) -> None:
-        self.moment = datetime(*args, tzinfo=TZ)
-
-
-def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TZ)
-
-
-class Drill:
-    def __init__(self, root: Path):
-        self.site = Site(root, rooms=ROOMS)
-        self.clocks = {room: Clock(at(2017, 3, 1, 10)) for room in ROOMS}
-        self.clocks["gk"].set(2031, 3, 1, 10)  # the new room's clock is wrong from the start
-        self.central_clock = Clock(at(2017, 3, 1, 10))
-        self.stores = {
-            room: RoomStore(self.site.db(room), room, clock=self.clocks[room]) for room in ROOMS
-        }
-        self.nodes = {
-            room: RoomNode(load_config(self.site.config(room)), clock=self.clocks[room])
-            for room in ROOMS
-        }
-        self.made: Counter = Counter()  # (room, year of the room's clock) -> check-ins made
-        self.true: Counter = Counter()  # (room, real year) -> check-ins made
-        self.warnings: list[tuple[str, str, str | None]] = []
-        self.central = CentralNode(
-            load_config(self.site.config("central")), clock=self.central_clock
-        )
-        self.key_holder = {
-            room: self.stores[room].add_key_holder("Anna", PIN, by=None) for room in ROOMS
-        }
-        self.visitors = {
-            room: [self.stores[room].register_visitor(f"Bezoeker {i}").code for i in range(3)]
-            for room in ROOMS
-        }
-        for room in ROOMS:  # a fourth visitor who comes once, on the first day, and not again
-            self.stores[room].check_in(self.stores[room].register_visitor("Slaper").code, [])
-            self.made[room, self.clocks[room]().year] += 1
-            self.true[room, 2017] += 1
-
-    def open_and_visit(self, room: str, label: str, real_year: int, visits: int) -> str | None:
-        store = self.stores[room]
-        warning = store.clock_warning()
-        self.warnings.append((room, label, warning))
-        store.open_room(by=self.key_holder[room].code)
-        for i in range(visits):
-            code = self.visitors[room][i % 3] if i % 2 == 0 else None  # half anonymous
-            store.check_in(code, ["kookclub"] if i % 3 == 0 else [])
-            self.made[room, self.clocks[room]().year] += 1
-            self.true[room, real_year] += 1
-            self.clocks[room].moment += timedelta(minutes=7)
-        store.close_room(by=self.key_holder[room].code)
-        self.clocks[room].moment += timedelta(hours=2)
-        return warning
-
-    def sync(self, rooms=ROOMS, lose: set[str] = frozenset()) -> None:
-        """Room passes, the transport (losing the new bundles of rooms in ``lose``), central,
-        acks."""
-        before = set(self.site.inbox.glob("*.bwk"))
-        for room in rooms:
-            self.nodes[room].run_pass()
-        for path in set(self.site.inbox.glob("*.bwk")) - before:
-            if any(path.name.startswith(f"events-{room}-") for room in lose):
-                path.unlink()  # lost in transit (the room keeps its copy only in its outbox record)
-        self.central.run_pass()
-        for room in rooms:
-            self.nodes[room].run_pass()
-
-    def close(self) -> None:
-        for thing in (*self.stores.values(), *self.nodes.values(), self.central):
-            thing.close()
-        self.site.close()
-
-
-def _query(db: Path, sql: str, args=()) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return [tuple(r) for r in conn.execute(sql, args)]
-    finally:
-        conn.close()
-
-
-async def _kiosk_shows_warning(folder: Path) -> tuple[str | None, str]:
-    """A real kiosk (Textual pilot): last event in 2017, the clock now in 2031, a key holder
-    opens."""
-    from test_kiosk_keyholder import log_in
-    from test_kiosk_support import SIZE, make_app, screen_text, settle
-
-    app, store, _, clock = make_app(folder, open_room=False)
-    store.check_in(None)
-    clock.moment = at(2031, 3, 3, 10)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.click("#open")
-        await settle(pilot)
-        await log_in(pilot)
-        widgets = app.screen.query("#clock-warning")
-        shown = str(widgets.first().render()) if widgets else None
-        text = screen_text(app)
-    store.close()
-    return shown, text
-
-
-def _names(d: Drill) -> dict[str, int]:
-    return {r: _query(d.site.db(r), "SELECT COUNT(*) FROM people")[0][0] for r in ROOMS}
+from bench.r6_drill import ROOMS, Drill, kiosk_shows_warning, names_per_room, query
+from shared.catalog import load_catalog
+from shared.indicators import year_indicators
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             d.open_and_visit(room, "2017, right", 2017, 6)
         d.open_and_visit("gk", "first opening, clock in 2031", 2017, 6)
         d.sync()
-        names = {"2017, right": _names(d)}
+        names = {"2017, right": names_per_room(d)}
         # Phase 2: the clocks go wrong (real date: 2 March 2017).
         c["cjm"].set(2031, 3, 2, 10)
         c["multibron"].set(2003, 1, 1, 0, 5)
@@ -191,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             d.open_and_visit(room, "clock wrong", 2017, 5)
         d.open_and_visit("gk", "second opening, still 2031", 2017, 5)
         d.sync()  # exported with the wrong clocks (and the room's retention pass runs)
-        names["after a pass with the wrong clock"] = _names(d)
+        names["after a pass with the wrong clock"] = names_per_room(d)
         d.open_and_visit("cjm", "clock still wrong", 2017, 3)
         d.sync(lose={"cjm"})  # this cjm bundle (made under the 2031 clock) is lost in transit
         # Phase 3: the clocks are corrected (real date: 3 March 2017).
@@ -204,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(2):
             d.sync()
         resend_waited = None
-        names["after passes with the corrected clock"] = _names(d)
+        names["after passes with the corrected clock"] = names_per_room(d)
         for minutes in (
             11,
             60,
@@ -256,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                 notes.append(f"{room}: no warning at '{label}' (clock {clock_text})")
         union_rows = {}
         for room in ROOMS:
-            for row in _query(
+            for row in query(
                 d.site.db(room),
                 "SELECT id, room, seq, at, kind, visitor, activity, ref, payload "
                 "FROM events WHERE room = ?",
@@ -265,24 +140,24 @@ def main(argv: list[str] | None = None) -> int:
                 union_rows[row[0]] = row
         central_rows = {
             r[0]: r
-            for r in _query(
+            for r in query(
                 d.site.db("central"),
                 "SELECT id, room, seq, at, kind, visitor, activity, ref, payload FROM events",
             )
         }
-        total, distinct = _query(
+        total, distinct = query(
             d.site.db("central"), "SELECT COUNT(*), COUNT(DISTINCT id) FROM events"
         )[0]
         print("R6: sync and the log")
         for room in ROOMS:
             seqs = [
                 r[0]
-                for r in _query(
+                for r in query(
                     d.site.db(room), "SELECT seq FROM events WHERE room = ? ORDER BY seq", (room,)
                 )
             ]
             gapless = seqs == list(range(1, len(seqs) + 1))
-            checkins = _query(
+            checkins = query(
                 d.site.db("central"),
                 "SELECT COUNT(*) FROM events WHERE room = ? AND kind = 'checkin'",
                 (room,),
@@ -291,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             status = d.nodes[room].status()
             at_order = [
                 r[0]
-                for r in _query(
+                for r in query(
                     d.site.db(room), "SELECT at FROM events WHERE room = ? ORDER BY seq", (room,)
                 )
             ]
@@ -333,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         for year in years:
             figures = year_indicators(conn, catalog, year, list(ROOMS))
             for room in ROOMS:
-                counted[room, year] = _query(
+                counted[room, year] = query(
                     d.site.db("central"),
                     "SELECT COUNT(*) FROM events WHERE room = ? AND kind = 'checkin' "
                     "AND substr(at, 1, 4) = ?",
@@ -380,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         # The kiosk shows the warning.
         kiosk_dir = folder / "kiosk"
         kiosk_dir.mkdir()
-        shown, text = asyncio.run(_kiosk_shows_warning(kiosk_dir))
+        shown, text = asyncio.run(kiosk_shows_warning(kiosk_dir))
         print(
             f"R6: kiosk, last event 2 March 2026, clock 3 March 2031, key holder opens: "
             f"#clock-warning shown: {shown is not None}: {shown!r}"

@@ -6,13 +6,8 @@ Screens never show each other: they post a message (``kiosk/messages.py``) and
 the handlers here choose the next screen; screens read the app's attributes
 (settings, catalog, language) through the typed ``kiosk_app``.
 
-The database has one thread of its own (``_db``), not Textual's worker threads:
-the store keeps one SQLite connection per thread (``shared.db.ThreadConnections``),
-so jobs on Textual's thread workers (asyncio's default pool, up to min(32, CPUs + 4)
-threads) would open a connection on each pool thread, kept until the store closes,
-and several in-process writers would contend for the one write lock. One thread is
-one connection and one writer, and a visit handed over (``record_visit``) is still
-written when its screen, or the app, is gone. Screens wait on it with async workers.
+The database has one thread of its own (``_db``, ``kiosk/db_thread.py`` says why);
+what the kiosk is started with is ``KioskSettings`` (``kiosk/settings.py``).
 """
 
 from __future__ import annotations
@@ -23,8 +18,7 @@ import random
 import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -34,6 +28,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+from kiosk.db_thread import DatabaseThread
 from kiosk.messages import (
     CheckedIn,
     HomeRequested,
@@ -50,11 +45,10 @@ from kiosk.messages import (
     VisitorRegistered,
 )
 from kiosk.screens.base import KioskScreen
+from kiosk.settings import KioskSettings
 from kiosk.speech import Speaker
 from shared import i18n, queries
 from shared.catalog import Catalog
-from shared.clock import Clock, system_clock
-from shared.config import SyncSection
 from shared.spaceapi import write_status
 from shared.store import RoomStore
 
@@ -63,28 +57,6 @@ LOCKED_KEYS = ("ctrl+c", "ctrl+q", "ctrl+z", "ctrl+backslash", "ctrl+p", "ctrl+d
 SURVEY_QUARTER = timedelta(days=91)
 EXIT_MAINTENANCE = 3  # "leave the kiosk": the service unit does not restart on this code
 S = TypeVar("S", bound=Screen)
-
-
-@dataclass
-class KioskSettings:
-    room_id: str
-    room_name: str
-    status_file: Path | None = None
-    opening_hours: str = ""
-    idle_seconds: float = 60.0
-    sync: SyncSection | None = None
-    demo_key_holder: tuple[str, str] | None = None  # (name, PIN) shown on the closed screen
-    clock: Clock = system_clock
-    survey_chance: float = 0.35  # "now and then": how often a due survey is offered
-    confirm_seconds: float = 6.0
-    anonymous_seconds: float = 10.0  # "Gewoon binnenlopen": time to add an activity
-    handle_signals: bool = True
-    seed: int | None = None
-    initially_open: bool | None = None  # known before start-up: the first screen comes at once
-    speaker: Speaker | None = None  # read-aloud; None: espeak-ng if installed
-    status_details: dict[str, Any] | None = (
-        None  # SpaceAPI fields from the room config (url, location...)
-    )
 
 
 class KioskApp(App[int], inherit_bindings=False):
@@ -112,7 +84,7 @@ class KioskApp(App[int], inherit_bindings=False):
         self.speaker = settings.speaker or Speaker()
         self.survey_offered: dict[str, date] = {}
         self.last_shown: Screen | None = None  # code -> day offered (a skip counts)
-        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-db")
+        self._db = DatabaseThread(store)
 
     # --- lockdown ---------------------------------------------------------
     def action_nothing(self) -> None:
@@ -133,16 +105,12 @@ class KioskApp(App[int], inherit_bindings=False):
 
     def run_in_db_thread(self, job: Callable[[RoomStore], Any]) -> Any:
         """Run ``job(store)`` on the one database thread and wait (call from a thread)."""
-        return self._db.submit(job, self.store).result()
+        return self._db.run(job)
 
     async def in_db_thread(self, job: Callable[[RoomStore], Any]) -> Any:
-        """``job(store)`` on the database thread, awaited without blocking the screen.
-
-        Shielded: a cancelled wait (the screen went away) never cancels a job still
-        queued, so a write handed over is always done; only its result is dropped."""
-        done = asyncio.wrap_future(self._db.submit(job, self.store))
-        done.add_done_callback(lambda f: f.cancelled() or f.exception())  # nobody may wait
-        return await asyncio.shield(done)
+        """``job(store)`` on the database thread, awaited without blocking the screen
+        (a job still queued is done even when the wait is cancelled)."""
+        return await self._db.run_awaited(job)
 
     def write_status_file(self, is_open: bool) -> None:
         """SpaceAPI status.json (call from the database thread or a worker)."""
@@ -222,14 +190,7 @@ class KioskApp(App[int], inherit_bindings=False):
     def record_visit(self, code: str | None, activities: list[str]) -> Future[None]:
         """Record a check-in on the database thread without waiting (a visitor who
         walked away, or whose screen the next visitor took over)."""
-
-        def job(store: RoomStore) -> None:
-            try:
-                store.check_in(code, activities)
-            except Exception:  # noqa: BLE001 - logged; the kiosk goes on
-                log.exception("could not record a visit")
-
-        return self._db.submit(job, self.store)
+        return self._db.record_visit(code, activities)
 
     def flush_visit(self, screen: Screen | None = None) -> Future[None] | None:
         """The visit a visitor screen still holds, recorded now (None if there is none)."""
@@ -326,7 +287,7 @@ class KioskApp(App[int], inherit_bindings=False):
         if len(self.survey_offered) > 5000:  # a long-running kiosk: keep it small
             self.survey_offered.clear()
         self.survey_offered[code] = today
-        self._db.submit(_note_survey_offered, self.store, code)  # kept across restarts
+        self._db.note_survey_offered(code)  # kept across restarts
         return True
 
     # --- what happened on the screens: the app chooses the next one ---------
@@ -406,10 +367,3 @@ class KioskApp(App[int], inherit_bindings=False):
     def on_leave_confirmed(self, _message: LeaveConfirmed) -> None:
         """A key holder leaves the kiosk for maintenance."""
         self.exit(EXIT_MAINTENANCE, return_code=EXIT_MAINTENANCE)
-
-
-def _note_survey_offered(store: RoomStore, code: str) -> None:
-    try:
-        store.note_survey_offered(code)
-    except Exception:  # noqa: BLE001 - logged; at worst the survey is offered again
-        log.exception("could not note a survey offer")

@@ -103,7 +103,7 @@ def _run(store, room_name: str, settings, headless: bool) -> int:
 
 
 def run_room(config_path: str, log: str | None, headless: bool = False) -> int:
-    from kiosk.app import KioskSettings
+    from kiosk.settings import KioskSettings
     from shared.catalog import current_catalog
     from shared.db import UI_BUSY_TIMEOUT_MS
     from shared.store import RoomStore
@@ -153,7 +153,7 @@ def demo_folder() -> Path:
 
 
 def run_demo(log: str | None, headless: bool = False) -> int:
-    from kiosk.app import KioskSettings
+    from kiosk.settings import KioskSettings
     from shared.catalog import current_catalog
     from shared.db import UI_BUSY_TIMEOUT_MS
     from shared.demo import build_demo_room

@@ -20,7 +20,7 @@ from typing import Any
 
 from shared import events, i18n
 from shared.budget_catalog import BUDGET_SECTION
-from shared.catalog import Catalog, StaffFigure
+from shared.catalog_types import Catalog, StaffFigure
 from shared.clock import TZ, local_iso, parse_iso
 from shared.db import transaction
 from shared.events import CENTRAL_AUTHOR, Kind

@@ -19,7 +19,7 @@ from test_syncd_site import Site, child_env
 from textual.widgets import DataTable
 
 from kiosk.staff.app import StaffApp
-from kiosk.staff.cli import source_for_config
+from kiosk.staff.source import source_for_config
 from kiosk.staff.widgets.panels import StaleBanner
 from kiosk.staff.widgets.results import ResultsTable
 from shared.catalog import PUBLISHED_NAME, current_catalog, load_catalog, packaged_text

@@ -18,7 +18,7 @@ from test_syncd_site import child_env
 from textual.worker import WorkerFailed
 
 from kiosk.staff.app import StaffApp
-from kiosk.staff.cli import Source
+from kiosk.staff.source import Source
 from kiosk.staff.widgets.panels import StaleBanner
 from shared.catalog import load_catalog
 from shared.schema import MIGRATIONS

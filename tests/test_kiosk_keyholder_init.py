@@ -28,7 +28,8 @@ async def test_init_accepts_a_one_letter_name_that_then_opens_the_room(tmp_path)
     done = run_init(config, "E\n1111\n7351\n7351\n")
     assert done.returncode == 0, done.stderr
     assert "te makkelijk te raden (zoals 1111, 1234 of 1212)" in done.stdout
-    from kiosk.app import KioskApp, KioskSettings
+    from kiosk.app import KioskApp
+    from kiosk.settings import KioskSettings
     from shared.catalog import load_catalog
 
     store = RoomStore(tmp_path / "room.db", "cjm")

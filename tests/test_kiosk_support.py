@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from kiosk.app import KioskApp, KioskSettings
+from kiosk.app import KioskApp
+from kiosk.settings import KioskSettings
 from kiosk.widgets.inputs import KioskInput
 from shared.catalog import load_catalog
 from shared.clock import TZ

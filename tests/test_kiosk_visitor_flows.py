@@ -326,7 +326,8 @@ async def test_survey_asks_returning_visitors_only_and_a_skip_counts(tmp_path):
 
 
 async def test_a_skipped_survey_stays_skipped_after_the_kiosk_restarts(tmp_path):
-    from kiosk.app import KioskApp, KioskSettings
+    from kiosk.app import KioskApp
+    from kiosk.settings import KioskSettings
     from shared.catalog import load_catalog
     from shared.store import RoomStore
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from test_syncd_site import Site, event_ids
 
-from kiosk.staff.cli import source_for_config
+from kiosk.staff.source import source_for_config
 from shared.bundle import NEWEST_FORMAT, SCHEMA_VERSION, canonical, seal
 from shared.config import load_config
 from shared.db import connect

@@ -6,7 +6,8 @@ import pytest
 from textual.widgets import DataTable, Select, Sparkline, TabbedContent
 
 from kiosk.staff.app import StaffApp
-from kiosk.staff.cli import Source, serve_command
+from kiosk.staff.cli import serve_command
+from kiosk.staff.source import Source
 from kiosk.staff.widgets.panels import StaleBanner
 from kiosk.staff.widgets.results import ResultsTable
 from shared.store import RoomStore

@@ -15,7 +15,8 @@ from textual.app import App
 from textual.widgets import DataTable, Label, Static
 
 from kiosk.staff.app import StaffApp
-from kiosk.staff.cli import Source, run_app
+from kiosk.staff.cli import run_app
+from kiosk.staff.source import Source
 from kiosk.staff.widgets.panels import lag_text
 from kiosk.staff.widgets.results import ResultsTable, bar, percent
 from shared.clock import TZ

@@ -9,9 +9,9 @@ import pytest
 from textual.widgets import DataTable, Input, Select, Static
 
 from kiosk.staff.app import StaffApp
-from kiosk.staff.cli import Source
 from kiosk.staff.screens.dashboard import DashboardScreen
 from kiosk.staff.screens.record import RecordScreen
+from kiosk.staff.source import Source
 from kiosk.staff.widgets.results import ResultsTable
 from tests.test_staff_data import CATALOG, NOW, ROOMS, build_central
 

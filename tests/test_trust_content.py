@@ -348,7 +348,7 @@ async def test_the_dashboard_shows_a_stored_time_with_markup_as_plain_text(tmp_p
     from textual.widgets import DataTable
 
     from kiosk.staff.app import StaffApp
-    from kiosk.staff.cli import Source
+    from kiosk.staff.source import Source
     from tests.test_staff_data import NOW, ROOMS, build_central
 
     path = tmp_path / "central.db"

@@ -1,6 +1,6 @@
 """The staff dashboard app: composes the dashboard screen, binds quit; nothing else.
 
-All reading happens in the screen's workers through ``kiosk.staff.cli.Source``
+All reading happens in the screen's workers through ``kiosk.staff.source.Source``
 (which calls ``shared``); the app itself never touches the database.
 """
 

@@ -3,7 +3,8 @@
 No remote assets: the style sheet is inline and the charts are inline SVG
 (per indicator: each room's result against its target; per room: check-ins
 and distinct visitors month by month). Every number in a table cell also
-sits in ``data-value``/``data-target`` attributes, machine-readable.
+sits in ``data-value``/``data-target`` attributes, machine-readable. The
+charts are drawn in html_charts.py.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ from shared.report_formats.begroting import (
     row_label,
     zzp_line,
 )
+from shared.report_formats.html_charts import BAR, LINE, TARGET, bar_chart, trend_chart
 from shared.report_formats.seed_table import not_counted_cell, sections
-from shared.report_types import Cell, IndicatorEntry, Report, RoomTrend
+from shared.report_types import IndicatorEntry, Report
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem;color:#1d2733}
@@ -65,7 +67,6 @@ th,td{padding:.1rem .3rem}thead{display:table-header-group}tr,.chart{break-insid
 h2{break-after:avoid}#budget,#financing,#handgeld-year,#freshness{break-inside:avoid}
 td.ok,td.mid,td.low,thead th,tr.section th{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 """  # noqa: E501  (the style sheet goes into the page as written)
-BAR, TARGET, LINE = "#5b9bd5", "#1d2733", "#e07b39"
 
 
 def _level(share: float | None) -> str:
@@ -137,87 +138,6 @@ def _results_table(report: Report, catalog: Catalog | None, lang: str) -> list[s
         out.append("</tr>")
     out.append("</tbody></table>")
     return out
-
-
-def _amount(value: Cell) -> float:
-    """A bar's length: 0 without a figure. Bars are drawn for numeric rows only (``to_html``
-    leaves judgements out), so text here is a mistake and fails as loudly as before."""
-    if isinstance(value, str):
-        raise TypeError(f"a bar for the text {value!r}")
-    return value or 0
-
-
-def _bar_chart(
-    indicator: str, entry: IndicatorEntry, report: Report, catalog: Catalog | None, lang: str
-) -> str:
-    """Horizontal bars: each room's value, a dark tick at its target."""
-    rooms = list(report["rooms"])
-    pairs = [cell(entry, r) for r in rooms]
-    top = max([1.0, *(_amount(v) for v, _ in pairs), *(_amount(tg) for _, tg in pairs)])
-    width, left, row_h = 360, 120, 22
-    height = row_h * len(rooms) + 8
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'role="img" aria-label="{esc(label(indicator, catalog, lang))}">'
-    ]
-    scale = (width - left - 50) / top
-    for i, (room, (value, target)) in enumerate(zip(rooms, pairs)):
-        y = 4 + i * row_h
-        parts.append(f'<text x="0" y="{y + 14}" font-size="11">{esc(report["rooms"][room])}</text>')
-        parts.append(
-            f'<rect x="{left}" y="{y + 3}" width="{_amount(value) * scale:.1f}" '
-            f'height="{row_h - 8}" fill="{BAR}"/>'
-        )
-        if target:
-            x = left + _amount(target) * scale
-            parts.append(
-                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + row_h - 2}" '
-                f'stroke="{TARGET}" stroke-width="2"/>'
-            )
-        end = left + max(_amount(value), _amount(target)) * scale + 4
-        parts.append(
-            f'<text x="{end:.1f}" y="{y + 14}" font-size="10">{esc(number(value, lang))}</text>'
-        )
-    parts.append("</svg>")
-    return (
-        f'<div class="chart"><h3>{esc(label(indicator, catalog, lang))} '
-        f"({esc(row_unit(entry, lang))})</h3>{''.join(parts)}</div>"
-    )
-
-
-def _trend_chart(name: str, series: RoomTrend, months: list[str], lang: str) -> str:
-    """Bars: check-ins per month; line: distinct visitors."""
-    width, height, pad = 360, 140, 24
-    checkins, visitors = series["checkins"], series["visitors"]
-    top = max([1, *checkins, *visitors])
-    step = (width - 2 * pad) / len(months)
-    scale = (height - 2 * pad) / top
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'role="img" aria-label="{esc(name)}">',
-        f'<line x1="{pad}" x2="{width - pad}" y1="{height - pad}" y2="{height - pad}" '
-        f'stroke="#888"/>',
-    ]
-    points = []
-    for i, month in enumerate(months):
-        x = pad + i * step
-        h = checkins[i] * scale
-        parts.append(
-            f'<rect x="{x + 2:.1f}" y="{height - pad - h:.1f}" width="{step - 4:.1f}" '
-            f'height="{h:.1f}" fill="{BAR}"><title>{month}: {checkins[i]}</title></rect>'
-        )
-        parts.append(
-            f'<text x="{x + step / 2:.1f}" y="{height - 8}" font-size="9" '
-            f'text-anchor="middle">{month[5:]}</text>'
-        )
-        points.append(f"{x + step / 2:.1f},{height - pad - visitors[i] * scale:.1f}")
-    parts.append(
-        f'<polyline points="{" ".join(points)}" fill="none" stroke="{LINE}" '
-        f'stroke-width="2" data-checkins="{" ".join(map(str, checkins))}" '
-        f'data-visitors="{" ".join(map(str, visitors))}"/>'
-    )
-    parts.append(f'<text x="{pad}" y="12" font-size="10">max {number(top, lang)}</text></svg>')
-    return f'<div class="chart"><h3>{esc(name)}</h3>{"".join(parts)}</div>'
 
 
 def _how_counted(report: Report, catalog: Catalog | None, lang: str) -> list[str]:
@@ -391,7 +311,7 @@ def to_html(report: Report, catalog: Catalog | None = None, lang: str = "nl") ->
     body.append(
         '<div class="charts">'
         + "".join(
-            _bar_chart(i, e, report, catalog, lang)
+            bar_chart(i, e, report, catalog, lang)
             for i, e in report["indicators"].items()
             if e["unit"] not in ("percent", "judgement")
             or e["unit"] == "percent"
@@ -410,7 +330,7 @@ def to_html(report: Report, catalog: Catalog | None = None, lang: str = "nl") ->
         body.append(
             '<div class="charts">'
             + "".join(
-                _trend_chart(report["rooms"].get(r, r), s, trends["months"], lang)
+                trend_chart(report["rooms"].get(r, r), s, trends["months"], lang)
                 for r, s in trends["rooms"].items()
             )
             + "</div>"

@@ -5,6 +5,8 @@ total, with data bars), volunteer hours and their value (the "populaire
 begroting"), petty cash per month against the cap, the freshness of every
 room's data and an explanation of each indicator. Numbers are stored as
 numbers (no formulas), so every program shows them without recalculating.
+The volunteers and handgeld sheets are built in xlsx_budget.py and
+xlsx_handgeld.py; the shared styles and the print layout are in xlsx_layout.py.
 """
 
 from __future__ import annotations
@@ -23,12 +25,9 @@ from shared import i18n
 from shared.catalog import Catalog
 from shared.report_formats import (
     EXPLAINED,
-    NO_HOURS,
     cell,
     columns,
     explanation,
-    handgeld_rows,
-    handgeld_year_rows,
     label,
     progress,
     respondents,
@@ -38,38 +37,27 @@ from shared.report_formats import (
     texts,
     unit_label,
 )
-from shared.report_formats.begroting import TOTAL_LINES, budget_rows, realised, row_label
 from shared.report_formats.seed_table import not_counted_cell, sections
+from shared.report_formats.xlsx_budget import volunteers_sheet
+from shared.report_formats.xlsx_handgeld import handgeld_sheet
 from shared.report_formats.xlsx_layout import (
     BOLD,
     HEAD_FILL,
+    RED,
+    TITLE,
     align_right,
     band,
+    column_widths,
     fit_row_heights,
+    header_row,
     print_setup,
     wrap_what_would_be_cut,
 )
 from shared.report_types import IndicatorEntry, Report, VolunteerValue
 from shared.staff_figures import entered_mark
 
-TITLE = Font(bold=True, size=14)
 GREEN = PatternFill("solid", fgColor="C6EFCE")
-RED = PatternFill("solid", fgColor="FFC7CE")
-EURO = '"€" #,##0.00'
-RIGHT_WRAPPED = Alignment(horizontal="right", vertical="top", wrap_text=True)
 SHEETS = ("results", "volunteers", "handgeld", "freshness", "explanation")  # sheet_* texts
-
-
-def _header(ws: Worksheet, row: int, values: list[str]) -> None:
-    for col, value in enumerate(values, start=1):
-        c = ws.cell(row=row, column=col, value=value)
-        c.font, c.fill = BOLD, HEAD_FILL
-        c.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def _widths(ws: Worksheet, widths: dict[int, float]) -> None:
-    for col, width in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = width
 
 
 def _results(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str) -> None:
@@ -141,14 +129,14 @@ def _results_header(ws: Worksheet, names: list[str], lang: str) -> None:
     result, target and % can be told apart as in the seed's table."""
     t = texts(lang)
     sub = [t["result"].capitalize(), t["target"].capitalize(), "%"]
-    _header(ws, 4, [t["indicator"], t["unit"], *sub * len(names)])
+    header_row(ws, 4, [t["indicator"], t["unit"], *sub * len(names)])
     for col in (1, 2):
         ws.cell(row=3, column=col).fill = HEAD_FILL
     for i, name in enumerate(names):
         band(ws, 3, 3 + 3 * i, 5 + 3 * i, name)
-    _widths(ws, {1: 50, 2: 10})
+    column_widths(ws, {1: 50, 2: 10})
     for i in range(len(names)):
-        _widths(ws, {3 + 3 * i: 11, 4 + 3 * i: 13, 5 + 3 * i: 7})
+        column_widths(ws, {3 + 3 * i: 11, 4 + 3 * i: 13, 5 + 3 * i: 7})
 
 
 def _seed_rows(
@@ -196,194 +184,14 @@ def _respondents_row(
     return row + 1
 
 
-def _volunteers(ws: Worksheet, report: Report, lang: str) -> None:
-    t = texts(lang)
-    value = report.get("volunteer_value", {})
-    hours = report["indicators"].get("vrijwilligersuren", NO_HOURS)
-    ws["A1"] = f"{t['budget']} {report['year']}"
-    ws["A1"].font = TITLE
-    ws["A2"], ws["B2"] = t["rate"], value.get("hourly_rate")
-    ws["B2"].number_format = EURO
-    if value.get("rate_year") is not None:
-        ws["C2"] = f"{t['rate_of']} {value['rate_year']}"
-    if value.get("warning"):
-        ws["A3"] = f"⚠ {value['warning']}"
-        ws["A3"].font = Font(bold=True, color="A40000")
-        # a paragraph as wide as the hours' table, not the wider financing table below
-        ws.merge_cells("A3:C3")
-        ws["A3"].alignment = Alignment(wrap_text=True, vertical="top")
-    _header(ws, 4, [t["room"], t["hours"], t["value"]])
-    row = 5
-    for room, name in report["rooms"].items():
-        ws.cell(row=row, column=1, value=name)
-        ws.cell(row=row, column=2, value=hours["rooms"].get(room))
-        ws.cell(row=row, column=3, value=value.get("rooms", {}).get(room)).number_format = EURO
-        row += 1
-    ws.cell(row=row, column=1, value=t["total"]).font = BOLD
-    ws.cell(row=row, column=2, value=hours["total"]).font = BOLD
-    total = ws.cell(row=row, column=3, value=value.get("total"))
-    total.font, total.number_format = BOLD, EURO
-    _widths(ws, {1: 26, 2: 18, 3: 16})
-    _financing(ws, report, row + 2, lang)
-
-
-def _financing(ws: Worksheet, report: Report, row: int, lang: str) -> None:
-    """The seed's section 7 table below the hours: per room and in total two columns,
-    received or counted, and planned. A figure not there shows what it lacks; under a
-    line with figures, a row says what they rest on ("ingevoerd … door …")."""
-    rows = budget_rows(report)
-    if not rows:
-        return
-    t, value = texts(lang), report["volunteer_value"]
-    ws.cell(row=row, column=1, value=t["financing"]).font = BOLD
-    ws.cell(row=row + 1, column=1, value=t["zzp_rate"])
-    ws.cell(row=row + 1, column=2, value=value.get("zzp_rate")).number_format = EURO
-    if value.get("zzp_rate_year") is not None:
-        ws.cell(row=row + 1, column=3, value=f"{t['rate_of']} {value['zzp_rate_year']}")
-    row += 2
-    if value.get("zzp_warning"):
-        warning = ws.cell(row=row, column=1, value=f"⚠ {value['zzp_warning']}")
-        warning.font = Font(bold=True, color="A40000")
-        row += 1
-    names = [*report["rooms"].values(), t["total"]]
-    ws.cell(row=row, column=1).fill = HEAD_FILL
-    for i, name in enumerate(names):
-        band(ws, row, 2 + 2 * i, 3 + 2 * i, name)
-    _header(ws, row + 1, [t["financer"], *[t["received"], t["planned"]] * len(names)])
-    row += 2
-    first = row
-    for key, line in rows:
-        ws.cell(row=row, column=1, value=row_label(key, line, lang))
-        notes = line.get("notes", {})
-        for i, column in enumerate(columns(report)):
-            got = realised(line, column)
-            shown = ws.cell(
-                row=row, column=2 + 2 * i, value=notes.get(column, "–") if got is None else got
-            )
-            planned = ws.cell(row=row, column=3 + 2 * i, value=line["planned"].get(column))
-            if got is None:  # what it lacks, where the figure would stand
-                shown.alignment = RIGHT_WRAPPED
-            if line["unit"] == "euro":
-                shown.number_format = planned.number_format = EURO
-            if key in TOTAL_LINES:
-                shown.font = planned.font = BOLD
-        if key in TOTAL_LINES:
-            ws.cell(row=row, column=1).font = BOLD
-        row += 1
-        if any(realised(line, c) is not None and notes.get(c) for c in columns(report)):
-            ws.cell(row=row, column=1, value=f"  {t['entered_or_note']}")
-            for i, column in enumerate(columns(report)):
-                if realised(line, column) is not None and notes.get(column):
-                    ws.cell(row=row, column=2 + 2 * i, value=notes[column])
-            row += 1
-    _widths(ws, {1: 34, **{c: 13 for c in range(2, 2 + 2 * len(names))}})
-    for col in range(2, 2 + 2 * len(names)):  # headings over figures line up with them
-        ws.cell(row=first - 1, column=col).alignment = RIGHT_WRAPPED
-
-
-def _handgeld(ws: Worksheet, report: Report, lang: str) -> None:
-    t = texts(lang)
-    section = report.get("handgeld", {"categories": {}, "monthly_cap": None, "rooms": {}})
-    cats = list(section["categories"]) or list("ABCDEF")
-    ws["A1"] = f"{t['handgeld']} {report['year']}"
-    ws["A1"].font = TITLE
-    ws["A2"], ws["B2"] = t["cap"], section.get("monthly_cap")
-    ws["B2"].number_format = EURO
-    ws["C2"], ws["D2"] = t["budget_line"], section.get("monthly_budget")
-    ws["D2"].number_format = EURO
-    _header(
-        ws,
-        4,
-        [
-            t["room"],
-            t["month"],
-            *cats,
-            t["spent"],
-            t["cap"],
-            t["over_cap"],
-            t["budget_line"],
-            t["over_budget"],
-        ],
-    )
-    row = 5
-    for item in handgeld_rows(report):
-        values = [
-            report["rooms"].get(item["room"], item["room"]),
-            item["month"],
-            *(item[c] for c in cats),
-            item["spent"],
-            item["cap"],
-            t["yes"] if item["over_cap"] else t["no"],
-            item["budget"],
-            t["yes"] if item["over_budget"] else t["no"],
-        ]
-        for col, v in enumerate(values, start=1):
-            c = ws.cell(row=row, column=col, value=v)
-            if 3 <= col <= 4 + len(cats) or col == 6 + len(cats):
-                c.number_format = EURO
-        if item["over_cap"]:
-            ws.cell(row=row, column=3 + len(cats)).fill = RED
-        row += 1
-    if row == 5:
-        ws.cell(row=5, column=1, value=t["none"])
-        row = 6
-    row = _handgeld_year(ws, row + 1, report, lang)
-    note = row + 1
-    for i, (code, text) in enumerate(section["categories"].items()):
-        ws.cell(row=note + i, column=1, value=code).font = BOLD
-        ws.cell(row=note + i, column=2, value=text)
-    _widths(ws, {1: 22, 2: 12, **{c: 12 for c in range(3, 8 + len(cats))}})
-
-
-def _handgeld_year(ws: Worksheet, row: int, report: Report, lang: str) -> int:
-    """The year per room against the yearly budget line and twelve monthly caps."""
-    t = texts(lang)
-    years = handgeld_year_rows(report)
-    if not years:
-        return row
-    ws.cell(row=row, column=1, value=t["handgeld_year"]).font = BOLD
-    _header(
-        ws,
-        row + 1,
-        [
-            t["room"],
-            t["spent"],
-            t["budget_line"],
-            t["cap"],
-            t["over_budget"],
-            t["over_cap"],
-            t["months_over_budget"],
-            t["months_over_cap"],
-        ],
-    )
-    row += 2
-    for item in years:
-        values = [
-            item["name"],
-            item["spent"],
-            item["budget"],
-            item["cap"],
-            t["yes"] if item["over_budget"] else t["no"],
-            t["yes"] if item["over_cap"] else t["no"],
-            item["months_over_budget"],
-            item["months_over_cap"],
-        ]
-        for col, v in enumerate(values, start=1):
-            c = ws.cell(row=row, column=col, value=v)
-            if 2 <= col <= 4:
-                c.number_format = EURO
-        if item["over_budget"]:
-            ws.cell(row=row, column=2).fill = RED
-        row += 1
-    return row
-
-
 def _freshness(ws: Worksheet, report: Report, lang: str) -> None:
     t = texts(lang)
     ws["A1"] = t["freshness"]
     ws["A1"].font = TITLE
     ws["A2"] = f"{t['generated']}: {report.get('generated_at', '')}"
-    _header(ws, 4, [t["room"], "last seq", t["last_event"], t["last_bundle"], t["lag"], t["stale"]])
+    header_row(
+        ws, 4, [t["room"], "last seq", t["last_event"], t["last_bundle"], t["lag"], t["stale"]]
+    )
     row = 5
     for room, name in report["rooms"].items():
         sync, info = room_sync(report, room), room_freshness(report, room)
@@ -400,14 +208,14 @@ def _freshness(ws: Worksheet, report: Report, lang: str) -> None:
         if info.get("stale"):
             ws.cell(row=row, column=6).fill = RED
         row += 1
-    _widths(ws, {1: 22, 2: 10, 3: 27, 4: 27, 5: 16, 6: 14})
+    column_widths(ws, {1: 22, 2: 10, 3: 27, 4: 27, 5: 16, 6: 14})
 
 
 def _explain(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str) -> None:
     t = texts(lang)
     ws["A1"] = t["explanation"]
     ws["A1"].font = TITLE
-    _header(ws, 3, ["id", t["indicator"], t["unit"], t["explanation"]])
+    header_row(ws, 3, ["id", t["indicator"], t["unit"], t["explanation"]])
     row = 4
     for indicator, entry in report["indicators"].items():
         for col, v in enumerate(
@@ -433,7 +241,7 @@ def _explain(ws: Worksheet, report: Report, catalog: Catalog | None, lang: str) 
     ]
     for i, note in enumerate(notes, start=row + 1):
         ws.cell(row=i, column=1, value=note)
-    _widths(ws, {1: 22, 2: 46, 3: 10, 4: 80})
+    column_widths(ws, {1: 22, 2: 46, 3: 10, 4: 80})
 
 
 def _rate_note(value: VolunteerValue) -> str:
@@ -461,8 +269,8 @@ def to_xlsx(report: Report, catalog: Catalog | None = None, lang: str = "nl") ->
     results = cast(Worksheet, wb.active)  # a new workbook has one sheet, a worksheet
     results.title = names[0]
     _results(results, report, catalog, lang)
-    _volunteers(wb.create_sheet(names[1]), report, lang)
-    _handgeld(wb.create_sheet(names[2]), report, lang)
+    volunteers_sheet(wb.create_sheet(names[1]), report, lang)
+    handgeld_sheet(wb.create_sheet(names[2]), report, lang)
     _freshness(wb.create_sheet(names[3]), report, lang)
     _explain(wb.create_sheet(names[4]), report, catalog, lang)
     header_rows = dict(zip(names, [(3, 4), (4, 4), (4, 4), (4, 4), (3, 3)]))

@@ -3,7 +3,8 @@
 LibreOffice does not grow a row for wrapped text in a file written by openpyxl,
 so wrapped text would run over the next row: a row with wrapped text gets a
 height from an estimate of its lines. Text that would be cut off by a filled cell to
-its right, or run off the printed area, is wrapped first.
+its right, or run off the printed area, is wrapped first. The styles and heading rows the
+sheets share live here too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,23 @@ LINE_POINTS = 15.0  # one line of 11-point text
 DEFAULT_WIDTH = 8.43  # Excel's default column width, in characters
 BOLD = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="DDE7F0")
+TITLE = Font(bold=True, size=14)
+RED = PatternFill("solid", fgColor="FFC7CE")
+EURO = '"€" #,##0.00'
+
+
+def header_row(ws: Worksheet, row: int, values: list[str]) -> None:
+    """A table's heading row: bold on the heading fill, wrapped."""
+    for col, value in enumerate(values, start=1):
+        c = ws.cell(row=row, column=col, value=value)
+        c.font, c.fill = BOLD, HEAD_FILL
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def column_widths(ws: Worksheet, widths: dict[int, float]) -> None:
+    """Set the width (in characters) of each column numbered in ``widths``."""
+    for col, width in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
 
 
 def column_width(ws: Worksheet, col: int) -> float:
