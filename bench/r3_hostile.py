@@ -1,12 +1,14 @@
 """R3 drill: the hostile-transport state machine of tests/test_syncd_hostile.py, run long.
 
-    python -m bench.r3_hostile [--examples 300] [--steps 50]
+    python -m bench.r3_hostile [--examples 300] [--steps 50] [--helper]
 
 The same machine as the CI test (drop, duplicate, truncate, bit-flip, replay,
 misroute, forged and oversized bundles, hostile names; invariants after every
 step; a faithful transport heals everything at the end), driven by Hypothesis
 with more examples and longer runs. Steps are counted as they run; on a
-failure Hypothesis shrinks and prints the failing sequence.
+failure Hypothesis shrinks and prints the failing sequence. With ``--helper``, every
+central inbox of two files or more is opened by central's helper process
+(tests/test_syncd_hostile_backlog.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 import test_syncd_hostile as hostile  # noqa: E402
+import test_syncd_hostile_backlog as through_the_helper  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from hypothesis.stateful import invariant, run_state_machine_as_test  # noqa: E402
 
@@ -57,7 +60,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.r3_hostile")
     parser.add_argument("--examples", type=int, default=300)
     parser.add_argument("--steps", type=int, default=50, help="max steps per example")
+    parser.add_argument("--helper", action="store_true", help="central opens through its helper")
     args = parser.parse_args(argv)
+    machine: type[hostile.HostileTransport] = CountedHostileTransport
+    if args.helper:
+
+        class CountedThroughTheHelper(
+            CountedHostileTransport, through_the_helper.HostileTransportThroughTheHelper
+        ):
+            pass
+
+        machine = CountedThroughTheHelper
     log = logging.getLogger("bwk-syncd")
     log.addHandler(_Quarantines())
     log.propagate = False
@@ -66,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     outcome = "passed"
     try:
         run_state_machine_as_test(
-            CountedHostileTransport,
+            machine,
             settings=settings(
                 max_examples=args.examples,
                 stateful_step_count=args.steps,
@@ -81,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     # Hypothesis checks invariants once before the first step and after every step.
     steps = COUNT["checks"] - COUNT["machines"]
     print(
-        f"R3: {COUNT['machines']} runs of the hostile-transport machine (up to {args.steps} "
+        f"R3{' (through the helper)' if args.helper else ''}: {COUNT['machines']} runs of "
+        f"the hostile-transport machine (up to {args.steps} "
         f"steps each), {steps} steps, {COUNT['checks']} invariant checks, "
         f"{COUNT['heals']} heals to convergence, in {elapsed:.0f} s: {outcome}"
     )

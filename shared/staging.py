@@ -9,7 +9,9 @@ as Python values (marshalled by the helper beside the scratch file).
 
 Attaching is refused inside a transaction, so the scratch files of a run's bundles are
 attached before its transaction begins (still empty: the helper writes them while the
-run merges) and detached after it ends.
+run merges) and detached after it ends. That transaction locks the main database
+only (``shared.db.transaction(main_only=True)``): ``BEGIN IMMEDIATE`` would lock the
+attached files too, and the helper could not write them.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ MAX_ATTACHED = 6
 def stage_rows(path: Path, rows: list[RawEventRow]) -> None:
     """Write ``rows`` into a new scratch database at ``path`` (no journal, no fsync:
     a scratch file lost in a crash is only not used)."""
-    conn = sqlite3.connect(path, isolation_level=None, timeout=0)  # locked: not used
+    # Central only attaches the file meanwhile (a moment); locked longer: not used.
+    conn = sqlite3.connect(path, isolation_level=None, timeout=1.0)
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")

@@ -6,8 +6,9 @@ revoked), decrypt, decompress within limits, validate each event, merge
 (union on event id; the same ``(room, seq)`` with other content refuses the
 whole bundle), record it as seen, and delete it once committed. The bundles
 of a pass share one transaction (up to 100,000 events), each under its own
-savepoint, so a backlog costs one fsync, not one per bundle. Each room
-heard from gets one signed acknowledgement of its highest contiguous seq,
+savepoint, so a backlog costs one fsync, not one per bundle; a helper process
+opens a backlog meanwhile (``syncd.opener``). Each room heard from gets one
+signed acknowledgement of its highest contiguous seq,
 carrying the forgets recorded by the other rooms; a newer ack replaces an
 older one still waiting in that room's folder. Rejected files go to
 ``quarantine/`` beside the inbox with a ``.reason`` file.

@@ -191,9 +191,10 @@ class InboxOpener:
         return opened
 
     def _with_rows(self, opened: Incoming) -> Incoming | Refused:
-        """The rows the helper wrote beside its scratch file, in our private folder (with
-        ``marshal``: the same interpreter on both sides, and several times faster than
-        pickle); should that file be unreadable, the bundle is opened here again."""
+        """The rows the helper wrote beside its scratch file, in the pass's private
+        folder (0700, like everything this process writes), with ``marshal``: the same
+        interpreter on both sides, and faster than pickle. Should the file be
+        unreadable, the bundle is opened here again."""
         assert opened.staged is not None
         try:
             rows, tally = marshal.loads(opened.staged.with_suffix(".rows").read_bytes())
