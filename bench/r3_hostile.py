@@ -28,7 +28,7 @@ import test_syncd_hostile_backlog as through_the_helper  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from hypothesis.stateful import invariant, run_state_machine_as_test  # noqa: E402
 
-COUNT = {"machines": 0, "checks": 0, "heals": 0}
+COUNT = {"machines": 0, "checks": 0, "heals": 0, "helper passes": 0}
 REJECTED: Counter = Counter()
 
 
@@ -39,6 +39,8 @@ class _Quarantines(logging.Handler):
         message = record.getMessage()
         if message.startswith("quarantined "):
             REJECTED[message.split(": ", 1)[-1].split(":")[0]] += 1
+        elif message.endswith("opened with a helper process"):
+            COUNT["helper passes"] += 1
 
 
 class CountedHostileTransport(hostile.HostileTransport):
@@ -97,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         f"R3{' (through the helper)' if args.helper else ''}: {COUNT['machines']} runs of "
         f"the hostile-transport machine (up to {args.steps} "
         f"steps each), {steps} steps, {COUNT['checks']} invariant checks, "
-        f"{COUNT['heals']} heals to convergence, in {elapsed:.0f} s: {outcome}"
+        f"{COUNT['heals']} heals to convergence, "
+        + (f"{COUNT['helper passes']} central passes through the helper, " if args.helper else "")
+        + f"in {elapsed:.0f} s: {outcome}"
     )
     print(
         f"    files quarantined by the nodes: {sum(REJECTED.values())} "
