@@ -17,7 +17,6 @@ older one still waiting in that room's folder. Rejected files go to
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -150,11 +149,8 @@ class CentralNode:
         heard: set[str] = set()
         names = transport.incoming(inbox, INBOX_KINDS)
         keys = Keys(self.me, self.section.key, self.rooms, self.room_key_files, self.revoked)
-        with (
-            gc_paused(),
-            tempfile.TemporaryDirectory(prefix="bwk-merge-") as scratch,
-            InboxOpener(inbox, names, keys, Path(scratch)) as opener,
-        ):
+        # gc paused: hundreds of thousands of fresh, acyclic lists and tuples.
+        with gc_paused(), InboxOpener(inbox, names, keys) as opener:
             while not (opener.ended or self.damaged):  # damaged: the other files wait
                 self._merge(opener, report, heard)
         if self.damaged:  # no ack from a damaged copy

@@ -21,9 +21,11 @@ import marshal
 import os
 import pickle
 import select
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -102,8 +104,9 @@ class InboxOpener:
     once the helper has answered. Use it as a context manager: leaving stops the helper.
     """
 
-    def __init__(self, inbox: Path, names: list[str], keys: Keys, scratch: Path) -> None:
-        self.inbox, self.keys, self.scratch = inbox, keys, scratch
+    def __init__(self, inbox: Path, names: list[str], keys: Keys) -> None:
+        self.inbox, self.keys = inbox, keys
+        self.scratch: Path | None = None  # a private temporary folder, while the helper runs
         self.number = {name: i for i, name in enumerate(names)}  # names the scratch files
         self.here = deque(names)  # to open in this process
         self.waiting: deque[str] = deque()  # for the helper
@@ -133,6 +136,8 @@ class InboxOpener:
                 self.stolen,
             )
         self._stop_helper()
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     def upcoming(self, most: int) -> list[Path]:
         """The scratch files of the next (at most ``most``) bundles the helper stages."""
@@ -205,12 +210,14 @@ class InboxOpener:
         return replace(opened, rows=rows, tally=tally)
 
     def _scratch_file(self, name: str) -> Path:
+        assert self.scratch is not None
         return self.scratch / f"{self.number[name]}.db"
 
     def _start_helper(self) -> None:
         package_root = str(Path(__file__).resolve().parent.parent)
         path = os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))
         try:
+            self.scratch = Path(tempfile.mkdtemp(prefix="bwk-merge-"))  # mode 0700
             self.helper = subprocess.Popen(
                 [sys.executable, "-m", "syncd.opener"],
                 stdin=subprocess.PIPE,

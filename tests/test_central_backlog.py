@@ -13,6 +13,7 @@ import logging
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -89,11 +90,15 @@ def _rows(node: CentralNode, sql: str) -> list[tuple]:
     return sorted((tuple(row) for row in node.conn.execute(sql)), key=repr)
 
 
-def test_the_helper_gives_the_central_copy_that_opening_here_gives(site, monkeypatch, caplog):
+def test_the_helper_gives_the_central_copy_that_opening_here_gives(
+    site, monkeypatch, caplog, tmp_path
+):
     stashed = len(list((site / "stash").glob("*.bwk")))
     here_report, here = central_pass(site, monkeypatch, helper=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the scratch files go
     with caplog.at_level(logging.INFO, logger="bwk-syncd"):
         helper_report, helped = central_pass(site, monkeypatch, helper=True, steal=False)
+    assert not list(tmp_path.iterdir()), "the scratch folder is removed after the pass"
     assert here_report.merged == helper_report.merged == 3 * 1200
     assert here_report.bundles_read == helper_report.bundles_read == stashed
     assert helped == here
@@ -174,6 +179,17 @@ def test_a_helper_that_cannot_start_leaves_central_to_open_the_backlog(
         key_file.write_bytes(kept)
     assert report.merged == 3 * 1200 and report.quarantined == 0
     assert helped == here
+    assert "opening the inbox in this process" in caplog.text
+
+
+def test_without_a_temporary_folder_central_opens_the_backlog_itself(
+    site, monkeypatch, caplog, tmp_path
+):
+    _, here = central_pass(site, monkeypatch, helper=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    with caplog.at_level(logging.INFO, logger="bwk-syncd"):
+        report, helped = central_pass(site, monkeypatch, helper=True)
+    assert report.merged == 3 * 1200 and helped == here
     assert "opening the inbox in this process" in caplog.text
 
 
