@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 import tomllib
+from contextlib import nullcontext
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -294,13 +295,10 @@ def stored(database: Path) -> tuple[str | None, str | None]:
 
 def keep_published(conn: sqlite3.Connection, database: Path, catalog: Catalog, text: str) -> None:
     """Keep a validated, published catalog inside ``conn`` (its database) and beside it."""
-    if conn.in_transaction:  # the caller's transaction commits both
+    # Inside the caller's transaction, that one commits both; else one of their own.
+    with nullcontext() if conn.in_transaction else transaction(conn):
         conn.execute(SAVE_STATE, (TEXT_KEY, text))
         conn.execute(SAVE_STATE, (REVISION_KEY, str(catalog.revision)))
-    else:
-        with transaction(conn):
-            conn.execute(SAVE_STATE, (TEXT_KEY, text))
-            conn.execute(SAVE_STATE, (REVISION_KEY, str(catalog.revision)))
     folder = database.parent
     write_atomic(folder / PUBLISHED_NAME, text, tmp=folder / f".{PUBLISHED_NAME}.tmp")
 
