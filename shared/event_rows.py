@@ -1,6 +1,6 @@
 """An event as a row: the columns of the ``events`` table and of a table bundle.
 
-``EventRow`` names the nine columns (``shared.events.EVENT_COLUMNS``, the bundle's
+``EventRow`` names the nine columns (``EVENT_COLUMNS`` in SQL, the bundle's
 ``FIELDS``) where rows cross from the store to syncd: a room's export to its outbox
 and central's export of a room's log for a restore. It is a tuple, so sqlite3 binds
 it and a bundle encodes it exactly as before.
@@ -25,6 +25,9 @@ class EventRow(NamedTuple):
     ref: str | None  # the event a void or shift end refers to
     payload: str  # the JSON text as stored: it travels unchanged
 
+
+# The nine column names in that order, for SQL.
+EVENT_COLUMNS = ", ".join(EventRow._fields)
 
 # The same nine columns as a plain tuple (the merge's hot path).
 RawEventRow = tuple[str, str, int, str, str, str | None, str | None, str | None, str]

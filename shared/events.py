@@ -20,7 +20,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from shared import staging, tallies
-from shared.event_rows import RawEventRow
+from shared.event_rows import EVENT_COLUMNS, RawEventRow
 from shared.projections import drop_voids_of_other_rooms, record_voids, refresh_state
 
 
@@ -74,7 +74,6 @@ class Event:
         return cls(id_, room, seq, at, kind, visitor, activity, ref, json.loads(payload or "{}"))
 
 
-EVENT_COLUMNS = "id, room, seq, at, kind, visitor, activity, ref, payload"
 NEXT_SEQ = "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE room = ?"
 INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 SELECT_EVENT = f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlite3
 
 from shared.db import transaction
-from shared.event_rows import EventRow, RawEventRow
-from shared.events import EVENT_COLUMNS, MergeOutcome, merge_rows
+from shared.event_rows import EVENT_COLUMNS, EventRow, RawEventRow
+from shared.events import MergeOutcome, merge_rows
 from shared.records import MergeRefused
 from shared.sync_state import SET_STATE, get_state
 

@@ -17,7 +17,8 @@ import sqlite3
 from dataclasses import dataclass
 
 from shared.db import transaction
-from shared.events import EVENT_COLUMNS, rebuild_projections
+from shared.event_rows import EVENT_COLUMNS
+from shared.events import rebuild_projections
 
 RELEASED = "released:"
 SELECT_EVENT = f"SELECT {EVENT_COLUMNS} FROM events WHERE room = ? AND id = ?"

@@ -21,11 +21,10 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from shared.event_rows import EventRow, RawEventRow
+from shared.event_rows import EVENT_COLUMNS, RawEventRow
 
 log = logging.getLogger("bwk-syncd")
 TABLE = "staged_rows"
-EVENT_COLUMNS = ", ".join(EventRow._fields)  # as shared.events.EVENT_COLUMNS
 # SQLite's default limit of attached databases is 10; a few stay free for others.
 MAX_ATTACHED = 6
 

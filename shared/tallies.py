@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from operator import itemgetter
 from typing import Any
 
+from shared.event_rows import EVENT_COLUMNS
+
 TALLIED = ("checkin", "job_done", "shift_ended")
-# Row columns (``shared.events.EVENT_COLUMNS`` order) for _count; a pair is (column, length
+# Row columns (``EVENT_COLUMNS`` order) for _count; a pair is (column, length
 # kept): of "2017-03-01T10:00:00+01:00" the year "2017" and the month "2017-03".
 _ROOM, _VISITOR, _ACTIVITY, _REF, _PAYLOAD, _YEAR, _MONTH = 1, 5, 6, 7, 8, (3, 4), (3, 7)
 
@@ -35,11 +37,10 @@ ADD_MONTH = (
 IS_VOIDED = "SELECT 1 FROM voided WHERE event_id = ?"
 VOIDED_BETWEEN = "SELECT event_id FROM voided WHERE event_id BETWEEN ? AND ?"
 VOIDED_AMONG = "SELECT event_id FROM voided WHERE event_id IN (SELECT value FROM json_each(?))"
-TARGET_COLUMNS = "id, room, seq, at, kind, visitor, activity, ref, payload"
-SELECT_TARGETS = f"SELECT {TARGET_COLUMNS} FROM events WHERE id IN (SELECT value FROM json_each(?))"
+SELECT_TARGETS = f"SELECT {EVENT_COLUMNS} FROM events WHERE id IN (SELECT value FROM json_each(?))"
 # "+kind": look up by ref (a few rows), not by kind (every shift end there is).
 SELECT_ENDS_OF = (
-    f"SELECT {TARGET_COLUMNS} FROM events WHERE +kind = 'shift_ended' "
+    f"SELECT {EVENT_COLUMNS} FROM events WHERE +kind = 'shift_ended' "
     "AND ref IN (SELECT value FROM json_each(?))"
 )
 

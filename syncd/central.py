@@ -75,7 +75,6 @@ class CentralNode:
         try:
             self.me = load_private(self.section.key)
             self.rooms: dict[str, PublicKey] = {}
-            self.room_key_files: dict[str, Path] = {}
             for room_id, link in config.rooms.items():
                 key = load_public(link.key)
                 if key.name != room_id:
@@ -84,7 +83,6 @@ class CentralNode:
                         f"enrolled as [rooms.{room_id}] in {config.path}"
                     )
                 self.rooms[room_id] = key
-                self.room_key_files[room_id] = link.key
         except KeyFileError as exc:
             raise SetupError(str(exc)) from None
         self.section.inbox.mkdir(parents=True, exist_ok=True)
@@ -148,9 +146,10 @@ class CentralNode:
             self._reject(raw_name, None, reason, report)
         heard: set[str] = set()
         names = transport.incoming(inbox, INBOX_KINDS)
-        keys = Keys(self.me, self.section.key, self.rooms, self.room_key_files, self.revoked)
+        keys = Keys(self.me, self.rooms, self.revoked)
+        key_files = (self.section.key, {room: link.key for room, link in self.config.rooms.items()})
         # gc paused: hundreds of thousands of fresh, acyclic lists and tuples.
-        with gc_paused(), InboxOpener(inbox, names, keys) as opener:
+        with gc_paused(), InboxOpener(inbox, names, keys, key_files) as opener:
             while not (opener.ended or self.damaged):  # damaged: the other files wait
                 self._merge(opener, report, heard)
         if self.damaged:  # no ack from a damaged copy

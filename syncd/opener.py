@@ -60,13 +60,11 @@ class Refused:
 
 @dataclass(frozen=True)
 class Keys:
-    """What opening a bundle needs: central's key, the enrolled rooms' keys (with the
-    files they were loaded from, for the helper) and the revoked ones."""
+    """What opening a bundle needs: central's key, the enrolled rooms' keys and the
+    revoked ones."""
 
     me: PrivateKey
-    me_file: Path
     senders: dict[str, PublicKey]
-    sender_files: dict[str, Path]
     revoked: frozenset[tuple[str, str]]
 
 
@@ -104,8 +102,12 @@ class InboxOpener:
     once the helper has answered. Use it as a context manager: leaving stops the helper.
     """
 
-    def __init__(self, inbox: Path, names: list[str], keys: Keys) -> None:
-        self.inbox, self.keys = inbox, keys
+    def __init__(
+        self, inbox: Path, names: list[str], keys: Keys, key_files: tuple[Path, dict[str, Path]]
+    ) -> None:
+        """``key_files``: the files central loaded its key and the rooms' keys from, which
+        the helper loads too."""
+        self.inbox, self.keys, self.key_files = inbox, keys, key_files
         self.scratch: Path | None = None  # a private temporary folder, while the helper runs
         self.number = {name: i for i, name in enumerate(names)}  # names the scratch files
         self.here = deque(names)  # to open in this process
@@ -225,9 +227,7 @@ class InboxOpener:
                 bufsize=0,  # nothing read ahead out of sight of select()
                 env={**os.environ, "PYTHONPATH": path},
             )
-            keys = self.keys
-            setup = (keys.me_file, keys.sender_files, _fingerprints(keys.me, keys.senders))
-            self._send(setup)
+            self._send((*self.key_files, _fingerprints(self.keys.me, self.keys.senders)))
             log.info("backlog: %d bundles, opened with a helper process", len(self.number))
         except OSError as exc:
             log.warning("opening the inbox in this process (helper process: %r)", exc)
@@ -322,7 +322,7 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         except EOFError:
             return
         try:
-            answer = _open_and_stage(inbox, name, Keys(me, Path(), senders, {}, revoked), path)
+            answer = _open_and_stage(inbox, name, Keys(me, senders, revoked), path)
         except Exception:  # noqa: BLE001 - out of memory and the like: central opens it
             answer = None
         _write_frame(answers, answer)
