@@ -193,14 +193,19 @@ NO_PROJECTION = frozenset(
 
 
 def project_many(
-    conn: sqlite3.Connection, rows: list[RawEventRow], counted: tallies.Tally | None = None
+    conn: sqlite3.Connection,
+    rows: list[RawEventRow],
+    counted: tallies.Tally | None = None,
+    bulk: list[staging.StoredBulk] | None = None,
 ) -> None:
     """``project`` for many stored rows, in bulk and independent of their order: voids of
     another room dropped, tallies counted, voids recorded, then the state they touch
-    recomputed from the log. ``counted``: ``tallies.count_rows(rows)``, made beforehand."""
+    recomputed from the log. ``counted``: what the rows add to the tallies, counted
+    beforehand; ``bulk``: rows stored from attached scratch files too, not in ``rows``
+    but in ``counted`` (``shared.staging``)."""
     of_kind = by_kind(rows)
     drop_voids_of_other_rooms(conn, rows)
-    tallies.on_stored_many(conn, of_kind, counted)
+    tallies.on_stored_many(conn, of_kind, counted, bulk or [])
     if Kind.VOID in of_kind:
         record_voids(conn, [(r[7], r[0], r[1], r[2]) for r in of_kind[Kind.VOID] if r[7]])
     if of_kind.keys() - NO_PROJECTION or Kind.SHIFT_ENDED in of_kind:
@@ -264,7 +269,6 @@ def merge_rows(
     *,
     all_or_nothing: bool = False,
     project: bool = True,
-    staged: str | None = None,
 ) -> MergeOutcome:
     """Merge event rows as stored (``to_row`` form) inside the caller's transaction.
 
@@ -272,12 +276,11 @@ def merge_rows(
     update every projection, so central's counts equal a rescan of its log. With
     ``all_or_nothing`` a single conflict stores nothing (a bundle is refused whole).
     With ``project=False`` the caller runs ``project_many`` on ``outcome.new`` itself
-    before committing (once for many bundles). ``staged``: the attached schema that holds
-    the same rows (``shared.staging``), copied by SQLite instead of bound from Python.
+    before committing (once for many bundles).
     """
     if not conn.in_transaction:
         raise RuntimeError("events.merge_rows must run inside a write transaction")
-    if _insert_if_all_new(conn, rows, staged):
+    if _insert_if_all_new(conn, rows):
         if project:
             project_many(conn, rows)
         return MergeOutcome(len(rows), 0, (), rows)
@@ -309,9 +312,7 @@ def merge_rows(
     return MergeOutcome(len(new), duplicates, tuple(conflicts), new)
 
 
-def _insert_if_all_new(
-    conn: sqlite3.Connection, rows: list[RawEventRow], staged: str | None = None
-) -> bool:
+def _insert_if_all_new(conn: sqlite3.Connection, rows: list[RawEventRow]) -> bool:
     """The common case in one go: rows of one room, none of their seqs held, no id twice.
 
     Then every row is new unless its id is held under another seq (a conflict): the
@@ -327,10 +328,26 @@ def _insert_if_all_new(
     seqs = list(map(itemgetter(2), rows))
     if conn.execute(ANY_SEQ_IN_RANGE, (rows[0][1], min(seqs), max(seqs))).fetchone():
         return False
+    return _all_or_none(conn, lambda: conn.executemany(INSERT_EVENT, rows))
+
+
+def insert_staged_if_all_new(
+    conn: sqlite3.Connection, room: str, first_seq: int, last_seq: int, schema: str
+) -> bool:
+    """``_insert_if_all_new`` for the rows of one bundle of ``room`` staged in ``schema``
+    (``shared.staging``), with seqs from ``first_seq`` to ``last_seq``: SQLite copies
+    them, and a repeated or held id rolls the copy back. Raises ``staging.Unreadable``
+    when the scratch file cannot be read."""
+    if conn.execute(ANY_SEQ_IN_RANGE, (room, first_seq, last_seq)).fetchone():
+        return False
+    return _all_or_none(conn, lambda: staging.insert_staged(conn, schema))
+
+
+def _all_or_none(conn: sqlite3.Connection, insert: Any) -> bool:
+    """Run ``insert`` under a savepoint: False (nothing stored) if a row is held."""
     conn.execute("SAVEPOINT all_new")
     try:
-        if not (staged and staging.insert_staged(conn, staged)):
-            conn.executemany(INSERT_EVENT, rows)
+        insert()
     except sqlite3.IntegrityError:
         conn.execute("ROLLBACK TO all_new")
         return False

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
 
 # acks, outbox, sync_state, sync_status: names that stay importable from here for older
 # callers (tests, bench).
-from shared import tallies
+from shared import staging, tallies
 from shared.acks import (  # noqa: F401 - re-exported
     ACK_SENT,
     apply_ack,
@@ -34,7 +33,8 @@ from shared.acks import (  # noqa: F401 - re-exported
 )
 from shared.db import transaction
 from shared.event_rows import RawEventRow
-from shared.events import MergeOutcome, merge_rows, project_many
+from shared.events import MergeOutcome, insert_staged_if_all_new, merge_rows, project_many
+from shared.incoming import Incoming
 from shared.outbox import (  # noqa: F401 - re-exported
     drop_outbox,
     max_seq,
@@ -84,6 +84,7 @@ SELECT_HELD_ELSEWHERE = (
     "SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?)) AND room != ?"
 )
 MERGE_FAILED = "merge failed"  # MergeRefused reason: the content made the merge itself fail
+MERGE_DEFERRED = "deferred"  # not merged in this pass, through no fault of the file (kept)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def is_seen(conn: sqlite3.Connection, digest: str) -> bool:
 
 
 def _advance_contiguous(
-    conn: sqlite3.Connection, room: str, start: int, held_now: tuple[int, ...] = ()
+    conn: sqlite3.Connection, room: str, start: int, held_now: Sequence[int] = ()
 ) -> int:
     """The highest seq of ``room`` up to which every seq is held, from ``start``.
 
@@ -121,28 +122,16 @@ def _advance_contiguous(
     a bundle that fills a gap may join many held after it).
     """
     contiguous = start
-    if (
-        held_now
-        and min(held_now) <= start + 1
-        and max(held_now) - min(held_now) + 1 == len(held_now)
-    ):
-        contiguous = max(start, max(held_now))
+    if isinstance(held_now, range) and held_now.step == 1:
+        low, high = held_now.start, held_now.stop - 1  # without reading them all
+    else:
+        low, high = (min(held_now), max(held_now)) if held_now else (0, -1)
+    if held_now and low <= start + 1 and high - low + 1 == len(held_now):
+        contiguous = max(start, high)
     if not conn.execute(IS_HELD, (room, contiguous + 1)).fetchone():
         return contiguous
     row = conn.execute(END_OF_RUN, (room, contiguous)).fetchone()
     return int(row[0])
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """A verified bundle's events, ready to merge."""
-
-    name: str
-    header: dict[str, Any]
-    rows: list[RawEventRow]
-    digest: str
-    staged: Path | None = None  # a scratch database holding the same rows (shared.staging)
-    tally: tallies.Tally | None = None  # tallies.count_rows(rows), made by the helper
 
 
 def merge_bundles(
@@ -150,23 +139,27 @@ def merge_bundles(
     bundles: Iterable[Incoming],
     now: str,
     staged: dict[Path, str] | None = None,
+    idle: Callable[[], bool] | None = None,
 ) -> list[Merged | MergeRefused]:
     """Merge verified bundles in one transaction; a result per bundle, in order.
 
     Each bundle is all or nothing under its own savepoint: a conflict, or any
     error its content causes (a number too large for SQLite, a value a
     projection cannot use), refuses that bundle alone and the others still
-    merge. The projections of everything added are updated once, and there is
-    one commit (one fsync) for the lot: a backlog of bundles merges much faster
-    than one transaction per bundle. Should that shared projection fail, the
-    pass is redone projecting bundle by bundle, so the one to blame is found.
+    merge. The projections of everything added are updated once (or in a few
+    batches, ``idle`` below), and there is one commit (one fsync) for the lot: a
+    backlog of bundles merges much faster than one transaction per bundle. Should
+    that shared projection fail, the pass is redone projecting bundle by bundle, so
+    the one to blame is found.
     ``bundles`` may be a stream (opened while the others merge); ``staged`` maps a
     bundle's scratch file to the attached schema holding its rows (``shared.staging``).
+    ``idle``: true while the stream's next bundle is not ready; what is merged so far
+    is projected meanwhile (projections are the same in batches, in any order).
     """
     stream, staged = iter(bundles), staged or {}
     taken: list[Incoming] = []
     try:
-        return _merge_in_one_transaction(conn, _taking(stream, taken), now, staged, False)
+        return _merge_in_one_transaction(conn, _taking(stream, taken), now, staged, False, idle)
     except Exception:  # noqa: BLE001 - rolled back whole; the slow path finds the culprit
         return _merge_in_one_transaction(conn, [*taken, *stream], now, staged, True)
 
@@ -184,21 +177,31 @@ def _merge_in_one_transaction(
     now: str,
     staged: dict[Path, str],
     project_each: bool,
+    idle: Callable[[], bool] | None = None,
 ) -> list[Merged | MergeRefused]:
     results: list[Merged | MergeRefused] = []
+    # Stored, not projected yet: rows, rows stored from scratch files (shared.staging),
+    # and what each bundle's stored rows add to the tallies.
     added: list[RawEventRow] = []
-    counted: list[tallies.Tally] = []  # what each bundle's stored rows add to the tallies
+    bulk: list[staging.StoredBulk] = []
+    counted: list[tallies.Tally] = []
     with transaction(conn, main_only=True):  # the scratch files stay the helper's
         for bundle in bundles:
             conn.execute("SAVEPOINT bundle")
             try:
                 schema = staged.get(bundle.staged) if bundle.staged else None
-                merged, new = _merge_one(conn, bundle, now, schema)
+                merged, new, from_bulk = _merge_one(conn, bundle, now, schema)
+                # The helper's count when every row was stored; else counted here.
+                all_stored = bundle.tally is not None and merged.added == bundle.count
+                tally = bundle.tally if all_stored and bundle.tally else tallies.count_rows(new)
                 if project_each:
-                    project_many(conn, new)
+                    project_many(conn, new, tally, from_bulk)
             except MergeRefused as refused:
                 conn.execute("ROLLBACK TO bundle")
                 results.append(refused)
+            except staging.Unreadable as exc:  # not this bundle's fault: the next pass
+                conn.execute("ROLLBACK TO bundle")
+                results.append(MergeRefused(MERGE_DEFERRED, str(exc)))
             except Exception as exc:  # noqa: BLE001 - one bundle never stops the others
                 if not conn.in_transaction:
                     raise  # the engine rolled everything back (disk full, I/O): not this bundle
@@ -206,38 +209,55 @@ def _merge_in_one_transaction(
                 results.append(MergeRefused(MERGE_FAILED, type(exc).__name__))
             else:
                 added += new
+                bulk += from_bulk
                 results.append(merged)
-                if bundle.tally is not None and len(new) == len(bundle.rows):
-                    counted.append(bundle.tally)  # by the helper; every row was stored
-                else:
-                    counted.append(tallies.count_rows(new))
+                counted.append(tally)
             finally:
                 if conn.in_transaction:  # not rolled back whole by an error of the engine
                     conn.execute("RELEASE bundle")
-        if not project_each:
-            project_many(conn, added, tallies.combined(counted))
+            if counted and not project_each and idle is not None and idle():
+                project_many(conn, added, tallies.combined(counted), bulk)
+                added, bulk, counted = [], [], []
+        if counted and not project_each:
+            project_many(conn, added, tallies.combined(counted), bulk)
     return results
 
 
 def _merge_one(
     conn: sqlite3.Connection, bundle: Incoming, now: str, staged: str | None
-) -> tuple[Merged, list[RawEventRow]]:
+) -> tuple[Merged, list[RawEventRow], list[staging.StoredBulk]]:
+    """(the result, the rows stored that are projected one by one, and the bulk rows
+    stored from the scratch file, if any)."""
     header, rows, room = bundle.header, bundle.rows, bundle.header["room"]
     if is_seen(conn, bundle.digest):
-        return Merged(0, len(rows), contiguous_seq(conn, room), already_seen=True), []
-    _refs_are_of(conn, room, rows)
-    outcome = (
-        merge_rows(conn, rows, all_or_nothing=True, project=False, staged=staged)
-        if rows
-        else MergeOutcome(0, 0, ())
-    )
+        return Merged(0, bundle.count, contiguous_seq(conn, room), already_seen=True), [], []
+    _refs_are_of(conn, room, rows)  # every row with a ref is in ``rows``
+    first, last = header["first_seq"], header["last_seq"]
+    # Every seq of the bundle is held after it (stored or a duplicate); they are the whole
+    # range when there are as many as it spans (records.to_rows: distinct, in range).
+    spans = isinstance(first, int) and isinstance(last, int) and last - first + 1 == bundle.count
+    from_bulk: list[staging.StoredBulk] = []
+    if bundle.bulk and staged and insert_staged_if_all_new(conn, room, first, last, staged):
+        outcome = MergeOutcome(bundle.count, 0, (), rows)
+        from_bulk = [staging.StoredBulk(staged, room, first, last, spans, bundle.bulk)]
+    else:
+        if bundle.bulk:  # some of it is held: every row, one by one
+            if not staged:
+                raise staging.Unreadable(f"the scratch file of {bundle.name} is not attached")
+            rows = staging.all_rows(conn, staged)
+        outcome = (
+            merge_rows(conn, rows, all_or_nothing=True, project=False)
+            if rows
+            else MergeOutcome(0, 0, ())
+        )
     if outcome.conflicts:
         _ids_are_of(conn, room, outcome.conflicts)
         seqs = ", ".join(str(r[2]) for r in outcome.conflicts[:5])
         raise MergeRefused("conflict", f"seq {seqs} already held with other content")
     row = conn.execute(SELECT_ROOM, (room,)).fetchone()
     start, bundles = (row[0], row[1]) if row else (0, 0)
-    contiguous = _advance_contiguous(conn, room, start, tuple(map(itemgetter(2), rows)))
+    held_now = range(first, last + 1) if spans else tuple(map(itemgetter(2), rows))
+    contiguous = _advance_contiguous(conn, room, start, held_now)
     conn.execute(UPSERT_ROOM, (room, contiguous, bundles + 1, now, header["created"]))
     conn.execute(
         INSERT_SEEN,
@@ -246,15 +266,15 @@ def _merge_one(
             bundle.name,
             room,
             header["kind"],
-            header["first_seq"],
-            header["last_seq"],
-            len(rows),
+            first,
+            last,
+            bundle.count,
             outcome.added,
             header["created"],
             now,
         ),
     )
-    return Merged(outcome.added, outcome.duplicates, contiguous), outcome.new
+    return Merged(outcome.added, outcome.duplicates, contiguous), outcome.new, from_bulk
 
 
 def _refs_are_of(conn: sqlite3.Connection, room: str, rows: list[RawEventRow]) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from operator import itemgetter
 from typing import Any
 
+from shared import staging
 from shared.event_rows import EVENT_COLUMNS
 
 TALLIED = ("checkin", "job_done", "shift_ended")
@@ -67,22 +68,32 @@ def on_stored_many(
     conn: sqlite3.Connection,
     of_kind: dict[str, list[tuple[Any, ...]]],
     counted: Tally | None = None,
+    bulk: list[staging.StoredBulk] | None = None,
 ) -> None:
     """Newly stored event rows (id, room, seq, at, kind, visitor, activity, ref, payload),
     given by kind (``shared.events.by_kind``), added to the tallies; one event is a batch
     of one (``shared.events.project``). The voided ones, and shift ends whose start is
     voided, never count. ``counted``: the ``count`` of all these rows, made beforehand
-    (by the helper that opened their bundles); then only the voided ones are counted."""
-    checkins, jobs, shifts = (of_kind.get(kind, []) for kind in TALLIED)
-    if not (checkins or jobs or shifts):
-        return
-    ids = [r[0] for r in checkins + jobs + shifts]
+    (by the helper that opened their bundles), and of the rows stored from attached
+    scratch files, ``bulk`` (``shared.staging``); then only the voided ones are counted,
+    to be taken out."""
+    checkins, jobs, shifts = (list(of_kind.get(kind, [])) for kind in TALLIED)
+    bulk = bulk or []
+    assert counted is not None or not bulk, "bulk rows are counted beforehand"
     # Ids are time-ordered: the voids of this batch's events sit in one short range of
     # the voided index (a superset, filtered here) instead of one look-up per event.
-    bounds = ids + [r[_REF] for r in shifts if r[_REF]]
+    bounds = [r[0] for r in checkins + jobs + shifts] + [r[_REF] for r in shifts if r[_REF]]
+    for stored in bulk:
+        bounds += (stored.bulk.low_id, stored.bulk.high_id)
+    if not bounds:
+        return
     voided = {r[0] for r in conn.execute(VOIDED_BETWEEN, (min(bounds), max(bounds)))}
     if counted is not None:
         if voided:  # what the voided ones added to the count, taken out again
+            in_order = sorted(voided)
+            for stored in bulk:  # the few bulk rows already voided, read back
+                for row in staging.voided_bulk_rows(conn, stored, in_order):
+                    (checkins if row[4] == "checkin" else jobs).append(row)
             out = count(
                 [r for r in checkins if r[0] in voided],
                 [r for r in jobs if r[0] in voided],

@@ -47,7 +47,7 @@ from shared.config import CentralConfig, WatchSettings
 from shared.db import connect, schema_version
 from shared.keys import KeyFileError, PrivateKey, PublicKey, load_private, load_public
 from shared.records import FIELDS, MergeRefused
-from syncd import transport
+from syncd import helper_process, transport
 from syncd.common import (
     DAMAGED_HELP,
     DatabaseDamaged,
@@ -68,8 +68,16 @@ MAX_EVENTS_PER_TRANSACTION = 100_000
 
 
 class CentralNode:
-    def __init__(self, config: CentralConfig, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        config: CentralConfig,
+        clock: Clock = system_clock,
+        helper: helper_process.Helper | None = None,
+    ) -> None:
+        """``helper``: a helper process started early for a backlog (``make_node``), used
+        by the first pass or stopped."""
         self.config, self.clock = config, clock
+        self.early_helper = helper
         self.section = config.central
         self.label, self.database = "central", config.central.database
         try:
@@ -99,6 +107,9 @@ class CentralNode:
         self.revoked = self.revoked_keys()
 
     def close(self) -> None:
+        if self.early_helper is not None:  # no pass ran
+            helper_process.stop(self.early_helper)
+            self.early_helper = None
         self.conn.close()
 
     def now(self) -> str:
@@ -149,7 +160,8 @@ class CentralNode:
         keys = Keys(self.me, self.rooms, self.revoked)
         key_files = (self.section.key, {room: link.key for room, link in self.config.rooms.items()})
         # gc paused: hundreds of thousands of fresh, acyclic lists and tuples.
-        with gc_paused(), InboxOpener(inbox, names, keys, key_files) as opener:
+        started, self.early_helper = self.early_helper, None
+        with gc_paused(), InboxOpener(inbox, names, keys, key_files, started) as opener:
             while not (opener.ended or self.damaged):  # damaged: the other files wait
                 self._merge(opener, report, heard)
         if self.damaged:  # no ack from a damaged copy
@@ -179,8 +191,8 @@ class CentralNode:
         scratch = opener.upcoming(staging.MAX_ATTACHED)
         schemas = staging.attach(self.conn, scratch)  # outside the transaction, as it must
         try:
-            run = opener.run(MAX_EVENTS_PER_TRANSACTION, len(scratch))
-            results = merge.merge_bundles(self.conn, run, self.now(), schemas)
+            run = opener.run(MAX_EVENTS_PER_TRANSACTION, len(scratch), schemas.keys())
+            results = merge.merge_bundles(self.conn, run, self.now(), schemas, opener.idle)
         finally:
             staging.detach(self.conn, schemas.values())
             staging.remove(b.staged for b in opener.taken if b.staged)  # the rest: next run
@@ -190,6 +202,9 @@ class CentralNode:
             self.damaged = sync_status.database_problem(self.conn)
         for incoming, result in zip(opener.taken, results):
             room = incoming.header["room"]
+            if isinstance(result, MergeRefused) and result.reason == merge.MERGE_DEFERRED:
+                log.warning("%s waits for the next pass: %s", incoming.name, result.detail)
+                continue  # left in the inbox: opened again next time
             if isinstance(result, MergeRefused):
                 self._reject(incoming.name, room, str(result), report)
                 continue

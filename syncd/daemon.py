@@ -66,9 +66,18 @@ def make_node(config_path: Path) -> Node:
 
     config = load_config(config_path)
     if isinstance(config, CentralConfig):
-        from syncd.central import CentralNode
+        # A backlog waiting: its helper process starts while central imports and opens.
+        from syncd import helper_process
 
-        return CentralNode(config)
+        helper = helper_process.start_early(config.central.inbox)
+        try:
+            from syncd.central import CentralNode
+
+            return CentralNode(config, helper=helper)
+        except BaseException:
+            if helper is not None:
+                helper_process.stop(helper)
+            raise
     from syncd.room import RoomNode
 
     return RoomNode(config)

@@ -17,35 +17,34 @@ A file's content can only ever quarantine that file, as before.
 from __future__ import annotations
 
 import gc
+import logging
 import marshal
 import os
 import pickle
 import select
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
 from shared import staging, tallies
 from shared.bundle import BundleRejected, open_bundle
-from shared.event_rows import RawEventRow
+from shared.incoming import Incoming
 from shared.keys import PrivateKey, PublicKey, load_private, load_public
-from shared.merge import Incoming
 from shared.records import MergeRefused, to_rows
-from syncd import transport
-from syncd.common import log
+from syncd import helper_process, transport
 
-# An inbox of at least this many events bundles and bytes (about 30,000 events) is a
-# backlog, opened with a helper process.
-BACKLOG_FILES = 3
-BACKLOG_BYTES = 1 << 20
-AHEAD = 8  # bundles the helper opens ahead of the merge: bounds the rows held in memory
+log = logging.getLogger("bwk-syncd")  # syncd.common's: the helper need not import it
+# An inbox of at least this many events bundles and bytes is a backlog (helper_process).
+BACKLOG_FILES, BACKLOG_BYTES = helper_process.BACKLOG_FILES, helper_process.BACKLOG_BYTES
+# Bundles asked of the helper ahead of the merge: bounds what it holds, and leaves the
+# rest for this process to open whenever it would otherwise wait (STEAL).
+AHEAD = 4
 STEAL = True  # while the helper is busy, open here the bundle it would reach last
 
 
@@ -103,29 +102,34 @@ class InboxOpener:
     """
 
     def __init__(
-        self, inbox: Path, names: list[str], keys: Keys, key_files: tuple[Path, dict[str, Path]]
+        self,
+        inbox: Path,
+        names: list[str],
+        keys: Keys,
+        key_files: tuple[Path, dict[str, Path]],
+        started: helper_process.Helper | None = None,
     ) -> None:
         """``key_files``: the files central loaded its key and the rooms' keys from, which
-        the helper loads too."""
+        the helper loads too. ``started``: a helper started early (``helper_process``),
+        used if a helper is needed, else stopped."""
         self.inbox, self.keys, self.key_files = inbox, keys, key_files
         self.scratch: Path | None = None  # a private temporary folder, while the helper runs
         self.number = {name: i for i, name in enumerate(names)}  # names the scratch files
         self.here = deque(names)  # to open in this process
         self.waiting: deque[str] = deque()  # for the helper
         self.ahead: deque[str] = deque()  # asked of the helper, in order
-        self.helper: subprocess.Popen[bytes] | None = None
+        self.helper: helper_process.Helper | None = None
         self.ended = not names
         self.staged = self.stolen = 0  # bundles staged by the helper; opened here meanwhile
+        self.last_run = False  # every bundle left is in the run being merged
         self.taken: list[Incoming] = []  # the current run's bundles
         self.refused: list[Refused] = []  # and the files it sends to quarantine
-        if (
-            len(names) >= BACKLOG_FILES
-            and _size(inbox, names) >= BACKLOG_BYTES
-            and len(os.sched_getaffinity(0)) > 1  # one core: a helper would only wait
-        ):
+        if helper_process.is_backlog(inbox, names, BACKLOG_FILES, BACKLOG_BYTES):
             # The first bundle is opened here while the helper starts.
             self.here, self.waiting = deque(names[:1]), deque(names[1:])
-            self._start_helper()
+            self._start_helper(started)
+        elif started is not None:
+            helper_process.stop(started)
 
     def __enter__(self) -> InboxOpener:
         return self
@@ -147,14 +151,16 @@ class InboxOpener:
             return []
         return [self._scratch_file(name) for name in [*self.ahead, *self.waiting][:most]]
 
-    def run(self, max_events: int, staged: int) -> Iterator[Incoming]:
+    def run(self, max_events: int, staged: int, attached: Collection[Path]) -> Iterator[Incoming]:
         """The next bundles to merge in one transaction, opened (or waited for) as they
         are consumed: up to ``max_events`` events, and no more answers of the helper than
-        the ``staged`` scratch files attached. ``taken`` and ``refused`` list them."""
+        the ``staged`` next scratch files, of which those ``attached`` could be attached.
+        ``taken`` and ``refused`` list them."""
         self.taken, self.refused = [], []
         events = 0
         while events < max_events and (self.here or staged > 0):
             staged -= not self.here
+            self.last_run = not (self.here or self.waiting) and len(self.ahead) <= staged + 1
             opened = self._next()
             if opened is None:
                 self.ended = True
@@ -164,21 +170,32 @@ class InboxOpener:
                 continue
             if opened.staged is not None:
                 self.staged += 1
-                opened = self._with_rows(opened)
+                opened = self._with_rows(opened, attached)
                 if isinstance(opened, Refused):  # changed since the helper read it
                     self.refused.append(opened)
                     continue
             self.taken.append(opened)
             yield opened
-            events += len(opened.rows)
+            events += opened.count
         self.ended = not (self.here or self.ahead or self.waiting)
+
+    def idle(self) -> bool:
+        """True in the last run of the pass while the helper has not answered for its
+        next bundle: what is merged can be projected meanwhile, so that little is left
+        to do after the helper's last answer."""
+        return self.last_run and self._helper_busy()
+
+    def _helper_busy(self) -> bool:
+        """The helper has not answered yet for the next bundle asked of it."""
+        stdout = self.helper.stdout if self.helper is not None else None
+        return stdout is not None and not select.select([stdout], [], [], 0)[0]
 
     def _next(self) -> Incoming | Refused | None:
         if self.here:
             return open_events_bundle(self.inbox, self.here.popleft(), self.keys)
         if not self.ahead or self.helper is None or self.helper.stdout is None:
             return None
-        if STEAL and self.waiting and not select.select([self.helper.stdout], [], [], 0)[0]:
+        if STEAL and self.waiting and self._helper_busy():
             # The helper is busy: open here a bundle it would reach last.
             self.stolen += 1
             return open_events_bundle(self.inbox, self.waiting.pop(), self.keys)
@@ -198,12 +215,16 @@ class InboxOpener:
         opened: Incoming | Refused = answer
         return opened
 
-    def _with_rows(self, opened: Incoming) -> Incoming | Refused:
+    def _with_rows(self, opened: Incoming, attached: Collection[Path]) -> Incoming | Refused:
         """The rows the helper wrote beside its scratch file, in the pass's private
         folder (0700, like everything this process writes), with ``marshal``: the same
         interpreter on both sides, and faster than pickle. Should the file be
-        unreadable, the bundle is opened here again."""
+        unreadable, or the scratch file holding the rest not attached, the bundle is
+        opened here again."""
         assert opened.staged is not None
+        if opened.staged not in attached:
+            log.warning("opening %s in this process: its scratch file is not attached", opened.name)
+            return open_events_bundle(self.inbox, opened.name, self.keys)
         try:
             rows, tally = marshal.loads(opened.staged.with_suffix(".rows").read_bytes())
         except (OSError, ValueError, EOFError, TypeError) as exc:
@@ -215,20 +236,21 @@ class InboxOpener:
         assert self.scratch is not None
         return self.scratch / f"{self.number[name]}.db"
 
-    def _start_helper(self) -> None:
-        package_root = str(Path(__file__).resolve().parent.parent)
-        path = os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))
+    def _start_helper(self, started: helper_process.Helper | None) -> None:
+        """The helper started early (``started``) if it still runs, else a new one."""
+        early = started is not None and started.poll() is None
+        if started is not None and not early:
+            helper_process.stop(started)  # it ended already
+        self.helper = started if early else None
         try:
             self.scratch = Path(tempfile.mkdtemp(prefix="bwk-merge-"))  # mode 0700
-            self.helper = subprocess.Popen(
-                [sys.executable, "-m", "syncd.opener"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                bufsize=0,  # nothing read ahead out of sight of select()
-                env={**os.environ, "PYTHONPATH": path},
-            )
+            self.helper = self.helper or helper_process.start()
             self._send((*self.key_files, _fingerprints(self.keys.me, self.keys.senders)))
-            log.info("backlog: %d bundles, opened with a helper process", len(self.number))
+            log.info(
+                "backlog: %d bundles, opened with a helper process%s",
+                len(self.number),
+                " (started early)" if early else "",
+            )
         except OSError as exc:
             log.warning("opening the inbox in this process (helper process: %r)", exc)
             self._stop_helper()
@@ -252,17 +274,8 @@ class InboxOpener:
 
     def _stop_helper(self) -> None:
         helper, self.helper = self.helper, None
-        if helper is None:
-            return
-        try:
-            if helper.stdin:
-                helper.stdin.close()  # its end of input: it exits
-            helper.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            helper.kill()
-            helper.wait()
-        if helper.stdout:
-            helper.stdout.close()
+        if helper is not None:
+            helper_process.stop(helper)
 
 
 def _write_frame(stream: IO[bytes], message: object) -> None:
@@ -288,16 +301,6 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
         chunks.append(chunk)
         size -= len(chunk)
     return b"".join(chunks)
-
-
-def _size(inbox: Path, names: list[str]) -> int:
-    total = 0
-    for name in names:
-        try:
-            total += (inbox / name).lstat().st_size
-        except OSError:
-            pass  # gone or unreadable: opening it says why
-    return total
 
 
 def _fingerprints(me: PrivateKey, senders: dict[str, PublicKey]) -> dict[str, str]:
@@ -329,44 +332,23 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
 
 
 def _open_and_stage(inbox: Path, name: str, keys: Keys, path: Path) -> Incoming | Refused | None:
-    """Opened and checked; its rows staged for SQLite, and marshalled with their tallies
-    counted for central's checks and projections. Both go in files: a large answer on
-    the pipe would wait until central reads it, and the helper with it."""
+    """Opened and checked; its rows staged for SQLite, their tallies counted, and the rows
+    central projects one by one (``staging.split``) marshalled with the count. Both
+    go in files: a large answer on the pipe would wait until central reads it, and the
+    helper with it."""
     opened = open_events_bundle(inbox, name, keys)
     if isinstance(opened, Refused):
         return opened
     try:
         staging.stage_rows(path, opened.rows)
         tally = tallies.count_rows(opened.rows)
-        rows = _with_shared_strings(opened.rows)
+        rows, bulk = staging.split(opened.rows)
         path.with_suffix(".rows").write_bytes(marshal.dumps((rows, tally)))
     except (OSError, sqlite3.Error) as exc:  # a full disk, say: central opens it itself
         log.warning("could not stage the rows of %s: %s", name, exc)
         path.unlink(missing_ok=True)
         return None
-    return replace(opened, rows=[], staged=path)
-
-
-def _with_shared_strings(rows: list[RawEventRow]) -> list[RawEventRow]:
-    """The same rows, each repeated room, kind, visitor, activity and payload one shared
-    object: marshal writes a repeat as a reference, and central loads the rows in half
-    the time."""
-    shared: dict[Any, Any] = {}
-    one = shared.setdefault
-    return [
-        (
-            id_,
-            one(room, room),
-            seq,
-            at,
-            one(kind, kind),
-            one(visitor, visitor),
-            one(activity, activity),
-            ref,
-            one(payload, payload),
-        )
-        for id_, room, seq, at, kind, visitor, activity, ref, payload in rows
-    ]
+    return replace(opened, rows=[], staged=path, bulk=bulk)
 
 
 if __name__ == "__main__":
@@ -374,3 +356,6 @@ if __name__ == "__main__":
     from syncd import opener
 
     opener.serve(sys.stdin.buffer, sys.stdout.buffer)
+    # Every answer was flushed and every scratch file closed: leave without tearing the
+    # interpreter down, so that central, waiting for the helper to end, need not wait.
+    os._exit(0)

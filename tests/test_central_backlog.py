@@ -23,9 +23,10 @@ from shared.bundle import bundle_name, seal
 from shared.config import load_config
 from shared.keys import load_private, load_public, write_keypair
 from shared.records import FIELDS
-from syncd import opener
+from syncd import helper_process, opener
 from syncd.central import CentralNode
 from syncd.common import PassReport
+from syncd.daemon import make_node
 from syncd.demo import write_site
 from syncd.room import RoomNode
 
@@ -54,10 +55,17 @@ def site(tmp_path_factory) -> Path:
 
 
 def central_pass(
-    site: Path, monkeypatch, *, helper: bool, steal: bool = True, extra: dict | None = None
+    site: Path,
+    monkeypatch,
+    *,
+    helper: bool,
+    steal: bool = True,
+    extra: dict | None = None,
+    early: bool = False,
 ) -> tuple[PassReport, dict[str, list]]:
     """One ``run_pass`` of a fresh central over the stash (and ``extra`` files): with the
-    helper for any inbox of two files or more, or never; returns its report and tables."""
+    helper for any inbox of two files or more, or never; returns its report and tables.
+    ``early``: the node made as ``once`` makes it (``make_node``)."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{site / 'central' / 'central.db'}{suffix}").unlink(missing_ok=True)
     shutil.rmtree(site / "central" / "quarantine", ignore_errors=True)
@@ -71,7 +79,9 @@ def central_pass(
     monkeypatch.setattr(opener, "BACKLOG_FILES", 2 if helper else 10**9)
     monkeypatch.setattr(opener, "BACKLOG_BYTES", 0)
     monkeypatch.setattr(opener, "STEAL", steal)
-    node = CentralNode(load_config(site / "central" / "central.toml"))
+    config = site / "central" / "central.toml"
+    node = make_node(config) if early else CentralNode(load_config(config))
+    assert isinstance(node, CentralNode)
     try:
         report = node.run_pass()
         # A count taken back to nothing may stay as a row of 0, as test_merge_order says.
@@ -222,3 +232,48 @@ def test_the_helper_answers_nothing_to_a_request_it_cannot_read(site):
         timeout=60,
     )
     assert done.returncode != 0 and done.stdout == b""
+
+
+def test_the_helper_runs_this_package_whatever_the_working_folder(
+    site, monkeypatch, caplog, tmp_path
+):
+    """A ``syncd`` folder where the operator happens to stand (another checkout, say) is
+    never what the helper runs."""
+    other = tmp_path / "syncd"
+    other.mkdir()
+    (other / "__init__.py").write_text("")
+    (other / "opener.py").write_text(
+        "import pathlib\npathlib.Path(__file__).with_name('ran').write_text('ran')\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    _, here = central_pass(site, monkeypatch, helper=False)
+    with caplog.at_level(logging.INFO, logger="bwk-syncd"):
+        _, helped = central_pass(site, monkeypatch, helper=True)
+    assert not (other / "ran").exists()
+    assert helped == here
+    assert "staged by the helper process" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+def test_a_backlog_found_at_start_has_its_helper_started_early(site, monkeypatch, caplog):
+    """``once`` and ``run`` make their node with ``make_node``: a backlog already in the
+    inbox starts its helper then, and the pass uses it; a node that runs no pass stops
+    it."""
+    _, here = central_pass(site, monkeypatch, helper=False)
+    monkeypatch.setattr(helper_process, "BACKLOG_FILES", 2)
+    monkeypatch.setattr(helper_process, "BACKLOG_BYTES", 0)
+    with caplog.at_level(logging.INFO, logger="bwk-syncd"):
+        _, helped = central_pass(site, monkeypatch, helper=True, early=True)
+    assert "opened with a helper process (started early)" in caplog.text
+    assert helped == here
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    inbox = site / "central" / "inbox"
+    for path in (site / "stash").glob("*.bwk"):
+        shutil.copy(path, inbox / path.name)
+    unused = make_node(site / "central" / "central.toml")
+    assert isinstance(unused, CentralNode) and unused.early_helper is not None
+    early = unused.early_helper
+    unused.close()
+    assert early.poll() is not None, "stopped with the node that ran no pass"
+    for path in inbox.iterdir():
+        path.unlink()
