@@ -119,10 +119,10 @@ def _keygen(args: argparse.Namespace) -> int:
     return 0
 
 
-def _node(config_path: Path) -> Node:
+def _node(config_path: Path, passes: bool = False) -> Node:
     from syncd.daemon import make_node
 
-    return make_node(config_path)
+    return make_node(config_path, passes)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -134,7 +134,7 @@ def _run(args: argparse.Namespace) -> int:
 def _once(args: argparse.Namespace) -> int:
     from syncd.daemon import _health
 
-    node = _node(args.config)
+    node = _node(args.config, passes=True)
     try:
         health = _health(node)
         try:

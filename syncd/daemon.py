@@ -60,16 +60,18 @@ def sd_notify(message: str) -> bool:
         return False
 
 
-def make_node(config_path: Path) -> Node:
+def make_node(config_path: Path, passes: bool = False) -> Node:
+    """The node the config describes; ``passes``: it is made to run passes (``once``,
+    ``run``), and a backlog already in central's inbox starts its helper process now,
+    while central imports its modules and opens its database."""
     # Only the node this machine runs is imported: ``once`` on central starts faster.
     from shared.config import CentralConfig
 
     config = load_config(config_path)
     if isinstance(config, CentralConfig):
-        # A backlog waiting: its helper process starts while central imports and opens.
         from syncd import helper_process
 
-        helper = helper_process.start_early(config.central.inbox)
+        helper = helper_process.start_early(config.central.inbox) if passes else None
         try:
             from syncd.central import CentralNode
 
@@ -119,7 +121,7 @@ def run(config_path: Path) -> int:
     signal.signal(signal.SIGINT, on_stop)
     signal.signal(signal.SIGHUP, on_reload)
     try:
-        node = make_node(config_path)
+        node = make_node(config_path, passes=True)
     except SETUP_ERRORS as exc:
         log.error("%s", exc)
         return 2
@@ -180,7 +182,7 @@ def run(config_path: Path) -> int:
 def _reload(node: Node, config_path: Path) -> Node:
     sd_notify("RELOADING=1")
     try:
-        fresh = make_node(config_path)
+        fresh = make_node(config_path, passes=True)
     except SETUP_ERRORS as exc:
         log.error("reload refused, keeping the running config: %s", exc)
         sd_notify("READY=1")

@@ -80,7 +80,7 @@ def central_pass(
     monkeypatch.setattr(opener, "BACKLOG_BYTES", 0)
     monkeypatch.setattr(opener, "STEAL", steal)
     config = site / "central" / "central.toml"
-    node = make_node(config) if early else CentralNode(load_config(config))
+    node = make_node(config, passes=True) if early else CentralNode(load_config(config))
     assert isinstance(node, CentralNode)
     try:
         report = node.run_pass()
@@ -258,7 +258,7 @@ def test_the_helper_runs_this_package_whatever_the_working_folder(
 def test_a_backlog_found_at_start_has_its_helper_started_early(site, monkeypatch, caplog):
     """``once`` and ``run`` make their node with ``make_node``: a backlog already in the
     inbox starts its helper then, and the pass uses it; a node that runs no pass stops
-    it."""
+    it; ``status`` starts none."""
     _, here = central_pass(site, monkeypatch, helper=False)
     monkeypatch.setattr(helper_process, "BACKLOG_FILES", 2)
     monkeypatch.setattr(helper_process, "BACKLOG_BYTES", 0)
@@ -270,7 +270,10 @@ def test_a_backlog_found_at_start_has_its_helper_started_early(site, monkeypatch
     inbox = site / "central" / "inbox"
     for path in (site / "stash").glob("*.bwk"):
         shutil.copy(path, inbox / path.name)
-    unused = make_node(site / "central" / "central.toml")
+    status_only = make_node(site / "central" / "central.toml")  # as `status` makes it
+    assert isinstance(status_only, CentralNode) and status_only.early_helper is None
+    status_only.close()
+    unused = make_node(site / "central" / "central.toml", passes=True)
     assert isinstance(unused, CentralNode) and unused.early_helper is not None
     early = unused.early_helper
     unused.close()
