@@ -22,14 +22,12 @@ BACKLOG_BYTES = 1 << 20
 Helper = subprocess.Popen[bytes]
 
 
-def is_backlog(
-    inbox: Path, names: list[str], files: int | None = None, size: int | None = None
-) -> bool:
-    """At least ``files`` bundles of ``size`` bytes (``BACKLOG_FILES``, ``BACKLOG_BYTES``),
-    on a machine with more than one core (on one, a helper would only wait for it)."""
+def is_backlog(inbox: Path, names: list[str]) -> bool:
+    """At least ``BACKLOG_FILES`` bundles of ``BACKLOG_BYTES``, on a machine with more
+    than one core (on one, a helper would only wait for it)."""
     return (
-        len(names) >= (BACKLOG_FILES if files is None else files)
-        and _size(inbox, names) >= (BACKLOG_BYTES if size is None else size)
+        len(names) >= BACKLOG_FILES
+        and _size(inbox, names) >= BACKLOG_BYTES
         and len(os.sched_getaffinity(0)) > 1
     )
 

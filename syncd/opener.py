@@ -40,8 +40,6 @@ from shared.records import MergeRefused, to_rows
 from syncd import helper_process, transport
 
 log = logging.getLogger("bwk-syncd")  # syncd.common's: the helper need not import it
-# An inbox of at least this many events bundles and bytes is a backlog (helper_process).
-BACKLOG_FILES, BACKLOG_BYTES = helper_process.BACKLOG_FILES, helper_process.BACKLOG_BYTES
 # Bundles asked of the helper ahead of the merge: bounds what it holds, and leaves the
 # rest for this process to open whenever it would otherwise wait (STEAL).
 AHEAD = 4
@@ -124,7 +122,7 @@ class InboxOpener:
         self.last_run = False  # every bundle left is in the run being merged
         self.taken: list[Incoming] = []  # the current run's bundles
         self.refused: list[Refused] = []  # and the files it sends to quarantine
-        if helper_process.is_backlog(inbox, names, BACKLOG_FILES, BACKLOG_BYTES):
+        if helper_process.is_backlog(inbox, names):
             # The first bundle is opened here while the helper starts.
             self.here, self.waiting = deque(names[:1]), deque(names[1:])
             self._start_helper(started)

@@ -76,8 +76,8 @@ def central_pass(
         shutil.copy(path, inbox / path.name)
     for name, data in (extra or {}).items():
         (inbox / name).write_bytes(data)
-    monkeypatch.setattr(opener, "BACKLOG_FILES", 2 if helper else 10**9)
-    monkeypatch.setattr(opener, "BACKLOG_BYTES", 0)
+    monkeypatch.setattr(helper_process, "BACKLOG_FILES", 2 if helper else 10**9)
+    monkeypatch.setattr(helper_process, "BACKLOG_BYTES", 0)
     monkeypatch.setattr(opener, "STEAL", steal)
     config = site / "central" / "central.toml"
     node = make_node(config, passes=True) if early else CentralNode(load_config(config))

@@ -470,10 +470,15 @@ class HostileTransport(RuleBasedStateMachine):
         assert central == union
 
 
-HostileTransport.TestCase.settings = settings(
-    max_examples=EXAMPLES,
-    stateful_step_count=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+def machine_settings(examples: int) -> settings:
+    """How hypothesis runs this machine (and ``test_syncd_hostile_backlog``'s)."""
+    return settings(
+        max_examples=examples,
+        stateful_step_count=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+
+
+HostileTransport.TestCase.settings = machine_settings(EXAMPLES)
 TestHostileTransport = HostileTransport.TestCase

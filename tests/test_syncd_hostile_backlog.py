@@ -14,11 +14,10 @@ from __future__ import annotations
 import logging
 import os
 
-from hypothesis import HealthCheck, settings
 from hypothesis.stateful import invariant
-from test_syncd_hostile import HostileTransport
+from test_syncd_hostile import HostileTransport, machine_settings
 
-from syncd import opener
+from syncd import helper_process
 
 EXAMPLES = int(os.environ.get("BWK_HOSTILE_EXAMPLES", "6"))
 
@@ -34,8 +33,8 @@ class Warnings(logging.Handler):
 
 class HostileTransportThroughTheHelper(HostileTransport):
     def __init__(self):
-        self.thresholds = (opener.BACKLOG_FILES, opener.BACKLOG_BYTES)
-        opener.BACKLOG_FILES, opener.BACKLOG_BYTES = 2, 0
+        self.thresholds = (helper_process.BACKLOG_FILES, helper_process.BACKLOG_BYTES)
+        helper_process.BACKLOG_FILES, helper_process.BACKLOG_BYTES = 2, 0
         self.warnings = Warnings()
         logging.getLogger("bwk-syncd").addHandler(self.warnings)
         super().__init__()
@@ -51,13 +50,8 @@ class HostileTransportThroughTheHelper(HostileTransport):
             super().teardown()
         finally:
             logging.getLogger("bwk-syncd").removeHandler(self.warnings)
-            opener.BACKLOG_FILES, opener.BACKLOG_BYTES = self.thresholds
+            helper_process.BACKLOG_FILES, helper_process.BACKLOG_BYTES = self.thresholds
 
 
-HostileTransportThroughTheHelper.TestCase.settings = settings(
-    max_examples=EXAMPLES,
-    stateful_step_count=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+HostileTransportThroughTheHelper.TestCase.settings = machine_settings(EXAMPLES)
 TestHostileTransportThroughTheHelper = HostileTransportThroughTheHelper.TestCase
